@@ -1,0 +1,31 @@
+"""The cooperative domain as the kernel sees it."""
+
+from pathlib import Path
+
+from caoyuan.domains import Domain, NavLink
+
+
+def _routes():  # imported lazily so the CLI starts fast
+    from coop.controllers import MemberApi
+    from coop.pages import CoopPages
+
+    return [MemberApi, CoopPages]
+
+
+async def _seed(ctx):  # type: ignore[no-untyped-def]
+    from coop.demo import seed
+
+    await seed(ctx)
+
+
+domain = Domain(
+    name="coop",
+    title="合作社",
+    models=["coop.models"],
+    route_handlers=_routes,
+    template_dir=Path(__file__).parent / "templates",
+    seed_demo=_seed,
+    demo_order=10,
+    home_for_role={"admin": "/coop/", "member": "/coop/me"},
+    nav=[NavLink("合作社", "/coop/", frozenset({"admin"})), NavLink("我的社员信息", "/coop/me", frozenset({"member"}))],
+)

@@ -1,0 +1,3 @@
+from caoyuan.cli import main
+
+main()

@@ -1,0 +1,127 @@
+"""The app factory: kernel routes, then every installed domain's routes, templates and hooks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.static_files import create_static_files_router
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from caoyuan.auth.controllers import AuthApi, LoginPages
+from caoyuan.auth.current import auth_middleware
+from caoyuan.db import Database, create_database
+from caoyuan.db.metadata import load_all_models
+from caoyuan.db.migrate import migration_state
+from caoyuan.domains import installed_domains
+from caoyuan.settings import Settings, get_settings
+from caoyuan.web.errors import handle_exception
+from caoyuan.web.health import Health
+from caoyuan.web.logging import access_log_middleware, configure_logging
+from caoyuan.web.pages import AccountPages, HomePage, nav_links
+from caoyuan.web.templating import template_config
+
+log = logging.getLogger("caoyuan.app")
+
+# Paths that use no cookie (bearer API, signed payment callbacks, websockets) skip CSRF.
+CSRF_EXEMPT = ["/api/", "/pay/", "/ws/", "/sandbox/alipay/gateway", "/healthz", "/readyz"]
+
+
+class NotMigrated(RuntimeError):
+    pass
+
+
+class CaoyuanApp(Litestar):
+    """Litestar, with the access log around everything (route middleware misses 404s and 405s)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._logged_call = access_log_middleware(super().__call__)
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def,override]
+        await self._logged_call(scope, receive, send)
+
+
+async def ensure_migrated(database: Database) -> None:
+    current, head = await migration_state(database.engine)
+    if current != head:
+        raise NotMigrated(
+            f"数据库未迁移到最新版本（当前 {current or '空'}，最新 {head}）。请先运行：caoyuan db upgrade"
+        )
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> CaoyuanApp:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    load_all_models()
+    database = database or create_database(settings.database_url, settings.database_pool_size)
+    domains = installed_domains()
+
+    async def provide_db() -> AsyncIterator[AsyncSession]:
+        # One request, one transaction: committed when the handler returns, rolled back when it raises.
+        async with database.sessionmaker() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if settings.check_migrations:
+            await ensure_migrated(database)
+        for domain in domains:
+            for hook in domain.on_startup:
+                await hook(app)
+        try:
+            yield
+        finally:
+            for domain in reversed(domains):
+                for hook in domain.on_shutdown:
+                    await hook(app)
+            await database.dispose()
+
+    handlers: list[Any] = [Health, HomePage, AccountPages, LoginPages, AuthApi,
+                           create_static_files_router(path="/static", directories=[_static_dir()],
+                                                      include_in_schema=False)]
+    for domain in domains:
+        handlers.extend(domain.route_handlers())
+
+    templates = template_config([d.template_dir for d in domains if d.template_dir])
+    app = CaoyuanApp(
+        route_handlers=handlers,
+        dependencies={
+            "db": Provide(provide_db),
+            "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+            "database": Provide(lambda: database, use_cache=True, sync_to_thread=False),
+        },
+        middleware=[auth_middleware(database)],
+        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="caoyuan_csrf",
+                               header_name="x-csrftoken", exclude=CSRF_EXEMPT,
+                               cookie_secure=settings.public_base_url.startswith("https://")),
+        template_config=templates,
+        exception_handlers={Exception: handle_exception},
+        openapi_config=OpenAPIConfig(title="草原 Caoyuan API", version="0.1.0", path="/schema",
+                                     render_plugins=[ScalarRenderPlugin()]),
+        lifespan=[lifespan],
+        logging_config=None,
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.template_engine.register_template_callable("nav_links", lambda ctx, user: nav_links(user))  # type: ignore[union-attr]
+    return app
+
+
+def _static_dir():  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    return Path(__file__).parent / "web" / "static"

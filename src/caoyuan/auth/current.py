@@ -1,0 +1,114 @@
+"""Who is calling: resolved once per request from the session cookie (pages) or bearer token (API)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from caoyuan.auth import service
+from caoyuan.auth.models import UserAccount
+from caoyuan.auth.roles import Role
+from caoyuan.db import Database
+from caoyuan.errors import Forbidden, Unauthorized
+
+SESSION_COOKIE = "caoyuan_session"
+_SKIP_PREFIXES = ("/static/", "/healthz", "/readyz", "/schema")
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentUser:
+    id: int
+    phone: str
+    display_name: str
+    role: str
+    via: str  # "session" or "api"
+    token: str
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+    def is_(self, *roles: str) -> bool:
+        return self.role in roles
+
+    @classmethod
+    def from_account(cls, account: UserAccount, via: str, token: str) -> CurrentUser:
+        return cls(account.id, account.phone, account.display_name, account.role, via, token)  # type: ignore[arg-type]
+
+
+def _bearer(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+    return None
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    for header, value in scope.get("headers", ()):
+        if header == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                key, _, val = part.strip().partition("=")
+                if key == name and val:
+                    return val
+    return None
+
+
+def auth_middleware(db: Database):
+    """ASGI middleware factory: sets ``scope['user']`` to a CurrentUser or None.
+
+    The JSON API (``/api/``) accepts only bearer tokens, so it needs no CSRF token;
+    pages and websockets use the session cookie (pages are CSRF-protected).
+    """
+
+    def factory(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] in ("http", "websocket"):
+                scope["user"] = None  # type: ignore[typeddict-unknown-key]
+                path: str = scope["path"]
+                if not path.startswith(_SKIP_PREFIXES):
+                    if path.startswith("/api/"):
+                        token, kind = _bearer(scope), "api"
+                    else:
+                        token, kind = _cookie(scope, SESSION_COOKIE), "session"
+                    if token:
+                        async with db.sessionmaker() as session:
+                            account = await service.user_for_token(session, token, kind)
+                        if account is not None:
+                            scope["user"] = CurrentUser.from_account(account, kind, token)  # type: ignore[typeddict-unknown-key]
+            await app(scope, receive, send)
+
+        return middleware
+
+    return factory
+
+
+def requires(*roles: Role | str):
+    """Guard: a logged-in user, and (if roles are given) one of those roles."""
+    allowed = {str(r) for r in roles}
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        user: CurrentUser | None = connection.scope.get("user")  # type: ignore[assignment]
+        if user is None:
+            raise Unauthorized("请先登录")
+        if allowed and user.role not in allowed:
+            raise Forbidden("您的账户没有权限访问这里")
+
+    guard.__name__ = f"requires_{'_'.join(sorted(allowed)) or 'login'}"
+    return guard
+
+
+def current_user(connection: ASGIConnection) -> CurrentUser | None:
+    return connection.scope.get("user")  # type: ignore[return-value]
+
+
+def ensure_self_or_admin(user: CurrentUser, owner_user_id: int | None) -> None:
+    """A member (or any non-admin) reads only records that belong to their own login."""
+    if user.role == Role.ADMIN:
+        return
+    if owner_user_id is None or owner_user_id != user.id:
+        raise Forbidden("只能查看本人的记录")

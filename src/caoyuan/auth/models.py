@@ -1,0 +1,39 @@
+"""Accounts and the tokens that stand for a login (page session or API bearer token)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from caoyuan.db import UTCDateTime, utcnow
+
+
+class UserAccount(SQLModel, table=True):
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    phone: str = Field(max_length=11, unique=True, index=True)
+    display_name: str = Field(max_length=50)
+    role: str = Field(max_length=16, index=True)
+    password_hash: str = Field(max_length=200)
+    is_active: bool = Field(default=True)
+    failed_logins: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AuthToken(SQLModel, table=True):
+    """A server-side login. Only the SHA-256 of the token is stored."""
+
+    __tablename__ = "auth_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True,
+                            nullable=False)
+    )
+    kind: str = Field(max_length=8)  # "session" (page cookie) or "api" (bearer)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)

@@ -1,0 +1,176 @@
+"""`caoyuan` command line: serve, db, user, demo — plus each installed domain's own group."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from caoyuan.settings import SettingsError, load_settings
+
+
+def _settings(**overrides: object):  # type: ignore[no-untyped-def]
+    try:
+        return load_settings(**overrides)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(help="草原 Caoyuan — 村集体合作社的入股分红、农机预约与草原村播")
+def main() -> None:
+    pass
+
+
+@main.command(help="Serve the app (refuses an unmigrated database).")
+@click.option("--host", default=None, help="default: CAOYUAN_HOST or 127.0.0.1")
+@click.option("--port", type=int, default=None, help="default: CAOYUAN_PORT or 8000")
+@click.option("--workers", type=int, default=1, show_default=True)
+@click.option("--reload", is_flag=True, help="restart on code changes (development)")
+def serve(host: str | None, port: int | None, workers: int, reload: bool) -> None:
+    settings = _settings()
+    _refuse_unmigrated(settings)
+    _run_server(host or settings.host, port or settings.port, workers, reload)
+
+
+def _refuse_unmigrated(settings) -> None:  # type: ignore[no-untyped-def]
+    from caoyuan.app import NotMigrated, ensure_migrated
+    from caoyuan.db import create_database
+
+    async def check() -> None:
+        database = create_database(settings.database_url, 1)
+        try:
+            await ensure_migrated(database)
+        finally:
+            await database.dispose()
+
+    try:
+        asyncio.run(check())
+    except NotMigrated as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"无法连接数据库（CAOYUAN_DATABASE_URL）：{exc}") from None
+
+
+def _run_server(host: str, port: int, workers: int, reload: bool) -> None:
+    import uvicorn
+
+    uvicorn.run("caoyuan.app:create_app", factory=True, host=host, port=port, workers=workers,
+                reload=reload, access_log=False, log_level="warning", ws="websockets-sansio")
+
+
+@main.group(help="Database migrations.")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Migrate the database to the newest schema.")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    from caoyuan.db.migrate import upgrade
+
+    settings = _settings()
+    _ensure_sqlite_dir(settings)
+    upgrade(settings.database_url, revision)
+    click.echo(f"数据库已迁移到 {revision}")
+
+
+@db.command("current", help="Show the database's revision and the newest one.")
+def db_current() -> None:
+    from caoyuan.db import create_database
+    from caoyuan.db.migrate import migration_state
+
+    settings = _settings()
+
+    async def show() -> tuple[str | None, str | None]:
+        database = create_database(settings.database_url, 1)
+        try:
+            return await migration_state(database.engine)
+        finally:
+            await database.dispose()
+
+    current, head = asyncio.run(show())
+    click.echo(f"current: {current or '(empty)'}\nhead:    {head}")
+    sys.exit(0 if current == head else 1)
+
+
+@db.command("revision", help="Autogenerate a migration from the models (developers).")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    from caoyuan.db.migrate import revision
+
+    settings = _settings()
+    _ensure_sqlite_dir(settings)
+    revision(settings.database_url, message)
+
+
+@main.group(help="Login accounts.")
+def user() -> None:
+    pass
+
+
+@user.command("create", help="Create a login. The password is asked for unless --password is given.")
+@click.option("--phone", required=True, help="11-digit mainland mobile number")
+@click.option("--role", required=True, type=click.Choice(["admin", "host", "member", "operator", "buyer"]))
+@click.option("--name", "display_name", default="", help="display name")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def user_create(phone: str, role: str, display_name: str, password: str) -> None:
+    from caoyuan.auth.service import create_user
+    from caoyuan.db import create_database
+    from caoyuan.errors import AppError
+
+    settings = _settings()
+    _refuse_unmigrated(settings)
+
+    async def create() -> int:
+        database = create_database(settings.database_url, 1)
+        try:
+            async with database.session() as session:
+                account = await create_user(session, phone=phone, password=password, role=role,
+                                            display_name=display_name)
+                return account.id  # type: ignore[return-value]
+        finally:
+            await database.dispose()
+
+    try:
+        user_id = asyncio.run(create())
+    except AppError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"已创建用户 #{user_id}：{phone}（{role}）")
+
+
+@main.command(help="Migrate and seed an embedded demo database, then serve it on 127.0.0.1:8000.")
+@click.option("--database", default="./var/demo.db", show_default=True, help="SQLite file for the demo")
+@click.option("--reset/--keep", default=True, show_default=True, help="start from a fresh demo database")
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--no-serve", is_flag=True, help="seed only")
+def demo(database: str, reset: bool, port: int, no_serve: bool) -> None:
+    import os
+
+    from caoyuan.demo import prepare_demo
+
+    url = os.environ.get("CAOYUAN_DATABASE_URL") or f"sqlite+aiosqlite:///{database}"
+    os.environ["CAOYUAN_DATABASE_URL"] = url
+    os.environ.setdefault("CAOYUAN_PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
+    settings = _settings()
+    prepare_demo(settings, reset=reset)
+    if not no_serve:
+        click.echo(f"\n演示站点：http://127.0.0.1:{port}/    （Ctrl+C 停止）\n")
+        _run_server("127.0.0.1", port, 1, False)
+
+
+def _ensure_sqlite_dir(settings) -> None:  # type: ignore[no-untyped-def]
+    if settings.sqlite_path is not None:
+        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _add_domain_commands() -> None:
+    from caoyuan.domains import installed_domains
+
+    for domain in installed_domains():
+        group = domain.cli()
+        if group is not None:
+            main.add_command(group)
+
+
+_add_domain_commands()

@@ -1,0 +1,61 @@
+"""How domain packages plug into the kernel without the kernel knowing them.
+
+Each domain exposes a :class:`Domain` under the ``caoyuan.domains`` entry-point group
+(see pyproject.toml). The kernel only iterates over what is installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import click
+    from litestar.types import ControllerRouterHandler
+
+    from caoyuan.demo import DemoContext
+
+GROUP = "caoyuan.domains"
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    href: str
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    title: str
+    models: Sequence[str] = ()  # modules holding SQLModel tables
+    route_handlers: Callable[[], Sequence[ControllerRouterHandler]] = lambda: ()
+    template_dir: Path | None = None
+    cli: Callable[[], click.Group | None] = lambda: None
+    seed_demo: Callable[[DemoContext], Awaitable[None]] | None = None
+    demo_order: int = 100  # lower seeds first (suppliers before their sales)
+    home_for_role: dict[str, str] = field(default_factory=dict)  # role → landing page
+    nav: Sequence[NavLink] = ()
+    on_startup: Sequence[Callable[[Any], Awaitable[None]]] = ()  # receives the Litestar app
+    on_shutdown: Sequence[Callable[[Any], Awaitable[None]]] = ()
+
+    def import_models(self) -> None:
+        for module in self.models:
+            importlib.import_module(module)
+
+
+@lru_cache(maxsize=1)
+def installed_domains() -> tuple[Domain, ...]:
+    found = []
+    for ep in entry_points(group=GROUP):
+        domain = ep.load()
+        if not isinstance(domain, Domain):
+            raise TypeError(f"entry point {ep.name!r} must point at a caoyuan.domains.Domain")
+        found.append(domain)
+    return tuple(sorted(found, key=lambda d: d.name))

@@ -1,0 +1,59 @@
+"""Kernel pages: the home page that sends each role to its place."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from caoyuan.auth.current import requires
+from caoyuan.auth.service import change_password
+from caoyuan.deps import Db
+from caoyuan.domains import NavLink, installed_domains
+from caoyuan.errors import AppError
+
+
+def nav_links(user) -> list[NavLink]:  # type: ignore[no-untyped-def]
+    role = user.role if user else "anonymous"
+    return [link for d in installed_domains() for link in d.nav if role in link.roles]
+
+
+def home_for(role: str) -> str | None:
+    for domain in installed_domains():
+        if role in domain.home_for_role:
+            return domain.home_for_role[role]
+    return "/account/"
+
+
+class HomePage(Controller):
+    include_in_schema = False
+
+    @get("/")
+    async def home(self, request: Request) -> Template | Redirect:
+        user = request.scope.get("user")
+        if user and (target := home_for(user.role)):
+            return Redirect(target, status_code=303)
+        return Template("home.html", context={"user": user, "tiles": nav_links(user)})
+
+
+class AccountPages(Controller):
+    """Every logged-in user's own account: who they are, and changing the password."""
+
+    path = "/account"
+    include_in_schema = False
+
+    @get("/", guards=[requires()])
+    async def account(self, request: Request, done: FromQuery[bool] = False) -> Template:
+        return Template("account.html", context={"error": None, "done": done})
+
+    @post("/password", guards=[requires()])
+    async def change_password(
+        self, request: Request, db: Db,
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Template | Redirect:
+        try:
+            await change_password(db, request.user.id, data.get("current", ""), data.get("new", ""),
+                                  data.get("confirm", ""))
+        except AppError as exc:
+            return Template("account.html", status_code=exc.status, context={"error": exc.message, "done": False})
+        return Redirect("/account/?done=true", status_code=303)

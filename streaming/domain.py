@@ -1,0 +1,31 @@
+"""草原村播 live sale as the kernel sees it."""
+
+from pathlib import Path
+
+from caoyuan.domains import Domain, NavLink
+
+
+def _routes():
+    from streaming.pages import LivePages
+
+    return [LivePages]
+
+
+async def _seed(ctx):  # type: ignore[no-untyped-def]
+    from streaming.demo import seed
+
+    await seed(ctx)
+
+
+domain = Domain(
+    name="streaming",
+    title="草原村播",
+    models=["streaming.models"],
+    route_handlers=_routes,
+    template_dir=Path(__file__).parent / "templates",
+    seed_demo=_seed,
+    demo_order=30,
+    home_for_role={"host": "/live/console"},
+    nav=[NavLink("直播间", "/live/", frozenset({"anonymous", "buyer", "member", "admin", "host", "operator"})),
+         NavLink("主播台", "/live/console", frozenset({"host", "admin"}))],
+)
