@@ -41,7 +41,8 @@ async def seed(ctx: DemoContext) -> None:
     ctx.shared["coop.badaoling_id"] = badaoling.id
     ctx.shared["coop.wengniute_id"] = wengniute.id
 
-    member_login = await ctx.login(phone="13900000003", role="member", name="包金山", note="翁牛特旗社员，土地入股 11 亩")
+    member_login = await ctx.login(phone="13900000003", role="member", name="包金山",
+                                   note="翁牛特旗社员，土地入股 11 亩")
     for no, (name, group, size, hardship, _note) in enumerate(WENGNIUTE_HOUSEHOLDS, start=1):
         db.add(Member(cooperative_id=wengniute.id, member_no=no, name=name,  # type: ignore[arg-type]
                       id_number=demo_id_number("150426", date(1970 + no * 3, no, 10 + no), no),

@@ -82,7 +82,8 @@ async def test_a_right_password_resets_the_count(client, make_user, db) -> None:
     user = await make_user("admin", phone="13700000005")
     for _ in range(4):
         await client.post("/api/auth/token", json={"phone": "13700000005", "password": "wrong-pass"})
-    assert (await client.post("/api/auth/token", json={"phone": "13700000005", "password": PASSWORD})).status_code == 201
+    right = await client.post("/api/auth/token", json={"phone": "13700000005", "password": PASSWORD})
+    assert right.status_code == 201
     async with db.session() as s:
         assert (await s.get(UserAccount, user.id)).failed_logins == 0
 

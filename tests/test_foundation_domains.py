@@ -3,7 +3,7 @@
 from datetime import date
 
 from caoyuan.identity import id_check_char
-from coop.models import CoopKind, Cooperative, Member
+from coop.models import Cooperative, CoopKind, Member
 
 
 def _id(seq: int) -> str:

@@ -19,7 +19,7 @@ from caoyuan.auth.controllers import AuthApi, LoginPages
 from caoyuan.auth.current import auth_middleware
 from caoyuan.db import Database, create_database
 from caoyuan.db.metadata import load_all_models
-from caoyuan.db.migrate import migration_state
+from caoyuan.db.migrate import is_at_head
 from caoyuan.domains import installed_domains
 from caoyuan.settings import Settings, get_settings
 from caoyuan.web.errors import handle_exception
@@ -50,10 +50,11 @@ class CaoyuanApp(Litestar):
 
 
 async def ensure_migrated(database: Database) -> None:
-    current, head = await migration_state(database.engine)
-    if current != head:
+    ready, current, heads = await is_at_head(database.engine)
+    if not ready:
         raise NotMigrated(
-            f"数据库未迁移到最新版本（当前 {current or '空'}，最新 {head}）。请先运行：caoyuan db upgrade"
+            f"数据库未迁移到最新版本（当前 {', '.join(sorted(current)) or '空'}，最新 {', '.join(sorted(heads))}）。"
+            "请先运行：caoyuan db upgrade"
         )
 
 

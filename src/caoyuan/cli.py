@@ -65,7 +65,7 @@ def db() -> None:
 
 
 @db.command("upgrade", help="Migrate the database to the newest schema.")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 def db_upgrade(revision: str) -> None:
     from caoyuan.db.migrate import upgrade
 
@@ -78,30 +78,37 @@ def db_upgrade(revision: str) -> None:
 @db.command("current", help="Show the database's revision and the newest one.")
 def db_current() -> None:
     from caoyuan.db import create_database
-    from caoyuan.db.migrate import migration_state
+    from caoyuan.db.migrate import is_at_head
 
     settings = _settings()
 
-    async def show() -> tuple[str | None, str | None]:
+    async def show():  # type: ignore[no-untyped-def]
         database = create_database(settings.database_url, 1)
         try:
-            return await migration_state(database.engine)
+            return await is_at_head(database.engine)
         finally:
             await database.dispose()
 
-    current, head = asyncio.run(show())
-    click.echo(f"current: {current or '(empty)'}\nhead:    {head}")
-    sys.exit(0 if current == head else 1)
+    ready, current, heads = asyncio.run(show())
+    click.echo(f"current: {', '.join(sorted(current)) or '(empty)'}\nheads:   {', '.join(sorted(heads))}")
+    sys.exit(0 if ready else 1)
 
 
-@db.command("revision", help="Autogenerate a migration from the models (developers).")
+@db.command("revision", help="Autogenerate a migration for one part from its models (developers).")
 @click.option("-m", "--message", required=True)
-def db_revision(message: str) -> None:
+@click.option("--part", required=True, help="kernel, or a domain name such as coop")
+@click.option("--depends-on", multiple=True, help="another part whose newest revision this one needs")
+def db_revision(message: str, part: str, depends_on: tuple[str, ...]) -> None:
     from caoyuan.db.migrate import revision
 
     settings = _settings()
     _ensure_sqlite_dir(settings)
-    revision(settings.database_url, message)
+    from alembic.util.exc import CommandError
+
+    try:
+        revision(settings.database_url, part, message, depends_on)
+    except (CommandError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.group(help="Login accounts.")

@@ -35,6 +35,8 @@ class Domain:
     name: str
     title: str
     models: Sequence[str] = ()  # modules holding SQLModel tables
+    table_prefixes: Sequence[str] = ()  # the tables this domain owns (for its migration branch)
+    migrations: Path | None = None  # this domain's Alembic version folder
     route_handlers: Callable[[], Sequence[ControllerRouterHandler]] = lambda: ()
     template_dir: Path | None = None
     cli: Callable[[], click.Group | None] = lambda: None

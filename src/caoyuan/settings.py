@@ -52,7 +52,8 @@ class Settings(BaseSettings):
     @classmethod
     def _long_enough(cls, value: str) -> str:
         if value and len(value) < 32:
-            raise ValueError("must be at least 32 characters (try: python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+            raise ValueError("must be at least 32 characters "
+                             "(try: python -c 'import secrets; print(secrets.token_urlsafe(48))')")
         return value
 
     @property

@@ -1,8 +1,14 @@
-"""Alembic, driven from code: one linear history for the whole deployment, on SQLite and PostgreSQL."""
+"""Alembic, driven from code, on SQLite and PostgreSQL.
+
+Each part owns a branch of the history: the kernel (``kernel``) and every installed domain
+(its name, its own ``migrations/`` folder). ``upgrade`` applies all heads; a domain's first
+revision depends on the kernel head, later ones may depend on other domains' heads.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,33 +18,64 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from caoyuan.domains import installed_domains
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+KERNEL_BRANCH = "kernel"
 
 
-def alembic_config(url: str) -> Config:
+def version_locations() -> dict[str, Path]:
+    locations = {KERNEL_BRANCH: MIGRATIONS / "versions"}
+    for domain in installed_domains():
+        if domain.migrations is not None:
+            locations[domain.name] = domain.migrations
+    return locations
+
+
+def alembic_config(url: str, owner: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", ":".join(str(p) for p in version_locations().values()))
     config.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(hour).2d%%(minute).2d_%%(slug)s")
+    config.attributes["owner"] = owner  # autogenerate only this part's tables
     return config
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+def script_directory() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
 
 
-def _off_the_loop(fn, *args):  # type: ignore[no-untyped-def]
+def head_revisions() -> frozenset[str]:
+    return frozenset(script_directory().get_heads())
+
+
+def applied_revisions(current: Iterable[str]) -> set[str]:
+    """Every revision implied by the database's current heads (down revisions and dependencies)."""
+    script, seen, stack = script_directory(), set(), list(current)
+    while stack:
+        rev = script.get_revision(stack.pop())
+        if rev is None or rev.revision in seen:
+            continue
+        seen.add(rev.revision)
+        for parent in (rev.down_revision, rev.dependencies):
+            if parent:
+                stack.extend([parent] if isinstance(parent, str) else parent)
+    return seen
+
+
+def _off_the_loop(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     """Alembic's env runs its own event loop; from inside a running loop, give it a thread."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return fn(*args)
+        return fn(*args, **kwargs)
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(fn, *args).result()
+        return pool.submit(fn, *args, **kwargs).result()
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
     """Blocking (it waits for the migration), safe to call with or without a running loop."""
     _off_the_loop(command.upgrade, alembic_config(url), revision)
 
@@ -47,15 +84,34 @@ def downgrade(url: str, revision: str) -> None:
     _off_the_loop(command.downgrade, alembic_config(url), revision)
 
 
-def revision(url: str, message: str) -> None:
-    command.revision(alembic_config(url), message=message, autogenerate=True)
+def revision(url: str, owner: str, message: str, depends_on: Iterable[str] = ()) -> None:
+    """Autogenerate the next revision of one part (``kernel`` or a domain name) from its tables."""
+    locations = version_locations()
+    if owner not in locations:
+        raise ValueError(f"unknown part {owner!r}; choose from {', '.join(locations)}")
+    script = script_directory()
+    labelled = {label for rev in script.walk_revisions() for label in rev.branch_labels}
+    first = owner not in labelled
+    needs = {script.get_revision(f"{dep}@head").revision for dep in depends_on}
+    if first and owner != KERNEL_BRANCH:
+        needs.add(script.get_revision(f"{KERNEL_BRANCH}@head").revision)
+    locations[owner].mkdir(parents=True, exist_ok=True)
+    upgrade(url)  # autogenerate compares against a database at every head
+    command.revision(
+        alembic_config(url, owner), message=message, autogenerate=True,
+        head="base" if first else f"{owner}@head", branch_label=owner if first else None,
+        version_path=str(locations[owner]), depends_on=sorted(n for n in needs if n) or None,
+    )
 
 
-async def current_revision(engine: AsyncEngine) -> str | None:
+async def current_revisions(engine: AsyncEngine) -> frozenset[str]:
     async with engine.connect() as conn:
-        return await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+        heads = await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_heads())
+    return frozenset(heads)
 
 
-async def migration_state(engine: AsyncEngine) -> tuple[str | None, str | None]:
-    """(current, head): equal when the database is ready."""
-    return await current_revision(engine), head_revision()
+async def is_at_head(engine: AsyncEngine) -> tuple[bool, frozenset[str], frozenset[str]]:
+    """(ready, current, heads): ready when every head of every part is applied."""
+    current = await current_revisions(engine)
+    heads = head_revisions()
+    return heads <= applied_revisions(current), current, heads

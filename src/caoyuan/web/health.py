@@ -3,7 +3,7 @@ from __future__ import annotations
 from litestar import Controller, Response, get
 from sqlalchemy import text
 
-from caoyuan.db.migrate import migration_state
+from caoyuan.db.migrate import is_at_head
 from caoyuan.deps import AppDatabase
 
 
@@ -19,11 +19,11 @@ class Health(Controller):
         try:
             async with database.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
-            current, head = await migration_state(database.engine)
+            ready, current, heads = await is_at_head(database.engine)
         except Exception:  # noqa: BLE001 - any failure means not ready; details stay in the log
             return Response({"status": "unavailable", "database": "unreachable"}, status_code=503)
-        if current != head:
+        if not ready:
             return Response({"status": "unavailable", "database": "ok", "migrations": "behind",
-                             "current": current, "head": head,
+                             "current": sorted(current), "heads": sorted(heads),
                              "message": "数据库未迁移，请运行 caoyuan db upgrade"}, status_code=503)
-        return Response({"status": "ok", "database": "ok", "migrations": current})
+        return Response({"status": "ok", "database": "ok", "migrations": sorted(current)})

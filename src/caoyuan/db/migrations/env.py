@@ -7,9 +7,29 @@ from sqlalchemy import pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from caoyuan.db.metadata import load_all_models, metadata
+from caoyuan.domains import installed_domains
 
 load_all_models()
 config = context.config
+
+
+def _owned_by(owner: str | None):  # type: ignore[no-untyped-def]
+    """Autogenerate for one part sees only that part's tables (domains own their table prefixes)."""
+    if owner is None:
+        return None
+    prefixes = {d.name: tuple(d.table_prefixes) for d in installed_domains()}
+    everyone = tuple(p for ps in prefixes.values() for p in ps)
+
+    def include(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+        table = obj if type_ == "table" else getattr(obj, "table", None)
+        table_name = name if type_ == "table" else (table.name if table is not None else "")
+        if table_name == "alembic_version":
+            return False
+        if owner == "kernel":
+            return not table_name.startswith(everyone)
+        return table_name.startswith(prefixes.get(owner, ()))
+
+    return include
 
 
 def _configure(connection) -> None:  # type: ignore[no-untyped-def]
@@ -18,7 +38,16 @@ def _configure(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=metadata,
         compare_type=True,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_object=_owned_by(config.attributes.get("owner")),
+        process_revision_directives=_skip_empty,
     )
+
+
+def _skip_empty(context, revision, directives) -> None:  # type: ignore[no-untyped-def]
+    # An autogenerate that found nothing writes no file.
+    if config.cmd_opts is None and directives and directives[0].upgrade_ops.is_empty():
+        directives[:] = []
+        print("没有发现模型变化，未生成迁移文件。")
 
 
 def run_offline() -> None:
