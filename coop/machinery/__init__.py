@@ -1,0 +1,1 @@
+"""Harvester and machinery bookings per mu — a domain of its own inside the cooperative package."""

@@ -1,0 +1,1 @@
+"""Machinery tables (prefix ``machinery_``). Filled in by the machinery bookings work."""
