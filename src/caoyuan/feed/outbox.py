@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field, SQLModel
+
+from caoyuan.db import UTCDateTime, utcnow
+
+
+class FeedStream(SQLModel, table=True):
+    """One counter per stream: taking the next number locks the row, so numbers commit in order."""
+
+    __tablename__ = "feed_stream"
+
+    key: str = Field(primary_key=True, max_length=64)
+    last_seq: int = Field(default=0)
+
+
+class FeedEvent(SQLModel, table=True):
+    __tablename__ = "feed_event"
+    __table_args__ = (sa.UniqueConstraint("stream", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    stream: str = Field(max_length=64)
+    seq: int
+    kind: str = Field(max_length=40)
+    payload: str = Field(sa_type=sa.Text)  # JSON
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+async def append_event(db: AsyncSession, stream: str, kind: str, payload: dict[str, Any]) -> int:
+    """Number and store one event inside the caller's transaction; returns its sequence number."""
+    dialect = db.bind.dialect.name if db.bind else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    seq = (await db.execute(
+        insert(FeedStream).values(key=stream, last_seq=1)
+        .on_conflict_do_update(index_elements=["key"], set_={"last_seq": FeedStream.last_seq + 1})
+        .returning(FeedStream.last_seq)
+    )).scalar_one()
+    await db.execute(sa.insert(FeedEvent).values(
+        stream=stream, seq=seq, kind=kind, payload=msgspec.json.encode(payload).decode(), created_at=utcnow()))
+    return seq
+
+
+async def events_after(db: AsyncSession, stream: str, after: int, limit: int = 500) -> list[FeedEvent]:
+    rows = await db.scalars(
+        sa.select(FeedEvent).where(FeedEvent.stream == stream, FeedEvent.seq > after)
+        .order_by(FeedEvent.seq).limit(limit))
+    return list(rows)
+
+
+async def last_seq(db: AsyncSession, stream: str) -> int:
+    return await db.scalar(sa.select(FeedStream.last_seq).where(FeedStream.key == stream)) or 0
