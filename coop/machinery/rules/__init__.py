@@ -1,0 +1,1 @@
+"""Pure machinery rules: prices, weighted capacity, the scheduling proposal, booking states. No I/O."""
