@@ -1,4 +1,8 @@
-"""Cooperative tables: the cooperative itself and its member households."""
+"""Cooperative tables (prefix ``coop_``): members, charter, 三资 register, ledger and transaction volume.
+
+Money is int fen, areas int hundredths of a mu, rates int basis points. Journal rows are append-only:
+a correction is a reversing entry (PostgreSQL also refuses UPDATE/DELETE of them by trigger).
+"""
 
 from __future__ import annotations
 
@@ -62,3 +66,169 @@ class Member(SQLModel, table=True):
     heir_member_id: int | None = Field(default=None, foreign_key="coop_member.id")
     user_id: int | None = Field(default=None, foreign_key="user_account.id", index=True, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class MemberStatusChange(SQLModel, table=True):
+    """成员身份认定 history: every admission, suspension, withdrawal or death, never overwritten."""
+
+    __tablename__ = "coop_member_status_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="coop_member.id", index=True)
+    status: str = Field(max_length=16)
+    effective_on: date
+    reason: str = Field(default="", max_length=200)
+    heir_member_id: int | None = Field(default=None, foreign_key="coop_member.id")
+    recorded_by_user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Charter(SQLModel, table=True):
+    """One version of the charter's money rules (章程), in force from ``effective_on`` until the next one."""
+
+    __tablename__ = "coop_charter"
+    __table_args__ = (
+        sa.UniqueConstraint("cooperative_id", "effective_on"),
+        sa.CheckConstraint("member_share_bp + collective_share_bp = 10000", name="shares_whole"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cooperative_id: int = Field(foreign_key="coop_cooperative.id", index=True)
+    effective_on: date
+    share_price_fen: int  # one share (股) costs this much
+    land_value_per_mu_fen: int  # 土地经营权 valued per 亩 for the whole term
+    labour_value_per_day_fen: int  # 劳动力 valued per day (art. 13: only at a value the charter fixes)
+    reserve_rate_bp: int  # 公积金 / 公积公益金 drawn from the year's surplus
+    policy: str = Field(max_length=16)  # "farmer" (art. 44) or "shareholding" (by shares)
+    patronage_rate_bp: int  # share of the distributable surplus returned by transaction volume
+    live_sale_commission_bp: int  # kept by the collective on members' goods sold on the live stream
+    machinery_development_bp: int  # 六四开: development share of machinery income; the rest is assistance
+    member_share_bp: int = Field(default=10000)  # 成员股
+    collective_share_bp: int = Field(default=0)  # 集体股 (only if the members decide)
+    redemption_allowed: bool = Field(default=True)  # 退股
+    redemption_lock_months: int = Field(default=12)  # shares must be held this long before 退股
+    note: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class FixedAsset(SQLModel, table=True):
+    """三资 register: a fixed asset (machine, building…). Machinery bookings link machines here."""
+
+    __tablename__ = "coop_fixed_asset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cooperative_id: int = Field(foreign_key="coop_cooperative.id", index=True)
+    asset_no: str = Field(default="", max_length=30)  # 资产编号
+    name: str = Field(max_length=100)
+    category: str = Field(max_length=20)  # "machine", "building", "equipment", …
+    cost_fen: int
+    funding_source: str = Field(max_length=20)  # "special_fund" (专项基金), "contribution", "own"
+    funding_note: str = Field(default="", max_length=200)  # e.g. 乡村振兴衔接资金 72万元
+    purchased_on: date
+    insurance_policy: str = Field(default="", max_length=60)
+    insurance_expires_on: date | None = None
+    useful_life_months: int = Field(default=120)
+    salvage_fen: int = Field(default=0)
+    in_service: bool = Field(default=True)
+    contributed_by_member_id: int | None = Field(default=None, foreign_key="coop_member.id")
+    appraiser: str = Field(default="", max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Resource(SQLModel, table=True):
+    """三资 register: a resource (land management right, grassland…) with its plot and term."""
+
+    __tablename__ = "coop_resource"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cooperative_id: int = Field(foreign_key="coop_cooperative.id", index=True)
+    kind: str = Field(default="land", max_length=20)
+    plot: str = Field(max_length=100)  # 地块
+    area_hundredths: int  # 亩 × 100
+    term_from: date | None = None
+    term_to: date | None = None
+    contributed_by_member_id: int | None = Field(default=None, foreign_key="coop_member.id")
+    note: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class JournalEntry(SQLModel, table=True):
+    """A double-entry journal entry (凭证). Balanced and immutable; corrections reverse it."""
+
+    __tablename__ = "coop_journal_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cooperative_id: int = Field(foreign_key="coop_cooperative.id", index=True)
+    entry_date: date = Field(index=True)  # the accounting date (Asia/Shanghai)
+    occurred_at: datetime = Field(sa_type=UTCDateTime)
+    kind: str = Field(max_length=24)  # manual, live_sale, live_refund, machinery, wage, contribution, …
+    description: str = Field(default="", max_length=300)
+    reverses_entry_id: int | None = Field(default=None, foreign_key="coop_journal_entry.id", unique=True)
+    created_by_user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class JournalLine(SQLModel, table=True):
+    __tablename__ = "coop_journal_line"
+    __table_args__ = (
+        sa.CheckConstraint("debit_fen >= 0 AND credit_fen >= 0 AND (debit_fen = 0) <> (credit_fen = 0)",
+                           name="one_side"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="coop_journal_entry.id", index=True)
+    cooperative_id: int = Field(foreign_key="coop_cooperative.id", index=True)
+    account_code: str = Field(max_length=8, index=True)
+    debit_fen: int = Field(default=0, sa_type=sa.BigInteger)
+    credit_fen: int = Field(default=0, sa_type=sa.BigInteger)
+    member_id: int | None = Field(default=None, foreign_key="coop_member.id", index=True)  # 成员往来 etc.
+    fund: str = Field(default="", max_length=16)  # "development" / "assistance" (六四开), else ""
+    memo: str = Field(default="", max_length=200)
+
+
+class Posting(SQLModel, table=True):
+    """One business event posted through coop.posting: the idempotency record behind ``reference``."""
+
+    __tablename__ = "coop_posting"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=120, unique=True)
+    cooperative_id: int = Field(foreign_key="coop_cooperative.id", index=True)
+    kind: str = Field(max_length=24)
+    original_reference: str | None = Field(default=None, max_length=120, index=True)
+    member_id: int | None = Field(default=None, foreign_key="coop_member.id")
+    user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    goods_fen: int = Field(default=0, sa_type=sa.BigInteger)
+    shipping_fen: int = Field(default=0, sa_type=sa.BigInteger)
+    amount_fen: int = Field(default=0, sa_type=sa.BigInteger)
+    relief_fen: int = Field(default=0, sa_type=sa.BigInteger)
+    commission_fen: int = Field(default=0, sa_type=sa.BigInteger)
+    fingerprint: str = Field(max_length=300)  # the event's amounts; a replay must match it exactly
+    splits: dict = Field(default_factory=dict, sa_type=sa.JSON)
+    entry_id: int = Field(foreign_key="coop_journal_entry.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class VolumeSource(StrEnum):
+    LIVE_SALE = "live_sale"  # animals the member supplied to the live sale
+    MACHINERY = "machinery"  # harvester work done for the member
+    OTHER = "other"
+
+
+VOLUME_LABELS = {"live_sale": "直播供货", "machinery": "农机作业", "other": "其他交易"}
+
+
+class MemberVolume(SQLModel, table=True):
+    """A member's transaction volume with the cooperative (art. 43 (3)); refunds are negative lines."""
+
+    __tablename__ = "coop_member_volume"
+    __table_args__ = (sa.Index("ix_coop_member_volume_coop_year_member", "cooperative_id", "year", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cooperative_id: int = Field(foreign_key="coop_cooperative.id")
+    member_id: int = Field(foreign_key="coop_member.id", index=True)
+    year: int
+    occurred_on: date
+    source: str = Field(max_length=16)
+    amount_fen: int = Field(sa_type=sa.BigInteger)
+    reference: str = Field(default="", max_length=120)

@@ -1,0 +1,1 @@
+"""Pure cooperative rules: no I/O, easy to prove with property tests."""

@@ -1,0 +1,70 @@
+"""The charter's money rules as a pure value, with the checks the law puts on them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date
+
+from caoyuan.money import BP_WHOLE
+
+MIN_PATRONAGE_BP = 6000  # 农民专业合作社法 art. 44: at least 60 % returned by transaction volume
+POLICIES = {"farmer": "农民专业合作社（按交易量返还为主）", "shareholding": "股份经济合作社（按股分红）"}
+
+
+class CharterError(ValueError):
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    share_price_fen: int = 100_00  # 100 元 a share
+    land_value_per_mu_fen: int = 1_000_00  # 1,000 元 per 亩 for the term
+    labour_value_per_day_fen: int = 150_00  # 150 元 per day
+    reserve_rate_bp: int = 1000  # 10 %
+    policy: str = "farmer"
+    patronage_rate_bp: int = 6000
+    live_sale_commission_bp: int = 300  # 3 %
+    machinery_development_bp: int = 6000  # 六四开
+    member_share_bp: int = BP_WHOLE
+    collective_share_bp: int = 0
+    redemption_allowed: bool = True
+    redemption_lock_months: int = 12
+
+    @property
+    def machinery_assistance_bp(self) -> int:
+        return BP_WHOLE - self.machinery_development_bp
+
+
+DEFAULT_TERMS = Terms()  # used only until a cooperative records its own charter
+TERM_FIELDS = tuple(f.name for f in fields(Terms))
+
+
+def validate(terms: Terms) -> None:
+    """Refuse a charter the law or arithmetic does not allow; names the offending field."""
+    for name in ("share_price_fen", "land_value_per_mu_fen", "labour_value_per_day_fen"):
+        if getattr(terms, name) <= 0:
+            raise CharterError("金额必须大于零", name)
+    for name in ("reserve_rate_bp", "patronage_rate_bp", "live_sale_commission_bp", "machinery_development_bp",
+                 "member_share_bp", "collective_share_bp"):
+        if not 0 <= getattr(terms, name) <= BP_WHOLE:
+            raise CharterError("比例应在 0% 到 100% 之间", name)
+    if terms.policy not in POLICIES:
+        raise CharterError("分配方式只能是农民专业合作社或股份经济合作社", "policy")
+    if terms.policy == "farmer" and terms.patronage_rate_bp < MIN_PATRONAGE_BP:
+        raise CharterError("农民专业合作社按交易量返还的比例不得低于可分配盈余的 60%（合作社法第四十四条）",
+                           "patronage_rate_bp")
+    if terms.member_share_bp + terms.collective_share_bp != BP_WHOLE:
+        raise CharterError("成员股与集体股的比例合计应为 100%", "collective_share_bp")
+    if terms.redemption_lock_months < 0:
+        raise CharterError("退股锁定期不能为负数", "redemption_lock_months")
+
+
+def effective(versions: list[tuple[date, Terms]], on: date) -> Terms | None:
+    """The version in force on a day: the latest one that started on or before it."""
+    best: tuple[date, Terms] | None = None
+    for start, terms in versions:
+        if start <= on and (best is None or start > best[0]):
+            best = (start, terms)
+    return best[1] if best else None

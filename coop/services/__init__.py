@@ -1,0 +1,1 @@
+"""Cooperative services: one module per business action. They never commit; the caller owns the transaction."""
