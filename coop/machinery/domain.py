@@ -2,7 +2,30 @@
 
 from pathlib import Path
 
-from caoyuan.domains import Domain
+from caoyuan.domains import Domain, NavLink
+
+
+def _routes():  # imported lazily so the CLI starts fast
+    from coop.machinery.controllers import MachineryApi
+    from coop.machinery.pages import MachineryPages
+
+    return [MachineryApi, MachineryPages]
+
+
+def _cli():  # type: ignore[no-untyped-def]
+    from coop.machinery.cli import machinery
+
+    return machinery
+
+
+async def _seed(ctx):  # type: ignore[no-untyped-def]
+    from coop.machinery.demo import seed
+
+    await seed(ctx)
+
+
+FARMERS = frozenset({"member"})
+STAFF = frozenset({"admin"})
 
 domain = Domain(
     name="machinery",
@@ -10,6 +33,17 @@ domain = Domain(
     models=["coop.machinery.models"],
     table_prefixes=("machinery_",),
     migrations=Path(__file__).parent / "migrations",
+    route_handlers=_routes,
     template_dir=Path(__file__).parent / "templates",
+    cli=_cli,
+    seed_demo=_seed,
     demo_order=15,
+    home_for_role={"operator": "/machinery/today"},
+    nav=[
+        NavLink("农机预约", "/machinery/book", FARMERS),
+        NavLink("我的预约", "/machinery/my", FARMERS),
+        NavLink("今日作业", "/machinery/today", frozenset({"operator"})),
+        NavLink("农机调度", "/machinery/board", STAFF),
+        NavLink("农机看板", "/machinery/dashboard", STAFF),
+    ],
 )

@@ -46,7 +46,7 @@ class Machine(SQLModel, table=True):
     plate: str = Field(max_length=40)  # number plate or serial number
     daily_capacity: int  # hundredths of a mu on flat land per day
     slope_factor_bp: int = Field(default=15000)  # a slope mu weighs 1.5 flat mu by default
-    asset_id: int | None = Field(default=None, index=True)  # coop_fixed_asset: cost, funding, insurance
+    asset_id: int | None = Field(default=None, foreign_key="coop_fixed_asset.id", index=True)  # cost, funding, insurance
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

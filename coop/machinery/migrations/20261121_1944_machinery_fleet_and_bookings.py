@@ -1,8 +1,8 @@
 """machinery fleet and bookings
 
-Revision ID: 56626369c62a
+Revision ID: 8156ac6ca0ff
 Revises: 
-Create Date: 2026-11-21 19:41:46.708207
+Create Date: 2026-11-21 19:44:27.496474
 """
 
 from collections.abc import Sequence
@@ -14,10 +14,10 @@ from alembic import op
 import caoyuan.db.types  # noqa: F401
 
 
-revision: str = '56626369c62a'
+revision: str = '8156ac6ca0ff'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = ('machinery',)
-depends_on: str | Sequence[str] | None = ['1bfe6a0bbd81', '367c841ab357']
+depends_on: str | Sequence[str] | None = ['d0e54a7dea40', 'ef41fade68fd']
 
 
 def upgrade() -> None:
@@ -31,25 +31,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_machinery_closed_day')),
     sa.UniqueConstraint('cooperative_id', 'day', name=op.f('uq_machinery_closed_day_cooperative_id_day'))
     )
-    op.create_table('machinery_machine',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('cooperative_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
-    sa.Column('model', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
-    sa.Column('plate', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-    sa.Column('daily_capacity', sa.Integer(), nullable=False),
-    sa.Column('slope_factor_bp', sa.Integer(), nullable=False),
-    sa.Column('asset_id', sa.Integer(), nullable=True),
-    sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', caoyuan.db.types.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['cooperative_id'], ['coop_cooperative.id'], name=op.f('fk_machinery_machine_cooperative_id_coop_cooperative')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_machinery_machine')),
-    sa.UniqueConstraint('cooperative_id', 'plate', name=op.f('uq_machinery_machine_cooperative_id_plate'))
-    )
-    with op.batch_alter_table('machinery_machine', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_machinery_machine_asset_id'), ['asset_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_machinery_machine_cooperative_id'), ['cooperative_id'], unique=False)
-
     op.create_table('machinery_policy',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('cooperative_id', sa.Integer(), nullable=False),
@@ -82,6 +63,40 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('machinery_service_type', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_machinery_service_type_cooperative_id'), ['cooperative_id'], unique=False)
+
+    op.create_table('machinery_season_price',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_type_id', sa.Integer(), nullable=False),
+    sa.Column('season', sa.Integer(), nullable=False),
+    sa.Column('market_fen', sa.Integer(), nullable=False),
+    sa.Column('member_fen', sa.Integer(), nullable=True),
+    sa.Column('non_member_fen', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['service_type_id'], ['machinery_service_type.id'], name=op.f('fk_machinery_season_price_service_type_id_machinery_service_type')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_machinery_season_price')),
+    sa.UniqueConstraint('service_type_id', 'season', name=op.f('uq_machinery_season_price_service_type_id_season'))
+    )
+    with op.batch_alter_table('machinery_season_price', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_machinery_season_price_service_type_id'), ['service_type_id'], unique=False)
+
+    op.create_table('machinery_machine',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cooperative_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('model', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('plate', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('daily_capacity', sa.Integer(), nullable=False),
+    sa.Column('slope_factor_bp', sa.Integer(), nullable=False),
+    sa.Column('asset_id', sa.Integer(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', caoyuan.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['asset_id'], ['coop_fixed_asset.id'], name=op.f('fk_machinery_machine_asset_id_coop_fixed_asset')),
+    sa.ForeignKeyConstraint(['cooperative_id'], ['coop_cooperative.id'], name=op.f('fk_machinery_machine_cooperative_id_coop_cooperative')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_machinery_machine')),
+    sa.UniqueConstraint('cooperative_id', 'plate', name=op.f('uq_machinery_machine_cooperative_id_plate'))
+    )
+    with op.batch_alter_table('machinery_machine', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_machinery_machine_asset_id'), ['asset_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_machinery_machine_cooperative_id'), ['cooperative_id'], unique=False)
 
     op.create_table('machinery_machine_day',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -125,20 +140,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('machinery_operator', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_machinery_operator_cooperative_id'), ['cooperative_id'], unique=False)
-
-    op.create_table('machinery_season_price',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('service_type_id', sa.Integer(), nullable=False),
-    sa.Column('season', sa.Integer(), nullable=False),
-    sa.Column('market_fen', sa.Integer(), nullable=False),
-    sa.Column('member_fen', sa.Integer(), nullable=True),
-    sa.Column('non_member_fen', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['service_type_id'], ['machinery_service_type.id'], name=op.f('fk_machinery_season_price_service_type_id_machinery_service_type')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_machinery_season_price')),
-    sa.UniqueConstraint('service_type_id', 'season', name=op.f('uq_machinery_season_price_service_type_id_season'))
-    )
-    with op.batch_alter_table('machinery_season_price', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_machinery_season_price_service_type_id'), ['service_type_id'], unique=False)
 
     op.create_table('machinery_booking',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -283,10 +284,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_machinery_booking_cooperative_id'))
 
     op.drop_table('machinery_booking')
-    with op.batch_alter_table('machinery_season_price', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_machinery_season_price_service_type_id'))
-
-    op.drop_table('machinery_season_price')
     with op.batch_alter_table('machinery_operator', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_machinery_operator_cooperative_id'))
 
@@ -296,15 +293,19 @@ def downgrade() -> None:
 
     op.drop_table('machinery_maintenance')
     op.drop_table('machinery_machine_day')
-    with op.batch_alter_table('machinery_service_type', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_machinery_service_type_cooperative_id'))
-
-    op.drop_table('machinery_service_type')
-    op.drop_table('machinery_policy')
     with op.batch_alter_table('machinery_machine', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_machinery_machine_cooperative_id'))
         batch_op.drop_index(batch_op.f('ix_machinery_machine_asset_id'))
 
     op.drop_table('machinery_machine')
+    with op.batch_alter_table('machinery_season_price', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_machinery_season_price_service_type_id'))
+
+    op.drop_table('machinery_season_price')
+    with op.batch_alter_table('machinery_service_type', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_machinery_service_type_cooperative_id'))
+
+    op.drop_table('machinery_service_type')
+    op.drop_table('machinery_policy')
     op.drop_table('machinery_closed_day')
     # ### end Alembic commands ###

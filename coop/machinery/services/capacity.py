@@ -1,0 +1,131 @@
+"""Operator-day and machine-day capacity, kept by the database.
+
+A claim is one guarded UPDATE (``booked + load <= capacity``) on each day row — never a read
+then a write in Python — and the rows carry a CHECK constraint besides, so a day cannot be
+over-booked however many requests arrive at once. Rows are made on first use with
+INSERT … ON CONFLICT DO NOTHING so concurrent first claims meet on the same row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from caoyuan.errors import Conflict
+from coop.machinery.models import ClosedDay, Machine, MachineDay, Maintenance, Operator, OperatorDay
+from coop.machinery.rules.scheduling import Crew, Free
+from coop.machinery.services.fleet import insured_until, out_of_service_reason
+
+
+async def _ensure_row(db: AsyncSession, table: type[OperatorDay] | type[MachineDay], key: str, owner_id: int,
+                      day: date, capacity: int) -> None:
+    insert = pg_insert if db.bind.dialect.name == "postgresql" else sqlite_insert
+    values = {key: owner_id, "day": day, "capacity": capacity, "booked": 0}
+    await db.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=[key, "day"]))
+
+
+async def _guarded_add(db: AsyncSession, table: type[OperatorDay] | type[MachineDay], key: str, owner_id: int,
+                       day: date, load: int) -> bool:
+    column = getattr(table, key)
+    result = await db.execute(
+        update(table).where(column == owner_id, table.day == day, table.booked + load <= table.capacity)
+        .values(booked=table.booked + load).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+async def _release(db: AsyncSession, table: type[OperatorDay] | type[MachineDay], key: str, owner_id: int,
+                   day: date, load: int) -> None:
+    column = getattr(table, key)
+    await db.execute(update(table).where(column == owner_id, table.day == day)
+                     .values(booked=table.booked - load).execution_options(synchronize_session=False))
+
+
+async def machine_capacity_on(db: AsyncSession, machine: Machine, day: date) -> int:
+    """0 on a day the machine may not go out (maintenance, rain, uninsured, retired)."""
+    return 0 if await out_of_service_reason(db, machine, day) else machine.daily_capacity
+
+
+async def try_claim(db: AsyncSession, operator: Operator, machine: Machine, day: date, load: int) -> bool:
+    """Hold ``load`` on the operator-day and the machine-day, or change nothing and return False."""
+    await _ensure_row(db, OperatorDay, "operator_id", operator.id, day,  # type: ignore[arg-type]
+                      operator.daily_capacity if operator.active else 0)
+    await _ensure_row(db, MachineDay, "machine_id", machine.id, day,  # type: ignore[arg-type]
+                      await machine_capacity_on(db, machine, day))
+    if not await _guarded_add(db, OperatorDay, "operator_id", operator.id, day, load):  # type: ignore[arg-type]
+        return False
+    if not await _guarded_add(db, MachineDay, "machine_id", machine.id, day, load):  # type: ignore[arg-type]
+        await _release(db, OperatorDay, "operator_id", operator.id, day, load)  # type: ignore[arg-type]
+        return False
+    return True
+
+
+async def claim(db: AsyncSession, operator: Operator, machine: Machine, day: date, load: int) -> None:
+    if not await try_claim(db, operator, machine, day, load):
+        raise Conflict(f"{day} {operator.name} / {machine.plate} 当天已约满，请换一天或换一台农机",
+                       code="day_full", field="day")
+
+
+async def release(db: AsyncSession, operator_id: int, machine_id: int, day: date, load: int) -> None:
+    await _release(db, OperatorDay, "operator_id", operator_id, day, load)
+    await _release(db, MachineDay, "machine_id", machine_id, day, load)
+
+
+async def close_rows(db: AsyncSession, day: date, *, machine_ids: Sequence[int] = (),
+                     operator_ids: Sequence[int] = ()) -> None:
+    """Nothing more can be booked on these rows (rain, breakdown); what is booked must be moved first."""
+    if machine_ids:
+        await db.execute(update(MachineDay).where(MachineDay.day == day, MachineDay.machine_id.in_(machine_ids))
+                         .values(capacity=MachineDay.booked).execution_options(synchronize_session=False))
+    if operator_ids:
+        await db.execute(update(OperatorDay).where(OperatorDay.day == day, OperatorDay.operator_id.in_(operator_ids))
+                         .values(capacity=OperatorDay.booked).execution_options(synchronize_session=False))
+
+
+async def crews(db: AsyncSession, cooperative_id: int, machine_kind: str | None = None) -> list[Crew]:
+    """Each active operator on their usual machine (any machine of the kind when they have none)."""
+    machines = (await db.scalars(select(Machine).where(Machine.cooperative_id == cooperative_id, Machine.active)
+                                 .order_by(Machine.id))).all()
+    operators = (await db.scalars(select(Operator).where(Operator.cooperative_id == cooperative_id, Operator.active)
+                                  .order_by(Operator.id))).all()
+    found: list[Crew] = []
+    for op in operators:
+        mine = [m for m in machines if m.id == op.machine_id] or list(machines)
+        found.extend(Crew(op.id, m.id, m.slope_factor_bp, m.kind) for m in mine  # type: ignore[arg-type]
+                     if machine_kind is None or m.kind == machine_kind)
+    return found
+
+
+async def free_capacity(db: AsyncSession, cooperative_id: int, first: date, last: date) -> Free:
+    """Free hundredths of a mu per operator-day and machine-day over a range, as things stand."""
+    machines = (await db.scalars(select(Machine).where(Machine.cooperative_id == cooperative_id))).all()
+    operators = (await db.scalars(select(Operator).where(Operator.cooperative_id == cooperative_id))).all()
+    closed = set((await db.scalars(select(ClosedDay.day).where(
+        ClosedDay.cooperative_id == cooperative_id, ClosedDay.day.between(first, last)))).all())
+    upkeep = (await db.execute(select(Maintenance.machine_id, Maintenance.starts_on, Maintenance.ends_on).where(
+        Maintenance.machine_id.in_([m.id for m in machines]),
+        and_(Maintenance.starts_on <= last, Maintenance.ends_on >= first)))).all()
+    insured = {m.id: await insured_until(db, m) for m in machines}
+    free: Free = {}
+    span = [first.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)]
+    for day in span:
+        for op in operators:
+            free[("operator", op.id, day)] = op.daily_capacity if op.active and day not in closed else 0  # type: ignore[index]
+        for m in machines:
+            down = day in closed or not m.active or any(
+                mid == m.id and s <= day <= e for mid, s, e in upkeep)
+            ok = insured[m.id] is not None and insured[m.id] >= day  # type: ignore[operator]
+            free[("machine", m.id, day)] = m.daily_capacity if ok and not down else 0  # type: ignore[index]
+    for row in (await db.scalars(select(OperatorDay).where(
+            OperatorDay.operator_id.in_([o.id for o in operators]), OperatorDay.day.between(first, last)))).all():
+        free[("operator", row.operator_id, row.day)] = min(row.capacity - row.booked,
+                                                           free[("operator", row.operator_id, row.day)])
+    for mrow in (await db.scalars(select(MachineDay).where(
+            MachineDay.machine_id.in_([m.id for m in machines]), MachineDay.day.between(first, last)))).all():
+        free[("machine", mrow.machine_id, mrow.day)] = min(mrow.capacity - mrow.booked,
+                                                          free[("machine", mrow.machine_id, mrow.day)])
+    return free

@@ -1,0 +1,113 @@
+"""The fleet: machines (linked to the 三资 register), maintenance, operators."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from caoyuan.auth.models import UserAccount
+from caoyuan.errors import BadInput, Conflict, NotFound
+from coop.machinery.models import ClosedDay, Machine, Maintenance, Operator
+
+
+async def fixed_asset(db: AsyncSession, machine: Machine):  # type: ignore[no-untyped-def]
+    """The machine's row in the cooperative's 三资 register (cost, funding, insurance), if linked."""
+    if machine.asset_id is None:
+        return None
+    from coop.models import FixedAsset  # the cooperative's register; read only
+
+    return await db.get(FixedAsset, machine.asset_id)
+
+
+async def insured_until(db: AsyncSession, machine: Machine) -> date | None:
+    asset = await fixed_asset(db, machine)
+    if asset is None or not asset.insurance_policy:
+        return None
+    return asset.insurance_expires_on
+
+
+async def out_of_service_reason(db: AsyncSession, machine: Machine, day: date) -> str | None:
+    """Why the machine may not be dispatched that day, in words; None when it may."""
+    if not machine.active:
+        return f"农机 {machine.plate} 已停用"
+    asset = await fixed_asset(db, machine)
+    if asset is not None and not asset.in_service:
+        return f"农机 {machine.plate} 在三资台账中已停止使用"
+    until = await insured_until(db, machine)
+    if until is None:
+        return f"农机 {machine.plate} 没有登记保险，不能派出"
+    if until < day:
+        return f"农机 {machine.plate} 的保险 {until} 到期，不能派出"
+    upkeep = await db.scalar(select(Maintenance).where(Maintenance.machine_id == machine.id,
+                                                       Maintenance.starts_on <= day, Maintenance.ends_on >= day))
+    if upkeep is not None:
+        return f"农机 {machine.plate} {upkeep.starts_on}～{upkeep.ends_on} 检修（{upkeep.note or '保养'}）"
+    closed = await db.scalar(select(ClosedDay).where(ClosedDay.cooperative_id == machine.cooperative_id,
+                                                     ClosedDay.day == day))
+    if closed is not None:
+        return f"{day} 停工：{closed.reason}"
+    return None
+
+
+async def machine_in(db: AsyncSession, cooperative_id: int, machine_id: int) -> Machine:
+    machine = await db.get(Machine, machine_id)
+    if machine is None or machine.cooperative_id != cooperative_id:
+        raise NotFound("没有这台农机", field="machine_id")
+    return machine
+
+
+async def operator_in(db: AsyncSession, cooperative_id: int, operator_id: int) -> Operator:
+    operator = await db.get(Operator, operator_id)
+    if operator is None or operator.cooperative_id != cooperative_id:
+        raise NotFound("没有这位农机手", field="operator_id")
+    return operator
+
+
+async def add_machine(db: AsyncSession, cooperative_id: int, *, kind: str, model: str, plate: str,
+                      daily_capacity: int, slope_factor_bp: int = 15000, asset_id: int | None = None) -> Machine:
+    if daily_capacity <= 0:
+        raise BadInput("日作业能力必须大于零", field="daily_capacity")
+    if slope_factor_bp < 10000:
+        raise BadInput("坡地系数不能小于 1", field="slope_factor_bp")
+    if not plate.strip():
+        raise BadInput("请填写牌照号或出厂编号", field="plate")
+    if await db.scalar(select(Machine.id).where(Machine.cooperative_id == cooperative_id, Machine.plate == plate)):
+        raise Conflict(f"牌照/编号 {plate} 已登记", field="plate")
+    if asset_id is not None:
+        await _check_asset(db, cooperative_id, asset_id)
+    machine = Machine(cooperative_id=cooperative_id, kind=kind.strip(), model=model.strip(), plate=plate.strip(),
+                      daily_capacity=daily_capacity, slope_factor_bp=slope_factor_bp, asset_id=asset_id)
+    db.add(machine)
+    await db.flush()
+    return machine
+
+
+async def _check_asset(db: AsyncSession, cooperative_id: int, asset_id: int) -> None:
+    from coop.models import FixedAsset
+
+    asset = await db.get(FixedAsset, asset_id)
+    if asset is None or asset.cooperative_id != cooperative_id:
+        raise NotFound("三资台账中没有这项资产", field="asset_id")
+
+
+async def add_operator(db: AsyncSession, cooperative_id: int, *, user_id: int, daily_capacity: int,
+                       wage_basis: str, wage_rate_fen: int, machine_id: int | None = None) -> Operator:
+    account = await db.get(UserAccount, user_id)
+    if account is None or account.role != "operator":
+        raise BadInput("农机手需要一个角色为 operator 的登录账户", field="user_id")
+    if wage_basis not in ("mu", "day"):
+        raise BadInput("工资按亩（mu）或按天（day）计", field="wage_basis")
+    if daily_capacity <= 0 or wage_rate_fen < 0:
+        raise BadInput("日作业能力必须大于零，工资不能为负", field="daily_capacity")
+    if machine_id is not None:
+        await machine_in(db, cooperative_id, machine_id)
+    if await db.scalar(select(Operator.id).where(Operator.user_id == user_id)):
+        raise Conflict("这个账户已经是农机手", field="user_id")
+    operator = Operator(cooperative_id=cooperative_id, user_id=user_id, name=account.display_name,
+                        machine_id=machine_id, daily_capacity=daily_capacity, wage_basis=wage_basis,
+                        wage_rate_fen=wage_rate_fen)
+    db.add(operator)
+    await db.flush()
+    return operator

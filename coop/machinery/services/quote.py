@@ -1,0 +1,74 @@
+"""A quote before anything is booked: the price per mu, the saving against market, the earliest dates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from caoyuan.errors import BadInput, NotFound
+from coop.machinery.models import SeasonPrice, ServiceType
+from coop.machinery.rules.pricing import Bill, UnitPrice, bill, unit_price
+from coop.machinery.rules.scheduling import Request, earliest_days
+from coop.machinery.services.capacity import crews, free_capacity
+from coop.machinery.services.common import local_today, policy_for, price_rule
+from coop.models import Member
+
+HORIZON_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    service: ServiceType
+    member: bool
+    hardship: bool
+    unit: UnitPrice
+    flat_area: int
+    slope_area: int
+    total: Bill
+    earliest: list[date]
+
+
+async def service_in(db: AsyncSession, cooperative_id: int, service_type_id: int) -> ServiceType:
+    service = await db.get(ServiceType, service_type_id)
+    if service is None or service.cooperative_id != cooperative_id:
+        raise NotFound("没有这项作业服务", field="service_type_id")
+    return service
+
+
+async def unit_price_for(db: AsyncSession, service: ServiceType, season: int, member: Member | None) -> UnitPrice:
+    price = await db.scalar(select(SeasonPrice).where(SeasonPrice.service_type_id == service.id,
+                                                      SeasonPrice.season == season))
+    if price is None:
+        raise BadInput(f"{season} 年「{service.name}」还没有定价，请联系合作社", field="service_type_id")
+    policy = await policy_for(db, service.cooperative_id)
+    is_member = member is not None and member.status == "admitted"
+    return unit_price(price.market_fen, price_rule(policy), member=is_member,
+                      hardship=bool(is_member and member.hardship),  # type: ignore[union-attr]
+                      member_fen=price.member_fen, non_member_fen=price.non_member_fen)
+
+
+def check_area(flat: int, slope: int, max_area: int) -> None:
+    if flat < 0 or slope < 0 or flat + slope <= 0:
+        raise BadInput("作业面积必须大于零", field="area")
+    if flat + slope > max_area:
+        raise BadInput(f"一次预约最多 {max_area // 100} 亩，面积更大请分几次预约", field="area")
+
+
+async def quote(db: AsyncSession, cooperative_id: int, service_type_id: int, flat: int, slope: int,
+                member: Member | None, earliest_on: date | None = None) -> Quote:
+    service = await service_in(db, cooperative_id, service_type_id)
+    policy = await policy_for(db, cooperative_id)
+    check_area(flat, slope, policy.max_area)
+    start = max(earliest_on or local_today(), local_today())
+    unit = await unit_price_for(db, service, start.year, member)
+    last = start + timedelta(HORIZON_DAYS - 1)
+    request = Request(0, None, flat, slope, False, start, last, service.machine_kind)  # type: ignore[arg-type]
+    free = await free_capacity(db, cooperative_id, start, last)
+    days = earliest_days(request, [start + timedelta(n) for n in range(HORIZON_DAYS)],
+                         await crews(db, cooperative_id, service.machine_kind), free)
+    is_member = member is not None and member.status == "admitted"
+    return Quote(service, is_member, is_member and member.hardship, unit, flat, slope,  # type: ignore[union-attr]
+                 bill(flat + slope, unit), days)

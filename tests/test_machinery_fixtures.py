@@ -1,0 +1,107 @@
+"""Shared set-up for the machinery tests: a cooperative with an insured fleet, operators and prices.
+
+(Named test_machinery_* so it lives with the machinery tests; it also checks the set-up itself.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from caoyuan.auth.service import create_user
+from caoyuan.db import Database
+from coop.machinery.models import Machine, Operator, PricingPolicy, SeasonPrice, ServiceType
+from coop.machinery.services.common import local_today
+from coop.models import FixedAsset
+from coop.testing import make_cooperative
+from tests.conftest import PASSWORD
+
+ADMIN_PHONE = "13800000001"
+MEMBER_PHONE = "13800000002"  # member no. 1 (not hardship)
+HARDSHIP_PHONE = "13800000003"  # member no. 2 (困难户)
+OTHER_MEMBER_PHONE = "13800000004"  # member no. 3
+OPERATOR_PHONES = ("13800000011", "13800000012")
+
+
+@dataclass
+class Fleet:
+    cooperative_id: int
+    member_ids: list[int]
+    machine_ids: list[int]
+    operator_ids: list[int]
+    harvest_id: int  # 玉米收割 (corn harvest)
+    plough_id: int  # 深翻
+    asset_ids: list[int] = field(default_factory=list)
+
+
+def day(n: int) -> date:
+    return local_today() + timedelta(days=n)
+
+
+async def make_fleet(db: Database, *, machines: int = 1, operators: int = 1, machine_mu: int = 6000,
+                     operator_mu: int = 5000, insured_until: date | None = date(2099, 12, 31),
+                     market_fen: int = 8000, wage_basis: str = "mu", hardship_mode: str = "reduce",
+                     policy: dict | None = None) -> Fleet:
+    async with db.session() as s:
+        admin = await create_user(s, phone=ADMIN_PHONE, password=PASSWORD, role="admin", display_name="王会计")
+        farmer = await create_user(s, phone=MEMBER_PHONE, password=PASSWORD, role="member", display_name="社员1")
+        poor = await create_user(s, phone=HARDSHIP_PHONE, password=PASSWORD, role="member", display_name="社员2")
+        other = await create_user(s, phone=OTHER_MEMBER_PHONE, password=PASSWORD, role="member", display_name="社员3")
+        coop, members = await make_cooperative(s, members=3, user_ids={1: farmer.id, 2: poor.id, 3: other.id})  # type: ignore[dict-item]
+        members[1].hardship = True
+        s.add(PricingPolicy(cooperative_id=coop.id, hardship_mode=hardship_mode, **(policy or {})))  # type: ignore[arg-type]
+        harvest = ServiceType(cooperative_id=coop.id, name="玉米收割", machine_kind="玉米收割机",  # type: ignore[arg-type]
+                              is_corn_harvest=True)
+        plough = ServiceType(cooperative_id=coop.id, name="深翻", machine_kind="拖拉机")  # type: ignore[arg-type]
+        s.add_all([harvest, plough])
+        await s.flush()
+        for year in {local_today().year, (local_today() + timedelta(120)).year}:
+            s.add(SeasonPrice(service_type_id=harvest.id, season=year, market_fen=market_fen))  # type: ignore[arg-type]
+            s.add(SeasonPrice(service_type_id=plough.id, season=year, market_fen=6000))  # type: ignore[arg-type]
+        assets, machine_rows = [], []
+        for n in range(machines):
+            asset = FixedAsset(cooperative_id=coop.id, name=f"玉米收割机{n + 1}", category="machine",  # type: ignore[arg-type]
+                               cost_fen=14_400_000, funding_source="special_fund", purchased_on=date(2023, 5, 1),
+                               insurance_policy=f"PICC-{n}" if insured_until else "",
+                               insurance_expires_on=insured_until)
+            s.add(asset)
+            await s.flush()
+            assets.append(asset.id)
+            machine = Machine(cooperative_id=coop.id, kind="玉米收割机", model="4YZ-4", plate=f"蒙D-{n:05d}",  # type: ignore[arg-type]
+                              daily_capacity=machine_mu, asset_id=asset.id)
+            s.add(machine)
+            machine_rows.append(machine)
+        await s.flush()
+        operator_rows = []
+        for n in range(operators):
+            account = await create_user(s, phone=OPERATOR_PHONES[n], password=PASSWORD, role="operator",
+                                        display_name=f"农机手{n + 1}")
+            op = Operator(cooperative_id=coop.id, user_id=account.id, name=f"农机手{n + 1}",  # type: ignore[arg-type]
+                          machine_id=machine_rows[n % len(machine_rows)].id if machine_rows else None,
+                          daily_capacity=operator_mu, wage_basis=wage_basis,
+                          wage_rate_fen=800 if wage_basis == "mu" else 20000)
+            s.add(op)
+            operator_rows.append(op)
+        await s.flush()
+        del admin
+        return Fleet(coop.id, [m.id for m in members], [m.id for m in machine_rows],  # type: ignore[misc]
+                     [o.id for o in operator_rows], harvest.id, plough.id, assets)  # type: ignore[arg-type]
+
+
+def plot(area: str, slope: bool = False, village: str = "八道岭村") -> dict:
+    return {"village": village, "area": area, "slope": slope, "note": "东坡"}
+
+
+def booking_body(fleet: Fleet, *plots: dict, earliest: int = 1, latest: int = 10, **extra: object) -> dict:
+    return {"service_type_id": fleet.harvest_id, "plots": list(plots) or [plot("10")],
+            "earliest_on": str(day(earliest)), "latest_on": str(day(latest)), **extra}
+
+
+async def test_fleet_setup_is_dispatchable(db) -> None:
+    from coop.machinery.services.fleet import out_of_service_reason
+
+    fleet = await make_fleet(db)
+    async with db.session() as s:
+        machine = await s.get(Machine, fleet.machine_ids[0])
+        assert await out_of_service_reason(s, machine, day(1)) is None
+        assert "2099-12-31" in (await out_of_service_reason(s, machine, date(2100, 1, 1)) or "")
