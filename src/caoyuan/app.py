@@ -95,6 +95,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                                                       include_in_schema=False)]
     for domain in domains:
         handlers.extend(domain.route_handlers())
+    if settings.payments == "sandbox":  # the in-project Alipay gateway (caoyuan.payments.sandbox)
+        from caoyuan.payments.sandbox import sandbox_routes
+
+        handlers.extend(sandbox_routes())
 
     templates = template_config([d.template_dir for d in domains if d.template_dir])
     app = CaoyuanApp(

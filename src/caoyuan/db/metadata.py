@@ -18,6 +18,7 @@ def load_all_models() -> None:
     """Import the kernel's and every installed domain's tables onto the metadata."""
     import caoyuan.auth.models  # noqa: F401
     import caoyuan.feed.outbox  # noqa: F401
+    import caoyuan.payments.sandbox.models  # noqa: F401
     from caoyuan.domains import installed_domains
 
     for domain in installed_domains():
