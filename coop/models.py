@@ -107,6 +107,7 @@ class Charter(SQLModel, table=True):
     collective_share_bp: int = Field(default=0)  # 集体股 (only if the members decide)
     redemption_allowed: bool = Field(default=True)  # 退股
     redemption_lock_months: int = Field(default=12)  # shares must be held this long before 退股
+    split_machinery_pool: bool = Field(default=False)  # keep the year's machinery income out of dividends, 六四开
     note: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -232,3 +233,212 @@ class MemberVolume(SQLModel, table=True):
     source: str = Field(max_length=16)
     amount_fen: int = Field(sa_type=sa.BigInteger)
     reference: str = Field(default="", max_length=120)
+
+
+class ContributionKind(StrEnum):
+    LAND = "land"  # 资源：土地经营权
+    CASH = "cash"  # 资金
+    ASSET = "asset"  # 资产：实物
+    LABOUR = "labour"  # 劳动力
+
+
+CONTRIBUTION_LABELS = {"land": "土地入股", "cash": "现金入股", "asset": "实物资产入股", "labour": "劳动力入股"}
+
+
+class Contribution(SQLModel, table=True):
+    """What a member put in (art. 13), valued by the charter in force and turned into whole shares.
+    The part of the value above the shares' value goes to 资本公积."""
+
+    __tablename__ = "coop_contribution"
+    __table_args__ = (sa.CheckConstraint("value_fen > 0 AND shares > 0 AND share_value_fen <= value_fen",
+                                         name="positive"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cooperative_id: int = Field(foreign_key="coop_cooperative.id", index=True)
+    member_id: int = Field(foreign_key="coop_member.id", index=True)
+    kind: str = Field(max_length=8)
+    contributed_on: date
+    value_fen: int = Field(sa_type=sa.BigInteger)  # appraised / charter value
+    shares: int
+    share_value_fen: int = Field(sa_type=sa.BigInteger)  # shares × share price → 股金
+    capital_reserve_fen: int = Field(sa_type=sa.BigInteger)  # value − share value → 资本公积
+    charter_id: int | None = Field(default=None, foreign_key="coop_charter.id")
+    area_hundredths: int | None = None  # land: 亩 × 100
+    plot: str = Field(default="", max_length=100)
+    term_from: date | None = None
+    term_to: date | None = None
+    labour_days: int | None = None
+    asset_name: str = Field(default="", max_length=100)
+    appraiser: str = Field(default="", max_length=100)
+    channel: str = Field(default="", max_length=8)  # cash: cash / bank / alipay
+    fixed_asset_id: int | None = Field(default=None, foreign_key="coop_fixed_asset.id")
+    resource_id: int | None = Field(default=None, foreign_key="coop_resource.id")
+    entry_id: int = Field(foreign_key="coop_journal_entry.id")
+    note: str = Field(default="", max_length=200)
+    created_by_user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ShareOp(StrEnum):
+    SUBSCRIBE = "subscribe"  # 入股
+    TRANSFER_OUT = "transfer_out"  # 转让（转出）
+    TRANSFER_IN = "transfer_in"  # 受让（转入）
+    REDEEM = "redeem"  # 退股
+    CONVERT = "convert"  # 盈余转股金
+
+
+SHARE_OP_LABELS = {"subscribe": "入股", "transfer_out": "转让转出", "transfer_in": "受让转入", "redeem": "退股",
+                   "convert": "盈余转增股金"}
+
+
+class ShareTransaction(SQLModel, table=True):
+    """The share register (股权登记簿): append-only, effective-dated. Holdings are its sums.
+    A transfer is one numbered operation with two rows (out of one member, into the other)."""
+
+    __tablename__ = "coop_share_transaction"
+    __table_args__ = (
+        sa.UniqueConstraint("cooperative_id", "number", "member_id"),
+        sa.CheckConstraint("shares <> 0", name="nonzero"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cooperative_id: int = Field(foreign_key="coop_cooperative.id", index=True)
+    number: int  # 登记号, per cooperative
+    op: str = Field(max_length=16)
+    member_id: int = Field(foreign_key="coop_member.id", index=True)
+    shares: int  # signed: + acquired, − given up
+    amount_fen: int = Field(sa_type=sa.BigInteger)  # signed, at the share price of the day
+    effective_on: date
+    counterpart_member_id: int | None = Field(default=None, foreign_key="coop_member.id")
+    contribution_id: int | None = Field(default=None, foreign_key="coop_contribution.id")
+    distribution_id: int | None = Field(default=None, foreign_key="coop_distribution.id")  # dividend → capital
+    entry_id: int | None = Field(default=None, foreign_key="coop_journal_entry.id")
+    reason: str = Field(default="", max_length=200)
+    created_by_user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AccountItem(StrEnum):
+    RESERVE_SHARE = "reserve_share"  # 量化到成员的公积金份额 (art. 42)
+    SUBSIDY_SHARE = "subsidy_share"  # 量化到成员的财政补助、捐赠份额
+    PATRONAGE_REFUND = "patronage_refund"  # 按交易量返还
+    REMAINDER_DIVIDEND = "remainder_dividend"  # 按出资额等分配的剩余盈余 / 按股分红
+    PAID = "paid"  # 已支付给成员
+    CONVERTED = "converted"  # 转为股金
+
+
+ACCOUNT_ITEM_LABELS = {"reserve_share": "公积金量化份额", "subsidy_share": "补助量化份额",
+                       "patronage_refund": "按交易量返还", "remainder_dividend": "按股（出资）分配",
+                       "paid": "已支付", "converted": "转增股金"}
+
+
+class MemberAccountItem(SQLModel, table=True):
+    """Member account (成员账户, art. 43) lines other than capital and volume, which are derived from
+    the share register and the volume table. Append-only; a reversal writes the negative line."""
+
+    __tablename__ = "coop_member_account_item"
+    __table_args__ = (sa.Index("ix_coop_member_account_item_member_year", "member_id", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cooperative_id: int = Field(foreign_key="coop_cooperative.id", index=True)
+    member_id: int = Field(foreign_key="coop_member.id")
+    year: int
+    item: str = Field(max_length=20)
+    amount_fen: int = Field(sa_type=sa.BigInteger)
+    distribution_id: int | None = Field(default=None, foreign_key="coop_distribution.id", index=True)
+    note: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DistributionState(StrEnum):
+    DRAFT = "draft"  # recomputed freely
+    APPROVED = "approved"  # by the member assembly
+    POSTED = "posted"  # journal written, member accounts credited
+    PAID = "paid"  # every member paid
+
+
+DISTRIBUTION_STATE_LABELS = {"draft": "草案", "approved": "已经成员大会通过", "posted": "已入账",
+                             "paid": "已全部发放"}
+
+
+class Distribution(SQLModel, table=True):
+    """One year's surplus distribution (盈余分配方案) and the figures of each pipeline step."""
+
+    __tablename__ = "coop_distribution"
+    __table_args__ = (sa.Index("ix_coop_distribution_coop_year", "cooperative_id", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cooperative_id: int = Field(foreign_key="coop_cooperative.id")
+    year: int
+    state: str = Field(default=DistributionState.DRAFT, max_length=12)
+    policy: str = Field(max_length=16)
+    charter_id: int | None = Field(default=None, foreign_key="coop_charter.id")
+    surplus_fen: int = Field(default=0, sa_type=sa.BigInteger)  # 本年盈余 from the ledger
+    loss_cover_fen: int = Field(default=0, sa_type=sa.BigInteger)  # 弥补以前年度亏损
+    reserve_fen: int = Field(default=0, sa_type=sa.BigInteger)  # 公积金 / 公积公益金
+    pool_development_fen: int = Field(default=0, sa_type=sa.BigInteger)  # 六四开：发展
+    pool_assistance_fen: int = Field(default=0, sa_type=sa.BigInteger)  # 六四开：帮扶
+    distributable_fen: int = Field(default=0, sa_type=sa.BigInteger)  # 可分配盈余
+    patronage_fen: int = Field(default=0, sa_type=sa.BigInteger)  # 按交易量返还
+    remainder_fen: int = Field(default=0, sa_type=sa.BigInteger)  # 按出资/按股分配
+    collective_fen: int = Field(default=0, sa_type=sa.BigInteger)  # 集体股
+    volume_total_fen: int = Field(default=0, sa_type=sa.BigInteger)
+    weight_total_fen: int = Field(default=0, sa_type=sa.BigInteger)  # capital + reserve + subsidy, or shares
+    members_count: int = 0
+    computed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    assembly_on: date | None = None
+    assembly_attendance: int | None = None
+    assembly_members: int | None = None
+    votes_for: int | None = None
+    votes_against: int | None = None
+    votes_abstain: int | None = None
+    approved_by_user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closing_entry_id: int | None = Field(default=None, foreign_key="coop_journal_entry.id")
+    entry_id: int | None = Field(default=None, foreign_key="coop_journal_entry.id")
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reverses_distribution_id: int | None = Field(default=None, foreign_key="coop_distribution.id", unique=True)
+    note: str = Field(default="", max_length=500)
+
+
+class DistributionStep(SQLModel, table=True):
+    """A pipeline step as it was computed: what it started from, the rule, and what it took."""
+
+    __tablename__ = "coop_distribution_step"
+
+    id: int | None = Field(default=None, primary_key=True)
+    distribution_id: int = Field(foreign_key="coop_distribution.id", index=True)
+    seq: int
+    code: str = Field(max_length=24)
+    label: str = Field(max_length=60)
+    base_fen: int = Field(sa_type=sa.BigInteger)
+    rate_bp: int | None = None
+    amount_fen: int = Field(sa_type=sa.BigInteger)
+    explanation: str = Field(default="", max_length=300)
+
+
+class Allocation(SQLModel, table=True):
+    """One member's part of a distribution, with the weights used and each rounding adjustment (0 or 1 fen)."""
+
+    __tablename__ = "coop_distribution_allocation"
+    __table_args__ = (sa.UniqueConstraint("distribution_id", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    distribution_id: int = Field(foreign_key="coop_distribution.id")
+    member_id: int = Field(foreign_key="coop_member.id", index=True)
+    member_no: int
+    volume_fen: int = Field(default=0, sa_type=sa.BigInteger)
+    capital_fen: int = Field(default=0, sa_type=sa.BigInteger)
+    reserve_base_fen: int = Field(default=0, sa_type=sa.BigInteger)  # quantified reserve before this year
+    subsidy_fen: int = Field(default=0, sa_type=sa.BigInteger)
+    shares: int = Field(default=0)
+    patronage_fen: int = Field(default=0, sa_type=sa.BigInteger)
+    patronage_adj: int = Field(default=0)
+    remainder_fen: int = Field(default=0, sa_type=sa.BigInteger)
+    remainder_adj: int = Field(default=0)
+    reserve_share_fen: int = Field(default=0, sa_type=sa.BigInteger)  # this year's reserve quantified
+    reserve_adj: int = Field(default=0)
+    total_fen: int = Field(default=0, sa_type=sa.BigInteger)  # patronage + remainder (what is paid out)
+    paid_on: date | None = None
+    paid_channel: str = Field(default="", max_length=8)
+    payment_entry_id: int | None = Field(default=None, foreign_key="coop_journal_entry.id")

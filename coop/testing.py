@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.identity import id_check_char
-from coop.models import Cooperative, CoopKind, Member
+from coop.models import Cooperative, CoopKind, Member, MemberStatusChange
 
 
 def fake_id_number(seq: int, birth: str = "19800101", region: str = "150426") -> str:
@@ -28,5 +28,8 @@ async def make_cooperative(db: AsyncSession, *, members: int = 3, kind: str = Co
                      phone=f"135{n:08d}", village="白音套海嘎查", group_name="一组", status_since=joined,
                      user_id=(user_ids or {}).get(n)) for n in range(1, members + 1)]
     db.add_all(people)
+    await db.flush()
+    db.add_all([MemberStatusChange(member_id=m.id, status="admitted", effective_on=joined, reason="入社")  # type: ignore[arg-type]
+                for m in people])
     await db.flush()
     return coop, people

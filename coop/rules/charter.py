@@ -31,6 +31,7 @@ class Terms:
     collective_share_bp: int = 0
     redemption_allowed: bool = True
     redemption_lock_months: int = 12
+    split_machinery_pool: bool = False
 
     @property
     def machinery_assistance_bp(self) -> int:
