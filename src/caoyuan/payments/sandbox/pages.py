@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Controller, MediaType, Request, Response, get, post
-from litestar.params import URLEncodedBody
+from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 
@@ -58,7 +58,7 @@ class SandboxCashier(Controller):
     include_in_schema = False
 
     @get("/{token:str}")
-    async def show(self, request: Request, db: Db, settings: AppSettings, token: str) -> Response:
+    async def show(self, request: Request, db: Db, settings: AppSettings, token: FromPath[str]) -> Response:
         config = sandbox_config(settings)
         ticket = decode_ticket(token, ticket_key(config))
         if ticket is None:
@@ -67,7 +67,7 @@ class SandboxCashier(Controller):
         return _page(request, config, ticket, trade, token)
 
     @post("/{token:str}", status_code=200)
-    async def act(self, request: Request, db: Db, database: AppDatabase, settings: AppSettings, token: str,
+    async def act(self, request: Request, db: Db, database: AppDatabase, settings: AppSettings, token: FromPath[str],
                   data: URLEncodedBody[dict[str, str]]) -> Response:
         config = sandbox_config(settings)
         ticket = decode_ticket(token, ticket_key(config))

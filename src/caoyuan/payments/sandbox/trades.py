@@ -182,25 +182,27 @@ async def close(db: AsyncSession, app_id: str, biz: dict[str, Any], now: datetim
 async def refund(db: AsyncSession, app_id: str, biz: dict[str, Any], now: datetime) -> dict[str, str]:
     """Refund once per out_request_no; the running total never passes what was paid."""
     trade = await find_for(db, app_id, biz, now)
+    trade_id, out_trade_no = trade.id, trade.out_trade_no  # plain values: a rolled-back savepoint expires objects
+    assert trade_id is not None
     refund_fen = amount_of(biz, "refund_amount")
-    request_no = str(biz.get("out_request_no") or trade.out_trade_no)  # Alipay's default: one full refund
-    earlier = await _refund(db, trade.id, request_no)  # type: ignore[arg-type]
+    request_no = str(biz.get("out_request_no") or out_trade_no)  # Alipay's default: one full refund
+    earlier = await _refund(db, trade_id, request_no)
     fund_change = "N"
     if earlier is None:
         if trade.status != PAID:
             raise business("ACQ.TRADE_STATUS_ERROR", "交易状态不合法：只有已支付的交易可以退款")
         try:
             async with db.begin_nested():
-                await _take_refund(db, trade, refund_fen, now)
-                db.add(SandboxRefund(trade_id=trade.id, out_request_no=request_no, refund_fen=refund_fen,  # type: ignore[arg-type]
+                await _take_refund(db, trade_id, refund_fen, now)
+                db.add(SandboxRefund(trade_id=trade_id, out_request_no=request_no, refund_fen=refund_fen,
                                      reason=str(biz.get("refund_reason") or "")[:256], created_at=now))
                 await db.flush()
             fund_change = "Y"
         except IntegrityError:  # the same request number won a race with us: answer as a repeat
-            earlier = await _refund(db, trade.id, request_no)  # type: ignore[arg-type]
+            earlier = await _refund(db, trade_id, request_no)
     if earlier is not None and earlier.refund_fen != refund_fen:
         raise business("ACQ.DISCORDANT_REPEAT_REQUEST", "同一退款请求号的退款金额不一致")
-    trade = await find(db, app_id, trade.out_trade_no)
+    trade = await find(db, app_id, out_trade_no)
     assert trade is not None
     return {"code": "10000", "msg": "Success", "trade_no": trade.trade_no, "out_trade_no": trade.out_trade_no,
             "buyer_logon_id": SANDBOX_BUYER_LOGON, "buyer_user_id": trade.buyer_id, "fund_change": fund_change,
@@ -212,14 +214,14 @@ async def _refund(db: AsyncSession, trade_id: int, request_no: str) -> SandboxRe
         SandboxRefund.trade_id == trade_id, SandboxRefund.out_request_no == request_no))
 
 
-async def _take_refund(db: AsyncSession, trade: SandboxTrade, refund_fen: int, now: datetime) -> None:
+async def _take_refund(db: AsyncSession, trade_id: int, refund_fen: int, now: datetime) -> None:
     taken = await db.execute(sa.update(SandboxTrade).where(
-        SandboxTrade.id == trade.id, SandboxTrade.status == PAID,
+        SandboxTrade.id == trade_id, SandboxTrade.status == PAID,
         SandboxTrade.refunded_fen + refund_fen <= SandboxTrade.total_fen,
     ).values(refunded_fen=SandboxTrade.refunded_fen + refund_fen))
     if taken.rowcount != 1:
         raise business("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限：累计退款不能超过实付金额")
     # A fully refunded trade is closed, as Alipay does.
     await db.execute(sa.update(SandboxTrade).where(
-        SandboxTrade.id == trade.id, SandboxTrade.refunded_fen == SandboxTrade.total_fen,
+        SandboxTrade.id == trade_id, SandboxTrade.refunded_fen == SandboxTrade.total_fen,
     ).values(status=CLOSED, closed_at=now))
