@@ -1,26 +1,114 @@
+"""Storefront API: catalogue, a guest's order (status, payment, refund), the waitlist, Alipay's notify."""
+
 from __future__ import annotations
 
-from litestar import Controller, get
-from litestar.response import Template
+import sqlalchemy as sa
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import Response as LitestarResponse
 
-from caoyuan.deps import Db
-from storefront.catalogue import active_catalogue
-from storefront.schemas import ProductPublic
+from caoyuan.deps import AppDatabase, AppSettings, Db
+from caoyuan.errors import AppError, BadInput, NotFound
+from caoyuan.identity import IdentityError, normalize_phone
+from caoyuan.payments.client import gateway_for
+from caoyuan.payments.notify import NotifyRejected, verify_notify
+from storefront import links
+from storefront.models import Order, WaitlistEntry
+from storefront.schemas import OrderOut, PayIn, PayOut, ProductPublic, RefundIn, RefundOut, WaitlistIn, WaitlistOut
+from storefront.services import catalogue, pay, refund, waitlist
+from storefront.services.reconcile import refund_late_payment
+from storefront.services.settle_payment import Notice, settle
+from storefront.views import order_out
 
 
-class CatalogueApi(Controller):
-    path = "/api/shop/products"
+async def order_by_no(db: Db, order_no: str) -> Order:
+    order = await db.scalar(sa.select(Order).where(Order.public_no == order_no))
+    if order is None:
+        raise NotFound("没有找到这笔订单")
+    return order
+
+
+class ShopApi(Controller):
+    path = "/api/shop"
     tags = ["storefront"]
 
-    @get("/", summary="在售商品（公开）")
+    @get("/products/", summary="在售商品（公开）")
     async def list_products(self, db: Db) -> list[ProductPublic]:
-        return await active_catalogue(db)
+        return await catalogue.active_catalogue(db)
+
+    @get("/orders/{order_no:str}", summary="订单状态（凭订单链接里的 t 令牌，无需登录）")
+    async def order_status(self, order_no: FromPath[str], t: FromQuery[str], db: Db, settings: AppSettings) -> OrderOut:
+        links.check_token(settings, order_no, t)
+        return order_out(settings, await order_by_no(db, order_no))
+
+    @post("/orders/{order_no:str}/pay", status_code=200, summary="发起支付宝付款：qr 电脑扫码，wap 手机跳转")
+    async def pay(self, request: Request, order_no: FromPath[str], t: FromQuery[str], data: JSONBody[PayIn],
+                  db: Db, settings: AppSettings) -> PayOut:
+        links.check_token(settings, order_no, t)
+        order = await order_by_no(db, order_no)
+        gateway = gateway_for(request.app)
+        if data.method == "qr":
+            code, svg = await pay.start_qr(gateway, db, order)
+            return PayOut(order_no, "qr", qr_code=code, qr_svg=svg)
+        url = await pay.start_wap(gateway, db, order, settings.public_base_url + links.status_url(settings, order_no))
+        return PayOut(order_no, "wap", redirect_url=url)
+
+    @post("/orders/{order_no:str}/refund", status_code=201, summary="申请退款（售后）")
+    async def request_refund(self, order_no: FromPath[str], t: FromQuery[str], data: JSONBody[RefundIn], db: Db,
+                             settings: AppSettings) -> RefundOut:
+        links.check_token(settings, order_no, t)
+        phone = _phone(data.phone)
+        made = await refund.request_refund(db, order_no, phone, data.reason)
+        return RefundOut(made.id, order_no, made.amount_fen, made.status, made.reason)  # type: ignore[arg-type]
+
+    @post("/pools/{pool_id:int}/waitlist", status_code=201, summary="售罄后登记候补")
+    async def join_waitlist(self, pool_id: FromPath[int], data: JSONBody[WaitlistIn], db: Db) -> WaitlistOut:
+        entry, position = await waitlist.join(db, pool_id, data.phone, data.quantity, data.name)
+        return WaitlistOut(entry.id, pool_id, position, entry.token, entry.status)  # type: ignore[arg-type]
+
+    @get("/waitlist/{token:str}", summary="查看候补状态（被通知后凭 token 下单）")
+    async def waitlist_status(self, token: FromPath[str], db: Db) -> WaitlistOut:
+        entry = await db.scalar(sa.select(WaitlistEntry).where(WaitlistEntry.token == token))
+        if entry is None:
+            raise NotFound("没有这个候补登记")
+        return WaitlistOut(entry.id, entry.pool_id, 0, entry.token, entry.status)  # type: ignore[arg-type]
 
 
-class ShopPages(Controller):
-    path = "/shop"
-    include_in_schema = False
+def _phone(raw: str) -> str:
+    try:
+        return normalize_phone(raw)
+    except IdentityError as exc:
+        raise BadInput(str(exc), field="phone") from None
 
-    @get("/")
-    async def catalogue(self, db: Db) -> Template:
-        return Template("storefront/catalogue.html", context={"products": await active_catalogue(db)})
+
+class AlipayNotify(Controller):
+    """Alipay's async notify: verified, checked against the order, idempotent; answers success/failure."""
+
+    path = "/pay/alipay"
+    tags = ["payments"]
+
+    @post("/notify", status_code=200, summary="支付宝异步通知（RSA2 验签）")
+    async def notify(self, request: Request, db: Db, database: AppDatabase) -> Response[str]:
+        params = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        gateway = gateway_for(request.app)
+        try:
+            notice = await verify_notify(params, gateway.config)
+        except NotifyRejected as exc:
+            return _reply("failure", 400, exc.reason)
+        if not notice.paid:
+            return _reply("success")  # WAIT_BUYER_PAY / TRADE_CLOSED: nothing to do
+        try:
+            result = await settle(db, Notice(notice.out_trade_no, notice.trade_no, notice.total_fen,
+                                             notice.trade_status, notice.gmt_payment))
+        except AppError as exc:
+            await db.rollback()
+            return _reply("failure", 400, exc.code)
+        await db.commit()
+        if result.outcome == "refund_needed":
+            await refund_late_payment(database, gateway, notice.out_trade_no)
+        return _reply("success")
+
+
+def _reply(text: str, status: int = 200, reason: str = "") -> Response[str]:
+    headers = {"x-notify-reason": reason} if reason else None
+    return LitestarResponse(text, status_code=status, media_type="text/plain", headers=headers)

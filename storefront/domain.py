@@ -6,15 +6,24 @@ from caoyuan.domains import Domain, NavLink
 
 
 def _routes():
-    from storefront.controllers import CatalogueApi, ShopPages
+    from storefront.admin_controllers import ShopAdminApi
+    from storefront.controllers import AlipayNotify, ShopApi
+    from storefront.media import media
+    from storefront.pages import FulfilmentPages, ShopPages
 
-    return [CatalogueApi, ShopPages]
+    return [ShopApi, ShopAdminApi, AlipayNotify, ShopPages, FulfilmentPages, media]
 
 
 async def _seed(ctx):  # type: ignore[no-untyped-def]
     from storefront.demo import seed
 
     await seed(ctx)
+
+
+async def _start(app):  # type: ignore[no-untyped-def]
+    from storefront.background import start
+
+    await start(app)
 
 
 domain = Domain(
@@ -28,5 +37,7 @@ domain = Domain(
     seed_demo=_seed,
     demo_order=20,
     home_for_role={"buyer": "/shop/"},
-    nav=[NavLink("草原好物", "/shop/", frozenset({"anonymous", "buyer", "member", "admin", "host"}))],
+    nav=[NavLink("草原好物", "/shop/", frozenset({"anonymous", "buyer", "member", "admin", "host"})),
+         NavLink("发货台", "/shop/admin/", frozenset({"admin"}))],
+    on_startup=[_start],
 )

@@ -6,15 +6,22 @@ from caoyuan.domains import Domain, NavLink
 
 
 def _routes():
-    from streaming.pages import LivePages
+    from streaming.controllers import LiveSessionApi
+    from streaming.pages import HostConsole, LivePages
 
-    return [LivePages]
+    return [LiveSessionApi, LivePages, HostConsole]
 
 
 async def _seed(ctx):  # type: ignore[no-untyped-def]
     from streaming.demo import seed
 
     await seed(ctx)
+
+
+async def _start(app):  # type: ignore[no-untyped-def]
+    from streaming.background import start
+
+    await start(app)
 
 
 domain = Domain(
@@ -29,5 +36,6 @@ domain = Domain(
     demo_order=30,
     home_for_role={"host": "/live/console"},
     nav=[NavLink("直播间", "/live/", frozenset({"anonymous", "buyer", "member", "admin", "host", "operator"})),
-         NavLink("主播台", "/live/console", frozenset({"host", "admin"}))],
+         NavLink("主播台", "/live/console/", frozenset({"host", "admin"}))],
+    on_startup=[_start],
 )

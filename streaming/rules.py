@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 COUNTDOWN_SECONDS = (10, 300)
 WINDOW_MINUTES = (1, 20)
@@ -53,3 +56,8 @@ ALLOWED = {  # session state → actions a host may take
 
 def can(state: str, action: str) -> bool:
     return action in ALLOWED.get(state, set())
+
+
+def local_hour(moment: datetime) -> str:
+    """Bucket for the sales-over-time chart, in Beijing time."""
+    return moment.astimezone(LOCAL_TZ).strftime("%m-%d %H:00")

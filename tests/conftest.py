@@ -131,9 +131,10 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-def settings(database_url: str):  # type: ignore[no-untyped-def]
+def settings(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     return load_settings(database_url=database_url, environment="test", secret_key="t" * 40,
-                         payments="sandbox", public_base_url="http://testserver.local")
+                         payments="sandbox", public_base_url="http://testserver.local", background_tasks=False,
+                         media_dir=str(tmp_path / "media"))
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ async def test_forbidden_page_is_chinese(client, make_user, login_page) -> None:
 
 
 async def test_server_error_page_hides_the_trace(client, monkeypatch) -> None:
-    import storefront.controllers as controllers
+    import storefront.services.catalogue as controllers
 
     async def boom(db):  # type: ignore[no-untyped-def]
         raise RuntimeError("secret internals")

@@ -15,6 +15,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.static_files import create_static_files_router
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from caoyuan import background
 from caoyuan.auth.controllers import AuthApi, LoginPages
 from caoyuan.auth.current import auth_middleware
 from caoyuan.db import Database, create_database
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         try:
             yield
         finally:
+            await background.stop_all(app)
             for domain in reversed(domains):
                 for hook in domain.on_shutdown:
                     await hook(app)

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     api_token_hours: int = Field(default=24, ge=1, le=24 * 90)
     check_migrations: bool = True
     payments: Literal["sandbox", "alipay", "off"] = "sandbox"
+    order_expiry_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    background_tasks: bool = True  # sweepers and reconcilers; tests run them by hand
+    media_dir: str = "./var/media"
     redis_url: str = ""
 
     @field_validator("database_url")

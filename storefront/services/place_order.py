@@ -8,6 +8,7 @@ guarded statements run one after another inside the transaction.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -57,13 +58,17 @@ def new_public_no(now: datetime) -> str:
     return f"CY{now:%y%m%d}{secrets.token_hex(5).upper()}"
 
 
-async def place_order(db: AsyncSession, req: OrderRequest, expiry: timedelta = DEFAULT_EXPIRY) -> Placed:
+async def place_order(db: AsyncSession, req: OrderRequest, expiry: timedelta = DEFAULT_EXPIRY,
+                      precheck: Callable[[], Awaitable[None]] | None = None) -> Placed:
+    """Take an order. ``precheck`` (e.g. "is the show still live?") runs after a replay is ruled out."""
     now = utcnow()
     clean = _validate(req)
     digest = rules.request_digest(req.pool_id, req.quantity, clean["phone"], clean["name"], clean["address"],
                                   req.live_session_id, req.waitlist_token)
     if (existing := await _by_key(db, req.idempotency_key)) is not None:
         return _replay(existing, digest)
+    if precheck is not None:
+        await precheck()
     pool, sku, product = await _context(db, req.pool_id)
     _check_window(pool, now, req.expected_price_fen)
     rules_quantity(req.quantity, pool.per_buyer_cap)

@@ -1,0 +1,129 @@
+"""The cooperative's side of the shop (admin): catalogue upkeep, fulfilment, refunds."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from litestar import Controller, Request, get, patch, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
+
+from caoyuan.auth import Role
+from caoyuan.auth.current import requires
+from caoyuan.deps import AppDatabase, AppSettings, Db
+from caoyuan.errors import BadInput, Conflict, NotFound
+from caoyuan.payments.client import gateway_for
+from storefront.models import Order, Refund
+from storefront.schemas import (
+    OrderOut,
+    PackingLineOut,
+    PackingListOut,
+    ProductIn,
+    RefundOut,
+    ShipIn,
+    SkuIn,
+    SkuPatch,
+    TrackingImportIn,
+    TrackingImportOut,
+)
+from storefront.services import catalogue, fulfil, pay, refund
+from storefront.views import order_out
+
+
+class ShopAdminApi(Controller):
+    path = "/api/shop/admin"
+    tags = ["storefront admin"]
+    guards = [requires(Role.ADMIN)]
+
+    @get("/orders", summary="订单列表（按状态、发货日期）")
+    async def orders(self, db: Db, settings: AppSettings, status: FromQuery[str | None] = None,
+                     ship_by: FromQuery[date | None] = None, limit: FromQuery[int] = 100) -> list[OrderOut]:
+        query = sa.select(Order).order_by(Order.id.desc()).limit(min(max(limit, 1), 500))
+        if status:
+            query = query.where(Order.status == status)
+        if ship_by:
+            query = query.where(Order.ship_by == ship_by)
+        return [order_out(settings, o) for o in await db.scalars(query)]
+
+    @get("/packing-list", summary="某个发货日的打包单（按商品汇总 + 逐单）")
+    async def packing_list(self, ship_by: FromQuery[date], db: Db, settings: AppSettings) -> PackingListOut:
+        lines, orders = await fulfil.packing_list(db, ship_by)
+        return PackingListOut(ship_by.isoformat(), [PackingLineOut(**vars(line)) for line in lines],
+                              [order_out(settings, o) for o in orders])
+
+    @post("/orders/{order_no:str}/pack", status_code=200)
+    async def pack(self, order_no: FromPath[str], db: Db, settings: AppSettings) -> OrderOut:
+        return order_out(settings, await fulfil.mark_packed(db, order_no))
+
+    @post("/orders/{order_no:str}/ship", status_code=200, summary="录入快递公司和单号")
+    async def ship(self, order_no: FromPath[str], data: JSONBody[ShipIn], db: Db, settings: AppSettings) -> OrderOut:
+        return order_out(settings, await fulfil.mark_shipped(db, order_no, data.courier, data.tracking_no))
+
+    @post("/orders/{order_no:str}/complete", status_code=200)
+    async def complete(self, order_no: FromPath[str], db: Db, settings: AppSettings) -> OrderOut:
+        return order_out(settings, await fulfil.mark_completed(db, order_no))
+
+    @post("/tracking-import", status_code=200, summary="批量导入快递单号（CSV：order_no,courier,tracking_no）")
+    async def tracking_import(self, data: JSONBody[TrackingImportIn], db: Db) -> TrackingImportOut:
+        result = await fulfil.import_tracking_csv(db, data.csv)
+        return TrackingImportOut(result.shipped, [{"line": n, "reason": r} for n, r in result.problems])
+
+    @get("/refunds", summary="退款申请")
+    async def refunds(self, db: Db, status: FromQuery[str | None] = None) -> list[RefundOut]:
+        query = sa.select(Refund, Order.public_no).join(Order, Order.id == Refund.order_id).order_by(Refund.id.desc())
+        if status:
+            query = query.where(Refund.status == status)
+        return [RefundOut(r.id, no, r.amount_fen, r.status, r.reason) for r, no in (await db.execute(query)).all()]  # type: ignore[arg-type]
+
+    @post("/refunds/{refund_id:int}/approve", status_code=200, summary="同意退款并通过支付宝退回")
+    async def approve(self, request: Request, refund_id: FromPath[int], db: Db, database: AppDatabase) -> RefundOut:
+        return await approve_and_pay(request, refund_id, db, database)
+
+    @post("/refunds/{refund_id:int}/reject", status_code=200)
+    async def reject(self, request: Request, refund_id: FromPath[int], db: Db) -> RefundOut:
+        made = await refund.reject_refund(db, refund_id, request.user.id, "合作社不同意退款")
+        order = await db.get(Order, made.order_id)
+        return RefundOut(made.id, order.public_no, made.amount_fen, made.status, made.reason)  # type: ignore[arg-type,union-attr]
+
+    @post("/products", status_code=201)
+    async def create_product(self, data: JSONBody[ProductIn], db: Db) -> dict:
+        product = await catalogue.create_product(db, data)
+        return {"id": product.id, "name": product.name}
+
+    @post("/products/{product_id:int}/skus", status_code=201)
+    async def add_sku(self, product_id: FromPath[int], data: JSONBody[SkuIn], db: Db) -> dict:
+        sku = await catalogue.add_sku(db, product_id, data)
+        return {"id": sku.id, "name": sku.name, "stock": sku.stock, "price_fen": sku.price_fen}
+
+    @patch("/skus/{sku_id:int}", summary="改价、补货（add_stock 可为负）、上下架")
+    async def patch_sku(self, sku_id: FromPath[int], data: JSONBody[SkuPatch], db: Db) -> dict:
+        sku = await catalogue.patch_sku(db, sku_id, data)
+        return {"id": sku.id, "stock": sku.stock, "price_fen": sku.price_fen, "active": sku.active}
+
+    @post("/products/{product_id:int}/images", status_code=201, summary="上传商品图片（≤ 5 MB，自动缩放）")
+    async def upload_image(self, product_id: FromPath[int], data: MultipartBody[dict[str, UploadFile]], db: Db,
+                           settings: AppSettings) -> dict:
+        upload = data.get("file")
+        if upload is None:
+            raise BadInput("请选择图片文件", field="file")
+        raw = await upload.read(catalogue.MAX_IMAGE_BYTES + 1)
+        image = await catalogue.add_image(db, product_id, raw, Path(settings.media_dir))
+        return {"id": image.id, "url": f"/media/{image.filename}", "width": image.width, "height": image.height}
+
+
+async def approve_and_pay(request: Request, refund_id: int, db: Db, database: AppDatabase) -> RefundOut:
+    """Approve (committed first), pay back through Alipay, then mark refunded. A retry resumes after a failure."""
+    existing = await db.get(Refund, refund_id)
+    if existing is None:
+        raise NotFound("没有这笔退款申请")
+    if existing.status not in ("requested", "approved"):
+        raise Conflict("这笔退款已经处理过了", code="already_decided")
+    if existing.status == "requested":
+        await refund.approve_refund(db, refund_id, request.user.id)
+    made, order = existing, await db.get(Order, existing.order_id)
+    await db.commit()
+    await pay.refund(gateway_for(request.app), order, made.amount_fen, made.out_request_no, made.reason)  # type: ignore[arg-type]
+    done = await refund.complete_refund(db, refund_id)
+    return RefundOut(made.id, done.public_no, made.amount_fen, "refunded", made.reason)  # type: ignore[arg-type]

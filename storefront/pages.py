@@ -1,0 +1,150 @@
+"""Storefront pages: the catalogue, a guest's order status and payment, and the cooperative's fulfilment desk."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from caoyuan.auth import Role
+from caoyuan.auth.current import requires
+from caoyuan.db import utcnow
+from caoyuan.deps import AppDatabase, AppSettings, Db
+from caoyuan.errors import AppError
+from caoyuan.payments.client import gateway_for
+from storefront import links
+from storefront.admin_controllers import approve_and_pay
+from storefront.controllers import order_by_no
+from storefront.models import STATUS_LABELS, Order, Refund
+from storefront.rules import LOCAL_TZ
+from storefront.services import catalogue, fulfil, pay, refund
+
+
+def to(url: str, **params: str) -> Redirect:
+    """A 303 back to a page, with a notice or error message in the query string."""
+    joiner = "&" if "?" in url else "?"
+    return Redirect(url + joiner + urlencode(params) if params else url, status_code=303)
+
+
+def is_phone(request: Request) -> bool:
+    agent = request.headers.get("user-agent", "")
+    return any(word in agent for word in ("Mobile", "Android", "iPhone"))
+
+
+class ShopPages(Controller):
+    path = "/shop"
+    include_in_schema = False
+
+    @get("/")
+    async def catalogue(self, db: Db) -> Template:
+        return Template("storefront/catalogue.html", context={"products": await catalogue.active_catalogue(db)})
+
+    @get("/orders/{order_no:str}")
+    async def order(self, order_no: FromPath[str], t: FromQuery[str | None], db: Db, settings: AppSettings,
+                    refund_error: FromQuery[str | None] = None) -> Template:
+        links.check_token(settings, order_no, t)
+        order = await order_by_no(db, order_no)
+        return Template("storefront/order.html", context={
+            "order": order, "labels": STATUS_LABELS, "t": t, "pay_url": links.pay_url(settings, order_no),
+            "refundable": order.status in refund.REFUNDABLE, "refund_error": refund_error})
+
+    @get("/orders/{order_no:str}/pay")
+    async def pay_page(self, request: Request, order_no: FromPath[str], t: FromQuery[str | None], db: Db,
+                       settings: AppSettings, method: FromQuery[str | None] = None) -> Template | Redirect:
+        """Phone: straight to Alipay's pay page. Computer: a QR code to scan with the Alipay app."""
+        links.check_token(settings, order_no, t)
+        order = await order_by_no(db, order_no)
+        status_url = links.status_url(settings, order_no)
+        if order.status != "pending_payment":
+            return Redirect(status_url, status_code=303)
+        gateway = gateway_for(request.app)
+        if (method or ("wap" if is_phone(request) else "qr")) == "wap":
+            return Redirect(await pay.start_wap(gateway, db, order, settings.public_base_url + status_url),
+                            status_code=303)
+        code, svg = await pay.start_qr(gateway, db, order)
+        return Template("storefront/pay_qr.html", context={
+            "order": order, "qr_svg": svg, "qr_code": code, "status_url": status_url,
+            "wap_url": f"{links.pay_url(settings, order_no)}&method=wap"})
+
+    @post("/orders/{order_no:str}/refund")
+    async def refund_request(self, order_no: FromPath[str], t: FromQuery[str | None], db: Db, settings: AppSettings,
+                             data: URLEncodedBody[dict[str, str]]) -> Redirect:
+        links.check_token(settings, order_no, t)
+        order = await order_by_no(db, order_no)
+        url = links.status_url(settings, order_no)
+        try:
+            await refund.request_refund(db, order_no, order.buyer_phone, data.get("reason", ""))
+        except AppError as exc:
+            return to(url, refund_error=exc.message)
+        return Redirect(url, status_code=303)
+
+
+class FulfilmentPages(Controller):
+    """今天拍明天发 for the cooperative: what to pack for a ship date, tracking numbers, refunds."""
+
+    path = "/shop/admin"
+    include_in_schema = False
+    guards = [requires(Role.ADMIN)]
+
+    @get("/")
+    async def desk(self, db: Db, ship_by: FromQuery[date | None] = None, notice: FromQuery[str | None] = None,
+                   error: FromQuery[str | None] = None) -> Template:
+        day = ship_by or (utcnow().astimezone(LOCAL_TZ).date() + timedelta(days=1))
+        lines, orders = await fulfil.packing_list(db, day)
+        dates = list(await db.scalars(sa.select(Order.ship_by).where(Order.ship_by.is_not(None))
+                                      .distinct().order_by(Order.ship_by.desc()).limit(14)))
+        refunds = (await db.execute(sa.select(Refund, Order).join(Order, Order.id == Refund.order_id)
+                                    .where(Refund.status.in_(["requested", "approved"])).order_by(Refund.id))).all()
+        counts = dict((await db.execute(sa.select(Order.status, sa.func.count()).group_by(Order.status))).all())
+        return Template("storefront/desk.html", context={
+            "day": day, "lines": lines, "orders": orders, "dates": dates, "refunds": refunds, "counts": counts,
+            "labels": STATUS_LABELS, "couriers": fulfil.COURIERS, "notice": notice, "error": error})
+
+    @get("/packing/{day:date}")
+    async def packing(self, day: FromPath[date], db: Db) -> Template:
+        lines, orders = await fulfil.packing_list(db, day)
+        return Template("storefront/packing.html", context={"day": day, "lines": lines, "orders": orders})
+
+    @post("/ship")
+    async def ship(self, db: Db, data: URLEncodedBody[dict[str, str]]) -> Redirect:
+        back = f"/shop/admin/?ship_by={data.get('day', '')}" if data.get("day") else "/shop/admin/"
+        try:
+            if data.get("action") == "pack":
+                await fulfil.mark_packed(db, data.get("order_no", ""))
+            else:
+                await fulfil.mark_shipped(db, data.get("order_no", ""), data.get("courier", ""),
+                                          data.get("tracking_no", ""))
+        except AppError as exc:
+            await db.rollback()
+            return to(back, error=exc.message)
+        return to(back, notice=f"已更新订单 {data.get('order_no', '')}")
+
+    @post("/tracking-import")
+    async def tracking_import(self, request: Request, db: Db) -> Redirect:
+        form = await request.form()
+        upload = form.get("file")
+        text = (await upload.read(500_001)).decode("utf-8-sig", errors="replace") if upload and not isinstance(upload, str) else ""
+        result = await fulfil.import_tracking_csv(db, text) if text else None
+        if result is None:
+            return to("/shop/admin/", error="请选择 CSV 文件")
+        if result.problems:
+            message = "；".join(f"第 {n} 行：{r}" for n, r in result.problems[:10])
+            return to("/shop/admin/", error=f"没有导入任何单号。{message}")
+        return to("/shop/admin/", notice=f"已发货 {len(result.shipped)} 单")
+
+    @post("/refunds/{refund_id:int}")
+    async def decide_refund(self, request: Request, refund_id: FromPath[int], db: Db, database: AppDatabase,
+                            data: URLEncodedBody[dict[str, str]]) -> Redirect:
+        try:
+            if data.get("decision") == "approve":
+                await approve_and_pay(request, refund_id, db, database)
+            else:
+                await refund.reject_refund(db, refund_id, request.user.id, data.get("note", "合作社不同意退款"))
+        except AppError as exc:
+            await db.rollback()
+            return to("/shop/admin/", error=exc.message)
+        return to("/shop/admin/", notice="退款已处理")

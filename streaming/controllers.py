@@ -1,0 +1,108 @@
+"""Live-sale API: hosts run sessions; anyone can read a session and order from its shelf."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, HeaderParameter, JSONBody
+
+from caoyuan.auth import Role
+from caoyuan.auth.current import CurrentUser, requires
+from caoyuan.deps import AppSettings, Db
+from caoyuan.errors import BadInput, Conflict
+from storefront.schemas import OrderIn, OrderOut
+from storefront.services.place_order import OrderRequest, place_order
+from storefront.views import order_out
+from streaming.schemas import FlashSaleIn, PinIn, SessionIn, SessionOut, ShelfItemIn, StatsOut
+from streaming.services import analytics, flash_sale, sessions, shelf
+from streaming.services.access import session_for_host
+from streaming.services.views import pool_in_session, session_view
+
+HOSTS = requires(Role.HOST, Role.ADMIN)
+
+
+class LiveSessionApi(Controller):
+    path = "/api/live/sessions"
+    tags = ["live sessions"]
+
+    @post("/", status_code=201, guards=[HOSTS], summary="预告一场直播（主播或管理员）")
+    async def schedule(self, request: Request, data: JSONBody[SessionIn], db: Db) -> SessionOut:
+        try:
+            hour, minute = (int(x) for x in data.cutoff_local.split(":"))
+            cutoff = time(hour, minute)
+        except ValueError:
+            raise BadInput("截单时间格式应为 HH:MM", field="cutoff_local") from None
+        made = await sessions.schedule(db, request.user, room_id=data.room_id, title=data.title,
+                                       content_line=data.content_line, scheduled_start=data.scheduled_start,
+                                       cutoff_local=cutoff, co_host_ids=data.co_host_ids)
+        return await session_view(db, made.id)  # type: ignore[arg-type]
+
+    @get("/{session_id:int}", summary="一场直播的货架、讲解中商品和秒杀（公开）")
+    async def read(self, session_id: FromPath[int], db: Db) -> SessionOut:
+        return await session_view(db, session_id)
+
+    @post("/{session_id:int}/start", status_code=200, guards=[HOSTS])
+    async def start(self, request: Request, session_id: FromPath[int], db: Db) -> SessionOut:
+        await sessions.go_live(db, request.user, session_id)
+        return await session_view(db, session_id)
+
+    @post("/{session_id:int}/end", status_code=200, guards=[HOSTS], summary="结束直播：停止下单，剩余库存退回")
+    async def end(self, request: Request, session_id: FromPath[int], db: Db) -> SessionOut:
+        await sessions.end(db, request.user, session_id)
+        return await session_view(db, session_id)
+
+    @post("/{session_id:int}/shelf", status_code=201, guards=[HOSTS], summary="上架：直播价和分配库存")
+    async def add_to_shelf(self, request: Request, session_id: FromPath[int], data: JSONBody[ShelfItemIn],
+                           db: Db) -> SessionOut:
+        await shelf.add_item(db, request.user, session_id, sku_id=data.sku_id, price_fen=data.price_fen,
+                             quantity=data.quantity, per_buyer_cap=data.per_buyer_cap)
+        return await session_view(db, session_id)
+
+    @post("/{session_id:int}/pin", status_code=200, guards=[HOSTS], summary="设置/取消“讲解中”商品")
+    async def pin(self, request: Request, session_id: FromPath[int], data: JSONBody[PinIn], db: Db) -> SessionOut:
+        await shelf.pin(db, request.user, session_id, data.item_id)
+        return await session_view(db, session_id)
+
+    @post("/{session_id:int}/checklist/{step:str}", status_code=200, guards=[HOSTS], summary="直播流程打勾")
+    async def tick(self, request: Request, session_id: FromPath[int], step: FromPath[str], db: Db) -> list[str]:
+        return await shelf.tick(db, request.user, session_id, step)
+
+    @post("/{session_id:int}/flash-sales", status_code=201, guards=[HOSTS], summary="开秒杀（倒计时 10–300 秒）")
+    async def open_flash_sale(self, request: Request, session_id: FromPath[int], data: JSONBody[FlashSaleIn],
+                              db: Db) -> SessionOut:
+        await flash_sale.open_flash_sale(db, request.user, session_id, item_id=data.item_id,
+                                         deal_price_fen=data.deal_price_fen, total_cap=data.total_cap,
+                                         per_buyer_cap=data.per_buyer_cap, countdown_s=data.countdown_s,
+                                         window_min=data.window_min)
+        return await session_view(db, session_id)
+
+    @get("/{session_id:int}/stats", guards=[HOSTS], summary="本场数据：GMV（按付款）、订单、付款率、单品、买家")
+    async def stats(self, request: Request, session_id: FromPath[int], db: Db) -> StatsOut:
+        await session_for_host(db, session_id, request.user)
+        return await analytics.session_stats(db, session_id)
+
+    @post("/{session_id:int}/orders", status_code=201, summary="直播间下单（游客即可；必须带 Idempotency-Key 请求头）")
+    async def order(self, session_id: FromPath[int], data: JSONBody[OrderIn], db: Db, settings: AppSettings,
+                    idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None,
+                    ) -> Response[OrderOut]:
+        placed = await take_order(db, settings, session_id, data, idempotency_key or "", None)
+        return Response(order_out(settings, placed.order), status_code=201 if placed.created else 200)
+
+
+async def take_order(db: Db, settings: AppSettings, session_id: int, data: OrderIn, key: str,  # type: ignore[no-untyped-def]
+                     user: CurrentUser | None):
+    async def still_live() -> None:
+        session = await pool_in_session(db, session_id, data.pool_id)
+        if session.state != "live":
+            raise Conflict("直播已结束，不能再下单" if session.state == "ended" else "直播还没开始，请开播后再下单",
+                           code="session_not_live")
+
+    request = OrderRequest(pool_id=data.pool_id, quantity=data.quantity, phone=data.phone, name=data.name,
+                           province=data.province, city=data.city, county=data.county, detail=data.detail,
+                           idempotency_key=key, expected_price_fen=data.expected_price_fen,
+                           live_session_id=session_id, buyer_user_id=user.id if user else None,
+                           waitlist_token=data.waitlist_token)
+    return await place_order(db, request, expiry=timedelta(minutes=settings.order_expiry_minutes),
+                             precheck=still_live)

@@ -1,0 +1,91 @@
+"""Request and response bodies for live sessions (msgspec)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+
+class SessionIn(msgspec.Struct, forbid_unknown_fields=True):
+    room_id: int
+    title: Annotated[str, msgspec.Meta(max_length=100)]
+    content_line: Annotated[str, msgspec.Meta(description="goods / culture / scenery / stories / memory")]
+    scheduled_start: datetime
+    cutoff_local: Annotated[str, msgspec.Meta(pattern=r"^\d{2}:\d{2}$", description="截单时间（北京时间）")] = "22:00"
+    co_host_ids: list[int] = []
+
+
+class ShelfItemIn(msgspec.Struct, forbid_unknown_fields=True):
+    sku_id: int
+    price_fen: int
+    quantity: int
+    per_buyer_cap: int | None = None
+
+
+class PinIn(msgspec.Struct, forbid_unknown_fields=True):
+    item_id: int | None
+
+
+class FlashSaleIn(msgspec.Struct, forbid_unknown_fields=True):
+    item_id: int
+    deal_price_fen: int
+    total_cap: int
+    per_buyer_cap: int
+    countdown_s: int = 30
+    window_min: int = 5
+
+
+class ShelfItemOut(msgspec.Struct):
+    item_id: int
+    pool_id: int
+    sku_id: int
+    product: str
+    sku: str
+    price_fen: int
+    price: str
+    remaining: int
+    per_buyer_cap: int | None
+    pinned: bool
+
+
+class FlashSaleOut(msgspec.Struct):
+    sale_id: int
+    item_id: int
+    pool_id: int
+    deal_price_fen: int
+    total_cap: int
+    per_buyer_cap: int
+    remaining: int
+    opens_at: str
+    closes_at: str
+    state: str  # countdown / open / closed
+
+
+class SessionOut(msgspec.Struct):
+    id: int
+    room_id: int
+    room: str
+    title: str
+    content_line: str
+    state: str
+    scheduled_start: str
+    started_at: str | None
+    ended_at: str | None
+    pinned_item_id: int | None
+    shelf: list[ShelfItemOut]
+    flash_sales: list[FlashSaleOut]
+    checklist: list[str]
+
+
+class StatsOut(msgspec.Struct):
+    session_id: int
+    gmv_fen: int
+    gmv: str
+    orders: int
+    paid_orders: int
+    paid_rate_bp: int
+    buyers: int
+    by_product: list[dict]
+    by_hour: list[dict]
