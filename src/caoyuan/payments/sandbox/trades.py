@@ -90,22 +90,33 @@ async def find_for(db: AsyncSession, app_id: str, biz: dict[str, Any], now: date
     return trade
 
 
+def _timed_out(trade: SandboxTrade, now: datetime) -> bool:
+    return trade.status == WAITING and trade.expires_at is not None and trade.expires_at <= now
+
+
 async def close_if_expired(db: AsyncSession, app_id: str, out_trade_no: str, now: datetime) -> None:
-    """Alipay closes an unpaid trade when its time runs out; here that happens when it is next touched."""
-    await db.execute(sa.update(SandboxTrade).where(
-        SandboxTrade.app_id == app_id, SandboxTrade.out_trade_no == out_trade_no, SandboxTrade.status == WAITING,
-        SandboxTrade.expires_at <= now).values(status=CLOSED, closed_at=now))
+    """Alipay closes an unpaid trade when its time runs out; here that happens when it is next touched.
+
+    It reads first and writes only when there is something to close: on SQLite a write takes the
+    database lock, and the caller of the gateway may be holding it.
+    """
+    trade = await find(db, app_id, out_trade_no)
+    if trade is not None and _timed_out(trade, now):
+        await db.execute(sa.update(SandboxTrade).where(SandboxTrade.id == trade.id, SandboxTrade.status == WAITING)
+                         .values(status=CLOSED, closed_at=now))
 
 
 async def check_can_create(db: AsyncSession, app_id: str, out_trade_no: str, total_fen: int, now: datetime) -> None:
-    """A precreate or WAP link for a trade that already exists must agree with it and still be payable."""
-    await close_if_expired(db, app_id, out_trade_no, now)
+    """A precreate or WAP link for a trade that already exists must agree with it and still be payable.
+
+    Read-only: creating a payment writes nothing (the trade is made when the buyer opens the code).
+    """
     trade = await find(db, app_id, out_trade_no)
     if trade is None:
         return
     if trade.status == PAID:
         raise business("ACQ.TRADE_HAS_SUCCESS", "交易已被支付")
-    if trade.status == CLOSED:
+    if trade.status == CLOSED or _timed_out(trade, now):
         raise business("ACQ.TRADE_HAS_CLOSE", "交易已经关闭")
     if trade.total_fen != total_fen:
         raise business("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改：同一商户订单号的金额不同")
