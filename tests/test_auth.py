@@ -138,7 +138,7 @@ async def test_login_never_redirects_off_site(client, make_user) -> None:
 
 async def test_home_sends_each_role_to_its_place(client, make_user, login_page) -> None:
     places = {"admin": "/coop/", "member": "/coop/me", "host": "/live/console", "buyer": "/shop/",
-              "operator": "/account/"}
+              "operator": "/machinery/today"}
     for number, (role, place) in enumerate(places.items(), start=20):
         phone = f"137000000{number}"
         await make_user(role, phone=phone)

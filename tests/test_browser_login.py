@@ -13,7 +13,7 @@ ROLES = [  # phone, where the home page sends this role, text that proves it arr
     ("13900000001", "/coop/", "合作社"),
     ("13900000002", "/live/console", "主播台"),
     ("13900000003", "/coop/me", "包金山"),
-    ("13900000004", "/account/", "我的账户"),
+    ("13900000004", "/machinery/today", "今日作业"),
     ("13900000005", "/shop/", "阿尔巴斯羊肉"),
 ]
 

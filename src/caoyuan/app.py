@@ -97,10 +97,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                                                       include_in_schema=False)]
     for domain in domains:
         handlers.extend(domain.route_handlers())
-    if settings.payments == "sandbox":  # the in-project Alipay gateway (caoyuan.payments.sandbox)
-        from caoyuan.payments.sandbox import sandbox_routes
+    from caoyuan.payments.mount import payment_routes  # checks CAOYUAN_ALIPAY_* now; the sandbox if on
 
-        handlers.extend(sandbox_routes())
+    handlers.extend(payment_routes(settings))
 
     templates = template_config([d.template_dir for d in domains if d.template_dir])
     app = CaoyuanApp(
