@@ -58,7 +58,7 @@ async def entry_lines(db: AsyncSession, entry_id: int) -> list[Line]:
 
 
 async def reverse_entry(db: AsyncSession, entry_id: int, *, reason: str, user_id: int | None = None,
-                        on: date | None = None) -> JournalEntry:
+                        on: date | None = None, kind: str = "reversal") -> JournalEntry:
     """红字冲销: a new entry with every line's sides swapped. An entry is reversed at most once."""
     original = await db.get(JournalEntry, entry_id)
     if original is None:
@@ -68,6 +68,6 @@ async def reverse_entry(db: AsyncSession, entry_id: int, *, reason: str, user_id
     if await db.scalar(select(JournalEntry.id).where(JournalEntry.reverses_entry_id == entry_id)):
         raise Conflict("这张凭证已经冲销过了")
     lines = [ln.reversed() for ln in await entry_lines(db, entry_id)]
-    return await write_entry(db, original.cooperative_id, lines, kind="reversal",
+    return await write_entry(db, original.cooperative_id, lines, kind=kind,
                              description=f"冲销凭证 #{entry_id}：{reason}", entry_date=on,
                              user_id=user_id, reverses_entry_id=entry_id)
