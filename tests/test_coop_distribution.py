@@ -17,8 +17,16 @@ from coop.rules.journal import credit, debit
 from coop.services.accounts import member_account
 from coop.services.charter import record_charter
 from coop.services.contributions import ContributionIn, contribute
-from coop.services.distribution import (approve, compute_draft, convert_to_capital, pay, pay_all,
-                                        post_distribution, publish, reverse_distribution)
+from coop.services.distribution import (
+    approve,
+    compute_draft,
+    convert_to_capital,
+    pay,
+    pay_all,
+    post_distribution,
+    publish,
+    reverse_distribution,
+)
 from coop.services.distribution.approve import AssemblyVote
 from coop.services.ledger import write_entry
 from coop.services.reports import account_sums
