@@ -164,3 +164,13 @@ def test_off_mode_has_no_gateway() -> None:
     assert not config.enabled
     with pytest.raises(PaymentError):
         AlipayGateway(config)
+
+
+def test_the_app_will_not_start_with_bad_alipay_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from caoyuan.app import create_app
+    from caoyuan.db import create_database
+
+    monkeypatch.setenv("CAOYUAN_ALIPAY_APP_ID", "2021004100000001")
+    monkeypatch.setenv("CAOYUAN_ALIPAY_SELLER_ID", "2088123412341234")
+    with pytest.raises(SettingsError, match="CAOYUAN_ALIPAY_APP_PRIVATE_KEY"):
+        create_app(_kernel("alipay"), database=create_database("sqlite+aiosqlite:///:memory:"))
