@@ -7,9 +7,10 @@ from caoyuan.domains import Domain, NavLink
 
 def _routes():
     from streaming.controllers import LiveSessionApi
+    from streaming.feed import host_feed, viewer_feed
     from streaming.pages import HostConsole, LivePages
 
-    return [LiveSessionApi, LivePages, HostConsole]
+    return [LiveSessionApi, LivePages, HostConsole, host_feed, viewer_feed]
 
 
 async def _seed(ctx):  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,6 +23,7 @@ from caoyuan.db import Database, create_database
 from caoyuan.db.metadata import load_all_models
 from caoyuan.db.migrate import is_at_head
 from caoyuan.domains import installed_domains
+from caoyuan.feed.hub import HUB, PostgresListener
 from caoyuan.settings import Settings, get_settings
 from caoyuan.web.errors import handle_exception
 from caoyuan.web.health import Health
@@ -33,6 +35,13 @@ log = logging.getLogger("caoyuan.app")
 
 # Paths that use no cookie (bearer API, signed payment callbacks, websockets) skip CSRF.
 CSRF_EXEMPT = ["/api/", "/pay/", "/ws/", "/sandbox/alipay/gateway", "/healthz", "/readyz"]
+
+
+def asyncpg_dsn(url: str) -> str:
+    """SQLAlchemy's URL for asyncpg's own connect (the feed's LISTEN connection)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 class NotMigrated(RuntimeError):
@@ -80,6 +89,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if settings.check_migrations:
             await ensure_migrated(database)
+        HUB.bind(asyncio.get_running_loop())
+        listener = None if settings.is_sqlite else PostgresListener(asyncpg_dsn(settings.database_url))
+        if listener:
+            await listener.start()
         for domain in domains:
             for hook in domain.on_startup:
                 await hook(app)
@@ -87,6 +100,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             yield
         finally:
             await background.stop_all(app)
+            if listener:
+                await listener.stop()
             for domain in reversed(domains):
                 for hook in domain.on_shutdown:
                     await hook(app)

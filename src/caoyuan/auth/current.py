@@ -62,7 +62,8 @@ def auth_middleware(db: Database):
     """ASGI middleware factory: sets ``scope['user']`` to a CurrentUser or None.
 
     The JSON API (``/api/``) accepts only bearer tokens, so it needs no CSRF token;
-    pages and websockets use the session cookie (pages are CSRF-protected).
+    pages use the session cookie (CSRF-protected); websockets take either (cookie sockets are
+    origin-checked by their handlers).
     """
 
     def factory(app: ASGIApp) -> ASGIApp:
@@ -73,6 +74,8 @@ def auth_middleware(db: Database):
                 if not path.startswith(_SKIP_PREFIXES):
                     if path.startswith("/api/"):
                         token, kind = _bearer(scope), "api"
+                    elif path.startswith("/ws/") and _bearer(scope):
+                        token, kind = _bearer(scope), "api"  # the CLI feed client
                     else:
                         token, kind = _cookie(scope, SESSION_COOKIE), "session"
                     if token:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from caoyuan.db import UTCDateTime, utcnow
+from caoyuan.feed.hub import CHANNEL, mark_for_wake
 
 
 class FeedStream(SQLModel, table=True):
@@ -45,6 +46,10 @@ async def append_event(db: AsyncSession, stream: str, kind: str, payload: dict[s
     )).scalar_one()
     await db.execute(sa.insert(FeedEvent).values(
         stream=stream, seq=seq, kind=kind, payload=msgspec.json.encode(payload).decode(), created_at=utcnow()))
+    if dialect == "postgresql":
+        # Delivered to other processes' listeners only when this transaction commits.
+        await db.execute(sa.select(sa.func.pg_notify(CHANNEL, stream)))
+    mark_for_wake(db.sync_session, stream)
     return seq
 
 

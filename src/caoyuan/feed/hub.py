@@ -1,0 +1,121 @@
+"""Wake-ups for feed readers in this process.
+
+The data always comes from the ``feed_event`` table; the hub only says "look again". Wake-ups come
+from commits in this process (a session hook) and, on PostgreSQL, from other processes through
+LISTEN/NOTIFY (``pg_notify`` is sent inside the committing transaction, so it arrives after the commit).
+Readers also look on their own every few seconds, so a lost wake-up only delays, never loses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger("caoyuan.feed")
+CHANNEL = "caoyuan_feed"
+PENDING_KEY = "caoyuan_feed_streams"
+
+
+class FeedHub:
+    def __init__(self) -> None:
+        self._versions: dict[str, int] = defaultdict(int)
+        self._conditions: dict[str, asyncio.Condition] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def wake(self, stream: str) -> None:
+        """Safe to call from any thread or from a database callback."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            loop.create_task(self._notify(stream))
+        else:
+            asyncio.run_coroutine_threadsafe(self._notify(stream), loop)
+
+    async def _notify(self, stream: str) -> None:
+        self._versions[stream] += 1
+        condition = self._conditions.get(stream)
+        if condition is not None:
+            async with condition:
+                condition.notify_all()
+
+    def version(self, stream: str) -> int:
+        return self._versions[stream]
+
+    async def wait(self, stream: str, seen_version: int, timeout: float) -> int:
+        """Wait until the stream is woken after ``seen_version`` (or the timeout); return the new version."""
+        self._loop = asyncio.get_running_loop()
+        condition = self._conditions.setdefault(stream, asyncio.Condition())
+        async with condition:
+            if self._versions[stream] == seen_version:
+                try:
+                    await asyncio.wait_for(condition.wait(), timeout)
+                except TimeoutError:
+                    pass
+        return self._versions[stream]
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+
+HUB = FeedHub()
+
+
+def mark_for_wake(session: Any, stream: str) -> None:
+    """Called by append_event: remember the stream; the commit hook below wakes its readers."""
+    session.info.setdefault(PENDING_KEY, set()).add(stream)
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_after_commit(session: Session) -> None:
+    for stream in session.info.pop(PENDING_KEY, ()):
+        HUB.wake(stream)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)
+
+
+class PostgresListener:
+    """One LISTEN connection per process, turning other processes' NOTIFYs into local wake-ups."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self._conn: Any = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        HUB.bind(asyncio.get_running_loop())
+        self._task = asyncio.create_task(self._keep_listening(), name="caoyuan:feed-listener")
+
+    async def _keep_listening(self) -> None:
+        import asyncpg
+
+        while True:
+            try:
+                self._conn = await asyncpg.connect(self.dsn)
+                await self._conn.add_listener(CHANNEL, lambda *args: HUB.wake(args[3]))
+                while not self._conn.is_closed():
+                    await asyncio.sleep(5)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - reconnect; readers poll meanwhile
+                log.warning("feed listener lost its connection (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(2)
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._conn is not None and not self._conn.is_closed():
+            await self._conn.close()

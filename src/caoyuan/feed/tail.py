@@ -1,0 +1,124 @@
+"""One reader per stream and process: it reads new events from the database once per wake-up and keeps
+the newest in memory, so a thousand sockets on one stream cost one query per wake-up, not a thousand."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from caoyuan.db import Database
+from caoyuan.feed.hub import HUB
+from caoyuan.feed.outbox import events_after, last_seq
+
+POLL_S = 2.0  # look even without a wake-up: a lost NOTIFY only delays
+RING = 5000
+IDLE_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    seq: int
+    kind: str
+    data: dict[str, Any]
+    at: datetime
+
+    def wire(self) -> dict[str, Any]:
+        return {"seq": self.seq, "kind": self.kind, "data": self.data, "at": self.at.isoformat()}
+
+
+def to_item(row: Any) -> Item:
+    return Item(row.seq, row.kind, msgspec.json.decode(row.payload), row.created_at)
+
+
+class StreamTail:
+    def __init__(self, database: Database, stream: str) -> None:
+        self.database, self.stream = database, stream
+        self.ring: deque[Item] = deque(maxlen=RING)
+        self.last_seq = 0
+        self.version = 0
+        self.changed = asyncio.Condition()
+        self.readers = 0
+        self._task: asyncio.Task[None] | None = None
+        self._started = asyncio.Event()
+
+    async def start(self) -> None:
+        if self._task is None:
+            HUB.bind(asyncio.get_running_loop())
+            async with self.database.sessionmaker() as db:
+                self.last_seq = await last_seq(db, self.stream)
+            self._task = asyncio.create_task(self._run(), name=f"caoyuan:tail:{self.stream}")
+            self._started.set()
+        await self._started.wait()
+
+    async def _run(self) -> None:
+        idle_since: float | None = None
+        seen = HUB.version(self.stream)
+        while True:
+            await self.pull()
+            seen = await HUB.wait(self.stream, seen, POLL_S)
+            now = asyncio.get_running_loop().time()
+            if self.readers == 0:
+                idle_since = idle_since or now
+                if now - idle_since > IDLE_S:
+                    _TAILS.pop(self.stream, None)
+                    return
+            else:
+                idle_since = None
+
+    async def pull(self) -> None:
+        async with self.database.sessionmaker() as db:
+            rows = await events_after(db, self.stream, self.last_seq, 1000)
+        if not rows:
+            return
+        for row in rows:
+            self.ring.append(to_item(row))
+        self.last_seq = rows[-1].seq
+        async with self.changed:
+            self.version += 1
+            self.changed.notify_all()
+        if len(rows) == 1000:
+            await self.pull()
+
+    def since(self, cursor: int) -> list[Item] | None:
+        """Events after ``cursor`` held in memory; None when some are no longer held (replay from the DB)."""
+        if cursor >= self.last_seq:
+            return []
+        if not self.ring or self.ring[0].seq > cursor + 1:
+            return None
+        return [item for item in self.ring if item.seq > cursor]
+
+    async def wait_change(self, seen_version: int, timeout: float) -> int:
+        async with self.changed:
+            if self.version == seen_version:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.changed.wait(), timeout)
+        return self.version
+
+
+_TAILS: dict[str, StreamTail] = {}
+
+
+@contextlib.asynccontextmanager
+async def reading(database: Database, stream: str) -> AsyncIterator[StreamTail]:
+    tail = _TAILS.get(stream)
+    stale = tail is not None and tail._task is not None and tail._task.done()
+    if tail is None or stale or tail.database is not database:
+        tail = _TAILS[stream] = StreamTail(database, stream)
+    tail.readers += 1
+    try:
+        await tail.start()
+        yield tail
+    finally:
+        tail.readers -= 1
+
+
+async def replay(database: Database, stream: str, after: int, limit: int = 500) -> list[Item]:
+    async with database.sessionmaker() as db:
+        return [to_item(row) for row in await events_after(db, stream, after, limit)]

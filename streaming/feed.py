@@ -1,0 +1,203 @@
+"""Websocket feeds of a live session.
+
+* ``/ws/live/{id}/feed?after=SEQ`` — hosts (of that session) and the admin: every event after SEQ,
+  replayed from the database, then live, in order, no gap, no duplicate; heartbeats; resume with
+  the last SEQ seen. Refused before the socket is accepted when the caller may not watch.
+* ``/ws/live/{id}/viewers`` — anyone: only what buyers may see (stock left, the pinned item, flash-sale
+  times, the session's state), stock coalesced to a few updates a second.
+
+Refused before the handshake completes (HTTP 403): not logged in, not a host of this session, a
+cross-site page, no such session. After it, close codes: 4400 bad request (bad SEQ or message),
+4408 too slow a reader (resume from your last SEQ).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+from urllib.parse import urlsplit
+
+import msgspec
+from litestar import WebSocket, websocket
+from litestar.exceptions import WebSocketDisconnect
+
+from caoyuan.db import Database, utcnow
+from caoyuan.feed import last_seq
+from caoyuan.feed.tail import Item, StreamTail, reading, replay
+from streaming.models import LiveSession
+from streaming.services.access import feed_stream, is_host
+
+HEARTBEAT_S = 15.0
+SEND_TIMEOUT_S = 10.0
+VIEWER_EVERY_S = 0.25
+VIEWER_KINDS = {"stock", "pinned", "flash_sale_scheduled", "flash_sale_opened", "flash_sale_closed",
+                "session_live", "session_ended", "shelf_added"}
+VIEWER_FIELDS = {"pool_id", "remaining", "item_id", "sale_id", "deal_price_fen", "total_cap", "per_buyer_cap",
+                 "opens_at", "closes_at", "price_fen", "sku_id", "started_at", "ended_at", "returned"}
+
+
+class SlowReader(Exception):
+    pass
+
+
+async def _send(socket: WebSocket, message: dict[str, Any]) -> None:
+    try:
+        await asyncio.wait_for(socket.send_text(msgspec.json.encode(message).decode()), SEND_TIMEOUT_S)
+    except TimeoutError:
+        raise SlowReader from None
+
+
+def _same_origin(socket: WebSocket, public_base_url: str) -> bool:
+    """Cookie-authenticated sockets must come from our own pages (no cross-site socket hijacking)."""
+    origin = socket.headers.get("origin")
+    if not origin:
+        return True  # not a browser (the CLI uses a bearer token anyway)
+    allowed = {urlsplit(public_base_url).netloc, socket.headers.get("host", "")}
+    return urlsplit(origin).netloc in allowed
+
+
+async def _refuse(socket: WebSocket, code: int, reason: str) -> None:
+    await socket.close(code=code, reason=reason)
+
+
+@websocket("/ws/live/{session_id:int}/feed")
+async def host_feed(socket: WebSocket, session_id: int) -> None:
+    database: Database = socket.app.state.database
+    user = socket.scope.get("user")
+    raw_after = socket.query_params.get("after", "0")
+    if user is None:
+        return await _refuse(socket, 4401, "请先登录")
+    if user.via == "session" and not _same_origin(socket, socket.app.state.settings.public_base_url):
+        return await _refuse(socket, 4403, "不允许跨站连接")
+    async with database.sessionmaker() as db:
+        session = await db.get(LiveSession, session_id)
+        if session is None:
+            return await _refuse(socket, 4404, "没有这场直播")
+        if user.role != "admin" and not await is_host(db, session_id, user.id):
+            return await _refuse(socket, 4403, "您不是这场直播的主播")
+        newest = await last_seq(db, feed_stream(session_id))
+    await socket.accept()
+    if not raw_after.isdigit() or int(raw_after) > newest:
+        return await _close_quietly(socket, 4400, f"after 应为 0 到 {newest} 之间的整数")
+    code, reason = 1000, ""
+    try:
+        async with reading(database, feed_stream(session_id)) as tail:
+            await _send(socket, {"type": "hello", "session_id": session_id, "last_seq": tail.last_seq,
+                                 "after": int(raw_after)})
+            code, reason = await _pump_host(socket, database, tail, int(raw_after))
+    except SlowReader:
+        code, reason = 4408, "读取太慢，请用收到的最后一个 seq 重新连接"
+    except WebSocketDisconnect:
+        return
+    await _close_quietly(socket, code, reason)
+
+
+async def _pump_host(socket: WebSocket, database: Database, tail: StreamTail, cursor: int) -> tuple[int, str]:
+    """Send everything after ``cursor`` as it commits; returns how to close when the client is done."""
+    listener = asyncio.create_task(_read_client(socket))
+    try:
+        last_beat = asyncio.get_running_loop().time()
+        while not listener.done():
+            version = tail.version
+            batch = tail.since(cursor)
+            if batch is None:
+                batch = await replay(database, tail.stream, cursor)
+            if batch:
+                await _send(socket, {"type": "events", "events": [item.wire() for item in batch]})
+                cursor = batch[-1].seq
+                continue
+            now = asyncio.get_running_loop().time()
+            if now - last_beat >= HEARTBEAT_S:
+                await _send(socket, {"type": "heartbeat", "seq": cursor, "at": utcnow().isoformat()})
+                last_beat = now
+            await tail.wait_change(version, min(1.0, HEARTBEAT_S))
+        problem = listener.result()
+        return (4400, problem) if problem else (1000, "")
+    finally:
+        listener.cancel()
+
+
+async def _read_client(socket: WebSocket) -> str | None:
+    """Clients may send {"type": "ping"}; anything else malformed ends the socket with 4400."""
+    while True:
+        try:
+            raw = await socket.receive_text()
+        except WebSocketDisconnect:
+            return None
+        try:
+            message = msgspec.json.decode(raw)
+        except msgspec.DecodeError:
+            return "消息不是有效的 JSON"
+        if not isinstance(message, dict) or message.get("type") not in ("ping", "ack"):
+            return "不认识的消息类型（只接受 ping / ack）"
+        if message["type"] == "ping":
+            await _send(socket, {"type": "pong", "at": utcnow().isoformat()})
+
+
+@websocket("/ws/live/{session_id:int}/viewers")
+async def viewer_feed(socket: WebSocket, session_id: int) -> None:
+    database: Database = socket.app.state.database
+    async with database.sessionmaker() as db:
+        if await db.get(LiveSession, session_id) is None:
+            return await _refuse(socket, 4404, "没有这场直播")
+    await socket.accept()
+    try:
+        async with reading(database, feed_stream(session_id)) as tail:
+            await _pump_viewer(socket, tail)
+    except SlowReader:
+        await _close_quietly(socket, 4408, "读取太慢")
+    except WebSocketDisconnect:
+        return
+
+
+def public_view(item: Item) -> dict[str, Any] | None:
+    if item.kind not in VIEWER_KINDS:
+        return None
+    return {"kind": item.kind, "data": {k: v for k, v in item.data.items() if k in VIEWER_FIELDS}}
+
+
+async def _pump_viewer(socket: WebSocket, tail: StreamTail) -> None:
+    listener = asyncio.create_task(_drain_client(socket))
+    cursor, last_beat = tail.last_seq, asyncio.get_running_loop().time()
+    try:
+        await _send(socket, {"type": "hello", "seq": cursor})
+        while not listener.done():
+            version = tail.version
+            items = tail.since(cursor)
+            if items is None:  # fell behind the memory ring: viewers only need the latest state
+                items = [i for i in tail.ring if i.seq > cursor]
+            if items:
+                cursor = items[-1].seq
+                stock: dict[int, int] = {}
+                others = []
+                for item in items:
+                    view = public_view(item)
+                    if view is None:
+                        continue
+                    if item.kind == "stock":
+                        stock[view["data"]["pool_id"]] = view["data"]["remaining"]
+                    else:
+                        others.append(view)
+                if stock or others:
+                    await _send(socket, {"type": "update", "stock": stock, "events": others})
+                await asyncio.sleep(VIEWER_EVERY_S)  # coalesce: a few updates a second is plenty
+                continue
+            now = asyncio.get_running_loop().time()
+            if now - last_beat >= HEARTBEAT_S:
+                await _send(socket, {"type": "heartbeat"})
+                last_beat = now
+            await tail.wait_change(version, 1.0)
+    finally:
+        listener.cancel()
+
+
+async def _drain_client(socket: WebSocket) -> None:
+    with contextlib.suppress(WebSocketDisconnect):
+        while True:
+            await socket.receive_text()
+
+
+async def _close_quietly(socket: WebSocket, code: int = 1000, reason: str = "") -> None:
+    with contextlib.suppress(Exception):  # the client may already be gone
+        await socket.close(code=code, reason=reason)
