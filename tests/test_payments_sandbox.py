@@ -243,7 +243,12 @@ async def test_time_runs_out(sandbox: Sandbox) -> None:
 
 async def test_changed_amount_for_the_same_order_is_refused(sandbox: Sandbox) -> None:
     first = await sandbox.gateway.precreate("CY-6001", 1000, "羊排")
+    cheaper = await sandbox.gateway.precreate("CY-6001", 1, "羊排")  # nobody has scanned: Alipay cannot tell yet
     await sandbox.open(first)
+    refused, _ = await sandbox.open(cheaper)
+    assert refused.status_code == 409 and "交易信息不一致" in refused.text
+    assert "交易信息不一致" in (await sandbox.press(cheaper)).text
+    assert (await sandbox.trade("CY-6001")).status == "WAIT_BUYER_PAY"
     with pytest.raises(PaymentError) as changed:
         await sandbox.gateway.precreate("CY-6001", 1, "羊排")
     assert changed.value.sub_code == "ACQ.CONTEXT_INCONSISTENT"

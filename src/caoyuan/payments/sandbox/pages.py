@@ -77,7 +77,7 @@ class SandboxCashier(Controller):
         trade = await trades.open_from_ticket(db, ticket, now)
         if data.get("action") != "pay" or trade is None:
             return render_result(request, "cancelled" if trade else "expired", ticket=ticket)
-        if not await trades.pay(db, trade, now):
+        if not _same_order(trade, ticket) or not await trades.pay(db, trade, now):
             return _page(request, config, ticket, await trades.find(db, ticket.a, ticket.o), token)
         await db.commit()  # the notify must find the paid trade in the database
         trade = await trades.find(db, ticket.a, ticket.o)
@@ -99,8 +99,13 @@ def _page(request: Request, config: PaymentConfig, ticket: PayTicket, trade: tra
         return render_result(request, "closed", ticket=ticket, trade=trade)
     if trade.status != trades.WAITING:
         return render_result(request, "paid", ticket=ticket, trade=trade)
-    if trade.total_fen != trades.fen_from_text(ticket.t) or trade.subject != ticket.s:
-        return render_result(request, "error", status=409, message="交易信息不一致：同一订单号的金额或商品变了")
+    if not _same_order(trade, ticket):
+        return render_result(request, "error", status=409, message="交易信息不一致：同一订单号的金额变了")
     url = f"{config.public_base_url}{SANDBOX_PATH}/pay/{token}"
     return render_result(request, "pay", ticket=ticket, trade=trade, action=f"{SANDBOX_PATH}/pay/{token}",
                          qr=qr_svg(url, title="用手机扫码付款"))
+
+
+def _same_order(trade: trades.SandboxTrade, ticket: PayTicket) -> bool:
+    """An older code for the same order number at another amount must not pay this trade."""
+    return trade.total_fen == trades.fen_from_text(ticket.t)
