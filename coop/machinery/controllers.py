@@ -45,7 +45,7 @@ from coop.machinery.services.common import (
 )
 from coop.machinery.services.dashboard import dashboard
 from coop.machinery.services.quote import Quote, quote
-from coop.machinery.views import booking_view, booking_views, mu_text
+from coop.machinery.views import booked_view, booking_view, booking_views, mu_text
 from coop.models import Member
 
 
@@ -105,8 +105,7 @@ class MachineryApi(Controller):
 
     @post("/bookings", guards=[requires()], summary="预约作业（社员本人，或代办员代农户预约）")
     async def create_booking(self, request: Request, db: Db, data: JSONBody[BookingIn]) -> BookingOut:
-        booking = await booking_service.request_booking(db, request.user, data)
-        return await booking_view(db, booking)
+        return booked_view(await booking_service.request_booking(db, request.user, data))
 
     @get("/bookings", guards=[requires()], summary="预约列表：社员看本户，农机手看派给自己的，代办员看全部")
     async def list_bookings(self, request: Request, db: Db, status: FromQuery[str | None] = None,

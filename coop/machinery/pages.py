@@ -140,7 +140,7 @@ class MachineryPages(Controller):
     @post("/book", guards=[requires(Role.MEMBER, Role.ADMIN, Role.OPERATOR)])
     async def book(self, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]) -> Template | Redirect:
         try:
-            booking = await booking_service.request_booking(db, request.user, booking_from_form(data))
+            booking = (await booking_service.request_booking(db, request.user, booking_from_form(data))).booking
         except AppError as exc:
             await db.rollback()
             context = await self._form_context(db, request.user)

@@ -49,3 +49,16 @@ async def booking_views(db: AsyncSession, bookings: Sequence[Booking]) -> list[B
 
 async def booking_view(db: AsyncSession, booking: Booking) -> BookingOut:
     return (await booking_views(db, [booking]))[0]
+
+
+def booked_view(booked) -> BookingOut:  # type: ignore[no-untyped-def]
+    """The answer to a new booking, from what the service already holds (no queries while rows are locked)."""
+    b = booked.booking
+    return BookingOut(
+        id=b.id, status=b.status, status_label=STATUS_LABELS[b.status], service=booked.service_name,
+        farmer_name=b.farmer_name, farmer_phone_masked=mask_phone(b.farmer_phone) if b.farmer_phone else "",
+        member_id=b.member_id, hardship=b.hardship,
+        plots=[PlotOut(p.village, p.note, mu_text(p.area), p.slope) for p in booked.plots],
+        area=mu_text(b.flat_area + b.slope_area), earliest_on=b.earliest_on, latest_on=b.latest_on,
+        price_per_mu_fen=b.price_fen, market_per_mu_fen=b.market_fen, scheduled_on=b.scheduled_on,
+        notices=[n.text for n in booked.notices], created_at=b.created_at)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +29,15 @@ from coop.machinery.services.quote import check_area, service_in, unit_price_for
 from coop.models import Member
 
 MAX_PLOTS = 20
+
+
+class Booked(NamedTuple):
+    """A new booking with what the answer shows, so the answer needs no further queries."""
+
+    booking: Booking
+    plots: list[Plot]
+    notices: list[Notice]
+    service_name: str
 
 
 async def _farmer(db: AsyncSession, caller: Caller, data: BookingIn, cooperative_id: int) -> tuple[Member | None, str, str]:
@@ -73,7 +83,7 @@ def _plots(data: BookingIn) -> list[Plot]:
     return plots
 
 
-async def request_booking(db: AsyncSession, user: CurrentUser, data: BookingIn) -> Booking:
+async def request_booking(db: AsyncSession, user: CurrentUser, data: BookingIn) -> Booked:
     cooperative_id = data.cooperative_id
     if cooperative_id is None:
         own = await member_of_user(db, user.id) if user.role == "member" else None
@@ -92,41 +102,49 @@ async def request_booking(db: AsyncSession, user: CurrentUser, data: BookingIn) 
     unit = await unit_price_for(db, service, data.earliest_on.year, member)
     booking = Booking(cooperative_id=cooperative_id, service_type_id=service.id,  # type: ignore[arg-type]
                       member_id=member.id if member else None, farmer_name=name, farmer_phone=phone,
-                      hardship=bool(member and member.hardship and member.status == "admitted"), booked_by_user_id=user.id, earliest_on=data.earliest_on,
-                      latest_on=data.latest_on, flat_area=flat, slope_area=slope, market_fen=unit.market_fen,
-                      list_fen=unit.list_fen, price_fen=unit.price_fen)
+                      hardship=bool(member and member.hardship and member.status == "admitted"),
+                      booked_by_user_id=user.id, earliest_on=data.earliest_on, latest_on=data.latest_on,
+                      flat_area=flat, slope_area=slope, market_fen=unit.market_fen, list_fen=unit.list_fen,
+                      price_fen=unit.price_fen)
+    options = await _day_options(db, caller, booking, data) if data.day is not None else []
+    if options:
+        schedule.hold(booking, options[0][0], options[0][1], data.day, options[0][2])  # type: ignore[arg-type]
     db.add(booking)
     await db.flush()
     for plot in plots:
         plot.booking_id = booking.id  # type: ignore[assignment]
     db.add_all(plots)
-    if data.day is not None:
-        await _take_day(db, caller, booking, data)
+    notices: list[Notice] = []
+    if options:
+        notices.append(Notice(booking_id=booking.id, text=f"作业已排在 {data.day}，请当天留意农机手电话。"))  # type: ignore[arg-type]
+        db.add_all(notices)
+        await db.flush()
+        await schedule.claim_first(db, booking, data.day, options)  # type: ignore[arg-type]  # last: short row locks
     else:
-        await _queue(db, booking, service.machine_kind)
-    await db.flush()
-    return booking
+        notices.append(await _queue(db, booking, service.machine_kind))
+        await db.flush()
+    return Booked(booking, plots, notices, service.name)
 
 
-async def _take_day(db: AsyncSession, caller: Caller, booking: Booking, data: BookingIn) -> None:
-    """First come, first served on a chosen day: a slot now, or 409 and nothing written."""
+async def _day_options(db: AsyncSession, caller: Caller, booking: Booking, data: BookingIn) -> list:  # type: ignore[type-arg]
     if not booking.earliest_on <= data.day <= booking.latest_on:  # type: ignore[operator]
         raise BadInput("所选日期不在最早和最晚日期之间", field="day")
     if (data.operator_id or data.machine_id) and not caller.agent:
         raise Forbidden("只有调度员可以指定农机手和农机")
-    await schedule.take_first_free(db, booking, data.day,  # type: ignore[arg-type]
-                                   operator_id=data.operator_id, machine_id=data.machine_id)
+    return await schedule.day_options(db, booking, data.day,  # type: ignore[arg-type]
+                                      operator_id=data.operator_id, machine_id=data.machine_id)
 
 
-async def _queue(db: AsyncSession, booking: Booking, machine_kind: str) -> None:
+async def _queue(db: AsyncSession, booking: Booking, machine_kind: str) -> Notice:
     """Join the queue; with no room left anywhere in the window, join the waitlist."""
     free = await free_capacity(db, booking.cooperative_id, booking.earliest_on, booking.latest_on)
     request = Request(booking.id, booking.created_at, booking.flat_area, booking.slope_area,  # type: ignore[arg-type]
                       booking.hardship, booking.earliest_on, booking.latest_on, machine_kind)
     window = [booking.earliest_on + timedelta(n) for n in range((booking.latest_on - booking.earliest_on).days + 1)]
     if earliest_days(request, window, await crews(db, booking.cooperative_id, machine_kind), free, count=1):
-        db.add(Notice(booking_id=booking.id, text="已收到您的预约，调度员排班后会通知您作业日期。"))  # type: ignore[arg-type]
+        notice = Notice(booking_id=booking.id, text="已收到您的预约，调度员排班后会通知您作业日期。")
     else:
         booking.status = BookingStatus.WAITLISTED
-        db.add(Notice(booking_id=booking.id,  # type: ignore[arg-type]
-                      text="您选的日期内农机已排满，已进入候补；有空位时按申请先后为您安排。"))
+        notice = Notice(booking_id=booking.id, text="您选的日期内农机已排满，已进入候补；有空位时按申请先后为您安排。")
+    db.add(notice)
+    return notice

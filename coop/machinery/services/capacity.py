@@ -51,17 +51,33 @@ async def machine_capacity_on(db: AsyncSession, machine: Machine, day: date) -> 
 
 
 async def try_claim(db: AsyncSession, operator: Operator, machine: Machine, day: date, load: int) -> bool:
-    """Hold ``load`` on the operator-day and the machine-day, or change nothing and return False."""
-    await _ensure_row(db, OperatorDay, "operator_id", operator.id, day,  # type: ignore[arg-type]
-                      operator.daily_capacity if operator.active else 0)
-    await _ensure_row(db, MachineDay, "machine_id", machine.id, day,  # type: ignore[arg-type]
-                      await machine_capacity_on(db, machine, day))
-    if not await _guarded_add(db, OperatorDay, "operator_id", operator.id, day, load):  # type: ignore[arg-type]
+    """Hold ``load`` on the operator-day and the machine-day, or change nothing and return False.
+
+    The guarded UPDATE comes first (the usual case: the rows exist); a row is made only when missing.
+    """
+    if not await _claim_row(db, OperatorDay, "operator_id", operator.id, day, load,  # type: ignore[arg-type]
+                            lambda: _operator_capacity(operator)):
         return False
-    if not await _guarded_add(db, MachineDay, "machine_id", machine.id, day, load):  # type: ignore[arg-type]
+    if not await _claim_row(db, MachineDay, "machine_id", machine.id, day, load,  # type: ignore[arg-type]
+                            lambda: machine_capacity_on(db, machine, day)):
         await _release(db, OperatorDay, "operator_id", operator.id, day, load)  # type: ignore[arg-type]
         return False
     return True
+
+
+async def _operator_capacity(operator: Operator) -> int:
+    return operator.daily_capacity if operator.active else 0
+
+
+async def _claim_row(db: AsyncSession, table, key: str, owner_id: int, day: date, load: int,  # type: ignore[no-untyped-def]
+                     capacity) -> bool:  # type: ignore[no-untyped-def]
+    if await _guarded_add(db, table, key, owner_id, day, load):
+        return True
+    column = getattr(table, key)
+    if await db.scalar(select(table.id).where(column == owner_id, table.day == day)) is not None:
+        return False  # the row is there and full
+    await _ensure_row(db, table, key, owner_id, day, await capacity())
+    return await _guarded_add(db, table, key, owner_id, day, load)
 
 
 async def claim(db: AsyncSession, operator: Operator, machine: Machine, day: date, load: int) -> None:

@@ -24,8 +24,11 @@ def local_today(now: datetime | None = None) -> date:
 
 async def policy_for(db: AsyncSession, cooperative_id: int) -> PricingPolicy:
     """The charter's machinery rules, or the 八道岭村 defaults when none were set."""
-    found = await db.scalar(select(PricingPolicy).where(PricingPolicy.cooperative_id == cooperative_id))
-    return found or PricingPolicy(cooperative_id=cooperative_id)
+    memo = db.info.setdefault("machinery.policy", {})  # several steps of one request ask again
+    if cooperative_id not in memo:
+        found = await db.scalar(select(PricingPolicy).where(PricingPolicy.cooperative_id == cooperative_id))
+        memo[cooperative_id] = found or PricingPolicy(cooperative_id=cooperative_id)
+    return memo[cooperative_id]
 
 
 def price_rule(policy: PricingPolicy) -> PriceRule:

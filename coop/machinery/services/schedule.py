@@ -25,7 +25,7 @@ from coop.machinery.models import (
     ServiceType,
 )
 from coop.machinery.rules.capacity import weighted_load
-from coop.machinery.rules.scheduling import Request, Slot, priority, propose
+from coop.machinery.rules.scheduling import Crew, Request, Slot, priority, propose
 from coop.machinery.rules.states import allowed
 from coop.machinery.services import capacity
 from coop.machinery.services.common import local_today, policy_for
@@ -47,12 +47,12 @@ async def _kind(db: AsyncSession, booking: Booking) -> str:
     return await db.scalar(select(ServiceType.machine_kind).where(ServiceType.id == booking.service_type_id))  # type: ignore[return-value]
 
 
-def _hold(booking: Booking, operator: Operator, machine: Machine, day: date, load: int) -> None:
+def hold(booking: Booking, operator: Operator, machine: Machine, day: date, load: int) -> None:
     booking.status = BookingStatus.SCHEDULED
     booking.scheduled_on, booking.operator_id, booking.machine_id, booking.load = day, operator.id, machine.id, load
 
 
-async def _release_hold(db: AsyncSession, booking: Booking) -> None:
+async def _releasehold(db: AsyncSession, booking: Booking) -> None:
     if booking.status in HOLDING_STATUSES and booking.scheduled_on and booking.load:
         await capacity.release(db, booking.operator_id, booking.machine_id, booking.scheduled_on,  # type: ignore[arg-type]
                                booking.load)
@@ -75,10 +75,10 @@ async def assign(db: AsyncSession, booking: Booking, *, day: date, operator_id: 
         raise Conflict(f"农机手 {operator.name} 已停用", code="operator_unavailable", field="operator_id")
     moved = booking.status == BookingStatus.SCHEDULED
     before = booking.scheduled_on
-    await _release_hold(db, booking)
+    await _releasehold(db, booking)
     load = weighted_load(booking.flat_area, booking.slope_area, machine.slope_factor_bp)
     await capacity.claim(db, operator, machine, day, load)
-    _hold(booking, operator, machine, day, load)
+    hold(booking, operator, machine, day, load)
     crew = f"农机手 {operator.name}，农机 {machine.plate}"
     note(db, booking, f"作业改到 {day}（原定 {before}），{crew}。" if moved and before != day
          else f"作业已排在 {day}，{crew}。")
@@ -86,33 +86,42 @@ async def assign(db: AsyncSession, booking: Booking, *, day: date, operator_id: 
     return booking
 
 
-async def take_first_free(db: AsyncSession, booking: Booking, day: date, *, operator_id: int | None = None,
-                          machine_id: int | None = None) -> None:
-    """A slot on a chosen day with the first crew that has room (booking at the counter or on the phone)."""
+async def day_options(db: AsyncSession, booking: Booking, day: date, *, operator_id: int | None = None,
+                      machine_id: int | None = None) -> list[tuple[Operator, Machine, int]]:
+    """The crews that may take the booking on a chosen day (dispatchable machines), usual pairs first."""
     kind = await _kind(db, booking)
-    options = [c for c in await capacity.crews(db, booking.cooperative_id, kind)
-               if (operator_id is None or c.operator_id == operator_id)
-               and (machine_id is None or c.machine_id == machine_id)]
-    if operator_id is not None and machine_id is not None and not options:
-        from coop.machinery.rules.scheduling import Crew
-
+    crews = [c for c in await capacity.crews(db, booking.cooperative_id, kind)
+             if (operator_id is None or c.operator_id == operator_id) and (machine_id is None or c.machine_id == machine_id)]
+    if operator_id is not None and machine_id is not None and not crews:  # a pairing the dispatcher names
         machine = await machine_in(db, booking.cooperative_id, machine_id)
         await operator_in(db, booking.cooperative_id, operator_id)
-        options = [Crew(operator_id, machine_id, machine.slope_factor_bp, machine.kind)]
-    problems = []
-    for crew in options:
-        machine = await db.get(Machine, crew.machine_id)
-        operator = await db.get(Operator, crew.operator_id)
+        if machine.kind != kind:
+            raise BadInput(f"{machine.kind}不能做这项作业", field="machine_id")
+        crews = [Crew(operator_id, machine_id, machine.slope_factor_bp, machine.kind)]
+    options, problems = [], []
+    for crew in crews:
+        machine, operator = await db.get(Machine, crew.machine_id), await db.get(Operator, crew.operator_id)
         if reason := await out_of_service_reason(db, machine, day):  # type: ignore[arg-type]
             problems.append(reason)
             continue
-        load = weighted_load(booking.flat_area, booking.slope_area, crew.slope_factor_bp)
-        if await capacity.try_claim(db, operator, machine, day, load):  # type: ignore[arg-type]
-            _hold(booking, operator, machine, day, load)  # type: ignore[arg-type]
-            note(db, booking, f"作业已排在 {day}，农机手 {operator.name}，农机 {machine.plate}。")  # type: ignore[union-attr]
+        options.append((operator, machine, weighted_load(booking.flat_area, booking.slope_area,
+                                                         crew.slope_factor_bp)))
+    if not options:
+        if problems and machine_id is not None:
+            raise Conflict(problems[0], code="machine_unavailable", field="machine_id")
+        raise Conflict(f"{day} 没有可派出的农机，请换一天", code="day_full", field="day")
+    return options  # type: ignore[return-value]
+
+
+async def claim_first(db: AsyncSession, booking: Booking, day: date,
+                      options: Sequence[tuple[Operator, Machine, int]]) -> None:
+    """First come, first served: the first crew with room gets the booking; none → 409 (the caller's
+    transaction rolls back, nothing is written). Called last, so the day rows stay locked briefly."""
+    for operator, machine, load in options:
+        if await capacity.try_claim(db, operator, machine, day, load):
+            if (booking.operator_id, booking.machine_id) != (operator.id, machine.id):
+                hold(booking, operator, machine, day, load)
             return
-    if machine_id is not None and problems and len(options) == 1:
-        raise Conflict(problems[0], code="machine_unavailable", field="machine_id")
     raise Conflict(f"{day} 已约满，请换一天，或不选日期排队等候调度", code="day_full", field="day")
 
 
@@ -123,7 +132,7 @@ async def cancel(db: AsyncSession, booking: Booking, *, by: str, reason: str) ->
     if not allowed("cancel", booking.status):
         raise Conflict("这条预约已开始作业或已结束，不能取消", code="bad_state")
     day = booking.scheduled_on if booking.status in HOLDING_STATUSES else None
-    await _release_hold(db, booking)
+    await _releasehold(db, booking)
     booking.status, booking.cancel_reason, booking.cancelled_by = BookingStatus.CANCELLED, reason[:200], by
     note(db, booking, f"预约已取消（{'农户' if by == 'farmer' else '合作社'}）：{reason}")
     await db.flush()
@@ -144,7 +153,7 @@ async def _try_any_crew(db: AsyncSession, booking: Booking, day: date, prefer: t
         operator = await db.get(Operator, crew.operator_id)
         load = weighted_load(booking.flat_area, booking.slope_area, crew.slope_factor_bp)
         if await capacity.try_claim(db, operator, machine, day, load):  # type: ignore[arg-type]
-            _hold(booking, operator, machine, day, load)  # type: ignore[arg-type]
+            hold(booking, operator, machine, day, load)  # type: ignore[arg-type]
             return True
     return False
 
@@ -170,7 +179,7 @@ async def _displace(db: AsyncSession, bookings: Sequence[Booking], day: date, wh
     """Move each booking off ``day`` to the first later day with room (same crew first); else waitlist."""
     for booking in sorted(bookings, key=lambda b: priority(as_request(b, ""), day, None)):
         crew = (booking.operator_id, booking.machine_id)
-        await _release_hold(db, booking)
+        await _releasehold(db, booking)
         booking.status = BookingStatus.REQUESTED
         for n in range(1, SEARCH_DAYS + 1):
             target = day + timedelta(n)
