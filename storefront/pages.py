@@ -68,6 +68,7 @@ class ShopPages(Controller):
         code, svg = await pay.start_qr(gateway, db, order)
         return Template("storefront/pay_qr.html", context={
             "order": order, "qr_svg": svg, "qr_code": code, "status_url": status_url,
+            "api_status_url": f"/api/shop/orders/{order_no}?t={t}",
             "wap_url": f"{links.pay_url(settings, order_no)}&method=wap"})
 
     @post("/orders/{order_no:str}/refund")

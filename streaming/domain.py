@@ -13,6 +13,12 @@ def _routes():
     return [LiveSessionApi, LivePages, HostConsole, host_feed, viewer_feed]
 
 
+def _cli():
+    from streaming.cli import feed
+
+    return feed
+
+
 async def _seed(ctx):  # type: ignore[no-untyped-def]
     from streaming.demo import seed
 
@@ -34,6 +40,7 @@ domain = Domain(
     route_handlers=_routes,
     template_dir=Path(__file__).parent / "templates",
     seed_demo=_seed,
+    cli=_cli,
     demo_order=30,
     home_for_role={"host": "/live/console"},
     nav=[NavLink("直播间", "/live/", frozenset({"anonymous", "buyer", "member", "admin", "host", "operator"})),

@@ -16,9 +16,10 @@ from caoyuan.auth.current import requires
 from caoyuan.db import utcnow
 from caoyuan.deps import AppSettings, Db
 from caoyuan.errors import AppError, BadInput
+from caoyuan.feed import last_seq
 from caoyuan.money import MoneyError, parse_fen
 from storefront import links
-from storefront.models import Order, Product, Sku
+from storefront.models import STATUS_LABELS, Order, Product, Sku
 from storefront.rules import PROVINCES
 from storefront.schemas import OrderIn
 from storefront.services import waitlist
@@ -34,7 +35,7 @@ from streaming.models import (
 )
 from streaming.rules import LOCAL_TZ
 from streaming.services import analytics, flash_sale, sessions, shelf
-from streaming.services.access import session_for_host
+from streaming.services.access import feed_stream, session_for_host
 from streaming.services.views import session_view
 
 HOSTS = requires(Role.HOST, Role.ADMIN)
@@ -74,7 +75,7 @@ class LivePages(Controller):
     async def live_room(self, session_id: FromPath[int], db: Db, error: FromQuery[str | None] = None,
                         item: FromQuery[int | None] = None, notice: FromQuery[str | None] = None) -> Template:
         view = await session_view(db, session_id)
-        return Template("streaming/live_room.html", context={
+        return Template("streaming/live_room.html", context={"order_status": STATUS_LABELS,
             "s": view, "states": STATE_LABELS, "provinces": PROVINCES, "order_key": secrets.token_urlsafe(16),
             "error": error, "chosen": item, "notice": notice})
 
@@ -150,8 +151,9 @@ class HostConsole(Controller):
                                  .where(Sku.active.is_(True), Sku.stock > 0).order_by(Product.id, Sku.id))).all()
         orders = (await db.scalars(sa.select(Order).where(Order.live_session_id == session_id)
                                    .order_by(Order.id.desc()).limit(50))).all()
+        newest = await last_seq(db, feed_stream(session_id))
         return Template("streaming/session.html", context={
-            "s": view, "states": STATE_LABELS, "skus": skus, "orders": orders, "steps": RUN_OF_SHOW,
+            "s": view, "states": STATE_LABELS, "skus": skus, "orders": orders, "steps": RUN_OF_SHOW, "last_seq": newest, "order_labels": STATUS_LABELS,
             "step_labels": RUN_OF_SHOW_LABELS, "stats": await analytics.session_stats(db, session_id),
             "error": error, "notice": notice})
 

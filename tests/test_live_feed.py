@@ -166,3 +166,54 @@ async def test_a_reader_that_never_reads_is_closed_not_waited_for(monkeypatch) -
     monkeypatch.setattr(feed, "SEND_TIMEOUT_S", 0.05)
     with pytest.raises(feed.SlowReader):
         await feed._send(StuckSocket(), {"type": "events", "events": []})  # type: ignore[arg-type]
+
+
+async def test_cli_feed_prints_lines_and_resumes_after_a_restart(db, make_user, database_url, tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+    import threading
+
+    from storefront.services.place_order import OrderRequest, place_order
+    from tests.browser import free_port
+
+    sc = await build(db, make_user, shelf_qty=10)
+    port = free_port()
+    env = {"CAOYUAN_DATABASE_URL": database_url, "CAOYUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+           "CAOYUAN_SECRET_KEY": "s" * 40, "CAOYUAN_BACKGROUND_TASKS": "0", "PYTHONUNBUFFERED": "1"}
+    server = start_server(env, port, tmp_path / "a.log")
+    base = f"127.0.0.1:{port}"
+    lines: list[str] = []
+
+    async def until(check, seconds: float = 30) -> None:  # type: ignore[no-untyped-def]
+        async with asyncio.timeout(seconds):
+            while not check():
+                await asyncio.sleep(0.1)
+
+    token = await _token(base, sc.host.phone)
+    cli = subprocess.Popen([sys.executable, "-m", "caoyuan", "feed", "--session", str(sc.session_id)],
+                           env={**os.environ, **env, "CAOYUAN_FEED_TOKEN": token}, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    reader = threading.Thread(target=lambda: lines.extend(iter(cli.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    try:
+        await _order(base, sc.session_id, sc.pool_id)
+        await until(lambda: any("下单" in line for line in lines))
+        stop_server(server)  # the connection drops; meanwhile another order arrives
+        async with db.session() as s:
+            await place_order(s, OrderRequest(pool_id=sc.pool_id, quantity=1, phone="13800000009", name="李四",
+                                              province="北京市", city="北京市", county="朝阳区", detail="建国路 1 号院",
+                                              idempotency_key="while-away-001", live_session_id=sc.session_id))
+        server = start_server(env, port, tmp_path / "b.log")
+        await until(lambda: any("138****0009" in line for line in lines))
+        await asyncio.sleep(1)  # anything printed twice would show up now
+    finally:
+        stop_server(server)
+        cli.terminate()
+        _, err = cli.communicate(timeout=10)
+    printed = [line for line in lines if line.strip()]
+    seqs = [int(line.split("#")[1].split()[0]) for line in printed]
+    assert seqs == list(range(1, seqs[-1] + 1)), printed  # every event once, in order
+    assert sum("下单" in line for line in printed) == 2
+    assert any("李*" in line and "138****0009" in line for line in printed)
+    assert "连接断开" in err or "连不上" in err
