@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from litestar import Controller, Request, get, post
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from caoyuan.area import AreaError, parse_mu
 from caoyuan.auth import Role
 from caoyuan.auth.current import CurrentUser, requires
+from caoyuan.db import Database, create_database
 from caoyuan.deps import Db
 from caoyuan.errors import BadInput, Forbidden, NotFound
 from coop.machinery.models import Booking
@@ -44,9 +46,28 @@ from coop.machinery.services.common import (
     member_of_user,
 )
 from coop.machinery.services.dashboard import dashboard
-from coop.machinery.services.quote import Quote, quote
+from coop.machinery.services.quote import Quote, QuoteCache, quote
 from coop.machinery.views import booked_view, booking_view, booking_views, mu_text
 from coop.models import Member
+
+
+@dataclass
+class QuoteDesk:
+    """Made at start-up (see domain.py): a two-connection pool and a cache for quotes."""
+
+    database: Database
+    cache: QuoteCache
+
+
+async def open_quote_desk(app) -> None:  # type: ignore[no-untyped-def]
+    settings = app.state.settings
+    app.state.machinery_quotes = QuoteDesk(create_database(settings.database_url, 2), QuoteCache())
+
+
+async def close_quote_desk(app) -> None:  # type: ignore[no-untyped-def]
+    desk = getattr(app.state, "machinery_quotes", None)
+    if desk is not None:
+        await desk.database.dispose()
 
 
 def area_param(text: str, field: str) -> int:
@@ -69,10 +90,14 @@ def slot_out(s: Slot) -> SlotOut:
 
 
 async def quote_for(db: Db, user: CurrentUser | None, service_type_id: int, area: str, slope_area: str,
-                    member_id: int | None, earliest_on: date | None, cooperative_id: int | None) -> Quote:
+                    member_id: int | None, earliest_on: date | None, cooperative_id: int | None,
+                    cache: QuoteCache | None = None) -> Quote:
     """Members are quoted their own price; agents may quote for a named member household."""
     member = await member_of_user(db, user.id) if user and user.role == "member" else None
-    coop_id = cooperative_id or (member.cooperative_id if member else await default_cooperative_id(db))
+    coop_id = cooperative_id or (member.cooperative_id if member else None)
+    if coop_id is None:
+        coop_id = await (cache.get(("default-coop",), QuoteCache.STATIC_SECONDS, lambda: default_cooperative_id(db))
+                         if cache else default_cooperative_id(db))
     if member_id is not None and (member is None or member.id != member_id):
         if user is None or not (await caller_for(db, user, coop_id)).agent:
             raise Forbidden("只能为本户询价")
@@ -80,7 +105,7 @@ async def quote_for(db: Db, user: CurrentUser | None, service_type_id: int, area
         if member is None or member.cooperative_id != coop_id:
             raise NotFound("本社没有这户社员", field="member_id")
     return await quote(db, coop_id, service_type_id, area_param(area, "area"), area_param(slope_area, "slope_area"),
-                       member, earliest_on)
+                       member, earliest_on, cache)
 
 
 async def _coop(db: Db, user: CurrentUser, given: int | None) -> int:
@@ -95,12 +120,16 @@ class MachineryApi(Controller):
     tags = ["machinery"]
 
     @get("/quote", summary="询价：每亩价格、比市场价节省多少、最早可作业日期")
-    async def get_quote(self, request: Request, db: Db, service_type_id: FromQuery[int], area: FromQuery[str] = "0",
+    async def get_quote(self, request: Request, service_type_id: FromQuery[int], area: FromQuery[str] = "0",
                         slope_area: FromQuery[str] = "0", member_id: FromQuery[int | None] = None,
                         earliest_on: FromQuery[date | None] = None,
                         cooperative_id: FromQuery[int | None] = None) -> QuoteOut:
-        q = await quote_for(db, request.scope.get("user"), service_type_id, area, slope_area, member_id,
-                            earliest_on, cooperative_id)
+        # Quotes read through their own small pool and a one-second snapshot, so a rush of bookings
+        # queueing for the main pool does not hold them up.
+        desk: QuoteDesk = request.app.state.machinery_quotes
+        async with desk.database.session() as db:
+            q = await quote_for(db, request.scope.get("user"), service_type_id, area, slope_area, member_id,
+                                earliest_on, cooperative_id, desk.cache)
         return quote_out(q)
 
     @post("/bookings", guards=[requires()], summary="预约作业（社员本人，或代办员代农户预约）")

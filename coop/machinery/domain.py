@@ -18,6 +18,18 @@ def _cli():  # type: ignore[no-untyped-def]
     return machinery
 
 
+async def _open_quotes(app):  # type: ignore[no-untyped-def]
+    from coop.machinery.controllers import open_quote_desk
+
+    await open_quote_desk(app)
+
+
+async def _close_quotes(app):  # type: ignore[no-untyped-def]
+    from coop.machinery.controllers import close_quote_desk
+
+    await close_quote_desk(app)
+
+
 async def _seed(ctx):  # type: ignore[no-untyped-def]
     from coop.machinery.demo import seed
 
@@ -39,6 +51,8 @@ domain = Domain(
     seed_demo=_seed,
     demo_order=15,
     home_for_role={"operator": "/machinery/today"},
+    on_startup=[_open_quotes],
+    on_shutdown=[_close_quotes],
     nav=[
         NavLink("农机预约", "/machinery/book", FARMERS),
         NavLink("我的预约", "/machinery/my", FARMERS),

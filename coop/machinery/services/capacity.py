@@ -45,6 +45,18 @@ async def _release(db: AsyncSession, table: type[OperatorDay] | type[MachineDay]
                      .values(booked=table.booked - load).execution_options(synchronize_session=False))
 
 
+async def room_on(db: AsyncSession, day: date, operator_ids: set[int], machine_ids: set[int]) -> dict[tuple[str, int], int]:
+    """Free room on existing day rows, as last committed (a hint to refuse early; the claim decides)."""
+    room: dict[tuple[str, int], int] = {}
+    rows = (await db.execute(select(OperatorDay.operator_id, OperatorDay.capacity - OperatorDay.booked).where(
+        OperatorDay.day == day, OperatorDay.operator_id.in_(operator_ids)))).all()
+    room.update({("operator", owner): free for owner, free in rows})
+    rows = (await db.execute(select(MachineDay.machine_id, MachineDay.capacity - MachineDay.booked).where(
+        MachineDay.day == day, MachineDay.machine_id.in_(machine_ids)))).all()
+    room.update({("machine", owner): free for owner, free in rows})
+    return room
+
+
 async def machine_capacity_on(db: AsyncSession, machine: Machine, day: date) -> int:
     """0 on a day the machine may not go out (maintenance, rain, uninsured, retired)."""
     return 0 if await out_of_service_reason(db, machine, day) else machine.daily_capacity

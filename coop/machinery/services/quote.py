@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -57,18 +58,53 @@ def check_area(flat: int, slope: int, max_area: int) -> None:
         raise BadInput(f"一次预约最多 {max_area // 100} 亩，面积更大请分几次预约", field="area")
 
 
+class QuoteCache:
+    """Quote inputs kept for a moment per process: prices and services for 10 s, free capacity for 1 s.
+
+    A quote may so be a second out of date; a booking never is — it claims capacity in the database.
+    """
+
+    STATIC_SECONDS, CAPACITY_SECONDS, MAX_ENTRIES = 10.0, 1.0, 4096
+
+    def __init__(self) -> None:
+        self._items: dict[tuple, tuple[float, object]] = {}
+
+    async def get(self, key: tuple, seconds: float, load):  # type: ignore[no-untyped-def]
+        now = time.monotonic()
+        hit = self._items.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = await load()
+        if len(self._items) >= self.MAX_ENTRIES:
+            self._items.clear()
+        self._items[key] = (now + seconds, value)
+        return value
+
+
+async def _direct(key: tuple, seconds: float, load):  # type: ignore[no-untyped-def]
+    return await load()
+
+
 async def quote(db: AsyncSession, cooperative_id: int, service_type_id: int, flat: int, slope: int,
-                member: Member | None, earliest_on: date | None = None) -> Quote:
-    service = await service_in(db, cooperative_id, service_type_id)
-    policy = await policy_for(db, cooperative_id)
+                member: Member | None, earliest_on: date | None = None, cache: QuoteCache | None = None) -> Quote:
+    get = cache.get if cache is not None else _direct
+    service = await get(("service", cooperative_id, service_type_id), QuoteCache.STATIC_SECONDS,
+                        lambda: service_in(db, cooperative_id, service_type_id))
+    policy = await get(("policy", cooperative_id), QuoteCache.STATIC_SECONDS, lambda: policy_for(db, cooperative_id))
     check_area(flat, slope, policy.max_area)
     start = max(earliest_on or local_today(), local_today())
-    unit = await unit_price_for(db, service, start.year, member)
+    unit = await get(("price", service.id, start.year, member.id if member else None, member and member.hardship),
+                     QuoteCache.STATIC_SECONDS, lambda: unit_price_for(db, service, start.year, member))
     last = start + timedelta(HORIZON_DAYS - 1)
+
+    async def availability():  # type: ignore[no-untyped-def]
+        return (await free_capacity(db, cooperative_id, start, last),
+                await crews(db, cooperative_id, service.machine_kind))
+
+    free, crew_list = await get(("free", cooperative_id, service.machine_kind, start), QuoteCache.CAPACITY_SECONDS,
+                                availability)
     request = Request(0, None, flat, slope, False, start, last, service.machine_kind)  # type: ignore[arg-type]
-    free = await free_capacity(db, cooperative_id, start, last)
-    days = earliest_days(request, [start + timedelta(n) for n in range(HORIZON_DAYS)],
-                         await crews(db, cooperative_id, service.machine_kind), free)
+    days = earliest_days(request, [start + timedelta(n) for n in range(HORIZON_DAYS)], crew_list, free)
     is_member = member is not None and member.status == "admitted"
     return Quote(service, is_member, is_member and member.hardship, unit, flat, slope,  # type: ignore[union-attr]
                  bill(flat + slope, unit), days)

@@ -110,6 +110,11 @@ async def day_options(db: AsyncSession, booking: Booking, day: date, *, operator
         if problems and machine_id is not None:
             raise Conflict(problems[0], code="machine_unavailable", field="machine_id")
         raise Conflict(f"{day} 没有可派出的农机，请换一天", code="day_full", field="day")
+    room = await capacity.room_on(db, day, {o.id for o, _, _ in options}, {m.id for _, m, _ in options})  # type: ignore[misc]
+    options = [(o, m, load) for o, m, load in options
+               if load <= room.get(("operator", o.id), load) and load <= room.get(("machine", m.id), load)]
+    if not options:  # plainly full: say so before writing anything (the guarded claim still decides)
+        raise Conflict(f"{day} 已约满，请换一天，或不选日期排队等候调度", code="day_full", field="day")
     return options  # type: ignore[return-value]
 
 
