@@ -1,0 +1,377 @@
+"""A flash sale (秒杀) under load, on PostgreSQL, through the complete live-sale intake path.
+
+    .venv/bin/python benchmarks/flash_sale.py [--orders 5000] [--stock 2000] [--concurrency 64] [--workers 1]
+
+1. Makes a scratch database of its own (``caoyuan_bench_flash``, dropped and recreated each run) next to
+   CAOYUAN_BENCH_POSTGRES_URL (default ``postgresql+asyncpg://postgres@127.0.0.1:5432/test``), migrates it and
+   seeds, through the services, a cooperative, a product, a host, a live session on air with a shelf item and a
+   running flash sale whose countdown is already over.
+2. Serves the real app (``benchmarks/_bench_app.py``: ``create_app()`` plus one trivial JSON POST route) with
+   uvicorn on a free loopback port, CAOYUAN_BACKGROUND_TASKS=0, the same worker count for both measurements.
+3. From a separate load process (httpx, 64 connections, 64 workers): the HTTP ceiling — the trivial route, same
+   body, same load — then ``--orders`` orders at the flash-sale pool, each with its own Idempotency-Key and buyer
+   phone, far more orders than stock: 201 = sold, 409 ``sold_out`` = rejected, anything else is an error.
+4. Checks the database: orders, stock left, buyer quotas and the host feed's numbering agree with what was sold.
+
+The last line of output is one JSON object: orders_per_s, http_ceiling_per_s, ratio (goal ≥ 0.5), p99_ms (goal
+< 50), sold, stock, oversold (must be 0), and more.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+ADMIN_URL = os.environ.get("CAOYUAN_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+DB_NAME = "caoyuan_bench_flash"
+CEILING_PATH = "/api/bench/ceiling"
+BODY = {"quantity": 1, "name": "张三丰", "province": "内蒙古", "city": "鄂尔多斯市", "county": "鄂托克旗",
+        "detail": "乌兰镇团结路 8 号"}
+
+
+# ---------------------------------------------------------------- the load process
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))] if ordered else 0.0
+
+
+async def _load(spec: dict) -> dict:
+    """Send ``spec['count']`` POSTs from ``spec['concurrency']`` workers over as many kept-alive connections."""
+    import httpx
+
+    limits = httpx.Limits(max_connections=spec["concurrency"], max_keepalive_connections=spec["concurrency"])
+    statuses: dict[str, int] = {}
+    errors: list[str] = []
+    latencies: list[float] = []
+    last_sold = 0.0
+    numbers = iter(range(spec["count"]))
+
+    async with httpx.AsyncClient(base_url=spec["base"], limits=limits, timeout=60) as client:
+        async def one(n: int) -> str:
+            body = {**BODY, "pool_id": spec["pool_id"], "phone": f"{spec['phone_prefix']}{n:07d}"}
+            response = await client.post(spec["path"], json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
+            if response.status_code == 201:
+                return "201"
+            code = response.json().get("code", "") if response.headers.get("content-type", "").startswith(
+                "application/json") else ""
+            if response.status_code == 409 and code == "sold_out":
+                return "409 sold_out"
+            if len(errors) < 10:
+                errors.append(f"{response.status_code} {response.text[:300]}")
+            return f"{response.status_code} {code}".strip()
+
+        async def worker() -> None:
+            nonlocal last_sold
+            for n in numbers:
+                started = time.perf_counter()
+                try:
+                    outcome = await one(n)
+                except httpx.HTTPError as exc:
+                    outcome = f"transport {type(exc).__name__}"
+                    if len(errors) < 10:
+                        errors.append(f"{outcome}: {exc}")
+                finished = time.perf_counter()
+                latencies.append(finished - started)
+                statuses[outcome] = statuses.get(outcome, 0) + 1
+                if outcome == "201":
+                    last_sold = finished
+
+        started, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(worker() for _ in range(spec["concurrency"])))
+        cpu = time.process_time() - cpu
+        elapsed = time.perf_counter() - started
+    return {"count": spec["count"], "elapsed_s": elapsed, "client_cpu_s": cpu, "per_s": spec["count"] / elapsed,
+            "selling_s": max(0.0, last_sold - started), "statuses": statuses, "errors": errors,
+            "p50_ms": _percentile(latencies, 50) * 1000, "p90_ms": _percentile(latencies, 90) * 1000,
+            "p99_ms": _percentile(latencies, 99) * 1000, "max_ms": max(latencies) * 1000}
+
+
+def _cpu_seconds(match) -> float:  # type: ignore[no-untyped-def]
+    """CPU time (user + system) used so far by the processes whose (pid, command) ``match`` accepts."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        command, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        if match(int(entry.name), command, int(fields[1])):
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _run_load(spec: dict, server_pid: int | None = None) -> dict:
+    """Run the load in its own process, so the client does not share the server's (or this one's) event loop.
+
+    Also counts the CPU seconds the server (and its workers) and PostgreSQL used meanwhile: on a shared
+    two-core machine this says who the bottleneck was.
+    """
+    def server(pid: int, _: str, parent: int) -> bool:
+        return server_pid is not None and server_pid in (pid, parent)
+
+    def postgres(_: int, command: str, __: int) -> bool:
+        return command.startswith("postgres")
+
+    before = (_cpu_seconds(server), _cpu_seconds(postgres), time.monotonic())
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--load", json.dumps(spec)],
+                          capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(f"load process failed: {done.stderr[-2000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    wall = time.monotonic() - before[2]
+    result["cpu"] = {"server": (_cpu_seconds(server) - before[0]) / wall,
+                     "postgres": (_cpu_seconds(postgres) - before[1]) / wall,
+                     "client": result["client_cpu_s"] / result["elapsed_s"]}
+    return result
+
+
+# ---------------------------------------------------------------- database
+
+
+def _url(database: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(ADMIN_URL).set(database=database).render_as_string(hide_password=False)
+
+
+async def _recreate_database() -> None:
+    from sqlalchemy import text
+
+    from caoyuan.db import create_database
+
+    admin = create_database(ADMIN_URL, 1)
+    async with admin.engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
+        await conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
+    await admin.dispose()
+
+
+async def _seed(url: str, stock: int, warmup: int) -> dict[str, int]:
+    """A live session on air: the shelf holds stock + warm-up units; a flash sale of ``stock`` is open now."""
+    import sqlalchemy as sa
+
+    from caoyuan.auth.current import CurrentUser
+    from caoyuan.auth.service import create_user
+    from caoyuan.db import create_database, utcnow
+    from caoyuan.identity import id_check_char
+    from coop.models import Cooperative, CoopKind, Member
+    from storefront.models import Product, Sku, StockPool
+    from streaming.models import LiveRoom, LiveRoomHost
+    from streaming.services import flash_sale, sessions, shelf
+
+    database = create_database(url, 2)
+    async with database.session() as s:
+        account = await create_user(s, phone="13900000002", password="caoyuan2026-bench", role="host",
+                                    display_name="其其格")
+        host = CurrentUser(account.id, account.phone, "其其格", "host", "session", "bench")  # type: ignore[arg-type]
+        coop = Cooperative(name="鄂托克旗阿尔巴斯合作社", kind=CoopKind.FARMER, banner="鄂托克旗", village="阿尔巴斯嘎查")
+        s.add(coop)
+        await s.flush()
+        first17 = "15062419800101001"
+        supplier = Member(cooperative_id=coop.id, member_no=1, name="巴特尔",  # type: ignore[arg-type]
+                          id_number=first17 + id_check_char(first17), village="阿尔巴斯嘎查", status_since=date(2021, 1, 1))
+        product = Product(cooperative_id=coop.id, name="阿尔巴斯羊肉", shipping_kind="fixed", shipping_fen=1200)
+        s.add_all([supplier, product])
+        await s.flush()
+        product.supplier_member_id = supplier.id
+        sku = Sku(product_id=product.id, name="后腿 2.5kg", price_fen=26800, weight_g=2500,  # type: ignore[arg-type]
+                  stock=stock + warmup + 100)
+        room = LiveRoom(cooperative_id=coop.id, name="阿尔巴斯直播间", banner="鄂托克旗")  # type: ignore[arg-type]
+        s.add_all([sku, room])
+        await s.flush()
+        s.add(LiveRoomHost(room_id=room.id, user_id=host.id))  # type: ignore[arg-type]
+        await s.flush()
+        live = await sessions.schedule(s, host, room_id=room.id, title="今晚羊肉秒杀专场", content_line="goods",  # type: ignore[arg-type]
+                                       scheduled_start=utcnow() + timedelta(minutes=1))
+        item = await shelf.add_item(s, host, live.id, sku_id=sku.id, price_fen=26800,  # type: ignore[arg-type]
+                                    quantity=stock + warmup + 100)
+        await sessions.go_live(s, host, live.id)  # type: ignore[arg-type]
+        sale = await flash_sale.open_flash_sale(s, host, live.id, item_id=item.id, deal_price_fen=19900,  # type: ignore[arg-type]
+                                                total_cap=stock, per_buyer_cap=2, countdown_s=10, window_min=20)
+        # The countdown is over: open the pool now instead of waiting (the sale stays open for 20 minutes).
+        await s.execute(sa.update(StockPool).where(StockPool.id == sale.pool_id)
+                        .values(opens_at=utcnow() - timedelta(seconds=1)))
+        ids = {"session_id": live.id, "shelf_pool_id": item.pool_id, "flash_pool_id": sale.pool_id}
+    await database.dispose()
+    return ids  # type: ignore[return-value]
+
+
+async def _verify(url: str, pool_id: int, session_id: int) -> dict[str, int]:
+    import sqlalchemy as sa
+
+    from caoyuan.db import create_database
+    from caoyuan.feed import FeedEvent, FeedStream
+    from storefront.models import BuyerQuota, Order, StockPool
+
+    database = create_database(url, 1)
+    async with database.session() as s:
+        pool = await s.get(StockPool, pool_id)
+        orders, units = (await s.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Order.quantity), 0))
+                                         .where(Order.pool_id == pool_id))).one()
+        quota = await s.scalar(sa.select(sa.func.coalesce(sa.func.sum(BuyerQuota.used), 0))
+                               .where(BuyerQuota.pool_id == pool_id))
+        stream = f"live:{session_id}"
+        events, distinct, top = (await s.execute(
+            sa.select(sa.func.count(), sa.func.count(sa.distinct(FeedEvent.seq)), sa.func.max(FeedEvent.seq))
+            .where(FeedEvent.stream == stream))).one()
+        counter = await s.scalar(sa.select(FeedStream.last_seq).where(FeedStream.key == stream))
+        placed = await s.scalar(sa.select(sa.func.count()).select_from(FeedEvent)
+                                .where(FeedEvent.stream == stream, FeedEvent.kind == "order_placed"))
+        session_orders = await s.scalar(sa.select(sa.func.count()).select_from(Order)
+                                        .where(Order.live_session_id == session_id))
+    await database.dispose()
+    return {"orders": orders, "units": int(units), "remaining": pool.remaining, "allocated": pool.allocated,  # type: ignore[union-attr]
+            "quota_used": int(quota), "feed_events": events, "feed_distinct_seq": distinct, "feed_max_seq": top or 0,
+            "feed_counter": counter or 0, "feed_order_placed": placed, "session_orders": session_orders}
+
+
+# ---------------------------------------------------------------- server
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_server(url: str, port: int, workers: int, pool_size: int, log: Path) -> subprocess.Popen:
+    import httpx
+
+    env = {**os.environ, "CAOYUAN_DATABASE_URL": url, "CAOYUAN_BACKGROUND_TASKS": "0",
+           "CAOYUAN_SECRET_KEY": "bench-" + "k" * 40, "CAOYUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+           "CAOYUAN_DATABASE_POOL_SIZE": str(pool_size), "CAOYUAN_ENVIRONMENT": "development"}
+    command = [sys.executable, "-m", "uvicorn", "--app-dir", str(HERE), "_bench_app:create", "--factory",
+               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--no-access-log",
+               "--log-level", "warning", "--ws", "websockets-sansio"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"server did not become ready: {log.read_text()[-2000:]}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+# ---------------------------------------------------------------- main
+
+
+def _line(name: str, run: dict) -> str:
+    cpu = run["cpu"]
+    return (f"{name:<18} {run['per_s']:7.0f} req/s  p50 {run['p50_ms']:6.1f} ms  p90 {run['p90_ms']:6.1f} ms  "
+            f"p99 {run['p99_ms']:6.1f} ms  max {run['max_ms']:6.1f} ms  ({run['count']} in {run['elapsed_s']:.1f} s; "
+            f"cores busy: server {cpu['server']:.2f}, postgres {cpu['postgres']:.2f}, client {cpu['client']:.2f})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=5000)
+    parser.add_argument("--stock", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers, the same for both measurements")
+    parser.add_argument("--pool-size", type=int, default=10, help="CAOYUAN_DATABASE_POOL_SIZE per worker")
+    parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--load", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.load:
+        print(json.dumps(asyncio.run(_load(json.loads(args.load)))))
+        return
+    if args.orders < args.stock:
+        parser.error("--orders must exceed --stock: the point is more buyers than goods")
+
+    from caoyuan.db.migrate import upgrade
+
+    url = _url(DB_NAME)
+    print(f"scratch database {DB_NAME}; migrating and seeding …", flush=True)
+    asyncio.run(_recreate_database())
+    upgrade(url)
+    ids = asyncio.run(_seed(url, args.stock, args.warmup))
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="caoyuan-bench-") as tmp:
+        log = Path(tmp) / "server.log"
+        server = _start_server(url, port, args.workers, args.pool_size, log)
+        try:
+            orders_path = f"/api/live/sessions/{ids['session_id']}/orders"
+            common = {"base": base, "concurrency": args.concurrency}
+            print(f"server: uvicorn, {args.workers} worker(s), pool {args.pool_size}+{args.pool_size} per worker, "
+                  f"{os.cpu_count()} CPUs; load: {args.concurrency} connections", flush=True)
+            _run_load({**common, "path": CEILING_PATH, "pool_id": ids["flash_pool_id"], "count": args.warmup,
+                       "phone_prefix": "1370"})
+            _run_load({**common, "path": orders_path, "pool_id": ids["shelf_pool_id"], "count": args.warmup,
+                       "phone_prefix": "1360"})
+            ceiling = _run_load({**common, "path": CEILING_PATH, "pool_id": ids["flash_pool_id"],
+                                 "count": args.orders, "phone_prefix": "1370"}, server.pid)
+            print(_line("HTTP ceiling", ceiling), flush=True)
+            orders = _run_load({**common, "path": orders_path, "pool_id": ids["flash_pool_id"],
+                                "count": args.orders, "phone_prefix": "1380"}, server.pid)
+            print(_line("flash-sale orders", orders), flush=True)
+        finally:
+            _stop(server)
+            server_log = log.read_text()
+    checked = asyncio.run(_verify(url, ids["flash_pool_id"], ids["session_id"]))
+    sold = orders["statuses"].get("201", 0)
+    rejected = orders["statuses"].get("409 sold_out", 0)
+    errors = args.orders - sold - rejected
+    for problem in ceiling["errors"] + orders["errors"]:
+        print("  error:", problem)
+    tracebacks = server_log.count("Traceback")
+    if tracebacks:
+        print(f"  server log has {tracebacks} traceback(s); last lines:\n{server_log[-1500:]}")
+    consistent = (checked["units"] == sold == checked["orders"] == checked["quota_used"]
+                  and checked["remaining"] == args.stock - sold >= 0
+                  and checked["feed_events"] == checked["feed_distinct_seq"] == checked["feed_max_seq"]
+                  == checked["feed_counter"] and checked["feed_order_placed"] == checked["session_orders"])
+    print(f"sold {sold} (201), rejected {rejected} (409 sold_out), errors {errors}; statuses {orders['statuses']}")
+    print(f"database: {checked['orders']} orders for {checked['units']} units, remaining {checked['remaining']} of "
+          f"{checked['allocated']}, quotas used {checked['quota_used']}, feed {checked['feed_events']} events "
+          f"numbered 1..{checked['feed_max_seq']} (counter {checked['feed_counter']}) — "
+          f"{'consistent' if consistent else 'INCONSISTENT'}")
+    selling = sold / orders["selling_s"] if orders["selling_s"] else 0.0
+    print(f"while stock lasted: {selling:.0f} sales/s; ratio orders/ceiling "
+          f"{orders['per_s'] / ceiling['per_s']:.2f} (goal ≥ 0.5); p99 {orders['p99_ms']:.1f} ms (goal < 50)")
+    result = {
+        "orders_per_s": round(orders["per_s"], 1), "http_ceiling_per_s": round(ceiling["per_s"], 1),
+        "ratio": round(orders["per_s"] / ceiling["per_s"], 3), "p99_ms": round(orders["p99_ms"], 1),
+        "p50_ms": round(orders["p50_ms"], 1), "ceiling_p99_ms": round(ceiling["p99_ms"], 1),
+        "sales_per_s": round(selling, 1), "orders": args.orders, "sold": sold, "rejected": rejected,
+        "errors": errors, "stock": args.stock, "remaining": checked["remaining"],
+        "oversold": max(0, checked["units"] - args.stock), "consistent": consistent,
+        "workers": args.workers, "concurrency": args.concurrency, "database": "postgresql",
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
