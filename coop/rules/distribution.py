@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from caoyuan.money import BP_WHOLE, allocate, apply_bp, format_bp
-from coop.rules.allocation import split
+from coop.rules.allocation import split_columns
 from coop.rules.charter import MIN_PATRONAGE_BP, Terms
 
 
@@ -94,7 +94,7 @@ def _split_column(pool: int, nos: list[int], weights: list[int]) -> tuple[list[i
     n = len(nos)
     if pool == 0 or n == 0:
         return [0] * n, [0] * n
-    result = split(pool, list(zip(nos, weights, strict=True)))
+    result = split_columns(pool, nos, weights)
     return result.parts, result.adjustments
 
 

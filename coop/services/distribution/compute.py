@@ -3,9 +3,11 @@ bulk-write the allocation rows (COPY on PostgreSQL)."""
 
 from __future__ import annotations
 
+import operator
 from datetime import date
+from itertools import repeat
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.db import utcnow
@@ -86,47 +88,50 @@ def _copy_figures(d: Distribution, p: Plan, charter_id: int, count: int) -> None
 
 
 async def member_weights(db: AsyncSession, cooperative_id: int, year: int) -> Members:
-    """Each member's volume, capital, quantified reserve and subsidy shares — summed by the database."""
+    """Each member's volume, capital, quantified reserve and subsidy shares, summed by the database
+    in one query (one round trip for 100,000 members), in member-number order."""
     year_end = date(year, 12, 31)
-    volume = dict((await db.execute(
-        select(MemberVolume.member_id, func.sum(MemberVolume.amount_fen))
-        .where(MemberVolume.cooperative_id == cooperative_id, MemberVolume.year == year)
-        .group_by(MemberVolume.member_id))).all())
-    capital = {m: (s, a) for m, s, a in (await db.execute(
-        select(ShareTransaction.member_id, func.sum(ShareTransaction.shares), func.sum(ShareTransaction.amount_fen))
-        .where(ShareTransaction.cooperative_id == cooperative_id, ShareTransaction.effective_on <= year_end)
-        .group_by(ShareTransaction.member_id))).all()}
-    items = (await db.execute(
-        select(MemberAccountItem.member_id, MemberAccountItem.item, func.sum(MemberAccountItem.amount_fen))
-        .where(MemberAccountItem.cooperative_id == cooperative_id,
-               ((MemberAccountItem.item == AccountItem.RESERVE_SHARE) & (MemberAccountItem.year < year))
-               | ((MemberAccountItem.item == AccountItem.SUBSIDY_SHARE) & (MemberAccountItem.year <= year)))
-        .group_by(MemberAccountItem.member_id, MemberAccountItem.item))).all()
-    reserve = {m: int(a) for m, i, a in items if i == AccountItem.RESERVE_SHARE}
-    subsidy = {m: int(a) for m, i, a in items if i == AccountItem.SUBSIDY_SHARE}
+    vol = (select(MemberVolume.member_id, func.sum(MemberVolume.amount_fen).label("v"))
+           .where(MemberVolume.cooperative_id == cooperative_id, MemberVolume.year == year)
+           .group_by(MemberVolume.member_id).subquery())
+    cap = (select(ShareTransaction.member_id, func.sum(ShareTransaction.shares).label("s"),
+                  func.sum(ShareTransaction.amount_fen).label("a"))
+           .where(ShareTransaction.cooperative_id == cooperative_id, ShareTransaction.effective_on <= year_end)
+           .group_by(ShareTransaction.member_id).subquery())
+    is_reserve = (MemberAccountItem.item == AccountItem.RESERVE_SHARE) & (MemberAccountItem.year < year)
+    is_subsidy = (MemberAccountItem.item == AccountItem.SUBSIDY_SHARE) & (MemberAccountItem.year <= year)
+    acc = (select(MemberAccountItem.member_id,
+                  func.sum(case((is_reserve, MemberAccountItem.amount_fen), else_=0)).label("r"),
+                  func.sum(case((is_subsidy, MemberAccountItem.amount_fen), else_=0)).label("q"))
+           .where(MemberAccountItem.cooperative_id == cooperative_id, is_reserve | is_subsidy)
+           .group_by(MemberAccountItem.member_id).subquery())
+    query = (select(Member.id, Member.member_no, vol.c.v, cap.c.s, cap.c.a, acc.c.r, acc.c.q)
+             .outerjoin(vol, vol.c.member_id == Member.id).outerjoin(cap, cap.c.member_id == Member.id)
+             .outerjoin(acc, acc.c.member_id == Member.id)
+             .where(Member.cooperative_id == cooperative_id).order_by(Member.member_no))
     out = Members()
-    for member_id, member_no in (await db.execute(select(Member.id, Member.member_no).where(
-            Member.cooperative_id == cooperative_id).order_by(Member.member_no))).all():
-        v = max(0, int(volume.get(member_id) or 0))  # refunds may cross a year end; never a negative weight
-        shares, cap = capital.get(member_id, (0, 0))
-        r, s = max(0, reserve.get(member_id, 0)), max(0, subsidy.get(member_id, 0))
-        if v or shares or r or s:
+    for member_id, member_no, v, shares, capital, reserve, subsidy in (await db.execute(query)).tuples():
+        # refunds may cross a year end: never a negative weight
+        v, shares, capital = max(0, int(v or 0)), max(0, int(shares or 0)), max(0, int(capital or 0))
+        reserve, subsidy = max(0, int(reserve or 0)), max(0, int(subsidy or 0))
+        if v or shares or reserve or subsidy:
             out.ids.append(member_id)
             out.nos.append(member_no)
             out.volume.append(v)
-            out.capital.append(max(0, int(cap)))
-            out.reserve_base.append(r)
-            out.subsidy.append(s)
-            out.shares.append(max(0, int(shares)))
+            out.capital.append(capital)
+            out.reserve_base.append(reserve)
+            out.subsidy.append(subsidy)
+            out.shares.append(shares)
     return out
 
 
 def allocation_records(distribution_id: int, m: Members, p: Plan) -> list[tuple]:
-    return [
-        (distribution_id, m.ids[i], m.nos[i], m.volume[i], m.capital[i], m.reserve_base[i], m.subsidy[i],
-         m.shares[i], p.patronage_parts[i], p.patronage_adj[i], p.remainder_parts[i], p.remainder_adj[i],
-         p.reserve_parts[i], p.reserve_adj[i], p.patronage_parts[i] + p.remainder_parts[i], "")
-        for i in range(len(m))]
+    """Rows in ALLOCATION_COLUMNS order, zipped column-wise (C speed for 100,000 members)."""
+    n = len(m)
+    totals = list(map(operator.add, p.patronage_parts, p.remainder_parts))
+    return list(zip(repeat(distribution_id, n), m.ids, m.nos, m.volume, m.capital, m.reserve_base, m.subsidy,
+                    m.shares, p.patronage_parts, p.patronage_adj, p.remainder_parts, p.remainder_adj,
+                    p.reserve_parts, p.reserve_adj, totals, repeat("", n), strict=True))
 
 
 async def write_allocations(db: AsyncSession, records: list[tuple]) -> None:
