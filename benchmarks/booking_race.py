@@ -109,53 +109,68 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else 0.0
 
 
-async def race(base: str, ids: dict[str, int], day: date, attempts: int, quotes: int) -> dict[str, object]:
-    limits = httpx.Limits(max_connections=attempts + 50, max_keepalive_connections=attempts + 50)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
+async def http(port: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None) -> int:
+    """One request on its own connection, spoken by hand: a lean client leaves the two cores to the server."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+    writer.write(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{head}"
+                 f"Content-Length: {len(body)}\r\nContent-Type: application/json\r\n\r\n".encode() + body)
+    await writer.drain()
+    status = int((await reader.readline()).split()[1])
+    await reader.read()
+    writer.close()
+    return status
+
+
+async def race(port: int, ids: dict[str, int], day: date, attempts: int, quotes: int) -> dict[str, object]:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
         tokens = []
         for n in range(AGENTS):
             r = await client.post("/api/auth/token", json={"phone": f"1390000{n + 1:04d}", "password": PASSWORD})
             r.raise_for_status()
             tokens.append({"Authorization": f"Bearer {r.json()['access_token']}"})
-        params = {"service_type_id": ids["service"], "area": "12.5", "slope_area": "4"}
-        for _ in range(20):  # warm up
-            (await client.get("/api/machinery/quote", params=params)).raise_for_status()
-        idle = []
-        for _ in range(100):
-            t0 = time.perf_counter()
-            (await client.get("/api/machinery/quote", params=params)).raise_for_status()
-            idle.append((time.perf_counter() - t0) * 1000)
-
-        statuses: list[int] = []
-        body = {"service_type_id": ids["service"], "plots": [{"village": "八道岭村", "area": PLOT}],
-                "earliest_on": str(day), "latest_on": str(day), "farmer_name": "压测农户",
-                "farmer_phone": "13912345678", "day": str(day), "operator_id": ids["operator"],
-                "machine_id": ids["machine"]}
-
-        async def book(n: int) -> None:
-            try:
-                r = await client.post("/api/machinery/bookings", json=body, headers=tokens[n % AGENTS])
-                statuses.append(r.status_code)
-            except httpx.HTTPError:
-                statuses.append(0)
-
-        loaded: list[float] = []
-        racing = True
-
-        async def quoter() -> None:
-            while racing and len(loaded) < quotes:
-                t0 = time.perf_counter()
-                r = await client.get("/api/machinery/quote", params=params)
-                if r.status_code == 200:
-                    loaded.append((time.perf_counter() - t0) * 1000)
-                await asyncio.sleep(0.005)
-
+    quote_path = f"/api/machinery/quote?service_type_id={ids['service']}&area=12.5&slope_area=4"
+    for _ in range(20):  # warm up
+        assert await http(port, "GET", quote_path) == 200
+    idle = []
+    for _ in range(200):
         t0 = time.perf_counter()
-        quoters = [asyncio.create_task(quoter()) for _ in range(2)]
-        await asyncio.gather(*(book(n) for n in range(attempts)))
-        wall = time.perf_counter() - t0
-        racing = False
-        await asyncio.gather(*quoters)
+        assert await http(port, "GET", quote_path) == 200
+        idle.append((time.perf_counter() - t0) * 1000)
+
+    statuses: list[int] = []
+    body = json.dumps({"service_type_id": ids["service"], "plots": [{"village": "八道岭村", "area": PLOT}],
+                       "earliest_on": str(day), "latest_on": str(day), "farmer_name": "压测农户",
+                       "farmer_phone": "13912345678", "day": str(day), "operator_id": ids["operator"],
+                       "machine_id": ids["machine"]}).encode()
+    start = asyncio.Event()
+
+    async def book(n: int) -> None:
+        await start.wait()  # every request leaves at once
+        try:
+            statuses.append(await http(port, "POST", "/api/machinery/bookings", body, tokens[n % AGENTS]))
+        except (OSError, IndexError, ValueError):
+            statuses.append(0)
+
+    loaded: list[float] = []
+    racing = True
+
+    async def quoter() -> None:
+        while racing and len(loaded) < quotes:
+            t0 = time.perf_counter()
+            if await http(port, "GET", quote_path) == 200:
+                loaded.append((time.perf_counter() - t0) * 1000)
+            await asyncio.sleep(0.01)
+
+    tasks = [asyncio.create_task(book(n)) for n in range(attempts)]
+    await asyncio.sleep(0.2)
+    t0 = time.perf_counter()
+    start.set()
+    quoters = [asyncio.create_task(quoter()) for _ in range(2)]
+    await asyncio.gather(*tasks)
+    wall = time.perf_counter() - t0
+    racing = False
+    await asyncio.gather(*quoters)
     return {"statuses": statuses, "wall": wall, "idle": idle, "loaded": loaded}
 
 
@@ -189,7 +204,7 @@ async def main(attempts: int, quotes: int) -> dict[str, object]:
         ids = await seed(url, day)
         port = free_port()
         process = start_server(url, port, Path(os.environ.get("TMPDIR", "/tmp")) / f"booking_race_{port}.log")
-        result = await race(f"http://127.0.0.1:{port}", ids, day, attempts, quotes)
+        result = await race(port, ids, day, attempts, quotes)
         checked = await verify(url, ids, day)
     finally:
         if process is not None:
