@@ -27,12 +27,12 @@ from coop.machinery.services.books import accrue_wage, post_payment
 from coop.machinery.services.common import LOCAL_TZ, local_today, price_rule
 from coop.models import Member
 
-MACHINES = [  # kind, model, plate, flat mu a day
-    ("玉米收割机", "4YZ-4 自走式", "蒙D·A1201", 8000), ("玉米收割机", "4YZ-4 自走式", "蒙D·A1202", 8000),
-    ("玉米收割机", "4YZ-3 自走式", "蒙D·A1203", 6000), ("拖拉机", "东方红 LX1204", "蒙D·T0801", 12000),
-    ("拖拉机", "东方红 LX904", "蒙D·T0802", 10000),
+MACHINES = [  # in the order of coop's BADAOLING_MACHINES assets: kind, model, plate, flat mu a day
+    ("玉米收割机", "约翰迪尔 4YZ-4", "蒙D·A1201", 8000), ("玉米收割机", "雷沃 4YZP-4", "蒙D·A1202", 8000),
+    ("拖拉机", "东方红 LX1304", "蒙D·T0801", 12000), ("打捆机", "秸秆捡拾打捆机", "BDL-04", 10000),
+    ("深松机", "深松整地联合作业机", "BDL-05", 9000),
 ]
-OPERATORS = [("13900000004", "孙德胜", 0), ("13900000041", "刘建军", 1), ("13900000042", "赵志刚", 3)]
+OPERATORS = [("13900000004", "孙德胜", 0), ("13900000041", "刘建军", 1), ("13900000042", "赵志刚", 2)]
 PLOTS = ["东山坡", "南洼地", "大井沿", "北梁", "西沟", "庙后", "河套地"]
 
 
@@ -42,11 +42,12 @@ async def seed(ctx: DemoContext) -> None:
     today = local_today()
     db.add(PricingPolicy(cooperative_id=coop_id, season_starts_on=today - timedelta(10), agent_roles="admin"))
     harvest = ServiceType(cooperative_id=coop_id, name="玉米收割", machine_kind="玉米收割机", is_corn_harvest=True)
-    plough = ServiceType(cooperative_id=coop_id, name="深翻", machine_kind="拖拉机")
+    plough = ServiceType(cooperative_id=coop_id, name="深松整地", machine_kind="深松机")
     sowing = ServiceType(cooperative_id=coop_id, name="播种", machine_kind="拖拉机")
-    db.add_all([harvest, plough, sowing])
+    baling = ServiceType(cooperative_id=coop_id, name="秸秆打捆", machine_kind="打捆机")
+    db.add_all([harvest, plough, sowing, baling])
     await db.flush()
-    for service, market in ((harvest, 8000), (plough, 6000), (sowing, 4000)):
+    for service, market in ((harvest, 8000), (plough, 6000), (sowing, 4000), (baling, 3000)):
         db.add(SeasonPrice(service_type_id=service.id, season=today.year, market_fen=market))  # type: ignore[arg-type]
     assets: list[int] = list(ctx.shared.get("coop.badaoling_machine_asset_ids") or [])  # type: ignore[call-overload]
     machines = []
@@ -60,8 +61,8 @@ async def seed(ctx: DemoContext) -> None:
         account = await _login(ctx, phone, name)
         operators.append(Operator(cooperative_id=coop_id, user_id=account, name=name,
                                   machine_id=machines[machine_index].id, daily_capacity=7000,
-                                  wage_basis="mu" if machine_index < 3 else "day",
-                                  wage_rate_fen=800 if machine_index < 3 else 25000))
+                                  wage_basis="mu" if machine_index < 2 else "day",
+                                  wage_rate_fen=800 if machine_index < 2 else 25000))
     db.add_all(operators)
     await db.flush()
     members = (await db.scalars(select(Member).where(Member.cooperative_id == coop_id)
