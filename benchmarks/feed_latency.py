@@ -1,0 +1,484 @@
+"""Host feed latency under a live sale's order rate, on PostgreSQL, with real websocket clients.
+
+    .venv/bin/python benchmarks/feed_latency.py [--rate 1000] [--seconds 10] [--hosts 10] [--viewers 500]
+        [--servers 2] [--intake direct|http] [--generators 2] [--concurrency 8] [--droppers 3]
+
+1. Makes its own scratch database (``caoyuan_bench_feed``, dropped and recreated each run) next to
+   CAOYUAN_BENCH_POSTGRES_URL (default ``postgresql+asyncpg://postgres@127.0.0.1:5432/test``), migrates it and
+   seeds through the services a cooperative, a product, a host (known password) and a live session on air with
+   one shelf item holding stock for every order (no per-buyer cap).
+2. Starts ``--servers`` real server processes (uvicorn on ``caoyuan.app:create_app``, as ``caoyuan serve`` does, CAOYUAN_BACKGROUND_TASKS=0) on free
+   loopback ports. With two, hosts, viewers and orders are spread over both, so half of what every host sees
+   was committed by the other process and reached it through PostgreSQL LISTEN/NOTIFY.
+3. In processes of their own (benchmarks/_feed_clients.py): ``--hosts`` host clients on
+   ``/ws/live/{id}/feed?after=0`` (bearer token), ``--viewers`` viewers on ``/ws/live/{id}/viewers`` (one event
+   loop), then ``--generators`` order generators pacing ``--rate`` orders a second for ``--seconds``, either by
+   calling the endpoint's own intake function (``streaming.controllers.take_order`` → ``place_order``; one
+   transaction per order, events through the outbox) against PostgreSQL (``--intake direct``) or through
+   ``POST /api/live/sessions/{id}/orders`` (``--intake http``). Each commit time (``time.time()`` right after the
+   commit, or when the 201 arrives) is kept by order number. ``--droppers`` hosts close their socket mid-run and
+   reconnect after ``--pause`` seconds with ``?after=<last seq seen>``.
+4. Latency = a host's receive time − the order's commit time, over every host and order that the host received
+   live (committed after the connection that delivered it said hello); orders a dropped host caught up on after
+   reconnecting are counted apart. ``lost`` = seqs 1..last (checked against the feed_event table) a host never
+   received; ``duplicated`` = seqs a host received more than once. Viewers count messages and must never see a
+   phone number; each must end with the final stock figure.
+
+The last line of output is one JSON object: p99_ms (goal < 100), p50_ms, events, lost (must be 0), duplicated
+(must be 0), clients, hosts, viewers, orders, orders_per_s, reconnects, and more.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+ADMIN_URL = os.environ.get("CAOYUAN_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+DB_NAME = "caoyuan_bench_feed"
+HOST_PHONE, HOST_PASSWORD = "13900000003", "caoyuan2026-feed-bench"
+CLIENTS = str(HERE / "_feed_clients.py")
+
+
+# ---------------------------------------------------------------- database
+
+
+def _url(database: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(ADMIN_URL).set(database=database).render_as_string(hide_password=False)
+
+
+async def _recreate_database() -> None:
+    from sqlalchemy import text
+
+    from caoyuan.db import create_database
+
+    admin = create_database(ADMIN_URL, 1)
+    async with admin.engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
+        await conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
+    await admin.dispose()
+
+
+async def _seed(url: str, stock: int) -> dict[str, int]:
+    """A live session on air with one shelf item holding ``stock`` units, no per-buyer cap."""
+    from caoyuan.auth.current import CurrentUser
+    from caoyuan.auth.service import create_user
+    from caoyuan.db import create_database, utcnow
+    from caoyuan.identity import id_check_char
+    from coop.models import Cooperative, CoopKind, Member
+    from storefront.models import Product, Sku
+    from streaming.models import LiveRoom, LiveRoomHost
+    from streaming.services import sessions, shelf
+
+    database = create_database(url, 2)
+    async with database.session() as s:
+        account = await create_user(s, phone=HOST_PHONE, password=HOST_PASSWORD, role="host", display_name="其其格")
+        host = CurrentUser(account.id, account.phone, "其其格", "host", "session", "bench")  # type: ignore[arg-type]
+        coop = Cooperative(name="鄂托克旗阿尔巴斯合作社", kind=CoopKind.FARMER, banner="鄂托克旗", village="阿尔巴斯嘎查")
+        s.add(coop)
+        await s.flush()
+        first17 = "15062419800101001"
+        supplier = Member(cooperative_id=coop.id, member_no=1, name="巴特尔",  # type: ignore[arg-type]
+                          id_number=first17 + id_check_char(first17), village="阿尔巴斯嘎查", status_since=date(2021, 1, 1))
+        s.add(supplier)
+        await s.flush()
+        product = Product(cooperative_id=coop.id, supplier_member_id=supplier.id, name="阿尔巴斯羊肉",  # type: ignore[arg-type]
+                          shipping_kind="free", shipping_fen=0)
+        s.add(product)
+        await s.flush()
+        sku = Sku(product_id=product.id, name="后腿 2.5kg", price_fen=26800, weight_g=2500, stock=stock)  # type: ignore[arg-type]
+        room = LiveRoom(cooperative_id=coop.id, name="阿尔巴斯直播间", banner="鄂托克旗")  # type: ignore[arg-type]
+        s.add_all([sku, room])
+        await s.flush()
+        s.add(LiveRoomHost(room_id=room.id, user_id=host.id))  # type: ignore[arg-type]
+        await s.flush()
+        live = await sessions.schedule(s, host, room_id=room.id, title="今晚羊肉专场", content_line="goods",  # type: ignore[arg-type]
+                                       scheduled_start=utcnow() + timedelta(minutes=1))
+        item = await shelf.add_item(s, host, live.id, sku_id=sku.id, price_fen=26800, quantity=stock,  # type: ignore[arg-type]
+                                    per_buyer_cap=None)
+        await sessions.go_live(s, host, live.id)  # type: ignore[arg-type]
+        ids = {"session_id": live.id, "pool_id": item.pool_id}
+    await database.dispose()
+    return ids  # type: ignore[return-value]
+
+
+async def _final_state(url: str, session_id: int, pool_id: int) -> dict:
+    """What the database says happened: the stream's numbering, its orders and the stock left."""
+    import msgspec
+    import sqlalchemy as sa
+
+    from caoyuan.db import create_database
+    from caoyuan.feed import FeedEvent, FeedStream
+    from storefront.models import Order, StockPool
+
+    stream = f"live:{session_id}"
+    database = create_database(url, 1)
+    async with database.session() as s:
+        counter = await s.scalar(sa.select(FeedStream.last_seq).where(FeedStream.key == stream)) or 0
+        seqs = list(await s.scalars(sa.select(FeedEvent.seq).where(FeedEvent.stream == stream).order_by(FeedEvent.seq)))
+        placed = (await s.execute(sa.select(FeedEvent.payload, FeedEvent.created_at)
+                                  .where(FeedEvent.stream == stream, FeedEvent.kind == "order_placed"))).all()
+        orders = await s.scalar(sa.select(sa.func.count()).select_from(Order).where(Order.live_session_id == session_id))
+        remaining = await s.scalar(sa.select(StockPool.remaining).where(StockPool.id == pool_id))
+    await database.dispose()
+    created = {msgspec.json.decode(payload)["order_no"]: at.timestamp() for payload, at in placed}
+    return {"counter": counter, "seqs": seqs, "created": created, "orders": orders, "remaining": remaining}
+
+
+# ---------------------------------------------------------------- processes
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_server(url: str, port: int, pool_size: int, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "CAOYUAN_DATABASE_URL": url, "CAOYUAN_BACKGROUND_TASKS": "0",
+           "CAOYUAN_SECRET_KEY": "bench-" + "f" * 40, "CAOYUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+           "CAOYUAN_DATABASE_POOL_SIZE": str(pool_size), "CAOYUAN_ENVIRONMENT": "development"}
+    # What `caoyuan serve` runs (uvicorn, websockets-sansio, no access log), without the CLI's imports.
+    command = [sys.executable, "-m", "uvicorn", "caoyuan.app:create_app", "--factory", "--host", "127.0.0.1",
+               "--port", str(port), "--no-access-log", "--log-level", "warning", "--ws", "websockets-sansio"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+
+
+def _wait_ready(process: subprocess.Popen, port: int, log: Path) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"server did not become ready: {log.read_text()[-2000:]}")
+
+
+def _start_role(role: str, spec: dict, work: Path, name: str) -> tuple[subprocess.Popen, Path]:
+    spec_file, out_file = work / f"{name}.spec.json", work / f"{name}.out.json"
+    spec_file.write_text(json.dumps(spec))
+    log = (work / f"{name}.log").open("w")
+    process = subprocess.Popen([sys.executable, CLIENTS, role, str(spec_file), str(out_file)], cwd=ROOT,
+                               stdout=log, stderr=subprocess.STDOUT)
+    return process, out_file
+
+
+def _wait_files(control: Path, names: list[str], processes: list[subprocess.Popen], work: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not all((control / n).exists() for n in names):
+        for process in processes:
+            if process.poll() is not None:
+                logs = "\n".join(p.read_text()[-1500:] for p in work.glob("*.log"))
+                raise RuntimeError(f"a client process exited early ({process.args[2:3]}):\n{logs}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"clients not ready after {seconds:.0f} s: {[n for n in names if not (control / n).exists()]}")
+        time.sleep(0.1)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _cpu_table() -> dict[int, tuple[int, str, float]]:
+    """pid -> (parent pid, command line, CPU seconds so far) for every process we may read."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        table[int(entry.name)] = (int(fields[1]), command, (int(fields[11]) + int(fields[12])) / tick)
+    return table
+
+
+class CpuMeter:
+    """Samples /proc twice a second, so processes that end before the load does (generators, their
+    PostgreSQL backends) still count; says which group used how many cores during the load."""
+
+    def __init__(self, groups: dict[str, set[int]]) -> None:
+        self.groups = groups
+        self.first: dict[int, float] = {}
+        self.last: dict[int, tuple[str, float]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _group(self, pid: int, parent: int, command: str) -> str | None:
+        for name, pids in self.groups.items():
+            if pid in pids or parent in pids:
+                return name
+        if command.startswith("postgres:") and (DB_NAME in command or "walwriter" in command):
+            return "postgres"
+        return None
+
+    def _take(self, initial: bool) -> None:
+        for pid, (parent, command, cpu) in _cpu_table().items():
+            if (group := self._group(pid, parent, command)) is None:
+                continue
+            if initial:
+                self.first[pid] = cpu
+            self.last[pid] = (group, cpu)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.5):
+            self._take(False)
+
+    def start(self) -> None:
+        self._take(True)
+        self.busy, self.wall = _machine_busy(), time.monotonic()
+        self._thread.start()
+
+    def stop(self) -> dict[str, float]:
+        self._stop.set()
+        self._thread.join()
+        self._take(False)
+        wall = time.monotonic() - self.wall
+        cores: dict[str, float] = {name: 0.0 for name in [*self.groups, "postgres"]}
+        for pid, (group, cpu) in self.last.items():
+            cores[group] += (cpu - self.first.get(pid, 0.0)) / wall
+        busy = _machine_busy()
+        cores["machine"] = (busy[0] - self.busy[0]) / max(1, busy[1] - self.busy[1]) * (os.cpu_count() or 1)
+        return cores
+
+
+def _machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of all CPUs since boot, from /proc/stat."""
+    parts = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = parts[3] + parts[4]
+    return sum(parts) - idle, sum(parts)
+
+
+# ---------------------------------------------------------------- figures
+
+
+def _pct(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))] if ordered else 0.0
+
+
+def _latencies(hosts: list[dict], commits: dict[str, float], created: dict[str, float]) -> dict:
+    """Commit → receive for what each host got live; what a resumed host replayed is counted apart."""
+    live, live_from_created, replayed, catch_up = [], [], 0, []
+    per_second: dict[int, list[float]] = {}
+    start = min(commits.values(), default=0.0)
+    for host in hosts:
+        hellos = host["hellos"]
+        for order_no, (received, connection) in host["received"].items():
+            committed = commits.get(order_no)
+            if committed is None:
+                continue
+            hello = hellos[connection - 1]
+            if committed < hello:  # committed before this connection existed: a replay, not a live delivery
+                replayed += 1
+                catch_up.append(received - hello)
+                continue
+            live.append(received - committed)
+            per_second.setdefault(int(committed - start), []).append(received - committed)
+            if order_no in created:
+                live_from_created.append(received - created[order_no])
+    return {"live": live, "from_created": live_from_created, "replayed": replayed, "catch_up": catch_up,
+            "per_second": per_second}
+
+
+def _check_hosts(hosts: list[dict], seqs: list[int], counter: int) -> dict:
+    expected = set(range(1, counter + 1))
+    lost = sum(len(expected - {int(s) for s in h["counts"]}) for h in hosts)
+    duplicated = sum(sum(1 for c in h["counts"].values() if c > 1) for h in hosts)
+    return {"lost": lost, "duplicated": duplicated, "numbering_ok": seqs == list(range(1, counter + 1)),
+            "out_of_order": sum(h["out_of_order"] for h in hosts),
+            "reconnects": sum(len(h["hellos"]) - 1 for h in hosts), "complete": sum(
+                1 for h in hosts if {int(s) for s in h["counts"]} >= expected)}
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+# ---------------------------------------------------------------- main
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=1000, help="orders a second to offer")
+    parser.add_argument("--seconds", type=float, default=10, help="how long orders arrive")
+    parser.add_argument("--hosts", type=int, default=10)
+    parser.add_argument("--viewers", type=int, default=500)
+    parser.add_argument("--servers", type=int, default=2, help="server processes (2: cross-process NOTIFY too)")
+    parser.add_argument("--intake", choices=("direct", "http"), default="direct")
+    parser.add_argument("--generators", type=int, default=2, help="order generator processes")
+    parser.add_argument("--concurrency", type=int, default=8, help="orders in flight per generator")
+    parser.add_argument("--droppers", type=int, default=3, help="host clients that drop and resume mid-run")
+    parser.add_argument("--drops-each", type=int, default=1)
+    parser.add_argument("--pause", type=float, default=0.5, help="seconds a dropped host stays away")
+    parser.add_argument("--pool-size", type=int, default=5, help="CAOYUAN_DATABASE_POOL_SIZE per server")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, raw results)")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = _arguments()
+    from caoyuan.db.migrate import upgrade
+
+    count = int(args.rate * args.seconds)
+    url = _url(DB_NAME)
+    print(f"scratch database {DB_NAME}; migrating and seeding …", flush=True)
+    asyncio.run(_recreate_database())
+    upgrade(url)
+    ids = asyncio.run(_seed(url, count + 1000))
+    work = Path(tempfile.mkdtemp(prefix="caoyuan-feed-bench-"))
+    control = work / "control"
+    control.mkdir()
+    started: list[subprocess.Popen] = []
+    try:
+        ports = [_free_port() for _ in range(args.servers)]
+        servers = [_start_server(url, p, args.pool_size, work / f"server-{p}.log") for p in ports]
+        started += servers
+        for server, port in zip(servers, ports, strict=True):
+            _wait_ready(server, port, work / f"server-{port}.log")
+        bases = [f"http://127.0.0.1:{p}" for p in ports]
+        deadline = time.time() + 120 + args.seconds * 4
+        common = {"control": str(control), "bases": bases, "session_id": ids["session_id"], "pool_id": ids["pool_id"],
+                  "deadline": deadline, "seconds": args.seconds}
+        print(f"{args.servers} server process(es) on {', '.join(bases)}; {args.hosts} hosts, {args.viewers} viewers "
+              f"connecting …", flush=True)
+        hosts_p, hosts_out = _start_role("hosts", {**common, "hosts": args.hosts, "phone": HOST_PHONE,
+                                                    "password": HOST_PASSWORD, "droppers": args.droppers,
+                                                    "drops_each": args.drops_each, "pause": args.pause}, work, "hosts")
+        viewers_p, viewers_out = _start_role("viewers", {**common, "viewers": args.viewers}, work, "viewers")
+        generators = [_start_role("generator", {**common, "intake": args.intake, "database_url": url, "rate": args.rate,
+                                                "count": count, "first": k, "stride": args.generators,
+                                                "concurrency": args.concurrency}, work, f"generator-{k}")
+                      for k in range(args.generators)]
+        clients = [hosts_p, viewers_p] + [g for g, _ in generators]
+        started += clients
+        _wait_files(control, ["ready-hosts", "ready-viewers"] + [f"ready-generator-{k}"
+                                                                  for k in range(args.generators)],
+                    clients, work, 150)
+        print(f"clients ready; {args.generators} generator(s) ({args.intake} intake, {args.concurrency} in flight "
+              f"each) offering {args.rate:.0f} orders/s for {args.seconds:.0f} s …", flush=True)
+
+        groups = {"servers": {s.pid for s in servers}, "generators": {g.pid for g, _ in generators},
+                  "hosts": {hosts_p.pid}, "viewers": {viewers_p.pid}}
+        meter = CpuMeter(groups)
+        meter.start()
+        start_at = time.time() + 1.0
+        (control / "start_at").write_text(repr(start_at))
+        for process, _ in generators:
+            process.wait(timeout=args.seconds * 6 + 120)
+        cpu = meter.stop()
+
+        generated = [json.loads(out.read_text()) for _, out in generators]
+        state = asyncio.run(_final_state(url, ids["session_id"], ids["pool_id"]))
+        (control / "final_stock").write_text(str(state["remaining"]))
+        (control / "final_seq").write_text(str(state["counter"]))
+        hosts_p.wait(timeout=90)
+        viewers_p.wait(timeout=90)
+        host_result = json.loads(hosts_out.read_text())
+        viewer_result = json.loads(viewers_out.read_text())
+        server_logs = "".join((work / f"server-{p}.log").read_text() for p in ports)
+    finally:
+        for process in reversed(started):
+            _stop(process)
+        if not args.keep:
+            for path in sorted(work.rglob("*"), reverse=True):
+                path.unlink() if path.is_file() else path.rmdir()
+            work.rmdir()
+        else:
+            print(f"work directory kept: {work}")
+
+    _report(args, generated, state, host_result["hosts"], viewer_result, cpu, server_logs, start_at)
+
+
+def _report(args: argparse.Namespace, generated: list[dict], state: dict, hosts: list[dict], viewers: dict,  # noqa: PLR0915
+            cpu: dict, server_logs: str, start_at: float) -> None:
+    commits: dict[str, float] = {}
+    for g in generated:
+        commits.update(g["commits"])
+    orders = len(commits)
+    span = max(commits.values()) - start_at if commits else 0.0
+    orders_per_s = orders / span if span else 0.0
+    lat = _latencies(hosts, commits, state["created"])
+    checks = _check_hosts(hosts, state["seqs"], state["counter"])
+    live = lat["live"]
+    errors = [e for g in generated for e in g["errors"]]
+    due = sum(g["offered"] for g in generated)
+    not_started = due - sum(g["started"] for g in generated)
+    print(f"orders: {orders} committed of {due} due in the {args.seconds:.0f} s window"
+          f"{f' ({not_started} never started: more than the intake could take)' if not_started else ''} → "
+          f"{orders_per_s:.0f}/s over {span:.1f} s ({args.intake} intake; start lateness p50 "
+          f"{max(g['late_p50_s'] for g in generated) * 1000:.0f} ms, max {max(g['late_max_s'] for g in generated):.1f} s)")
+    for problem in errors[:5]:
+        print("  order error:", problem)
+    print(f"database: {state['orders']} orders, stock left {state['remaining']}, feed numbered 1..{state['counter']} "
+          f"{'without a gap' if checks['numbering_ok'] else 'WITH GAPS'}")
+    print(f"hosts: {len(hosts)} ({args.droppers} dropped {args.drops_each}× and resumed after {args.pause} s; "
+          f"{checks['reconnects']} reconnects); {checks['complete']}/{len(hosts)} saw every seq; lost {checks['lost']}, "
+          f"duplicated {checks['duplicated']}, out of order {checks['out_of_order']}")
+    for h in hosts:
+        if h["errors"]:
+            print(f"  host {h['index']}: {', '.join(h['errors'][:3])}")
+    print(f"latency commit → host, live deliveries ({len(live)}): p50 {_ms(_pct(live, 50))} ms, p95 "
+          f"{_ms(_pct(live, 95))} ms, p99 {_ms(_pct(live, 99))} ms (goal < 100), max {_ms(max(live, default=0))} ms")
+    created = lat["from_created"]
+    print(f"  from the event row's created_at (inside the transaction, an upper bound): p50 {_ms(_pct(created, 50))} ms,"
+          f" p99 {_ms(_pct(created, 99))} ms")
+    if lat["replayed"]:
+        print(f"  caught up after a reconnect: {lat['replayed']} orders, within {_ms(max(lat['catch_up']))} ms of "
+              f"the new hello")
+    timeline = "  ".join(f"{sec}s:{_ms(_pct(v, 99)):.0f}" for sec, v in sorted(lat["per_second"].items()))
+    print(f"  p99 ms by second of commit: {timeline}")
+    print(f"viewers: {viewers['viewers']}, {viewers['messages']} messages (fewest for one viewer "
+          f"{viewers['min_messages']}), phone numbers seen {viewers['leaks']}, ended on the final stock "
+          f"{viewers['up_to_date']}/{viewers['viewers']}")
+    for problem in viewers["errors"][:5]:
+        print("  viewer error:", problem)
+    machine = cpu.pop("machine")
+    print("cores busy during the load: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items())
+          + f"; whole machine {machine:.2f} of {os.cpu_count()} (the rest: other work on this machine)")
+    tracebacks = server_logs.count("Traceback")
+    if tracebacks:
+        print(f"  server logs hold {tracebacks} traceback(s); last lines:\n{server_logs[-1500:]}")
+    result = {
+        "p99_ms": _ms(_pct(live, 99)), "p50_ms": _ms(_pct(live, 50)), "p95_ms": _ms(_pct(live, 95)),
+        "max_ms": _ms(max(live, default=0)), "events": state["counter"], "lost": checks["lost"],
+        "duplicated": checks["duplicated"], "clients": len(hosts) + viewers["viewers"], "hosts": len(hosts),
+        "viewers": viewers["viewers"], "orders": orders, "orders_per_s": round(orders_per_s, 1),
+        "offered_per_s": args.rate, "orders_due": due, "seconds": args.seconds, "reconnects": checks["reconnects"],
+        "intake": args.intake, "servers": args.servers, "viewer_leaks": viewers["leaks"],
+        "hosts_complete": checks["complete"], "database": "postgresql",
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
