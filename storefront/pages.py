@@ -22,6 +22,7 @@ from storefront.controllers import order_by_no
 from storefront.models import STATUS_LABELS, Order, Refund
 from storefront.rules import LOCAL_TZ
 from storefront.services import catalogue, fulfil, pay, refund
+from storefront.services.settle_payment import Notice, settle
 
 
 def to(url: str, **params: str) -> Redirect:
@@ -44,10 +45,14 @@ class ShopPages(Controller):
         return Template("storefront/catalogue.html", context={"products": await catalogue.active_catalogue(db)})
 
     @get("/orders/{order_no:str}")
-    async def order(self, order_no: FromPath[str], t: FromQuery[str | None], db: Db, settings: AppSettings,
-                    refund_error: FromQuery[str | None] = None) -> Template:
+    async def order(self, request: Request, order_no: FromPath[str], t: FromQuery[str | None], db: Db,
+                    database: AppDatabase, settings: AppSettings, refund_error: FromQuery[str | None] = None) -> Template:
         links.check_token(settings, order_no, t)
         order = await order_by_no(db, order_no)
+        if order.status == "pending_payment" and request.query_params.get("out_trade_no") == order_no:
+            # Back from Alipay's cashier: ask Alipay (server to server) rather than wait for the notify.
+            await db.commit()
+            order = await settle_from_query(request, database, order_no) or order
         return Template("storefront/order.html", context={
             "order": order, "labels": STATUS_LABELS, "t": t, "pay_url": links.pay_url(settings, order_no),
             "refundable": order.status in refund.REFUNDABLE, "refund_error": refund_error})
@@ -82,6 +87,18 @@ class ShopPages(Controller):
         except AppError as exc:
             return to(url, refund_error=exc.message)
         return Redirect(url, status_code=303)
+
+
+async def settle_from_query(request: Request, database: AppDatabase, order_no: str) -> Order | None:
+    try:
+        trade = await gateway_for(request.app).query(order_no)
+    except AppError:
+        return None  # the notify or the reconciler will settle it
+    if not trade.paid:
+        return None
+    async with database.session() as session:
+        result = await settle(session, Notice(order_no, trade.trade_no, trade.total_fen, trade.status), source="return")
+        return result.order
 
 
 class FulfilmentPages(Controller):

@@ -1,0 +1,77 @@
+"""Two real browsers on the demo: a buyer orders and pays in the sandbox while the host console, open
+in another page, shows the order and the stock drop without a reload; the host pins a product and
+the buyer's page shows it."""
+
+import re
+
+import pytest
+
+from caoyuan.demo import DEMO_PASSWORD
+from tests.browser import CHROMIUM_ARGS, chromium_path, demo_server
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    yield from demo_server(tmp_path_factory.mktemp("browser-live"))
+
+
+@pytest.fixture(scope="module")
+async def browser():  # type: ignore[no-untyped-def]
+    executable = chromium_path()
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        instance = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        await instance.close()
+
+
+async def test_buyer_pays_while_host_watches(server: str, browser, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    host = await (await browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")).new_page()
+    await host.goto(server + "/login")
+    await host.fill("input[name=phone]", "13900000002")
+    await host.fill("input[name=password]", DEMO_PASSWORD)
+    await host.click("button[type=submit]")
+    await host.wait_for_url(server + "/live/console")
+    await host.click("a.button.primary")  # the session that is live now
+    session_id = re.search(r"/live/console/(\d+)", host.url).group(1)
+    await host.wait_for_selector("#feed-state:has-text('实时')")
+    rows_before = await host.locator("#ticker tr").count()
+    ribs_left = host.locator(".ship-row:has-text('羊排') [data-pool]").first
+    left_before = int(await ribs_left.inner_text())
+
+    buyer_ctx = await browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                          user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile")
+    buyer = await buyer_ctx.new_page()
+    await buyer.goto(f"{server}/live/{session_id}")
+    ribs_value = await buyer.locator("select[name=pool_id] option", has_text="羊排").get_attribute("value")
+    await buyer.select_option("select[name=pool_id]", value=ribs_value)
+    await buyer.fill("input[name=quantity]", "2")
+    await buyer.fill("input[name=phone]", "13812345678")
+    await buyer.fill("input[name=name]", "赵敏")
+    await buyer.fill("input[name=city]", "北京市")
+    await buyer.fill("input[name=county]", "海淀区")
+    await buyer.fill("input[name=detail]", "中关村大街 27 号 5 层")
+    await buyer.click("button:has-text('提交订单并付款')")
+    await buyer.wait_for_selector("text=确认付款")  # the sandbox cashier, reached by the WAP redirect
+    await buyer.screenshot(path=str(tmp_path / "cashier.png"))
+
+    # the host sees the new order and the stock drop, without reloading
+    await host.wait_for_function(f"document.querySelectorAll('#ticker tr').length > {rows_before}")
+    await host.wait_for_selector("#ticker tr:first-child:has-text('赵*')")
+    assert "138****5678" in await host.inner_text("#ticker tr:first-child")
+    await host.wait_for_function(
+        "([el, n]) => Number(el.textContent) === n", arg=[await ribs_left.element_handle(), left_before - 2])
+
+    await buyer.click("button:has-text('确认付款')")
+    await buyer.wait_for_selector("text=已付款")  # back on the order page, paid
+    await host.wait_for_selector("#ticker tr:first-child:has-text('已付款')")
+    await host.screenshot(path=str(tmp_path / "host.png"), full_page=True)
+
+    # the host pins the ribs; the buyer's live room highlights them without a reload
+    await buyer.goto(f"{server}/live/{session_id}")
+    await host.locator(".ship-row:has-text('羊排') button:has-text('设为讲解中')").click()
+    await buyer.wait_for_selector(".shelf-item.pinned:has-text('羊排')")
+    assert await buyer.locator(".shelf-item.pinned").count() == 1
