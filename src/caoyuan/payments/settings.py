@@ -53,6 +53,7 @@ class SandboxSide:
     app_public_key: rsa.RSAPublicKey
     alipay_private_key: rsa.RSAPrivateKey
     key_dir: Path
+    ticket_key: bytes = b""  # MAC key for pay-page links, derived from alipay_private_key
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,9 @@ def _sandbox_config(alipay: AlipaySettings, base: str, common: dict) -> PaymentC
     try:
         files = ensure_sandbox_keys(alipay.sandbox_key_dir)
         app_private = load_private_key(f"@{files.app_private}")
-        side = SandboxSide(app_public_key=load_public_key(f"@{files.app_public}"),
-                           alipay_private_key=load_private_key(f"@{files.alipay_private}"),
-                           key_dir=alipay.sandbox_key_dir)
+        alipay_private = load_private_key(f"@{files.alipay_private}")
+        side = SandboxSide(app_public_key=load_public_key(f"@{files.app_public}"), alipay_private_key=alipay_private,
+                           key_dir=alipay.sandbox_key_dir, ticket_key=_ticket_key(alipay_private))
         alipay_public = load_public_key(f"@{files.alipay_public}")
     except (OSError, BadKey) as exc:
         raise SettingsError(f"bad setting — CAOYUAN_ALIPAY_SANDBOX_KEY_DIR: {exc}") from None
@@ -111,6 +112,12 @@ def _sandbox_config(alipay: AlipaySettings, base: str, common: dict) -> PaymentC
         mode="sandbox", app_id=alipay.app_id or SANDBOX_APP_ID, seller_id=alipay.seller_id or SANDBOX_SELLER_ID,
         app_private_key=app_private, alipay_public_key=alipay_public,
         gateway_url=f"{base}{SANDBOX_PATH}/gateway.do", sandbox=side, **common)
+
+
+def _ticket_key(alipay_private: rsa.RSAPrivateKey) -> bytes:
+    from caoyuan.payments.sandbox.protocol import token_key
+
+    return token_key(alipay_private)
 
 
 def _alipay_config(alipay: AlipaySettings, common: dict) -> PaymentConfig:

@@ -22,14 +22,13 @@ from caoyuan.money import format_fen
 from caoyuan.payments.notify import qr_svg
 from caoyuan.payments.sandbox import trades
 from caoyuan.payments.sandbox.delivery import return_params, sandbox_runtime
-from caoyuan.payments.sandbox.protocol import PayTicket, decode_ticket, token_key
+from caoyuan.payments.sandbox.protocol import PayTicket, decode_ticket
 from caoyuan.payments.settings import SANDBOX_PATH, PaymentConfig, get_payment_config
 from caoyuan.settings import Settings
 
 _templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                          autoescape=select_autoescape(["html"]))
 _templates.filters["fen"] = format_fen
-_ticket_keys: dict[int, bytes] = {}
 
 
 def sandbox_config(settings: Settings) -> PaymentConfig:
@@ -40,11 +39,8 @@ def sandbox_config(settings: Settings) -> PaymentConfig:
 
 
 def ticket_key(config: PaymentConfig) -> bytes:
-    assert config.sandbox is not None
-    key = config.sandbox.alipay_private_key
-    if id(key) not in _ticket_keys:
-        _ticket_keys[id(key)] = token_key(key)
-    return _ticket_keys[id(key)]
+    assert config.sandbox is not None and config.sandbox.ticket_key
+    return config.sandbox.ticket_key
 
 
 def render_result(request: Request, state: str, *, status: int = 200, **context: Any) -> Response:
