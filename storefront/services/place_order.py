@@ -1,8 +1,12 @@
 """Order intake: validate, honour the Idempotency-Key, reserve stock and the buyer's quota atomically.
 
-On PostgreSQL the quota, the stock and the order row are one statement (a data-modifying CTE):
-the hot row is locked once, for the shortest time. SQLite serialises writers, so there the same
-guarded statements run one after another inside the transaction.
+One read fetches the key's order (if any) and the pool with its SKU, product and the buyer's regional
+shipping fee. Then, on PostgreSQL, one guarded statement — a data-modifying CTE — takes the buyer's
+quota, the stock, inserts the order and numbers both feed events. When the caller has no transaction
+open (an API request) that statement is its own transaction, so the hot rows (the pool, the session's
+feed counter) are locked only inside the database for the statement's own duration, never while our
+event loop serves other requests. SQLite serialises writers, so there the same guarded statements run
+one after another inside the caller's transaction (as does a waitlist claim on either database).
 """
 
 from __future__ import annotations
@@ -11,17 +15,24 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
+from functools import lru_cache
+from typing import Any
 
+import msgspec
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from caoyuan.db import utcnow
 from caoyuan.errors import BadInput, Conflict, NotFound
+from caoyuan.feed.hub import CHANNEL, mark_for_wake
 from caoyuan.identity import IdentityError, normalize_phone
 from storefront import rules
 from storefront.models import Order, Product, ShippingRegionFee, Sku, StockPool, WaitlistEntry
-from storefront.services.events import order_event, stock_event
+from storefront.services.events import order_event, order_payload, stock_event
 
 DEFAULT_EXPIRY = timedelta(minutes=15)
 
@@ -54,51 +65,73 @@ class SoldOut(Conflict):
     code = "sold_out"
 
 
+def sold_out(pool_id: int) -> SoldOut:
+    return SoldOut("已售罄", extra={"waitlist": {"pool_id": pool_id, "href": f"/api/shop/pools/{pool_id}/waitlist"},
+                                 "message_hint": "可以登记候补，有人退单时按登记先后通知"})
+
+
 def new_public_no(now: datetime) -> str:
     return f"CY{now:%y%m%d}{secrets.token_hex(5).upper()}"
 
 
 async def place_order(db: AsyncSession, req: OrderRequest, expiry: timedelta = DEFAULT_EXPIRY,
                       precheck: Callable[[], Awaitable[None]] | None = None) -> Placed:
-    """Take an order. ``precheck`` (e.g. "is the show still live?") runs after a replay is ruled out."""
+    """Take an order. ``precheck`` (e.g. "is the show still live?") runs after a replay is ruled out.
+
+    On PostgreSQL, called with no transaction open, the order is committed when this returns.
+    """
     now = utcnow()
     clean = _validate(req)
     digest = rules.request_digest(req.pool_id, req.quantity, clean["phone"], clean["name"], clean["address"],
                                   req.live_session_id, req.waitlist_token)
-    if (existing := await _by_key(db, req.idempotency_key)) is not None:
-        return _replay(existing, digest)
+    one_statement = db.bind.dialect.name == "postgresql" and not req.waitlist_token
+    own = one_statement and not db.in_transaction() and not (db.new or db.dirty or db.deleted)
+    if own:
+        # Nothing of the caller's is pending: run the intake in autocommit, one statement = one transaction.
+        await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    try:
+        placed = await _place(db, req, clean, digest, now, expiry, precheck, one_statement, own)
+    except BaseException:
+        if own:
+            await db.rollback()
+        raise
+    if own:
+        await db.commit()  # nothing left to commit; hands the connection back and wakes feed readers
+    return placed
+
+
+async def _place(db: AsyncSession, req: OrderRequest, clean: dict, digest: str, now: datetime, expiry: timedelta,
+                 precheck: Callable[[], Awaitable[None]] | None, one_statement: bool, own: bool) -> Placed:
+    address: rules.Address = clean["address"]
+    ctx = (await db.execute(_READ, {"key": req.idempotency_key, "pool_id": req.pool_id,
+                                    "province": address.province})).first()
+    existing = ctx.existing if ctx is not None else await _id_by_key(db, req.idempotency_key)
+    if existing is not None:
+        return _replay(await db.get(Order, existing), digest)  # type: ignore[arg-type]
     if precheck is not None:
         await precheck()
-    pool, sku, product = await _context(db, req.pool_id)
-    _check_window(pool, now, req.expected_price_fen)
-    rules_quantity(req.quantity, pool.per_buyer_cap)
-    region_fees = await _region_fees(db, product)
-    shipping = rules.shipping_fee(product.shipping_kind, product.shipping_fen, region_fees,
-                                  clean["address"].province)
+    if ctx is None:
+        raise NotFound("货架上没有这件商品", code="not_on_shelf")
+    _check_window(ctx, now, req.expected_price_fen)
+    rules_quantity(req.quantity, ctx.per_buyer_cap)
+    region_fees = {address.province: ctx.region_fee} if ctx.region_fee is not None else {}
+    shipping = rules.shipping_fee(ctx.shipping_kind, ctx.shipping_fen, region_fees, address.province)
     order = Order(
         public_no=new_public_no(now), idempotency_key=req.idempotency_key, request_digest=digest,
-        pool_id=pool.id, sku_id=sku.id, cooperative_id=product.cooperative_id,
-        supplier_member_id=product.supplier_member_id, live_session_id=req.live_session_id,
+        pool_id=ctx.id, sku_id=ctx.sku_id, cooperative_id=ctx.cooperative_id,
+        supplier_member_id=ctx.supplier_member_id, live_session_id=req.live_session_id,
         buyer_user_id=req.buyer_user_id, buyer_phone=clean["phone"], buyer_name=clean["name"],
-        province=clean["address"].province, city=clean["address"].city, county=clean["address"].county,
-        address_detail=clean["address"].detail, quantity=req.quantity, unit_price_fen=pool.price_fen,
-        goods_fen=pool.price_fen * req.quantity, shipping_fen=shipping,
-        total_fen=pool.price_fen * req.quantity + shipping, created_at=now, expires_at=now + expiry,
+        province=address.province, city=address.city, county=address.county,
+        address_detail=address.detail, quantity=req.quantity, unit_price_fen=ctx.price_fen,
+        goods_fen=ctx.price_fen * req.quantity, shipping_fen=shipping,
+        total_fen=ctx.price_fen * req.quantity + shipping, created_at=now, expires_at=now + expiry,
     )
-    try:
-        async with db.begin_nested():
-            remaining = await _reserve(db, pool, order, req.waitlist_token)
-            db.add(order)
-            await db.flush()
-    except IntegrityError:
-        # Two requests with the same Idempotency-Key raced; the other one won.
-        if (existing := await _by_key(db, req.idempotency_key)) is not None:
-            return _replay(existing, digest)
-        raise
-    await order_event(db, pool.feed_stream, "order_placed", order, f"{product.name} {sku.name}")
-    if remaining is not None:
-        await stock_event(db, pool.feed_stream, pool.id, remaining)
-    return Placed(order, True, remaining)
+    sku_name = f"{ctx.product_name} {ctx.sku_name}"
+    if not req.waitlist_token and ctx.remaining < req.quantity:
+        raise sold_out(ctx.id)  # already gone when we looked: nothing to write, no lock to wait for
+    if one_statement:
+        return await _place_in_one_statement(db, ctx, order, sku_name, own)
+    return await _place_stepwise(db, ctx, order, sku_name, req.waitlist_token)
 
 
 def rules_quantity(quantity: int, cap: int | None) -> None:
@@ -123,8 +156,25 @@ def _validate(req: OrderRequest) -> dict:
     return {"phone": phone, "name": name, "address": address}
 
 
-async def _by_key(db: AsyncSession, key: str) -> Order | None:
-    return await db.scalar(sa.select(Order).where(Order.idempotency_key == key))
+# The key's order and the pool's whole context in one round trip (built once; its cache key is memoised).
+_READ = (
+    sa.select(
+        sa.select(Order.id).where(Order.idempotency_key == sa.bindparam("key")).scalar_subquery().label("existing"),
+        StockPool.id, StockPool.price_fen, StockPool.remaining, StockPool.open, StockPool.opens_at,
+        StockPool.closes_at, StockPool.per_buyer_cap, StockPool.feed_stream, Sku.id.label("sku_id"),
+        Sku.name.label("sku_name"), Product.name.label("product_name"), Product.cooperative_id,
+        Product.supplier_member_id, Product.shipping_kind, Product.shipping_fen,
+        sa.select(ShippingRegionFee.fee_fen).where(ShippingRegionFee.product_id == Product.id,
+                                                   ShippingRegionFee.province == sa.bindparam("province"))
+        .scalar_subquery().label("region_fee"),
+    )
+    .join(Sku, Sku.id == StockPool.sku_id).join(Product, Product.id == Sku.product_id)
+    .where(StockPool.id == sa.bindparam("pool_id"))
+)
+
+
+async def _id_by_key(db: AsyncSession, key: str) -> int | None:
+    return await db.scalar(sa.select(Order.id).where(Order.idempotency_key == key))
 
 
 def _replay(existing: Order, digest: str) -> Placed:
@@ -133,16 +183,13 @@ def _replay(existing: Order, digest: str) -> Placed:
     return Placed(existing, False, None)
 
 
-async def _context(db: AsyncSession, pool_id: int) -> tuple[StockPool, Sku, Product]:
-    row = (await db.execute(
-        sa.select(StockPool, Sku, Product).join(Sku, Sku.id == StockPool.sku_id)
-        .join(Product, Product.id == Sku.product_id).where(StockPool.id == pool_id))).first()
-    if row is None:
-        raise NotFound("货架上没有这件商品", code="not_on_shelf")
-    return row[0], row[1], row[2]
+async def _replay_if_raced(db: AsyncSession, order: Order) -> Placed | None:
+    """A request that lost a race to its own retry (same key) gets the order the retry made, not an error."""
+    existing = await _id_by_key(db, order.idempotency_key)
+    return None if existing is None else _replay(await db.get(Order, existing), order.request_digest)  # type: ignore[arg-type]
 
 
-def _check_window(pool: StockPool, now: datetime, expected_price: int | None) -> None:
+def _check_window(pool: Any, now: datetime, expected_price: int | None) -> None:
     if not pool.open:
         raise Conflict("直播已结束或商品已下架，不能再下单", code="not_on_sale")
     if pool.opens_at and now < pool.opens_at:
@@ -154,15 +201,138 @@ def _check_window(pool: StockPool, now: datetime, expected_price: int | None) ->
         raise Conflict("价格已变化，请刷新后再下单", code="price_changed", extra={"price_fen": pool.price_fen})
 
 
-async def _region_fees(db: AsyncSession, product: Product) -> dict[str, int]:
-    if product.shipping_kind != "by_region":
-        return {}
-    rows = await db.execute(sa.select(ShippingRegionFee.province, ShippingRegionFee.fee_fen)
-                            .where(ShippingRegionFee.product_id == product.id))
-    return dict(rows.all())
+def _cap_reached(cap: int) -> Conflict:
+    return Conflict(f"每人限购 {cap} 件，您已达到上限", code="per_buyer_cap", field="quantity")
 
 
-async def _reserve(db: AsyncSession, pool: StockPool, order: Order, waitlist_token: str | None) -> int | None:
+# ---------------------------------------------------------------- PostgreSQL: one statement
+
+
+async def _place_in_one_statement(db: AsyncSession, ctx: Any, order: Order, sku_name: str, own: bool) -> Placed:
+    capped, stream = ctx.per_buyer_cap is not None, ctx.feed_stream
+    params = {f"o_{column.name}": _plain(getattr(order, column.key)) for column in _ORDER_COLUMNS}
+    params.update(pool_id=ctx.id, quantity=order.quantity, phone=order.buyer_phone, cap=ctx.per_buyer_cap,
+                  stream=stream, channel=CHANNEL, now=order.created_at,
+                  order_payload=msgspec.json.encode(order_payload(order, sku_name)).decode(),
+                  stock_prefix=f'{{"pool_id":{ctx.id},"remaining":')
+    statement = _intake_statement(capped, bool(stream))
+    try:
+        if own:  # autocommit: the statement is all-or-nothing by itself
+            row = (await db.execute(statement, params)).one()
+        else:  # inside the caller's transaction: a savepoint keeps a failure from spoiling it
+            async with db.begin_nested():
+                row = (await db.execute(statement, params)).one()
+                if row.remaining is None:
+                    raise _Refused(row.used)
+    except IntegrityError:
+        # Two requests with the same Idempotency-Key raced; the other one won.
+        if (replay := await _replay_if_raced(db, order)) is not None:
+            return replay
+        raise
+    except _Refused as refused:
+        row = refused
+    if row.remaining is None:
+        if (replay := await _replay_if_raced(db, order)) is not None:
+            return replay
+        if capped and row.used is None:
+            raise _cap_reached(ctx.per_buyer_cap)
+        if capped and own:
+            await _give_back_quota(db, ctx.id, order.buyer_phone, order.quantity)  # taken, then the stock was gone
+        raise sold_out(ctx.id)
+    order.id = row.order_id
+    make_transient_to_detached(order)  # what was written is what we hold: keep it in the session, unflushed
+    db.add(order)
+    if stream:
+        mark_for_wake(db.sync_session, stream)
+    return Placed(order, True, row.remaining)
+
+
+class _Refused(Exception):  # noqa: N818 - internal signal: roll the savepoint back, then explain why
+    def __init__(self, used: int | None) -> None:
+        self.used, self.remaining = used, None
+
+
+async def _give_back_quota(db: AsyncSession, pool_id: int, phone: str, quantity: int) -> None:
+    await db.execute(sa.text(
+        "UPDATE shop_buyer_quota SET used = used - CAST(:q AS INTEGER) "
+        "WHERE pool_id = :pool AND phone = :phone AND used >= CAST(:q AS INTEGER)"),
+        {"pool": pool_id, "phone": phone, "q": quantity})
+
+
+_ORDER_COLUMNS = [column for column in Order.__table__.columns if column.name != "id"]  # type: ignore[attr-defined]
+
+
+def _plain(value: object) -> object:
+    return value.value if isinstance(value, Enum) else value
+
+
+def _sql_type(column: sa.Column) -> str:
+    kind = column.type.compile(dialect=postgresql.dialect())
+    return "VARCHAR" if kind.startswith("VARCHAR") else kind  # let the column, not the cast, refuse a long value
+
+
+@lru_cache(maxsize=4)
+def _intake_statement(capped: bool, feed: bool) -> sa.TextClause:
+    """Quota (if capped) → stock → order → feed numbers and events, each step guarded by the one before.
+
+    Lock order is the buyer's quota row, then the pool, then the feed counter — the order every other
+    writer of these rows uses. Text, so no compilation per call; typed casts, so asyncpg can prepare it.
+    """
+    steps = []
+    if capped:
+        steps.append(
+            "quota AS (INSERT INTO shop_buyer_quota (pool_id, phone, used) "
+            "SELECT CAST(:pool_id AS INTEGER), CAST(:phone AS VARCHAR), CAST(:quantity AS INTEGER) WHERE CAST(:quantity AS INTEGER) <= CAST(:cap AS INTEGER) "
+            "ON CONFLICT (pool_id, phone) DO UPDATE SET used = shop_buyer_quota.used + EXCLUDED.used "
+            "WHERE shop_buyer_quota.used + EXCLUDED.used <= CAST(:cap AS INTEGER) RETURNING used)")
+    steps.append(
+        "stock AS (UPDATE shop_stock_pool SET remaining = remaining - CAST(:quantity AS INTEGER) "
+        "WHERE id = :pool_id AND remaining >= CAST(:quantity AS INTEGER) AND open"
+        + (" AND EXISTS (SELECT 1 FROM quota)" if capped else "") + " RETURNING remaining)")
+    names = ", ".join(column.name for column in _ORDER_COLUMNS)
+    values = ", ".join(f"CAST(:o_{column.name} AS {_sql_type(column)})" for column in _ORDER_COLUMNS)
+    steps.append(f"placed AS (INSERT INTO shop_order ({names}) SELECT {values} FROM stock RETURNING id)")
+    if feed:
+        now = "CAST(:now AS TIMESTAMP WITH TIME ZONE)"
+        steps.append(
+            "counter AS (INSERT INTO feed_stream (key, last_seq) SELECT CAST(:stream AS VARCHAR), 2 FROM stock "
+            "ON CONFLICT (key) DO UPDATE SET last_seq = feed_stream.last_seq + 2 RETURNING last_seq)")
+        steps.append(
+            "events AS (INSERT INTO feed_event (stream, seq, kind, payload, created_at) "
+            f"SELECT CAST(:stream AS VARCHAR), last_seq - 1, 'order_placed', CAST(:order_payload AS TEXT), {now} "
+            "FROM counter UNION ALL "
+            f"SELECT CAST(:stream AS VARCHAR), last_seq, 'stock', CAST(:stock_prefix AS TEXT) || remaining || '}}', {now} "
+            "FROM counter, stock)")
+    used = "(SELECT used FROM quota)" if capped else "CAST(NULL AS INTEGER)"
+    notify = ("(SELECT count(*) FROM (SELECT pg_notify(CAST(:channel AS TEXT), CAST(:stream AS TEXT)) FROM counter) AS n)"
+              if feed else "0")
+    return sa.text(f"WITH {', '.join(steps)} SELECT {used} AS used, (SELECT remaining FROM stock) AS remaining, "
+                   f"(SELECT id FROM placed) AS order_id, {notify} AS notified")
+
+
+# ---------------------------------------------------------------- SQLite (and waitlist claims): step by step
+
+
+async def _place_stepwise(db: AsyncSession, ctx: Any, order: Order, sku_name: str,
+                          waitlist_token: str | None) -> Placed:
+    try:
+        async with db.begin_nested():
+            remaining = await _reserve(db, ctx, order, waitlist_token)
+            db.add(order)
+            await db.flush()
+    except (IntegrityError, Conflict):
+        # Nothing was written. If a retry with the same key won meanwhile (a duplicate key, or it took the
+        # last unit or the buyer's quota first), answer with that order; otherwise the refusal stands.
+        if (replay := await _replay_if_raced(db, order)) is not None:
+            return replay
+        raise
+    await order_event(db, ctx.feed_stream, "order_placed", order, sku_name)
+    if remaining is not None:
+        await stock_event(db, ctx.feed_stream, ctx.id, remaining)
+    return Placed(order, True, remaining)
+
+
+async def _reserve(db: AsyncSession, pool: Any, order: Order, waitlist_token: str | None) -> int | None:
     """Take the buyer's quota and the stock, or raise with nothing written (the savepoint rolls back)."""
     if waitlist_token:
         await _claim_hold(db, pool, order, waitlist_token)
@@ -174,12 +344,11 @@ async def _reserve(db: AsyncSession, pool: StockPool, order: Order, waitlist_tok
                                    StockPool.open.is_(True))
         .values(remaining=StockPool.remaining - order.quantity).returning(StockPool.remaining))).first()
     if row is None:
-        raise SoldOut("已售罄", extra={"waitlist": {"pool_id": pool.id, "href": f"/api/shop/pools/{pool.id}/waitlist"},
-                                    "message_hint": "可以登记候补，有人退单时按登记先后通知"})
+        raise sold_out(pool.id)
     return row[0]
 
 
-async def _take_quota(db: AsyncSession, pool: StockPool, phone: str, quantity: int) -> None:
+async def _take_quota(db: AsyncSession, pool: Any, phone: str, quantity: int) -> None:
     cap = pool.per_buyer_cap
     # Insert-or-add, but only while the buyer stays within the cap: one guarded statement (both databases).
     statement = sa.text(
@@ -190,10 +359,10 @@ async def _take_quota(db: AsyncSession, pool: StockPool, phone: str, quantity: i
     )
     row = (await db.execute(statement, {"pool": pool.id, "phone": phone, "q": quantity, "cap": cap})).first()
     if row is None:
-        raise Conflict(f"每人限购 {cap} 件，您已达到上限", code="per_buyer_cap", field="quantity")
+        raise _cap_reached(cap)
 
 
-async def _claim_hold(db: AsyncSession, pool: StockPool, order: Order, token: str) -> None:
+async def _claim_hold(db: AsyncSession, pool: Any, order: Order, token: str) -> None:
     claimed = await db.execute(
         sa.update(WaitlistEntry).where(WaitlistEntry.token == token, WaitlistEntry.pool_id == pool.id,
                                        WaitlistEntry.status == "offered", WaitlistEntry.phone == order.buyer_phone,
