@@ -36,19 +36,25 @@ from caoyuan.payments.settings import PaymentConfig
 log = logging.getLogger("caoyuan.payments")
 
 SUCCESS = "10000"
+BUSINESS_FAILED = "40004"
 _FORM = {"content-type": "application/x-www-form-urlencoded;charset=utf-8"}
 PAID_STATUSES = frozenset({"TRADE_SUCCESS", "TRADE_FINISHED"})
 NOT_EXIST = "TRADE_NOT_EXIST"  # query's status when Alipay has no such trade (QR never scanned, URL never opened)
 
 
 class PaymentError(AppError):
-    """Alipay said no, or could not be reached; ``sub_code``/``sub_msg`` are Alipay's own words."""
+    """Alipay said no, or could not be reached; ``sub_code``/``sub_msg`` are Alipay's own words.
+
+    A business refusal (Alipay code 40004: already paid, refund too large…) is a 409; anything else
+    (unreachable, bad answer, our own misconfiguration) is a 502.
+    """
 
     status = 502
     code = "payment_failed"
 
     def __init__(self, message: str, *, sub_code: str = "", sub_msg: str = "", gateway_code: str = "") -> None:
-        super().__init__(message, extra={"sub_code": sub_code} if sub_code else None)
+        super().__init__(message, extra={"sub_code": sub_code} if sub_code else None,
+                         status=409 if gateway_code == BUSINESS_FAILED else None)
         self.sub_code = sub_code
         self.sub_msg = sub_msg
         self.gateway_code = gateway_code
