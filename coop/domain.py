@@ -6,10 +6,16 @@ from caoyuan.domains import Domain, NavLink
 
 
 def _routes():  # imported lazily so the CLI starts fast
-    from coop.controllers import MemberApi
-    from coop.pages import CoopPages
+    from coop.controllers import CooperativeApi, DistributionApi, MemberApi
+    from coop.pages import CoopAdminPages, CoopMemberPages, DistributionPages
 
-    return [MemberApi, CoopPages]
+    return [MemberApi, CooperativeApi, DistributionApi, CoopAdminPages, DistributionPages, CoopMemberPages]
+
+
+def _cli():
+    from coop.cli import coop
+
+    return coop
 
 
 async def _seed(ctx):  # type: ignore[no-untyped-def]
@@ -26,8 +32,9 @@ domain = Domain(
     migrations=Path(__file__).parent / "migrations",
     route_handlers=_routes,
     template_dir=Path(__file__).parent / "templates",
+    cli=_cli,
     seed_demo=_seed,
     demo_order=10,
     home_for_role={"admin": "/coop/", "member": "/coop/me"},
-    nav=[NavLink("合作社", "/coop/", frozenset({"admin"})), NavLink("我的社员信息", "/coop/me", frozenset({"member"}))],
+    nav=[NavLink("合作社", "/coop/", frozenset({"admin"})), NavLink("我的股份与分红", "/coop/me", frozenset({"member"}))],
 )

@@ -44,11 +44,14 @@ PATRONAGE_PAYABLE, REMAINDER_PAYABLE = "2211", "2221"
 SHARE_CAPITAL, SPECIAL_FUND, CAPITAL_RESERVE = "3001", "3101", "3201"
 SURPLUS_RESERVE, WELFARE_FUND = "3301", "3302"
 CURRENT_SURPLUS, UNDISTRIBUTED = "3401", "3501"
+FARMING_INCOME = "4001"
 MACHINERY_MEMBER, MACHINERY_NON_MEMBER = "4101", "4102"
 LIVE_COMMISSION_MEMBER, LIVE_SALES_COLLECTIVE, SHIPPING_INCOME = "4201", "4202", "4203"
 SUBSIDY_INCOME, OTHER_INCOME = "4301", "4401"
 MAINTENANCE, INSURANCE, WAGES, DEPRECIATION, ASSISTANCE = "5101", "5102", "5103", "5104", "5105"
 ADMIN_EXPENSE, SHIPPING_EXPENSE, OTHER_EXPENSE = "5106", "5107", "5109"
+PRODUCTION_COST, LAND_RENT, FUEL = "5108", "5110", "5111"
+MACHINERY_FUND = "machinery"  # journal-line tag: a cost of the machinery business (the 六四开 pool is net of it)
 
 CHART: dict[str, Account] = {a.code: a for a in (
     Account(CASH, "库存现金", A),
@@ -71,6 +74,7 @@ CHART: dict[str, Account] = {a.code: a for a in (
     Account(WELFARE_FUND, "公益金", E),
     Account(CURRENT_SURPLUS, "本年盈余", E),
     Account(UNDISTRIBUTED, "未分配盈余", E),
+    Account(FARMING_INCOME, "经营收入—统一种植销售", IN, "种植经营", False),
     Account(MACHINERY_MEMBER, "农机作业收入—成员", IN, "农机作业", True),
     Account(MACHINERY_NON_MEMBER, "农机作业收入—非成员", IN, "农机作业", False),
     Account(LIVE_COMMISSION_MEMBER, "直播销售佣金—成员供货", IN, "直播销售", True),
@@ -85,6 +89,9 @@ CHART: dict[str, Account] = {a.code: a for a in (
     Account(ASSISTANCE, "帮扶支出", X, "帮扶"),
     Account(ADMIN_EXPENSE, "管理费用", X, "管理"),
     Account(SHIPPING_EXPENSE, "快递运费", X, "直播销售"),
+    Account(PRODUCTION_COST, "生产成本（种子、化肥、农药）", X, "种植经营"),
+    Account(LAND_RENT, "土地流转费（非成员地块）", X, "种植经营"),
+    Account(FUEL, "燃油费", X, "燃油"),
     Account(OTHER_EXPENSE, "其他支出", X, "其他"),
 )}
 

@@ -99,7 +99,8 @@ def _split_column(pool: int, nos: list[int], weights: list[int]) -> tuple[list[i
 
 
 def plan(terms: Terms, surplus: int, prior_loss: int, machinery_income: int, members: Members) -> Plan:
-    """Run the pipeline. ``prior_loss`` ≥ 0 is the deficit carried from earlier years."""
+    """Run the pipeline. ``prior_loss`` ≥ 0 is the deficit carried from earlier years; ``machinery_income``
+    is the year's machinery net earnings (the pool split 六四开 when the charter says so)."""
     check_policy(terms)
     p = Plan(terms.policy, surplus=surplus)
     n = len(members)
@@ -128,7 +129,7 @@ def plan(terms: Terms, surplus: int, prior_loss: int, machinery_income: int, mem
                                 "assistance": terms.machinery_assistance_bp})
         p.pool_development, p.pool_assistance = parts["development"], parts["assistance"]
         p.steps.append(Step("pool_split", "农机收入“六四开”", pool, terms.machinery_development_bp, pool,
-                            f"农机作业收入 {_fen(pool)}：{format_bp(terms.machinery_development_bp)} 滚动发展 "
+                            f"农机作业净收益 {_fen(pool)}：{format_bp(terms.machinery_development_bp)} 滚动发展 "
                             f"{_fen(p.pool_development)}，{format_bp(terms.machinery_assistance_bp)} 帮扶村民 "
                             f"{_fen(p.pool_assistance)}，均不参与分红"))
         left -= pool

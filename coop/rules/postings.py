@@ -52,17 +52,19 @@ def live_sale_refunded(channel: str, supplier: int | None, goods: int, shipping:
 
 def machinery_paid(terms: Terms, channel: str, farmer: int | None, amount: int, relief: int) -> Built:
     """Income by member / non-member (art. 41), split 六四开 between development and assistance;
-    relief given to a hardship household is income at full price and an assistance expense."""
+    relief given to a hardship household is income at full price and an assistance expense (a machinery
+    cost, so the year's machinery pool counts only what farmers paid)."""
     income = c.MACHINERY_MEMBER if farmer is not None else c.MACHINERY_NON_MEMBER
     splits = allocate(amount, {"development": terms.machinery_development_bp,
                                "assistance": terms.machinery_assistance_bp})
     return Built(drop_zero([
         debit(c.money_account(channel), amount),
-        debit(c.ASSISTANCE, relief, member_id=farmer, fund="assistance", memo="困难户作业减免"),
+        debit(c.ASSISTANCE, relief, member_id=farmer, fund="machinery", memo="困难户作业减免"),
         credit(income, splits["development"], member_id=farmer, fund="development"),
         credit(income, splits["assistance"] + relief, member_id=farmer, fund="assistance"),
     ]), splits=splits)
 
 
 def wage_accrued(amount: int, memo: str) -> Built:
-    return Built([debit(c.WAGES, amount, memo=memo), credit(c.WAGES_PAYABLE, amount, memo=memo)])
+    """Operators' wages are a machinery cost (fund "machinery" marks what the 六四开 pool is net of)."""
+    return Built([debit(c.WAGES, amount, fund="machinery", memo=memo), credit(c.WAGES_PAYABLE, amount, memo=memo)])

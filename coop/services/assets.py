@@ -13,7 +13,7 @@ from caoyuan.errors import BadInput
 from coop.models import FixedAsset, Posting, Resource
 from coop.rules import chart as c
 from coop.rules.depreciation import accumulated, for_month, months_in_service
-from coop.rules.journal import credit, debit
+from coop.rules.journal import credit, debit, drop_zero
 from coop.services.ledger import require_cooperative, write_entry
 from coop.services.reports import account_sums
 
@@ -70,17 +70,20 @@ async def depreciate_month(db: AsyncSession, cooperative_id: int, year: int, mon
     month_end = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
     assets = (await db.scalars(select(FixedAsset).where(FixedAsset.cooperative_id == cooperative_id,
                                                         FixedAsset.in_service.is_(True)))).all()
-    total, lines = 0, []
+    charges = {"": 0, c.MACHINERY_FUND: 0}  # machines' depreciation is a machinery cost
+    lines = []
     for a in assets:
         n = months_in_service(a.purchased_on, month_end)
         amount = for_month(a.cost_fen, a.salvage_fen, a.useful_life_months, n) if n else 0
         if amount:
-            total += amount
+            charges[c.MACHINERY_FUND if a.category == "machine" else ""] += amount
             lines.append(credit(c.DEPRECIATION_ACC, amount, memo=f"{a.name} 第 {n} 个月折旧"))
+    total = sum(charges.values())
     if not total:
         return 0
     occurred = datetime.combine(month_end, time(23, 0), ZoneInfo("Asia/Shanghai"))
-    entry = await write_entry(db, cooperative_id, [debit(c.DEPRECIATION, total), *lines], kind="depreciation",
+    debits = drop_zero([debit(c.DEPRECIATION, amount, fund=fund) for fund, amount in charges.items()])
+    entry = await write_entry(db, cooperative_id, [*debits, *lines], kind="depreciation",
                               description=f"{year} 年 {month} 月固定资产折旧", occurred_at=occurred,
                               entry_date=month_end)
     db.add(Posting(reference=reference, cooperative_id=cooperative_id, kind="depreciation", amount_fen=total,

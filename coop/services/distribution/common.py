@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.errors import NotFound
-from coop.models import Distribution
+from coop.models import Distribution, JournalEntry, JournalLine
 from coop.rules import chart as c
 from coop.services.reports import CLOSING_KINDS, account_sums
 
@@ -27,8 +27,21 @@ async def reversed_by(db: AsyncSession, distribution_id: int) -> int | None:
     return await db.scalar(select(Distribution.id).where(Distribution.reverses_distribution_id == distribution_id))
 
 
+async def machinery_costs(db: AsyncSession, cooperative_id: int, start: date, end: date) -> int:
+    expense_codes = [a.code for a in c.CHART.values() if a.kind == c.AccountKind.EXPENSE]
+    total = await db.scalar(
+        select(func.coalesce(func.sum(JournalLine.debit_fen - JournalLine.credit_fen), 0))
+        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .where(JournalLine.cooperative_id == cooperative_id, JournalLine.fund == c.MACHINERY_FUND,
+               JournalLine.account_code.in_(expense_codes), JournalEntry.entry_date >= start,
+               JournalEntry.entry_date <= end, JournalEntry.kind.not_in(CLOSING_KINDS)))
+    return int(total)
+
+
 async def year_figures(db: AsyncSession, cooperative_id: int, year: int) -> tuple[int, int, int, dict]:
-    """(surplus, prior loss, machinery income, per-account sums) of a year, closing entries left out."""
+    """(surplus, prior loss, machinery net earnings, per-account sums) of a year, closing entries left out.
+    Machinery net earnings = 农机作业 income less the costs tagged as machinery (wages, relief, fuel,
+    machines' depreciation…): the pool the charter may split 六四开."""
     start, end = date(year, 1, 1), date(year, 12, 31)
     sums = await account_sums(db, cooperative_id, start=start, end=end, exclude_kinds=CLOSING_KINDS)
     surplus = machinery = 0
@@ -40,6 +53,7 @@ async def year_figures(db: AsyncSession, cooperative_id: int, year: int) -> tupl
                 machinery += cr - d
         elif acc.kind == c.AccountKind.EXPENSE:
             surplus -= d - cr
+    machinery -= await machinery_costs(db, cooperative_id, start, end)
     before = await account_sums(db, cooperative_id, end=date(year - 1, 12, 31))
     d, cr = before.get(c.UNDISTRIBUTED, (0, 0))
     prior_loss = max(0, d - cr)  # a debit balance of 未分配盈余 is an uncovered loss

@@ -110,7 +110,7 @@ async def member_weights(db: AsyncSession, cooperative_id: int, year: int) -> Me
              .outerjoin(acc, acc.c.member_id == Member.id)
              .where(Member.cooperative_id == cooperative_id).order_by(Member.member_no))
     out = Members()
-    for member_id, member_no, v, shares, capital, reserve, subsidy in (await db.execute(query)).tuples():
+    for member_id, member_no, v, shares, capital, reserve, subsidy in (await db.execute(query)).all():
         # refunds may cross a year end: never a negative weight
         v, shares, capital = max(0, int(v or 0)), max(0, int(shares or 0)), max(0, int(capital or 0))
         reserve, subsidy = max(0, int(reserve or 0)), max(0, int(subsidy or 0))

@@ -1,0 +1,7 @@
+"""Cooperative pages (zh-CN, phone-first, readable without JavaScript)."""
+
+from coop.pages.admin import CoopAdminPages
+from coop.pages.distribution import DistributionPages
+from coop.pages.member import CoopMemberPages
+
+__all__ = ["CoopAdminPages", "CoopMemberPages", "DistributionPages"]
