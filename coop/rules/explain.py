@@ -28,7 +28,8 @@ def member_lines(policy: str, year: int, a: dict, d: dict) -> list[str]:
                 parts.append(f"历年量化公积金 {format_fen(a['reserve_base_fen'])}")
             if a["subsidy_fen"]:
                 parts.append(f"量化补助 {format_fen(a['subsidy_fen'])}")
-            lines.append(f"{' + '.join(parts)}，合计 {format_fen(weight)}，占全社 "
+            total = f"，合计 {format_fen(weight)}" if len(parts) > 1 else ""
+            lines.append(f"{' + '.join(parts)}{total}，占全社 "
                          f"{percent(weight, d['weight_total_fen'])}，按出资额等分配 {format_fen(a['remainder_fen'])}")
     else:
         lines.append(f"持有 {a['shares']:,} 股，占全社成员股 {d['weight_total_fen']:,} 股的 "
