@@ -15,7 +15,7 @@ from coop.testing import make_cooperative
 
 @pytest.fixture
 async def world(db, make_user, login_api, client):  # type: ignore[no-untyped-def]
-    admin = await make_user("admin", phone="13800000001")
+    await make_user("admin", phone="13800000001")
     bao = await make_user("member", phone="13800000002")
     li = await make_user("member", phone="13800000003")
     async with db.session() as s:

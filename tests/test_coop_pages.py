@@ -96,3 +96,26 @@ async def test_forms_import_members_and_refuse_bad_contributions(client, db, mak
         "entry_date": "2025-05-01", "description": "保险费", "debit_code": "5102", "credit_code": "9999",
         "amount": "100"})
     assert unbalanced.status_code == 422
+
+
+async def test_linking_a_login_lets_the_household_see_its_page(client, db, make_user, login_page) -> None:
+    cid, m1, _ = await _setup(db, make_user)
+    await make_user("member", phone="13700000019")
+    async with db.session() as s:
+        other, (newcomer,) = await make_cooperative(s, members=1, name="另一社")
+    await login_page(client, "13700000011")
+    wrong_coop = await client.post(f"/coop/{cid}/members/{newcomer.id}/login", data={"phone": "13700000019"},
+                                   headers=_csrf(client))
+    assert wrong_coop.status_code == 404
+    not_a_member = await client.post(f"/coop/{other.id}/members/{newcomer.id}/login",
+                                     data={"phone": "13700000011"}, headers=_csrf(client))
+    assert not_a_member.status_code == 422  # the accountant's own account is not a 社员 login
+    linked = await client.post(f"/coop/{other.id}/members/{newcomer.id}/login", data={"phone": "13700000019"},
+                               headers=_csrf(client), follow_redirects=False)
+    assert linked.status_code == 303
+    taken = await client.post(f"/coop/{cid}/members/{m1}/login", data={"phone": "13700000019"},
+                              headers=_csrf(client))
+    assert taken.status_code == 409  # one login, one household
+    await client.post("/logout", headers=_csrf(client))
+    await login_page(client, "13700000019")
+    assert "另一社" in (await client.get("/coop/me")).text

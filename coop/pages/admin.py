@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from caoyuan.auth import Role
 from caoyuan.auth.current import requires
+from caoyuan.auth.models import UserAccount
 from caoyuan.deps import Db
 from caoyuan.errors import BadInput, NotFound
 from caoyuan.identity import IdentityError, normalize_id_number, normalize_phone
@@ -159,7 +160,8 @@ class CoopAdminPages(Controller):
             "account": await accounts.member_account(db, member), "contributions": contributions,
             "register": await shares.register(db, cooperative_id, member_id), "ops": SHARE_OP_LABELS,
             "dividends": await dividends_of(db, member_id), "statuses": STATUS_LABELS, "others": others,
-            "kinds": CONTRIBUTION_LABELS, "done": done, "today": date.today().isoformat()})
+            "kinds": CONTRIBUTION_LABELS, "done": done, "today": date.today().isoformat(),
+            "login": await db.get(UserAccount, member.user_id) if member.user_id else None})
 
     @post("/{cooperative_id:int}/members/{member_id:int}/status")
     async def change_status(self, cooperative_id: FromPath[int], member_id: FromPath[int], request: Request,
@@ -169,6 +171,26 @@ class CoopAdminPages(Controller):
         await members.change_status(db, member_id, f.text(data, "status"), f.day(data, "effective_on", "生效日期"),
                                     f.text(data, "reason"), heir_member_id=heir, by_user_id=request.user.id)
         return back(f"/coop/{cooperative_id}/members/{member_id}", "成员状态已更新")
+
+    @post("/{cooperative_id:int}/members/{member_id:int}/login")
+    async def link_login(self, cooperative_id: FromPath[int], member_id: FromPath[int], db: Db,
+                         data: URLEncodedBody[dict[str, str]]) -> Redirect:
+        """Let the household log in (role 社员) with an existing account's phone number, or unlink it."""
+        await members.get_member(db, member_id, cooperative_id)
+        phone = f.text(data, "phone")
+        user_id = None
+        if phone:
+            try:
+                phone = normalize_phone(phone)
+            except IdentityError as exc:
+                raise BadInput(str(exc), field="phone") from None
+            account = await db.scalar(select(UserAccount).where(UserAccount.phone == phone))
+            if account is None or account.role != Role.MEMBER:
+                raise BadInput("没有这个手机号的社员账户；请先用 caoyuan user create --role member 建立账户",
+                               field="phone")
+            user_id = account.id
+        await members.link_login(db, member_id, user_id)
+        return back(f"/coop/{cooperative_id}/members/{member_id}", "登录账户已关联" if user_id else "已取消关联")
 
     # ------------------------------------------------------------------ contributions and register
 
