@@ -101,7 +101,7 @@ async def _load(spec: dict) -> dict:
 
 
 def _cpu_seconds(match) -> float:  # type: ignore[no-untyped-def]
-    """CPU time (user + system) used so far by the processes whose (pid, command) ``match`` accepts."""
+    """CPU time (user + system) used so far by the processes whose (pid, parent, command line) ``match`` accepts."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for entry in Path("/proc").iterdir():
@@ -109,10 +109,11 @@ def _cpu_seconds(match) -> float:  # type: ignore[no-untyped-def]
             continue
         try:
             stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        command, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
-        if match(int(entry.name), command, int(fields[1])):
+        fields = stat[stat.rindex(")") + 2:].split()
+        if match(int(entry.name), int(fields[1]), command):
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
 
@@ -120,14 +121,14 @@ def _cpu_seconds(match) -> float:  # type: ignore[no-untyped-def]
 def _run_load(spec: dict, server_pid: int | None = None) -> dict:
     """Run the load in its own process, so the client does not share the server's (or this one's) event loop.
 
-    Also counts the CPU seconds the server (and its workers) and PostgreSQL used meanwhile: on a shared
-    two-core machine this says who the bottleneck was.
+    Also counts the CPU seconds the server (and its workers) and this database's PostgreSQL backends used
+    meanwhile: on a shared two-core machine this says who was busy and who was starved.
     """
-    def server(pid: int, _: str, parent: int) -> bool:
+    def server(pid: int, parent: int, _: str) -> bool:
         return server_pid is not None and server_pid in (pid, parent)
 
-    def postgres(_: int, command: str, __: int) -> bool:
-        return command.startswith("postgres")
+    def postgres(_: int, __: int, command: str) -> bool:
+        return command.startswith("postgres:") and f" {DB_NAME} " in command
 
     before = (_cpu_seconds(server), _cpu_seconds(postgres), time.monotonic())
     done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--load", json.dumps(spec)],

@@ -388,3 +388,18 @@ async def test_changed_price_closed_window_and_closed_pool_write_nothing(db, mak
         await s.execute(sa.update(StockPool).where(StockPool.id == sc.pool_id).values(open=True, closes_at=None))
         ok = await place_order(s, OrderRequest(**{**request(sc).__dict__, "expected_price_fen": 26800}))
     assert ok.created and ok.remaining == 4
+
+
+async def test_a_buyer_at_the_cap_hears_about_the_cap_even_when_sold_out(db, make_user) -> None:
+    sc = await build(db, make_user, shelf_qty=3, per_buyer_cap=2)
+    async with db.session() as s:
+        await place_order(s, request(sc, quantity=2))
+        await place_order(s, request(sc, quantity=1, phone="13800000002"))
+    refusals = []
+    for phone in ("13800000001", "13800000003"):
+        with pytest.raises(AppError) as info:
+            async with db.session() as s:
+                await place_order(s, request(sc, phone=phone))
+        refusals.append(info.value.code)
+    assert refusals == ["per_buyer_cap", "sold_out"]
+    assert await pool_state(db, sc.pool_id) == (0, 3, 2, 3)

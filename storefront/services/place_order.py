@@ -23,7 +23,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
 from caoyuan.db import utcnow
@@ -31,7 +31,7 @@ from caoyuan.errors import BadInput, Conflict, NotFound
 from caoyuan.feed.hub import CHANNEL, mark_for_wake
 from caoyuan.identity import IdentityError, normalize_phone
 from storefront import rules
-from storefront.models import Order, Product, ShippingRegionFee, Sku, StockPool, WaitlistEntry
+from storefront.models import BuyerQuota, Order, Product, ShippingRegionFee, Sku, StockPool, WaitlistEntry
 from storefront.services.events import order_event, order_payload, stock_event
 
 DEFAULT_EXPIRY = timedelta(minutes=15)
@@ -103,8 +103,11 @@ async def place_order(db: AsyncSession, req: OrderRequest, expiry: timedelta = D
 async def _place(db: AsyncSession, req: OrderRequest, clean: dict, digest: str, now: datetime, expiry: timedelta,
                  precheck: Callable[[], Awaitable[None]] | None, one_statement: bool, own: bool) -> Placed:
     address: rules.Address = clean["address"]
-    ctx = (await db.execute(_READ, {"key": req.idempotency_key, "pool_id": req.pool_id,
-                                    "province": address.province})).first()
+    if db.new or db.dirty or db.deleted:
+        await db.flush()  # the read below goes straight to the connection (no ORM layer, no autoflush)
+    conn = await db.connection()
+    ctx = (await conn.execute(_READ, {"key": req.idempotency_key, "pool_id": req.pool_id, "phone": clean["phone"],
+                                      "province": address.province})).first()
     existing = ctx.existing if ctx is not None else await _id_by_key(db, req.idempotency_key)
     if existing is not None:
         return _replay(await db.get(Order, existing), digest)  # type: ignore[arg-type]
@@ -114,6 +117,11 @@ async def _place(db: AsyncSession, req: OrderRequest, clean: dict, digest: str, 
         raise NotFound("货架上没有这件商品", code="not_on_shelf")
     _check_window(ctx, now, req.expected_price_fen)
     rules_quantity(req.quantity, ctx.per_buyer_cap)
+    if not req.waitlist_token:  # refusals visible in what we read need no write and wait for no lock
+        if ctx.per_buyer_cap is not None and (ctx.quota_used or 0) + req.quantity > ctx.per_buyer_cap:
+            raise _cap_reached(ctx.per_buyer_cap)
+        if ctx.remaining < req.quantity:
+            raise sold_out(ctx.id)
     region_fees = {address.province: ctx.region_fee} if ctx.region_fee is not None else {}
     shipping = rules.shipping_fee(ctx.shipping_kind, ctx.shipping_fen, region_fees, address.province)
     order = Order(
@@ -127,10 +135,8 @@ async def _place(db: AsyncSession, req: OrderRequest, clean: dict, digest: str, 
         total_fen=ctx.price_fen * req.quantity + shipping, created_at=now, expires_at=now + expiry,
     )
     sku_name = f"{ctx.product_name} {ctx.sku_name}"
-    if not req.waitlist_token and ctx.remaining < req.quantity:
-        raise sold_out(ctx.id)  # already gone when we looked: nothing to write, no lock to wait for
     if one_statement:
-        return await _place_in_one_statement(db, ctx, order, sku_name, own)
+        return await _place_in_one_statement(db, conn, ctx, order, sku_name, own)
     return await _place_stepwise(db, ctx, order, sku_name, req.waitlist_token)
 
 
@@ -156,7 +162,7 @@ def _validate(req: OrderRequest) -> dict:
     return {"phone": phone, "name": name, "address": address}
 
 
-# The key's order and the pool's whole context in one round trip (built once; its cache key is memoised).
+# The key's order, the pool's whole context and the buyer's quota in one round trip (built once; its cache key is memoised).
 _READ = (
     sa.select(
         sa.select(Order.id).where(Order.idempotency_key == sa.bindparam("key")).scalar_subquery().label("existing"),
@@ -167,6 +173,8 @@ _READ = (
         sa.select(ShippingRegionFee.fee_fen).where(ShippingRegionFee.product_id == Product.id,
                                                    ShippingRegionFee.province == sa.bindparam("province"))
         .scalar_subquery().label("region_fee"),
+        sa.select(BuyerQuota.used).where(BuyerQuota.pool_id == StockPool.id, BuyerQuota.phone == sa.bindparam("phone"))
+        .scalar_subquery().label("quota_used"),
     )
     .join(Sku, Sku.id == StockPool.sku_id).join(Product, Product.id == Sku.product_id)
     .where(StockPool.id == sa.bindparam("pool_id"))
@@ -208,9 +216,10 @@ def _cap_reached(cap: int) -> Conflict:
 # ---------------------------------------------------------------- PostgreSQL: one statement
 
 
-async def _place_in_one_statement(db: AsyncSession, ctx: Any, order: Order, sku_name: str, own: bool) -> Placed:
+async def _place_in_one_statement(db: AsyncSession, conn: AsyncConnection, ctx: Any, order: Order, sku_name: str,
+                                  own: bool) -> Placed:
     capped, stream = ctx.per_buyer_cap is not None, ctx.feed_stream
-    params = {f"o_{column.name}": _plain(getattr(order, column.key)) for column in _ORDER_COLUMNS}
+    params = {name: _plain(getattr(order, key)) for name, key in _ORDER_PARAMS}
     params.update(pool_id=ctx.id, quantity=order.quantity, phone=order.buyer_phone, cap=ctx.per_buyer_cap,
                   stream=stream, channel=CHANNEL, now=order.created_at,
                   order_payload=msgspec.json.encode(order_payload(order, sku_name)).decode(),
@@ -218,10 +227,10 @@ async def _place_in_one_statement(db: AsyncSession, ctx: Any, order: Order, sku_
     statement = _intake_statement(capped, bool(stream))
     try:
         if own:  # autocommit: the statement is all-or-nothing by itself
-            row = (await db.execute(statement, params)).one()
+            row = (await conn.execute(statement, params)).one()
         else:  # inside the caller's transaction: a savepoint keeps a failure from spoiling it
             async with db.begin_nested():
-                row = (await db.execute(statement, params)).one()
+                row = (await conn.execute(statement, params)).one()
                 if row.remaining is None:
                     raise _Refused(row.used)
     except IntegrityError:
@@ -260,6 +269,7 @@ async def _give_back_quota(db: AsyncSession, pool_id: int, phone: str, quantity:
 
 
 _ORDER_COLUMNS = [column for column in Order.__table__.columns if column.name != "id"]  # type: ignore[attr-defined]
+_ORDER_PARAMS = [(f"o_{column.name}", column.key) for column in _ORDER_COLUMNS]
 
 
 def _plain(value: object) -> object:
