@@ -208,7 +208,7 @@ async def viewers(spec: dict) -> dict:
     await asyncio.gather(*tasks)
     final = _control(spec, "final_stock")
     up_to_date = sum(1 for s in stock if final is not None and s.get(str(spec["pool_id"])) == int(final))
-    return {"viewers": n, "messages": sum(messages), "min_messages": min(messages), "leaks": sum(leaks),
+    return {"viewers": n, "messages": sum(messages), "min_messages": min(messages, default=0), "leaks": sum(leaks),
             "up_to_date": up_to_date, "errors": errors}
 
 

@@ -187,12 +187,21 @@ def _wait_files(control: Path, names: list[str], processes: list[subprocess.Pope
     deadline = time.monotonic() + seconds
     while not all((control / n).exists() for n in names):
         for process in processes:
-            if process.poll() is not None:
+            if process.poll() not in (None, 0):  # (with nothing to do a client may finish at once)
                 logs = "\n".join(p.read_text()[-1500:] for p in work.glob("*.log"))
                 raise RuntimeError(f"a client process exited early ({process.args[2:3]}):\n{logs}")
         if time.monotonic() > deadline:
             raise RuntimeError(f"clients not ready after {seconds:.0f} s: {[n for n in names if not (control / n).exists()]}")
         time.sleep(0.1)
+
+
+def _profile(args: argparse.Namespace, servers: list[subprocess.Popen]) -> list[subprocess.Popen]:
+    """py-spy on each server for the load window: collapsed stacks (flamegraph.pl / speedscope read them)."""
+    args.profile.mkdir(parents=True, exist_ok=True)
+    return [subprocess.Popen([args.py_spy, "record", "--format", "raw", "--rate", "200", "--nonblocking",
+                              "-d", str(int(args.seconds) + 2), "-o", str(args.profile / f"server-{n}.txt"),
+                              "-p", str(server.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for n, server in enumerate(servers)]
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -342,6 +351,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--pause", type=float, default=0.5, help="seconds a dropped host stays away")
     parser.add_argument("--pool-size", type=int, default=5, help="CAOYUAN_DATABASE_POOL_SIZE per server")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, raw results)")
+    parser.add_argument("--profile", type=Path, help="record each server with py-spy during the load into this folder")
+    parser.add_argument("--py-spy", default="py-spy", help="the py-spy executable for --profile (e.g. in a scratch venv)")
     return parser.parse_args()
 
 
@@ -393,6 +404,8 @@ def main() -> None:
         meter.start()
         start_at = time.time() + 1.0
         (control / "start_at").write_text(repr(start_at))
+        profilers = _profile(args, servers) if args.profile else []
+        started += profilers
         for process, _ in generators:
             process.wait(timeout=args.seconds * 6 + 120)
         cpu = meter.stop()
@@ -403,6 +416,8 @@ def main() -> None:
         (control / "final_seq").write_text(str(state["counter"]))
         hosts_p.wait(timeout=90)
         viewers_p.wait(timeout=90)
+        for profiler in profilers:
+            profiler.wait(timeout=60)
         host_result = json.loads(hosts_out.read_text())
         viewer_result = json.loads(viewers_out.read_text())
         server_logs = "".join((work / f"server-{p}.log").read_text() for p in ports)
@@ -463,6 +478,9 @@ def _report(args: argparse.Namespace, generated: list[dict], state: dict, hosts:
     for problem in viewers["errors"][:5]:
         print("  viewer error:", problem)
     machine = cpu.pop("machine")
+    if orders:
+        print(f"CPU per order in the generators: {sum(g['cpu_s'] for g in generated) / orders * 1000:.1f} ms "
+              f"({args.intake} intake, all its round trips included)")
     print("cores busy during the load: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items())
           + f"; whole machine {machine:.2f} of {os.cpu_count()} (the rest: other work on this machine)")
     tracebacks = server_logs.count("Traceback")
