@@ -131,8 +131,9 @@ async def main(count: int, concurrency: int) -> dict[str, float]:
     settings = load_settings(database_url=url, environment="test", secret_key="b" * 40, payments="sandbox",
                              public_base_url="http://127.0.0.1:8000")
     config = get_payment_config(settings)
-    print(f"{os.cpu_count()} CPUs, crypto pool of {crypto_pool()._max_workers} threads, "
-          f"{count} payments per path, {concurrency} at a time\n")
+    load = os.getloadavg()[0]
+    print(f"{os.cpu_count()} CPUs (load average {load:.1f} when starting: other work shares them), "
+          f"crypto pool of {crypto_pool()._max_workers} threads, {count} payments per path, {concurrency} at a time\n")
 
     sdk_ms, openssl_ms = _signers(config)
     print(f"{'one RSA2 signature, SDK (pure Python)':<34} {sdk_ms:8.2f} ms")
@@ -177,6 +178,7 @@ async def main(count: int, concurrency: int) -> dict[str, float]:
         "openssl_signer_ms": round(openssl_ms, 3),
         "goal_payments_per_s": 500,
         "concurrency": concurrency,
+        "load_avg_1m_at_start": round(load, 2),
         "median_of_paths_per_s": round(statistics.median(r["per_s"] for r in results.values())),
     }
     return summary
