@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import websockets
+
 # A whole mainland mobile number, or a masked one (138****0001): neither may reach a viewer.
 PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)|\d{3}\*{4}\d{4}")
 BODY = {"quantity": 1, "name": "张三丰", "province": "内蒙古", "city": "鄂尔多斯市", "county": "鄂托克旗",
@@ -59,9 +61,7 @@ class Host:
         self.errors: list[str] = []
         self.caught_up = asyncio.Event()
 
-    async def run(self, spec: dict, websockets: Any) -> None:
-        import websockets.exceptions
-
+    async def run(self, spec: dict) -> None:
         headers = {"Authorization": f"Bearer {self.token}"}
         deadline = spec["deadline"]
         while time.time() < deadline:
@@ -75,16 +75,14 @@ class Host:
                         self.errors.append(f"first message {hello.get('type')}")
                     if await self._read(ws, spec, hello["last_seq"]):
                         return
-            except websockets.exceptions.ConnectionClosed as exc:
+            except websockets.ConnectionClosed as exc:
                 self.errors.append(f"closed by server {exc.rcvd.code if exc.rcvd else '-'}")
-            except (OSError, TimeoutError) as exc:
+            except (OSError, TimeoutError, websockets.InvalidHandshake) as exc:
                 self.errors.append(f"connect: {type(exc).__name__} {exc}")
             await asyncio.sleep(self.pause)
 
     async def _read(self, ws: Any, spec: dict, start_seq: int) -> bool:
         """Read until told to stop (True) or until a planned drop (False: reconnect)."""
-        import websockets.exceptions
-
         try:
             while True:
                 drop_at = self.drops[0] if self.drops else None
@@ -107,7 +105,7 @@ class Host:
                 except TimeoutError:
                     continue
                 self._take(raw, time.time())
-        except websockets.exceptions.ConnectionClosed as exc:
+        except websockets.ConnectionClosed as exc:
             self.errors.append(f"closed {exc.rcvd.code if exc.rcvd else '-'} {exc.rcvd.reason if exc.rcvd else ''}")
             return False
 
@@ -142,14 +140,12 @@ async def _token(base: str, phone: str, password: str) -> str:
 
 
 async def hosts(spec: dict) -> dict:
-    import websockets
-
     token = await _token(spec["bases"][0], spec["phone"], spec["password"])
     clients = []
     for i in range(spec["hosts"]):
         base = spec["bases"][i % len(spec["bases"])]
         clients.append(Host(i, "ws" + base.removeprefix("http"), spec["session_id"], token, [], spec["pause"]))
-    tasks = [asyncio.create_task(c.run(spec, websockets)) for c in clients]
+    tasks = [asyncio.create_task(c.run(spec)) for c in clients]
     await asyncio.wait_for(asyncio.gather(*(c.caught_up.wait() for c in clients)), 60)
     _ready(spec, "hosts")
     start_at = float(await _wait_control(spec, "start_at", spec["deadline"]) or 0)
@@ -165,8 +161,6 @@ async def hosts(spec: dict) -> dict:
 
 
 async def viewers(spec: dict) -> dict:
-    import websockets
-
     n = spec["viewers"]
     messages, leaks, stock, errors = [0] * n, [0] * n, [{} for _ in range(n)], []
     opened = [asyncio.Event() for _ in range(n)]

@@ -465,7 +465,7 @@ def _report(args: argparse.Namespace, generated: list[dict], state: dict, hosts:
     print(f"latency commit → host, live deliveries ({len(live)}): p50 {_ms(_pct(live, 50))} ms, p95 "
           f"{_ms(_pct(live, 95))} ms, p99 {_ms(_pct(live, 99))} ms (goal < 100), max {_ms(max(live, default=0))} ms")
     created = lat["from_created"]
-    print(f"  from the event row's created_at (inside the transaction, an upper bound): p50 {_ms(_pct(created, 50))} ms,"
+    print(f"  from the event row's created_at (stamped before the commit: an upper bound): p50 {_ms(_pct(created, 50))} ms,"
           f" p99 {_ms(_pct(created, 99))} ms")
     if lat["replayed"]:
         print(f"  caught up after a reconnect: {lat['replayed']} orders, within {_ms(max(lat['catch_up']))} ms of "
