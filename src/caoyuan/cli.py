@@ -11,8 +11,13 @@ from caoyuan.settings import SettingsError, load_settings
 
 
 def _settings(**overrides: object):  # type: ignore[no-untyped-def]
+    """Settings, with the payment settings checked too, so a bad variable stops us with its name."""
+    from caoyuan.payments import get_payment_config
+
     try:
-        return load_settings(**overrides)
+        settings = load_settings(**overrides)
+        get_payment_config(settings)
+        return settings
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
 
