@@ -150,12 +150,21 @@ async def _badaoling(ctx: DemoContext, coop_id: int, operator_id: int) -> tuple[
     for asset_no, name, cost, policy in BADAOLING_MACHINES:
         asset = await acquire(db, coop_id, FixedAssetIn(
             name, "machine", cost, "special_fund", date(2023, 8, 28), "乡村振兴衔接资金 72 万元", asset_no,
-            policy, date(2026, 8, 27), useful_life_months=120, salvage_fen=cost // 20))
+            policy, _insured_until(), useful_life_months=120, salvage_fen=cost // 20))
         assets.append(asset.id)
     await _badaoling_season(db, coop_id, ids, operator_id)
     for month in range(1, 13):
         await depreciate_month(db, coop_id, YEAR, month)
     return ids, assets
+
+
+def _insured_until() -> date:
+    """The policies were renewed: insured well past today, so the demo fleet can be dispatched."""
+    from datetime import timedelta
+
+    from caoyuan.db import utcnow
+
+    return utcnow().date() + timedelta(days=280)
 
 
 async def _badaoling_season(db, coop_id: int, ids: list[int], operator_id: int) -> None:  # type: ignore[no-untyped-def]
