@@ -1,23 +1,21 @@
-"""Storefront API: catalogue, a guest's order (status, payment, refund), the waitlist, Alipay's notify."""
+"""Storefront API: catalogue, a guest's order (status, payment, refund), the waitlist.
+
+Alipay's notify is the kernel's (caoyuan.payments.dispatch); shop orders reach storefront.payments."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.response import Response as LitestarResponse
 
-from caoyuan.deps import AppDatabase, AppSettings, Db
-from caoyuan.errors import AppError, BadInput, NotFound
+from caoyuan.deps import AppSettings, Db
+from caoyuan.errors import BadInput, NotFound
 from caoyuan.identity import IdentityError, normalize_phone
 from caoyuan.payments.client import gateway_for
-from caoyuan.payments.notify import NotifyRejected, verify_notify
 from storefront import links
 from storefront.models import Order, WaitlistEntry
 from storefront.schemas import OrderOut, PayIn, PayOut, ProductPublic, RefundIn, RefundOut, WaitlistIn, WaitlistOut
 from storefront.services import catalogue, pay, refund, waitlist
-from storefront.services.reconcile import refund_late_payment
-from storefront.services.settle_payment import Notice, settle
 from storefront.views import order_out
 
 
@@ -79,36 +77,3 @@ def _phone(raw: str) -> str:
         return normalize_phone(raw)
     except IdentityError as exc:
         raise BadInput(str(exc), field="phone") from None
-
-
-class AlipayNotify(Controller):
-    """Alipay's async notify: verified, checked against the order, idempotent; answers success/failure."""
-
-    path = "/pay/alipay"
-    tags = ["payments"]
-
-    @post("/notify", status_code=200, summary="支付宝异步通知（RSA2 验签）")
-    async def notify(self, request: Request, db: Db, database: AppDatabase) -> Response[str]:
-        params = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-        gateway = gateway_for(request.app)
-        try:
-            notice = await verify_notify(params, gateway.config)
-        except NotifyRejected as exc:
-            return _reply("failure", 400, exc.reason)
-        if not notice.paid:
-            return _reply("success")  # WAIT_BUYER_PAY / TRADE_CLOSED: nothing to do
-        try:
-            result = await settle(db, Notice(notice.out_trade_no, notice.trade_no, notice.total_fen,
-                                             notice.trade_status, notice.gmt_payment))
-        except AppError as exc:
-            await db.rollback()
-            return _reply("failure", 400, exc.code)
-        await db.commit()
-        if result.outcome == "refund_needed":
-            await refund_late_payment(database, gateway, notice.out_trade_no)
-        return _reply("success")
-
-
-def _reply(text: str, status: int = 200, reason: str = "") -> Response[str]:
-    headers = {"x-notify-reason": reason} if reason else None
-    return LitestarResponse(text, status_code=status, media_type="text/plain", headers=headers)

@@ -7,11 +7,11 @@ from caoyuan.domains import Domain, NavLink
 
 def _routes():
     from storefront.admin_controllers import ShopAdminApi
-    from storefront.controllers import AlipayNotify, ShopApi
+    from storefront.controllers import ShopApi
     from storefront.media import media
     from storefront.pages import FulfilmentPages, ShopPages
 
-    return [ShopApi, ShopAdminApi, AlipayNotify, ShopPages, FulfilmentPages, media]
+    return [ShopApi, ShopAdminApi, ShopPages, FulfilmentPages, media]
 
 
 async def _seed(ctx):  # type: ignore[no-untyped-def]
@@ -40,4 +40,5 @@ domain = Domain(
     nav=[NavLink("草原好物", "/shop/", frozenset({"anonymous", "buyer", "member", "admin", "host"})),
          NavLink("发货台", "/shop/admin/", frozenset({"admin"}))],
     on_startup=[_start],
+    payment_handlers={"CY": "storefront.payments:on_alipay_paid"},  # new_public_no's prefix
 )

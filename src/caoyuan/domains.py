@@ -46,6 +46,8 @@ class Domain:
     nav: Sequence[NavLink] = ()
     on_startup: Sequence[Callable[[Any], Awaitable[None]]] = ()  # receives the Litestar app
     on_shutdown: Sequence[Callable[[Any], Awaitable[None]]] = ()
+    # out_trade_no prefix → "module:function" handling Alipay's paid notify (see caoyuan.payments.dispatch)
+    payment_handlers: dict[str, str] = field(default_factory=dict)
 
     def import_models(self) -> None:
         for module in self.models:
