@@ -53,6 +53,7 @@ domain = Domain(
     home_for_role={"operator": "/machinery/today"},
     on_startup=[_open_quotes],
     on_shutdown=[_close_quotes],
+    payment_handlers={"NJ": "coop.machinery.payments:on_alipay_paid"},  # services/alipay.out_trade_no_for
     nav=[
         NavLink("农机预约", "/machinery/book", FARMERS),
         NavLink("我的预约", "/machinery/my", FARMERS),

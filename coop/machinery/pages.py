@@ -15,14 +15,15 @@ from sqlalchemy import select
 
 from caoyuan.auth import Role
 from caoyuan.auth.current import CurrentUser, requires
-from caoyuan.deps import Db
+from caoyuan.deps import AppSettings, Db
 from caoyuan.errors import AppError, BadInput, Forbidden
+from caoyuan.payments.client import gateway_for
 from coop.machinery import charts
 from coop.machinery.controllers import _coop, quote_for
 from coop.machinery.models import STATUS_LABELS, Booking, Machine, Maintenance, Operator, ServiceType
 from coop.machinery.schemas import BookingIn, CompleteIn, PlotIn
+from coop.machinery.services import alipay, payment, rating, schedule, work
 from coop.machinery.services import booking as booking_service
-from coop.machinery.services import payment, rating, schedule, work
 from coop.machinery.services.common import (
     LOCAL_TZ,
     booking_for,
@@ -160,8 +161,14 @@ class MachineryPages(Controller):
                            new: FromQuery[bool] = False) -> Template:
         booking = await booking_for(db, booking_id)
         caller = await ensure_can_read(db, request.user, booking)
-        context = {"b": await booking_view(db, booking), "caller": caller, "new": new,
-                   "own": caller.member is not None and caller.member.id == booking.member_id}
+        trade = request.query_params.get("out_trade_no", "")
+        if booking.status == "completed" and alipay.booking_id_of(trade) == booking_id:
+            await db.commit()  # back from Alipay's cashier: settle now, so the farmer sees 已付款 at once
+            await alipay.settle_from_query(gateway_for(request.app), db, trade)
+            booking = await booking_for(db, booking_id)
+        own = caller.member is not None and caller.member.id == booking.member_id
+        context = {"b": await booking_view(db, booking), "caller": caller, "new": new, "own": own,
+                   "can_alipay": _alipay_payable(booking) and (own or request.user.role == Role.ADMIN)}
         if caller.agent:
             context.update(await _crew_choices(db, booking.cooperative_id))
         return Template("machinery/booking.html", context=context)
@@ -196,6 +203,23 @@ class MachineryPages(Controller):
         booking = await booking_for(db, booking_id, lock=True)
         await payment.record_payment(db, booking, data.get("channel", "cash"))
         return _back(data, f"/machinery/bookings/{booking_id}")
+
+    @get("/bookings/{booking_id:int}/alipay", guards=[requires()])
+    async def alipay_page(self, request: Request, db: Db, settings: AppSettings, booking_id: FromPath[int],
+                          method: FromQuery[str | None] = None) -> Template | Redirect:
+        """Phone: straight to Alipay's cashier. Computer: a QR code to scan with the Alipay app."""
+        booking = await booking_for(db, booking_id)
+        alipay.ensure_may_pay(await ensure_can_read(db, request.user, booking), booking)
+        page = f"/machinery/bookings/{booking_id}"
+        if booking.status == "paid":
+            return Redirect(page, status_code=303)
+        gateway = gateway_for(request.app)
+        if (method or ("wap" if _is_phone(request) else "qr")) == "wap":
+            return Redirect(await alipay.start_wap(gateway, booking, settings.public_base_url + page), status_code=303)
+        trade, code, svg = await alipay.start_qr(gateway, booking)
+        return Template("machinery/pay_qr.html", context={
+            "b": await booking_view(db, booking), "qr_svg": svg, "qr_code": code,
+            "done_url": f"{page}?out_trade_no={trade}", "wap_url": f"{page}/alipay?method=wap"})
 
     @post("/bookings/{booking_id:int}/schedule", guards=[requires(Role.ADMIN)])
     async def move(self, db: Db, booking_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Redirect:
@@ -320,6 +344,19 @@ class MachineryPages(Controller):
         await schedule.add_maintenance(db, machine, _date(data.get("starts_on"), "starts_on") or local_today(),
                                        _date(data.get("ends_on"), "ends_on") or local_today(), data.get("note", ""))
         return Redirect("/machinery/fleet", status_code=303)
+
+
+def _is_phone(request: Request) -> bool:
+    agent = request.headers.get("user-agent", "")
+    return any(word in agent for word in ("Mobile", "Android", "iPhone"))
+
+
+def _alipay_payable(booking: Booking) -> bool:
+    try:
+        alipay.ensure_payable(booking)
+    except AppError:
+        return False
+    return True
 
 
 def _mu(text: str) -> int:

@@ -1,0 +1,111 @@
+"""A completed job paid by Alipay: starting the trade, and settling it (notify or return) exactly once.
+
+out_trade_no is "NJ{booking id}x{unix seconds}": a fresh trade per attempt (an expired or abandoned
+trade number cannot be reused at Alipay), and the booking id is read back from it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from caoyuan.db import utcnow
+from caoyuan.errors import AppError, BadInput, Conflict, Forbidden, NotFound
+from caoyuan.payments.client import PAID_STATUSES, AlipayGateway
+from caoyuan.payments.notify import qr_svg
+from coop.machinery.models import Booking, BookingStatus
+from coop.machinery.services.common import Caller, booking_for
+from coop.machinery.services.payment import record_payment
+
+PREFIX = "NJ"
+TRADE_NO = re.compile(rf"^{PREFIX}(\d+)x\d+$")
+log = logging.getLogger("caoyuan.machinery.alipay")
+
+
+def out_trade_no_for(booking: Booking, now: datetime | None = None) -> str:
+    return f"{PREFIX}{booking.id}x{int((now or utcnow()).timestamp())}"
+
+
+def booking_id_of(out_trade_no: str) -> int | None:
+    match = TRADE_NO.match(out_trade_no)
+    return int(match.group(1)) if match else None
+
+
+def ensure_may_pay(caller: Caller, booking: Booking) -> None:
+    """The farmer pays their own job; the accountant may open the payment for them."""
+    own = caller.member is not None and caller.member.id == booking.member_id
+    if not own and caller.user.role != "admin":
+        raise Forbidden("只能为本人的作业付款")
+
+
+def ensure_payable(booking: Booking) -> None:
+    """Refuse up front what record_payment would refuse after the money moved."""
+    if booking.status == BookingStatus.PAID:
+        raise Conflict("这项作业已经付过款了", code="already_paid")
+    if booking.status != BookingStatus.COMPLETED or not booking.amount_fen:
+        raise Conflict("作业完工登记后才能付款", code="bad_state")
+    if booking.needs_confirmation and booking.confirmed_at is None:
+        raise Conflict("实测面积明显大于申报面积，请先确认实测面积再付款", code="needs_confirmation")
+
+
+def subject(booking: Booking) -> str:
+    return f"草原合作社 农机作业费 预约#{booking.id}"
+
+
+async def start_qr(gateway: AlipayGateway, booking: Booking) -> tuple[str, str, str]:
+    """Computer: a QR code to scan → (out_trade_no, qr text, inline SVG)."""
+    ensure_payable(booking)
+    trade = out_trade_no_for(booking)
+    code = await gateway.precreate(trade, booking.amount_fen or 0, subject(booking))
+    return trade, code, qr_svg(code)
+
+
+async def start_wap(gateway: AlipayGateway, booking: Booking, return_url: str) -> str:
+    """Phone: the signed URL of Alipay's WAP cashier."""
+    ensure_payable(booking)
+    return await gateway.wap_pay_url(out_trade_no_for(booking), booking.amount_fen or 0, subject(booking),
+                                     return_url)
+
+
+async def settle(db: AsyncSession, out_trade_no: str, total_fen: int, trade_status: str,
+                 paid_at: datetime | None = None) -> str:
+    """Record the Alipay payment of the booking named by out_trade_no: "paid", "duplicate" or "ignored"."""
+    booking_id = booking_id_of(out_trade_no)
+    if booking_id is None:
+        raise NotFound("没有这笔农机作业的付款", code="unknown_booking")
+    booking = await booking_for(db, booking_id, lock=True)
+    if total_fen != booking.amount_fen:
+        raise BadInput("支付金额与作业费不符", code="amount_mismatch")
+    if trade_status not in PAID_STATUSES:
+        return "ignored"
+    if booking.status == BookingStatus.PAID:
+        if booking.payment_channel != "alipay":
+            # Paid twice (cash, or another trade): the accountant refunds by hand; do not count it twice.
+            log.warning("booking %s already paid (%s), Alipay trade %s also paid",
+                        booking_id, booking.payment_channel, out_trade_no)
+        return "duplicate"
+    await record_payment(db, booking, "alipay", at=paid_at)
+    return "paid"
+
+
+async def settle_from_query(gateway: AlipayGateway, db: AsyncSession, out_trade_no: str) -> str | None:
+    """Back from the cashier: ask Alipay (server to server) rather than wait for the notify.
+
+    Call with no write transaction open (the sandbox may write while answering). Whatever goes
+    wrong here, the notify will still settle the booking, so it only returns None.
+    """
+    try:
+        trade = await gateway.query(out_trade_no)
+    except AppError:
+        return None
+    if not trade.paid:
+        return None
+    try:
+        return await settle(db, out_trade_no, trade.total_fen, trade.status, trade.paid_at)
+    except AppError as exc:
+        await db.rollback()
+        log.warning("return from Alipay for %s not settled: %s", out_trade_no, exc.code)
+        return None

@@ -1,0 +1,171 @@
+"""A completed harvest job paid by Alipay: the sandbox cashier, the kernel notify dispatch, the books."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+
+from caoyuan.payments import gateway_for, signing
+from caoyuan.payments.sandbox import sandbox_runtime
+from coop.machinery.models import Booking
+from coop.models import MemberVolume, Posting
+from tests.test_machinery_fixtures import (
+    ADMIN_PHONE,
+    MEMBER_PHONE,
+    OPERATOR_PHONES,
+    OTHER_MEMBER_PHONE,
+    booking_body,
+    day,
+    make_fleet,
+    plot,
+)
+
+PHONE_UA = {"user-agent": "Mozilla/5.0 (iPhone) Mobile"}
+NOTIFY = "/pay/alipay/notify"
+
+
+async def _completed_job(client, db, login_api) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+    """A member's 10-mu harvest, done: (booking id, bill in fen, member id)."""
+    fleet = await make_fleet(db)
+    member, admin = await login_api(client, MEMBER_PHONE), await login_api(client, ADMIN_PHONE)
+    operator = await login_api(client, OPERATOR_PHONES[0])
+    bid = (await client.post("/api/machinery/bookings", json=booking_body(fleet, plot("10")), headers=member)).json()["id"]
+    await client.post(f"/api/machinery/bookings/{bid}/schedule", headers=admin, json={
+        "day": str(day(2)), "operator_id": fleet.operator_ids[0], "machine_id": fleet.machine_ids[0]})
+    await client.post(f"/api/machinery/bookings/{bid}/start", headers=operator)
+    done = await client.post(f"/api/machinery/bookings/{bid}/complete", headers=operator, json={"measured_area": "10"})
+    assert done.json()["status"] == "completed", done.text
+    return bid, done.json()["amount_fen"], fleet.member_ids[0]
+
+
+async def _press_pay(client, pay_page: str):  # type: ignore[no-untyped-def]
+    """Open the pay link on a phone, follow it to the sandbox cashier and press 确认付款."""
+    cashier = await client.get(pay_page, follow_redirects=True, headers=PHONE_UA)
+    assert cashier.status_code == 200, cashier.text[:500]
+    action = re.search(r'<form method="post" action="([^"]+)"', cashier.text).group(1)
+    csrf = re.search(r'name="_csrf_token" value="([^"]*)"', cashier.text)
+    data = {"action": "pay", **({"_csrf_token": csrf.group(1)} if csrf else {})}
+    paid = await client.post(action, data=data, headers={"x-csrftoken": client.cookies.get("caoyuan_csrf", "")},
+                             follow_redirects=False)
+    assert paid.status_code in (200, 303), paid.text[:500]
+    return paid
+
+
+def _capture_notifies(client) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    runtime = sandbox_runtime(client.app)
+    forward, seen = runtime.send, []
+
+    async def send(url: str, form: dict[str, str]) -> str:
+        seen.append(dict(form))
+        return await forward(url, form)
+
+    runtime.send = send
+    return seen
+
+
+async def _resigned(client, form: dict[str, str], **changes: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The sandbox's notify with fields changed, signed again with the sandbox's 'Alipay' key."""
+    form = {k: v for k, v in form.items() if k != "sign"} | changes
+    key = gateway_for(client.app).config.sandbox.alipay_private_key
+    return form | {"sign": await signing.sign_params(key, form, signing.NOTIFY_EXCLUDES)}
+
+
+async def _books(db, bid: int, member_id: int) -> tuple:  # type: ignore[no-untyped-def]
+    async with db.session() as s:
+        booking = await s.get(Booking, bid)
+        volume = await s.scalar(select(func.coalesce(func.sum(MemberVolume.amount_fen), 0))
+                                .where(MemberVolume.member_id == member_id))
+        postings = await s.scalar(select(func.count()).select_from(Posting)
+                                  .where(Posting.reference == f"machinery-booking:{bid}:paid"))
+        return booking.status, booking.payment_channel, booking.entry_id, volume, postings
+
+
+async def test_farmer_pays_by_alipay_and_the_income_is_posted_once(client, db, login_api, login_page) -> None:
+    bid, bill, member_id = await _completed_job(client, db, login_api)
+    await login_page(client, MEMBER_PHONE)
+    page = await client.get(f"/machinery/bookings/{bid}")
+    assert "用支付宝付款" in page.text
+    notifies = _capture_notifies(client)
+    await _press_pay(client, f"/machinery/bookings/{bid}/alipay")
+    assert await sandbox_runtime(client.app).drain(10)
+
+    assert len(notifies) == 1 and notifies[0]["out_trade_no"].startswith(f"NJ{bid}x")
+    status, channel, entry_id, volume, postings = await _books(db, bid, member_id)
+    assert (status, channel, volume, postings) == ("paid", "alipay", bill, 1) and entry_id
+    page = await client.get(f"/machinery/bookings/{bid}")
+    assert "已付款（支付宝）" in page.text and "用支付宝付款" not in page.text
+
+    again = await client.post(NOTIFY, data=notifies[0])  # Alipay redelivers: nothing changes
+    assert (again.status_code, again.text) == (200, "success")
+    assert await _books(db, bid, member_id) == (status, channel, entry_id, volume, postings)
+
+
+async def test_back_from_the_cashier_shows_paid_before_the_notify(client, db, login_api, login_page) -> None:
+    bid, bill, member_id = await _completed_job(client, db, login_api)
+
+    async def lost(url: str, form: dict[str, str]) -> str:
+        return "success"  # swallowed: the notify never reaches the app
+
+    sandbox_runtime(client.app).send = lost
+    await login_page(client, MEMBER_PHONE)
+    paid = await _press_pay(client, f"/machinery/bookings/{bid}/alipay")
+    back = urlsplit(paid.headers["location"])
+    assert back.path == f"/machinery/bookings/{bid}"
+    page = await client.get(f"{back.path}?{back.query}")
+    assert page.status_code == 200 and "已付款（支付宝）" in page.text
+    assert (await _books(db, bid, member_id))[3] == bill
+
+
+async def test_a_computer_gets_a_qr_code(client, db, login_api, login_page) -> None:
+    bid, bill, _ = await _completed_job(client, db, login_api)
+    await login_page(client, ADMIN_PHONE)  # the accountant opens it for the farmer
+    page = await client.get(f"/machinery/bookings/{bid}/alipay", headers={"user-agent": "Mozilla/5.0 (X11; Linux)"})
+    assert page.status_code == 200 and "<svg" in page.text and "¥" in page.text
+    done = re.search(r'href="(/machinery/bookings/\d+\?out_trade_no=NJ[^"]+)"', page.text)
+    assert done and f"NJ{bid}x" in done.group(1)
+
+
+async def test_wrong_amount_and_unknown_prefix_are_refused(client, db, login_api, login_page) -> None:
+    bid, bill, member_id = await _completed_job(client, db, login_api)
+    notifies: list[dict[str, str]] = []
+
+    async def hold(url: str, form: dict[str, str]) -> str:
+        notifies.append(dict(form))
+        return "success"  # kept here, so the test posts it to the app itself
+
+    sandbox_runtime(client.app).send = hold
+    await login_page(client, MEMBER_PHONE)
+    await _press_pay(client, f"/machinery/bookings/{bid}/alipay")
+    assert await sandbox_runtime(client.app).drain(10) and notifies
+    short = await client.post(NOTIFY, data=await _resigned(client, notifies[0], total_amount=f"{(bill - 100) / 100:.2f}"))
+    assert (short.status_code, short.text, short.headers["x-notify-reason"]) == (400, "failure", "amount_mismatch")
+    unknown = await client.post(NOTIFY, data=await _resigned(client, notifies[0], out_trade_no="ZZ12345"))
+    assert (unknown.status_code, unknown.text) == (400, "failure")
+    forged = await client.post(NOTIFY, data=notifies[0] | {"total_amount": "0.01"})  # not re-signed
+    assert (forged.status_code, forged.text) == (400, "failure")
+    assert (await _books(db, bid, member_id))[:4] == ("completed", "", None, 0)
+    ok = await client.post(NOTIFY, data=notifies[0])
+    assert (ok.status_code, ok.text) == (200, "success")
+    assert (await _books(db, bid, member_id))[3] == bill
+
+
+async def test_another_farmer_cannot_pay_my_job(client, db, login_api, login_page) -> None:
+    bid, _, _ = await _completed_job(client, db, login_api)
+    await login_page(client, OTHER_MEMBER_PHONE)
+    response = await client.get(f"/machinery/bookings/{bid}/alipay", headers=PHONE_UA, follow_redirects=False)
+    assert response.status_code == 403
+    await login_page(client, OPERATOR_PHONES[0])  # the operator sees the job but does not pay for it
+    response = await client.get(f"/machinery/bookings/{bid}/alipay", headers=PHONE_UA, follow_redirects=False)
+    assert response.status_code == 403
+
+
+async def test_unpayable_job_offers_no_alipay(client, db, login_api, login_page) -> None:
+    fleet = await make_fleet(db)
+    member = await login_api(client, MEMBER_PHONE)
+    bid = (await client.post("/api/machinery/bookings", json=booking_body(fleet, plot("3")), headers=member)).json()["id"]
+    await login_page(client, MEMBER_PHONE)
+    assert "用支付宝付款" not in (await client.get(f"/machinery/bookings/{bid}")).text
+    refused = await client.get(f"/machinery/bookings/{bid}/alipay", headers=PHONE_UA, follow_redirects=False)
+    assert refused.status_code == 409
