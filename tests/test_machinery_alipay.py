@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from caoyuan.payments import gateway_for, signing
 from caoyuan.payments.sandbox import sandbox_runtime
 from coop.machinery.models import Booking
+from coop.machinery.services.alipay import booking_id_of, out_trade_no_for
 from coop.models import MemberVolume, Posting
 from tests.test_machinery_fixtures import (
     ADMIN_PHONE,
@@ -169,3 +173,20 @@ async def test_unpayable_job_offers_no_alipay(client, db, login_api, login_page)
     assert "用支付宝付款" not in (await client.get(f"/machinery/bookings/{bid}")).text
     refused = await client.get(f"/machinery/bookings/{bid}/alipay", headers=PHONE_UA, follow_redirects=False)
     assert refused.status_code == 409
+
+
+def test_the_longest_registered_prefix_wins() -> None:
+    from caoyuan.payments.dispatch import handler_path_for, registered_handlers
+
+    table = [("CY", "shop"), ("CYX", "other"), ("NJ", "machinery")]
+    assert handler_path_for("CYX123", table) == "other" and handler_path_for("CY26112", table) == "shop"
+    assert handler_path_for("ZZ1", table) is None and handler_path_for("", table) is None
+    installed = registered_handlers()
+    assert installed["NJ"] == "coop.machinery.payments:on_alipay_paid"
+    assert installed["CY"] == "storefront.payments:on_alipay_paid"
+
+
+@given(st.integers(min_value=1, max_value=2**62), st.datetimes(min_value=datetime(2020, 1, 1), timezones=st.just(UTC)))
+def test_trade_numbers_name_their_booking(booking_id: int, now) -> None:  # type: ignore[no-untyped-def]
+    trade = out_trade_no_for(Booking(id=booking_id), now)  # type: ignore[call-arg]
+    assert booking_id_of(trade) == booking_id and trade.startswith("NJ") and len(trade) <= 64
