@@ -190,3 +190,39 @@ def test_the_longest_registered_prefix_wins() -> None:
 def test_trade_numbers_name_their_booking(booking_id: int, now) -> None:  # type: ignore[no-untyped-def]
     trade = out_trade_no_for(Booking(id=booking_id), now)  # type: ignore[call-arg]
     assert booking_id_of(trade) == booking_id and trade.startswith("NJ") and len(trade) <= 64
+
+
+SEEN_AFTER_COMMIT: list[str] = []
+
+
+async def _handler_with_follow_up(db, notice):  # type: ignore[no-untyped-def]
+    """Marks the booking paid in the request's transaction; its follow-up reads it from a new session."""
+    booking = await db.get(Booking, int(notice.out_trade_no[2:].split("x")[0]))
+    booking.payment_channel = "alipay"
+
+    async def follow_up(database, gateway) -> None:  # type: ignore[no-untyped-def]
+        async with database.session() as s:
+            SEEN_AFTER_COMMIT.append((await s.get(Booking, booking.id)).payment_channel)
+
+    return follow_up
+
+
+async def test_a_follow_up_runs_after_the_commit(client, db, login_api, login_page, monkeypatch) -> None:
+    from caoyuan.payments import dispatch
+
+    bid, _, _ = await _completed_job(client, db, login_api)
+    notifies: list[dict[str, str]] = []
+
+    async def hold(url: str, form: dict[str, str]) -> str:
+        notifies.append(dict(form))
+        return "success"
+
+    sandbox_runtime(client.app).send = hold
+    await login_page(client, MEMBER_PHONE)
+    await _press_pay(client, f"/machinery/bookings/{bid}/alipay")
+    assert await sandbox_runtime(client.app).drain(10) and notifies
+    monkeypatch.setattr(dispatch, "registered_handlers",
+                        lambda: {"NJ": "tests.test_machinery_alipay:_handler_with_follow_up"})
+    SEEN_AFTER_COMMIT.clear()
+    answer = await client.post(NOTIFY, data=notifies[0])
+    assert (answer.status_code, answer.text) == (200, "success") and SEEN_AFTER_COMMIT == ["alipay"]
