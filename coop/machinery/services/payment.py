@@ -1,7 +1,7 @@
 """The farmer pays; the income goes into the cooperative's books through coop.posting.
 
-Cash is recorded by the accountant. Alipay for machinery is a follow-up: the kernel's payments
-gateway (src/caoyuan/payments) will call :func:`record_payment` with channel "alipay".
+Cash is recorded by the accountant. Alipay payments arrive through services/alipay.py (the kernel's
+notify dispatcher, or the farmer's return from the cashier), which calls :func:`record_payment` with "alipay".
 """
 
 from __future__ import annotations
