@@ -55,7 +55,7 @@ async def follow(base: str, session_id: int, token: str, after: int, state: Path
         try:
             async with websockets.connect(f"{ws_base}/ws/live/{session_id}/feed?after={seq}",
                                           additional_headers={"Authorization": f"Bearer {token}"},
-                                          ping_interval=20) as ws:
+                                          ping_interval=20, max_size=None) as ws:
                 backoff = 1.0
                 async for raw in ws:
                     message = json.loads(raw)

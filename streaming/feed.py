@@ -30,6 +30,7 @@ from streaming.services.access import feed_stream, is_host
 
 HEARTBEAT_S = 15.0
 SEND_TIMEOUT_S = 10.0
+BATCH = 500
 VIEWER_EVERY_S = 0.25
 VIEWER_KINDS = {"stock", "pinned", "flash_sale_scheduled", "flash_sale_opened", "flash_sale_closed",
                 "session_live", "session_ended", "shelf_added"}
@@ -43,7 +44,8 @@ class SlowReader(Exception):
 
 async def _send(socket: WebSocket, message: dict[str, Any]) -> None:
     try:
-        await asyncio.wait_for(socket.send_text(msgspec.json.encode(message).decode()), SEND_TIMEOUT_S)
+        async with asyncio.timeout(SEND_TIMEOUT_S):
+            await socket.send_text(msgspec.json.encode(message).decode())
     except TimeoutError:
         raise SlowReader from None
 
@@ -103,6 +105,7 @@ async def _pump_host(socket: WebSocket, database: Database, tail: StreamTail, cu
             batch = tail.since(cursor)
             if batch is None:
                 batch = await replay(database, tail.stream, cursor)
+            batch = batch[:BATCH]  # bounded frames; the rest follows at once
             if batch:
                 await _send(socket, {"type": "events", "events": [item.wire() for item in batch]})
                 cursor = batch[-1].seq

@@ -217,3 +217,23 @@ async def test_cli_feed_prints_lines_and_resumes_after_a_restart(db, make_user, 
     assert sum("下单" in line for line in printed) == 2
     assert any("李*" in line and "138****0009" in line for line in printed)
     assert "连接断开" in err or "连不上" in err
+
+
+async def test_many_hosts_connecting_at_once_share_one_reader_and_see_each_event_once(db, make_user, serve) -> None:
+    """Readers arriving together on a fresh server must not start one database reader each (duplicates)."""
+    sc = await build(db, make_user, shelf_qty=30)
+    base = serve()
+    headers = {"Authorization": f"Bearer {await _token(base, sc.host.phone)}"}
+    url = f"ws://{base}/ws/live/{sc.session_id}/feed?after=0"
+    sockets = await asyncio.gather(*(websockets.connect(url, additional_headers=headers) for _ in range(20)))
+    try:
+        hellos = [json.loads(await ws.recv()) for ws in sockets]
+        for _ in range(3):
+            await _order(base, sc.session_id, sc.pool_id)
+        target = hellos[0]["last_seq"] + 6
+        seen = await asyncio.gather(*(_collect(ws, target) for ws in sockets))
+    finally:
+        await asyncio.gather(*(ws.close() for ws in sockets))
+    for events in seen:
+        seqs = [e["seq"] for e in events]
+        assert seqs == list(range(1, target + 1))  # complete, ordered, no duplicate

@@ -47,17 +47,27 @@ class StreamTail:
         self.readers = 0
         self._task: asyncio.Task[None] | None = None
         self._started = asyncio.Event()
+        self._failed: BaseException | None = None
 
     async def start(self) -> None:
+        # The task is created before any await: readers arriving together share one pull loop.
         if self._task is None:
             HUB.bind(asyncio.get_running_loop())
-            async with self.database.sessionmaker() as db:
-                self.last_seq = await last_seq(db, self.stream)
             self._task = asyncio.create_task(self._run(), name=f"caoyuan:tail:{self.stream}")
-            self._started.set()
         await self._started.wait()
+        if self._failed is not None:
+            raise self._failed
 
     async def _run(self) -> None:
+        try:
+            async with self.database.sessionmaker() as db:
+                self.last_seq = await last_seq(db, self.stream)
+        except Exception as exc:  # noqa: BLE001 - handed to the waiting readers
+            self._failed = exc
+            _TAILS.pop(self.stream, None)
+            return
+        finally:
+            self._started.set()
         idle_since: float | None = None
         seen = HUB.version(self.stream)
         while True:
@@ -92,7 +102,13 @@ class StreamTail:
             return []
         if not self.ring or self.ring[0].seq > cursor + 1:
             return None
-        return [item for item in self.ring if item.seq > cursor]
+        newer = []
+        for item in reversed(self.ring):  # the wanted items are at the end: stop at the cursor
+            if item.seq <= cursor:
+                break
+            newer.append(item)
+        newer.reverse()
+        return newer
 
     async def wait_change(self, seen_version: int, timeout: float) -> int:
         async with self.changed:
