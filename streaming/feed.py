@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import msgspec
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
+from litestar.params import FromPath
 
 from caoyuan.db import Database, utcnow
 from caoyuan.feed import last_seq
@@ -64,7 +65,7 @@ async def _refuse(socket: WebSocket, code: int, reason: str) -> None:
 
 
 @websocket("/ws/live/{session_id:int}/feed")
-async def host_feed(socket: WebSocket, session_id: int) -> None:
+async def host_feed(socket: WebSocket, session_id: FromPath[int]) -> None:
     database: Database = socket.app.state.database
     user = socket.scope.get("user")
     raw_after = socket.query_params.get("after", "0")
@@ -139,7 +140,7 @@ async def _read_client(socket: WebSocket) -> str | None:
 
 
 @websocket("/ws/live/{session_id:int}/viewers")
-async def viewer_feed(socket: WebSocket, session_id: int) -> None:
+async def viewer_feed(socket: WebSocket, session_id: FromPath[int]) -> None:
     database: Database = socket.app.state.database
     async with database.sessionmaker() as db:
         if await db.get(LiveSession, session_id) is None:
