@@ -403,3 +403,27 @@ async def test_a_buyer_at_the_cap_hears_about_the_cap_even_when_sold_out(db, mak
         refusals.append(info.value.code)
     assert refusals == ["per_buyer_cap", "sold_out"]
     assert await pool_state(db, sc.pool_id) == (0, 3, 2, 3)
+
+
+@postgres_only
+async def test_the_connection_goes_back_to_the_pool_transactional(database_url, db, make_user) -> None:
+    """The autocommit the intake asks for ends with it: the next session on that same connection has real
+    transactions again (a rolled-back change stays rolled back)."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+    sc = await build(db, make_user, shelf_qty=3)
+    engine = create_async_engine(database_url, pool_size=1, max_overflow=0, pool_pre_ping=True)
+    single = Database(engine, async_sessionmaker(engine, expire_on_commit=False))  # one connection, reused by all
+    try:
+        async with single.session() as s:
+            await place_order(s, request(sc))
+        async with single.sessionmaker() as s:
+            raw = (await (await s.connection()).get_raw_connection()).driver_connection
+            await s.execute(sa.update(StockPool).where(StockPool.id == sc.pool_id).values(label="rolled-back"))
+            await s.rollback()
+        async with single.sessionmaker() as s:
+            assert (await (await s.connection()).get_raw_connection()).driver_connection is raw
+            assert await s.scalar(sa.select(sa.func.count()).select_from(Order).where(Order.pool_id == sc.pool_id)) == 1
+            assert await s.scalar(sa.select(StockPool.label).where(StockPool.id == sc.pool_id)) == "live-shelf"
+    finally:
+        await single.dispose()
