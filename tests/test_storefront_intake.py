@@ -251,3 +251,19 @@ async def test_stock_put_back_to_closed_pool_goes_to_catalogue(db, make_user) ->
         assert (await s.get(Sku, sc.sku_id)).stock == 10
     async with db.session() as s:
         assert await stock.take(s, sc.pool_id, 1) is None
+
+
+async def test_late_payment_respects_the_per_buyer_cap(db, make_user) -> None:
+    sc = await build(db, make_user, shelf_qty=5, per_buyer_cap=1)
+    async with db.session() as s:
+        first = await place_order(s, request(sc.pool_id, "cap-late-001"))
+    async with db.session() as s:
+        await expire_orders.expire_due(s, utcnow() + timedelta(minutes=16))
+    async with db.session() as s:  # the quota came back, so the buyer orders again
+        await place_order(s, request(sc.pool_id, "cap-late-002"))
+    async with db.session() as s:
+        result = await settle(s, Notice(first.order.public_no, "T-cap", first.order.total_fen, "TRADE_SUCCESS"))
+    assert result.outcome == "refund_needed"
+    assert await remaining(db, sc.pool_id) == 4
+    async with db.session() as s:
+        assert (await s.get(BuyerQuota, (sc.pool_id, "13800000001"))).used == 1

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.db import utcnow
-from caoyuan.errors import BadInput, NotFound
+from caoyuan.errors import BadInput, Conflict, NotFound
 from storefront import rules
 from storefront.models import Order, OrderStatus, PaymentAttempt, Product, Sku, StockPool
 from storefront.services import books, stock
@@ -81,6 +81,9 @@ async def _late_payment(db: AsyncSession, order: Order, notice: Notice) -> str:
     """Paid after the order expired: keep it if the stock can still be reserved, else refund it."""
     pool = await db.get(StockPool, order.pool_id) if order.pool_id else None
     remaining = await stock.take(db, pool.id, order.quantity) if pool else None
+    if remaining is not None and pool.per_buyer_cap is not None and not await _quota_again(db, pool, order):  # type: ignore[union-attr]
+        await stock.put_back(db, pool.id, order.quantity)  # type: ignore[union-attr,arg-type]
+        remaining = None  # the buyer has since used the cap on other orders
     if remaining is None:
         order.trade_no = notice.trade_no
         order.close_reason = "过期后付款，库存已不足，自动退款"
@@ -92,6 +95,17 @@ async def _late_payment(db: AsyncSession, order: Order, notice: Notice) -> str:
     await _mark_paid(db, order, notice)
     await stock_event(db, pool.feed_stream, pool.id, remaining)  # type: ignore[union-attr]
     return "paid"
+
+
+async def _quota_again(db: AsyncSession, pool: StockPool, order: Order) -> bool:
+    """Expiry gave the buyer's quota back; a kept late payment must take it again, within the cap."""
+    from storefront.services.place_order import _take_quota
+
+    try:
+        await _take_quota(db, pool, order.buyer_phone, order.quantity)
+    except Conflict:
+        return False
+    return True
 
 
 async def _sku_name(db: AsyncSession, order: Order) -> str:
