@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import websockets
+from _scratch import ORDER_BODY, percentile  # noqa: E402  (run as a script from benchmarks/)
 
 # A whole mainland mobile number, or a masked one (138****0001): neither may reach a viewer.
 PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)|\d{3}\*{4}\d{4}")
-BODY = {"quantity": 1, "name": "张三丰", "province": "内蒙古", "city": "鄂尔多斯市", "county": "鄂托克旗",
-        "detail": "乌兰镇团结路 8 号"}
+BODY = ORDER_BODY
 
 
 def _control(spec: dict, name: str) -> str | None:
@@ -243,13 +243,10 @@ async def _paced(spec: dict, place) -> dict:  # type: ignore[no-untyped-def]
 
     await asyncio.gather(*(worker() for _ in range(spec["concurrency"])))
     return {"commits": commits, "offered": len(mine), "started": len(late) + len(errors),
-            "late_p50_s": _pct(late, 50), "late_max_s": max(late, default=0.0), "errors": errors,
+            "late_p50_s": percentile(late, 50), "late_max_s": max(late, default=0.0), "errors": errors,
             "cpu_s": time.process_time() - cpu}
 
 
-def _pct(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))] if ordered else 0.0
 
 
 def _order_fields(spec: dict, i: int) -> dict:
@@ -269,7 +266,7 @@ async def _generate_direct(spec: dict) -> dict:
     from caoyuan.db import create_database
     from caoyuan.db.metadata import load_all_models
     from storefront.schemas import OrderIn
-    from streaming.controllers import take_order
+    from streaming.services.intake import take_order
 
     load_all_models()
     database = create_database(spec["database_url"], spec["concurrency"])

@@ -13,7 +13,7 @@
 3. In processes of their own (benchmarks/_feed_clients.py): ``--hosts`` host clients on
    ``/ws/live/{id}/feed?after=0`` (bearer token), ``--viewers`` viewers on ``/ws/live/{id}/viewers`` (one event
    loop), then ``--generators`` order generators pacing ``--rate`` orders a second for ``--seconds``, either by
-   calling the endpoint's own intake function (``streaming.controllers.take_order`` → ``place_order``; one
+   calling the endpoint's own intake function (``streaming.services.intake.take_order`` → ``place_order``; one
    transaction per order, events through the outbox) against PostgreSQL (``--intake direct``) or through
    ``POST /api/live/sessions/{id}/orders`` (``--intake http``). Each commit time (``time.time()`` right after the
    commit, or when the 201 arrives) is kept by order number. ``--droppers`` hosts close their socket mid-run and
@@ -34,18 +34,18 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from _cpu import CpuMeter  # noqa: E402
+from _scratch import database_url, free_port, percentile, recreate_database, stop  # noqa: E402  (run as a script from benchmarks/)
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-ADMIN_URL = os.environ.get("CAOYUAN_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 DB_NAME = "caoyuan_bench_feed"
 HOST_PHONE, HOST_PASSWORD = "13900000003", "caoyuan2026-feed-bench"
 CLIENTS = str(HERE / "_feed_clients.py")
@@ -54,23 +54,8 @@ CLIENTS = str(HERE / "_feed_clients.py")
 # ---------------------------------------------------------------- database
 
 
-def _url(database: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(ADMIN_URL).set(database=database).render_as_string(hide_password=False)
 
 
-async def _recreate_database() -> None:
-    from sqlalchemy import text
-
-    from caoyuan.db import create_database
-
-    admin = create_database(ADMIN_URL, 1)
-    async with admin.engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
-    await admin.dispose()
 
 
 async def _seed(url: str, stock: int) -> dict[str, int]:
@@ -142,10 +127,6 @@ async def _final_state(url: str, session_id: int, pool_id: int) -> dict:
 # ---------------------------------------------------------------- processes
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _start_server(url: str, port: int, pool_size: int, log: Path) -> subprocess.Popen:
@@ -204,95 +185,11 @@ def _profile(args: argparse.Namespace, servers: list[subprocess.Popen]) -> list[
             for n, server in enumerate(servers)]
 
 
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _cpu_table() -> dict[int, tuple[int, str, float]]:
-    """pid -> (parent pid, command line, CPU seconds so far) for every process we may read."""
-    tick = os.sysconf("SC_CLK_TCK")
-    table = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        table[int(entry.name)] = (int(fields[1]), command, (int(fields[11]) + int(fields[12])) / tick)
-    return table
-
-
-class CpuMeter:
-    """Samples /proc twice a second, so processes that end before the load does (generators, their
-    PostgreSQL backends) still count; says which group used how many cores during the load."""
-
-    def __init__(self, groups: dict[str, set[int]]) -> None:
-        self.groups = groups
-        self.first: dict[int, float] = {}
-        self.last: dict[int, tuple[str, float]] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _group(self, pid: int, parent: int, command: str) -> str | None:
-        for name, pids in self.groups.items():
-            if pid in pids or parent in pids:
-                return name
-        if command.startswith("postgres:") and (DB_NAME in command or "walwriter" in command):
-            return "postgres"
-        return None
-
-    def _take(self, initial: bool) -> None:
-        for pid, (parent, command, cpu) in _cpu_table().items():
-            if (group := self._group(pid, parent, command)) is None:
-                continue
-            if initial:
-                self.first[pid] = cpu
-            self.last[pid] = (group, cpu)
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.5):
-            self._take(False)
-
-    def start(self) -> None:
-        self._take(True)
-        self.busy, self.wall = _machine_busy(), time.monotonic()
-        self._thread.start()
-
-    def stop(self) -> dict[str, float]:
-        self._stop.set()
-        self._thread.join()
-        self._take(False)
-        wall = time.monotonic() - self.wall
-        cores: dict[str, float] = {name: 0.0 for name in [*self.groups, "postgres"]}
-        for pid, (group, cpu) in self.last.items():
-            cores[group] += (cpu - self.first.get(pid, 0.0)) / wall
-        busy = _machine_busy()
-        cores["machine"] = (busy[0] - self.busy[0]) / max(1, busy[1] - self.busy[1]) * (os.cpu_count() or 1)
-        return cores
-
-
-def _machine_busy() -> tuple[float, float]:
-    """(busy, total) jiffies of all CPUs since boot, from /proc/stat."""
-    parts = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = parts[3] + parts[4]
-    return sum(parts) - idle, sum(parts)
 
 
 # ---------------------------------------------------------------- figures
 
 
-def _pct(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))] if ordered else 0.0
 
 
 def _latencies(hosts: list[dict], commits: dict[str, float], created: dict[str, float]) -> dict:
@@ -361,9 +258,9 @@ def main() -> None:
     from caoyuan.db.migrate import upgrade
 
     count = int(args.rate * args.seconds)
-    url = _url(DB_NAME)
+    url = database_url(DB_NAME)
     print(f"scratch database {DB_NAME}; migrating and seeding …", flush=True)
-    asyncio.run(_recreate_database())
+    asyncio.run(recreate_database(DB_NAME))
     upgrade(url)
     ids = asyncio.run(_seed(url, count + 1000))
     work = Path(tempfile.mkdtemp(prefix="caoyuan-feed-bench-"))
@@ -371,7 +268,7 @@ def main() -> None:
     control.mkdir()
     started: list[subprocess.Popen] = []
     try:
-        ports = [_free_port() for _ in range(args.servers)]
+        ports = [free_port() for _ in range(args.servers)]
         servers = [_start_server(url, p, args.pool_size, work / f"server-{p}.log") for p in ports]
         started += servers
         for server, port in zip(servers, ports, strict=True):
@@ -400,7 +297,7 @@ def main() -> None:
 
         groups = {"servers": {s.pid for s in servers}, "generators": {g.pid for g, _ in generators},
                   "hosts": {hosts_p.pid}, "viewers": {viewers_p.pid}}
-        meter = CpuMeter(groups)
+        meter = CpuMeter(groups, DB_NAME)
         meter.start()
         start_at = time.time() + 1.0
         (control / "start_at").write_text(repr(start_at))
@@ -423,7 +320,7 @@ def main() -> None:
         server_logs = "".join((work / f"server-{p}.log").read_text() for p in ports)
     finally:
         for process in reversed(started):
-            _stop(process)
+            stop(process)
         if not args.keep:
             for path in sorted(work.rglob("*"), reverse=True):
                 path.unlink() if path.is_file() else path.rmdir()
@@ -462,15 +359,15 @@ def _report(args: argparse.Namespace, generated: list[dict], state: dict, hosts:
     for h in hosts:
         if h["errors"]:
             print(f"  host {h['index']}: {', '.join(h['errors'][:3])}")
-    print(f"latency commit → host, live deliveries ({len(live)}): p50 {_ms(_pct(live, 50))} ms, p95 "
-          f"{_ms(_pct(live, 95))} ms, p99 {_ms(_pct(live, 99))} ms (goal < 100), max {_ms(max(live, default=0))} ms")
+    print(f"latency commit → host, live deliveries ({len(live)}): p50 {_ms(percentile(live, 50))} ms, p95 "
+          f"{_ms(percentile(live, 95))} ms, p99 {_ms(percentile(live, 99))} ms (goal < 100), max {_ms(max(live, default=0))} ms")
     created = lat["from_created"]
-    print(f"  from the event row's created_at (stamped before the commit: an upper bound): p50 {_ms(_pct(created, 50))} ms,"
-          f" p99 {_ms(_pct(created, 99))} ms")
+    print(f"  from the event row's created_at (stamped before the commit: an upper bound): p50 {_ms(percentile(created, 50))} ms,"
+          f" p99 {_ms(percentile(created, 99))} ms")
     if lat["replayed"]:
         print(f"  caught up after a reconnect: {lat['replayed']} orders, within {_ms(max(lat['catch_up']))} ms of "
               f"the new hello")
-    timeline = "  ".join(f"{sec}s:{_ms(_pct(v, 99)):.0f}" for sec, v in sorted(lat["per_second"].items()))
+    timeline = "  ".join(f"{sec}s:{_ms(percentile(v, 99)):.0f}" for sec, v in sorted(lat["per_second"].items()))
     print(f"  p99 ms by second of commit: {timeline}")
     print(f"viewers: {viewers['viewers']}, {viewers['messages']} messages (fewest for one viewer "
           f"{viewers['min_messages']}), phone numbers seen {viewers['leaks']}, ended on the final stock "
@@ -487,7 +384,7 @@ def _report(args: argparse.Namespace, generated: list[dict], state: dict, hosts:
     if tracebacks:
         print(f"  server logs hold {tracebacks} traceback(s); last lines:\n{server_logs[-1500:]}")
     result = {
-        "p99_ms": _ms(_pct(live, 99)), "p50_ms": _ms(_pct(live, 50)), "p95_ms": _ms(_pct(live, 95)),
+        "p99_ms": _ms(percentile(live, 99)), "p50_ms": _ms(percentile(live, 50)), "p95_ms": _ms(percentile(live, 95)),
         "max_ms": _ms(max(live, default=0)), "events": state["counter"], "lost": checks["lost"],
         "duplicated": checks["duplicated"], "clients": len(hosts) + viewers["viewers"], "hosts": len(hosts),
         "viewers": viewers["viewers"], "orders": orders, "orders_per_s": round(orders_per_s, 1),

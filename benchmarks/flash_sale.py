@@ -29,7 +29,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,21 +37,18 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
+from _scratch import ORDER_BODY, database_url, free_port, percentile, recreate_database, stop  # noqa: E402  (run as a script from benchmarks/)
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-ADMIN_URL = os.environ.get("CAOYUAN_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 DB_NAME = "caoyuan_bench_flash"
 CEILING_PATH = "/api/bench/ceiling"
-BODY = {"quantity": 1, "name": "张三丰", "province": "内蒙古", "city": "鄂尔多斯市", "county": "鄂托克旗",
-        "detail": "乌兰镇团结路 8 号"}
+BODY = ORDER_BODY
 
 
 # ---------------------------------------------------------------- the load process
 
 
-def _percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))] if ordered else 0.0
 
 
 async def _load(spec: dict) -> dict:
@@ -114,8 +110,8 @@ async def _load(spec: dict) -> dict:
         elapsed = time.perf_counter() - started
     return {"count": spec["count"], "elapsed_s": elapsed, "client_cpu_s": cpu, "per_s": spec["count"] / elapsed,
             "selling_s": max(0.0, last_sold - started), "statuses": statuses, "errors": errors,
-            "p50_ms": _percentile(latencies, 50) * 1000, "p90_ms": _percentile(latencies, 90) * 1000,
-            "p99_ms": _percentile(latencies, 99) * 1000, "max_ms": max(latencies) * 1000}
+            "p50_ms": percentile(latencies, 50) * 1000, "p90_ms": percentile(latencies, 90) * 1000,
+            "p99_ms": percentile(latencies, 99) * 1000, "max_ms": max(latencies) * 1000}
 
 
 def _cpu_seconds(match) -> float:  # type: ignore[no-untyped-def]
@@ -174,23 +170,8 @@ def _run_load(spec: dict, server_pid: int | None = None) -> dict:
 # ---------------------------------------------------------------- database
 
 
-def _url(database: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(ADMIN_URL).set(database=database).render_as_string(hide_password=False)
 
 
-async def _recreate_database() -> None:
-    from sqlalchemy import text
-
-    from caoyuan.db import create_database
-
-    admin = create_database(ADMIN_URL, 1)
-    async with admin.engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
-    await admin.dispose()
 
 
 async def _seed(url: str, stock: int, warmup: int) -> dict[str, int]:
@@ -275,10 +256,6 @@ async def _verify(url: str, pool_id: int, session_id: int) -> dict[str, int]:
 # ---------------------------------------------------------------- server
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _start_server(url: str, port: int, workers: int, pool_size: int, log: Path,
@@ -309,12 +286,6 @@ def _start_server(url: str, port: int, workers: int, pool_size: int, log: Path,
     raise RuntimeError(f"server did not become ready: {log.read_text()[-2000:]}")
 
 
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 # ---------------------------------------------------------------- main
@@ -349,12 +320,12 @@ def main() -> None:
 
     from caoyuan.db.migrate import upgrade
 
-    url = _url(DB_NAME)
+    url = database_url(DB_NAME)
     print(f"scratch database {DB_NAME}; migrating and seeding …", flush=True)
-    asyncio.run(_recreate_database())
+    asyncio.run(recreate_database(DB_NAME))
     upgrade(url)
     ids = asyncio.run(_seed(url, args.stock, args.warmup))
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="caoyuan-bench-") as tmp:
         log = Path(tmp) / "server.log"
@@ -379,7 +350,7 @@ def main() -> None:
             after = _run_load(ceiling_spec, server.pid)
             print(_line("HTTP ceiling again", after), flush=True)
         finally:
-            _stop(server)
+            stop(server)
             server_log = log.read_text()
     checked = asyncio.run(_verify(url, ids["flash_pool_id"], ids["session_id"]))
     sold = orders["statuses"].get("201", 0)
