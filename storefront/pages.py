@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from litestar import Controller, Request, get, post
@@ -16,6 +15,7 @@ from caoyuan.db import utcnow
 from caoyuan.deps import AppDatabase, AppSettings, Db
 from caoyuan.errors import AppError
 from caoyuan.payments.client import gateway_for
+from caoyuan.web.responses import see_other
 from storefront import links
 from storefront.admin_controllers import approve_and_pay
 from storefront.controllers import order_by_no
@@ -23,12 +23,6 @@ from storefront.models import STATUS_LABELS, Order, Refund
 from storefront.rules import LOCAL_TZ
 from storefront.services import catalogue, fulfil, pay, refund
 from storefront.services.settle_payment import Notice, settle
-
-
-def to(url: str, **params: str) -> Redirect:
-    """A 303 back to a page, with a notice or error message in the query string."""
-    joiner = "&" if "?" in url else "?"
-    return Redirect(url + joiner + urlencode(params) if params else url, status_code=303)
 
 
 def is_phone(request: Request) -> bool:
@@ -85,7 +79,7 @@ class ShopPages(Controller):
         try:
             await refund.request_refund(db, order_no, order.buyer_phone, data.get("reason", ""))
         except AppError as exc:
-            return to(url, refund_error=exc.message)
+            return see_other(url, refund_error=exc.message)
         return Redirect(url, status_code=303)
 
 
@@ -138,8 +132,8 @@ class FulfilmentPages(Controller):
                                           data.get("tracking_no", ""))
         except AppError as exc:
             await db.rollback()
-            return to(back, error=exc.message)
-        return to(back, notice=f"已更新订单 {data.get('order_no', '')}")
+            return see_other(back, error=exc.message)
+        return see_other(back, notice=f"已更新订单 {data.get('order_no', '')}")
 
     @post("/tracking-import")
     async def tracking_import(self, request: Request, db: Db) -> Redirect:
@@ -148,11 +142,11 @@ class FulfilmentPages(Controller):
         text = (await upload.read(500_001)).decode("utf-8-sig", errors="replace") if upload and not isinstance(upload, str) else ""
         result = await fulfil.import_tracking_csv(db, text) if text else None
         if result is None:
-            return to("/shop/admin/", error="请选择 CSV 文件")
+            return see_other("/shop/admin/", error="请选择 CSV 文件")
         if result.problems:
             message = "；".join(f"第 {n} 行：{r}" for n, r in result.problems[:10])
-            return to("/shop/admin/", error=f"没有导入任何单号。{message}")
-        return to("/shop/admin/", notice=f"已发货 {len(result.shipped)} 单")
+            return see_other("/shop/admin/", error=f"没有导入任何单号。{message}")
+        return see_other("/shop/admin/", notice=f"已发货 {len(result.shipped)} 单")
 
     @post("/refunds/{refund_id:int}")
     async def decide_refund(self, request: Request, refund_id: FromPath[int], db: Db, database: AppDatabase,
@@ -164,5 +158,5 @@ class FulfilmentPages(Controller):
                 await refund.reject_refund(db, refund_id, request.user.id, data.get("note", "合作社不同意退款"))
         except AppError as exc:
             await db.rollback()
-            return to("/shop/admin/", error=exc.message)
-        return to("/shop/admin/", notice="退款已处理")
+            return see_other("/shop/admin/", error=exc.message)
+        return see_other("/shop/admin/", notice="退款已处理")

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import time
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from caoyuan.auth import Role
-from caoyuan.auth.current import CurrentUser, requires
+from caoyuan.auth.current import requires
 from caoyuan.deps import AppSettings, Db
-from caoyuan.errors import BadInput, Conflict
+from caoyuan.errors import BadInput
 from storefront.schemas import OrderIn, OrderOut
-from storefront.services.place_order import OrderRequest, place_order
 from storefront.views import order_out
 from streaming.schemas import FlashSaleIn, PinIn, SessionIn, SessionOut, ShelfItemIn, StatsOut
 from streaming.services import analytics, flash_sale, sessions, shelf
 from streaming.services.access import session_for_host
-from streaming.services.views import pool_in_session, session_view
+from streaming.services.intake import take_order
+from streaming.services.views import session_view
 
 HOSTS = requires(Role.HOST, Role.ADMIN)
 
@@ -90,19 +90,3 @@ class LiveSessionApi(Controller):
         placed = await take_order(db, settings, session_id, data, idempotency_key or "", None)
         return Response(order_out(settings, placed.order), status_code=201 if placed.created else 200)
 
-
-async def take_order(db: Db, settings: AppSettings, session_id: int, data: OrderIn, key: str,  # type: ignore[no-untyped-def]
-                     user: CurrentUser | None):
-    async def still_live() -> None:
-        session = await pool_in_session(db, session_id, data.pool_id)
-        if session.state != "live":
-            raise Conflict("直播已结束，不能再下单" if session.state == "ended" else "直播还没开始，请开播后再下单",
-                           code="session_not_live")
-
-    request = OrderRequest(pool_id=data.pool_id, quantity=data.quantity, phone=data.phone, name=data.name,
-                           province=data.province, city=data.city, county=data.county, detail=data.detail,
-                           idempotency_key=key, expected_price_fen=data.expected_price_fen,
-                           live_session_id=session_id, buyer_user_id=user.id if user else None,
-                           waitlist_token=data.waitlist_token)
-    return await place_order(db, request, expiry=timedelta(minutes=settings.order_expiry_minutes),
-                             precheck=still_live)

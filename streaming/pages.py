@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, time
-from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from litestar import Controller, Request, get, post
@@ -18,12 +17,12 @@ from caoyuan.deps import AppSettings, Db
 from caoyuan.errors import AppError, BadInput
 from caoyuan.feed import last_seq
 from caoyuan.money import MoneyError, parse_fen
+from caoyuan.web.responses import see_other
 from storefront import links
 from storefront.models import STATUS_LABELS, Order, Product, Sku
 from storefront.rules import PROVINCES
 from storefront.schemas import OrderIn
 from storefront.services import waitlist
-from streaming.controllers import take_order
 from streaming.models import (
     CONTENT_LINE_LABELS,
     RUN_OF_SHOW,
@@ -36,13 +35,10 @@ from streaming.models import (
 from streaming.rules import LOCAL_TZ
 from streaming.services import analytics, flash_sale, sessions, shelf
 from streaming.services.access import feed_stream, session_for_host
+from streaming.services.intake import take_order
 from streaming.services.views import session_view
 
 HOSTS = requires(Role.HOST, Role.ADMIN)
-
-
-def to(url: str, **params: str) -> Redirect:
-    return Redirect(url + ("?" + urlencode(params) if params else ""), status_code=303)
 
 
 def _int(data: dict[str, str], name: str, label: str) -> int:
@@ -91,8 +87,8 @@ class LivePages(Controller):
         except AppError as exc:
             await db.rollback()
             if exc.code == "sold_out":
-                return to(f"/live/{session_id}", error="已售罄，可以登记候补", item=data.get("pool_id", ""))
-            return to(f"/live/{session_id}", error=exc.message, item=data.get("pool_id", ""))
+                return see_other(f"/live/{session_id}", error="已售罄，可以登记候补", item=data.get("pool_id", ""))
+            return see_other(f"/live/{session_id}", error=exc.message, item=data.get("pool_id", ""))
         return Redirect(links.pay_url(settings, placed.order.public_no), status_code=303)
 
     @post("/{session_id:int}/waitlist")
@@ -103,8 +99,8 @@ class LivePages(Controller):
                                               _int(data, "quantity", "数量"), data.get("name", ""))
         except AppError as exc:
             await db.rollback()
-            return to(f"/live/{session_id}", error=exc.message)
-        return to(f"/live/{session_id}", notice=f"已登记候补，排第 {position} 位。有人退单时会为您保留几分钟。")
+            return see_other(f"/live/{session_id}", error=exc.message)
+        return see_other(f"/live/{session_id}", notice=f"已登记候补，排第 {position} 位。有人退单时会为您保留几分钟。")
 
 
 class HostConsole(Controller):
@@ -132,15 +128,15 @@ class HostConsole(Controller):
         try:
             start = datetime.fromisoformat(data.get("scheduled_start", "")).replace(tzinfo=LOCAL_TZ)
         except ValueError:
-            return to("/live/console/", error="请填写开播时间")
+            return see_other("/live/console/", error="请填写开播时间")
         try:
             made = await sessions.schedule(db, request.user, room_id=_int(data, "room_id", "直播间"),
                                            title=data.get("title", ""), content_line=data.get("content_line", ""),
                                            scheduled_start=start, cutoff_local=time(22, 0))
         except AppError as exc:
             await db.rollback()
-            return to("/live/console/", error=exc.message)
-        return to(f"/live/console/{made.id}")
+            return see_other("/live/console/", error=exc.message)
+        return see_other(f"/live/console/{made.id}")
 
     @get("/{session_id:int}")
     async def session_page(self, request: Request, session_id: FromPath[int], db: Db,
@@ -184,5 +180,5 @@ class HostConsole(Controller):
                 raise BadInput("未知操作", field="action")
         except AppError as exc:
             await db.rollback()
-            return to(f"/live/console/{session_id}", error=exc.message)
-        return to(f"/live/console/{session_id}", notice="已更新")
+            return see_other(f"/live/console/{session_id}", error=exc.message)
+        return see_other(f"/live/console/{session_id}", notice="已更新")

@@ -35,6 +35,13 @@ def flash_window(now: datetime, countdown_s: int, window_min: int) -> FlashWindo
     return FlashWindow(opens, opens + timedelta(minutes=window_min))
 
 
+def flash_state(closed: bool, opens_at: datetime, closes_at: datetime, now: datetime) -> str:
+    """countdown → open → closed, as buyers and hosts see a flash sale."""
+    if closed or now >= closes_at:
+        return "closed"
+    return "open" if now >= opens_at else "countdown"
+
+
 def check_flash_caps(deal_price_fen: int, shelf_price_fen: int, total_cap: int, per_buyer_cap: int,
                      shelf_remaining: int) -> None:
     if not 0 < deal_price_fen <= shelf_price_fen:
@@ -56,6 +63,11 @@ ALLOWED = {  # session state → actions a host may take
 
 def can(state: str, action: str) -> bool:
     return action in ALLOWED.get(state, set())
+
+
+def order_refusal(state: str) -> str:
+    """Why a session in this state takes no orders, in the buyer's words."""
+    return "直播已结束，不能再下单" if state == "ended" else "直播还没开始，请开播后再下单"
 
 
 def local_hour(moment: datetime) -> str:

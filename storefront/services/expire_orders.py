@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from caoyuan.db import utcnow
 from storefront.models import BuyerQuota, Order, OrderStatus, StockPool
 from storefront.services import stock
-from storefront.services.events import order_event, stock_event
-from storefront.services.settle_payment import _sku_name
+from storefront.services.events import order_event, sku_label, stock_event
 
 
 async def expire_due(db: AsyncSession, now: datetime | None = None, limit: int = 200) -> list[str]:
@@ -40,7 +39,7 @@ async def release(db: AsyncSession, order_id: int, status: str, reason: str, now
     if order.pool_id is not None:  # type: ignore[union-attr]
         pool = await db.get(StockPool, order.pool_id)  # type: ignore[union-attr]
         remaining = await stock.put_back(db, order.pool_id, order.quantity, now)  # type: ignore[union-attr]
-        await order_event(db, pool.feed_stream, f"order_{status}", order, await _sku_name(db, order))  # type: ignore[union-attr,arg-type]
+        await order_event(db, pool.feed_stream, f"order_{status}", order, await sku_label(db, order.sku_id))  # type: ignore[union-attr,arg-type]
         await stock_event(db, pool.feed_stream, pool.id, remaining)  # type: ignore[union-attr,arg-type]
     return moved[0]
 

@@ -14,8 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from caoyuan.db import utcnow
 from caoyuan.errors import BadInput, Conflict, NotFound
 from storefront.models import Order, OrderStatus, Product, Sku, StockPool
-from storefront.services.events import order_event
-from storefront.services.settle_payment import _sku_name
+from storefront.services.events import order_event, sku_label
 
 COURIERS = ("顺丰速运", "京东物流", "中通快递", "圆通速递", "韵达快递", "申通快递", "邮政EMS", "极兔速递")
 _TRACKING = re.compile(r"^[A-Za-z0-9]{8,30}$")
@@ -122,4 +121,4 @@ async def import_tracking_csv(db: AsyncSession, text: str) -> ImportResult:
 async def _event(db: AsyncSession, order: Order, kind: str, **extra: object) -> None:
     pool = await db.get(StockPool, order.pool_id) if order.pool_id else None
     if pool is not None:
-        await order_event(db, pool.feed_stream, kind, order, await _sku_name(db, order), **extra)
+        await order_event(db, pool.feed_stream, kind, order, await sku_label(db, order.sku_id), **extra)

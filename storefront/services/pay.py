@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.errors import Conflict
 from caoyuan.payments.client import AlipayGateway, PaymentError
 from caoyuan.payments.notify import qr_svg
-from storefront.models import Order, OrderStatus, Product, Sku
+from storefront.models import Order, OrderStatus
+from storefront.services.events import sku_label
 
 log = logging.getLogger("caoyuan.storefront.pay")
 
 
 async def subject(db: AsyncSession, order: Order) -> str:
-    row = (await db.execute(sa.select(Product.name, Sku.name).join(Sku, Sku.product_id == Product.id)
-                            .where(Sku.id == order.sku_id))).first()
-    name = f"{row[0]} {row[1]}" if row else "草原好物"
-    return f"草原村播 {name} ×{order.quantity}"
+    return f"草原村播 {await sku_label(db, order.sku_id) or '草原好物'} ×{order.quantity}"
 
 
 def ensure_payable(order: Order) -> None:

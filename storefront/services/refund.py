@@ -9,8 +9,7 @@ from caoyuan.db import utcnow
 from caoyuan.errors import BadInput, Conflict, NotFound
 from storefront.models import Order, OrderStatus, Refund, StockPool
 from storefront.services import books, stock
-from storefront.services.events import order_event, stock_event
-from storefront.services.settle_payment import _sku_name
+from storefront.services.events import order_event, sku_label, stock_event
 
 REFUNDABLE = (OrderStatus.PAID, OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
 
@@ -58,7 +57,7 @@ async def complete_refund(db: AsyncSession, refund_id: int) -> Order:
     await books.post_refunded(db, order, refund.id, order.goods_fen, order.shipping_fen)  # type: ignore[arg-type,union-attr]
     pool = await db.get(StockPool, order.pool_id) if order.pool_id else None  # type: ignore[union-attr]
     if pool is not None:
-        await order_event(db, pool.feed_stream, "order_refunded", order, await _sku_name(db, order))  # type: ignore[arg-type]
+        await order_event(db, pool.feed_stream, "order_refunded", order, await sku_label(db, order.sku_id))  # type: ignore[arg-type]
         if unshipped and not order.stock_returned:  # type: ignore[union-attr]
             order.stock_returned = True  # type: ignore[union-attr]
             remaining = await stock.put_back(db, pool.id, order.quantity)  # type: ignore[arg-type,union-attr]

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from caoyuan.db import utcnow
 from caoyuan.errors import BadInput, Conflict, NotFound
 from storefront import rules
-from storefront.models import Order, OrderStatus, PaymentAttempt, Product, Sku, StockPool
+from storefront.models import Order, OrderStatus, PaymentAttempt, StockPool
 from storefront.services import books, stock
-from storefront.services.events import order_event, stock_event
+from storefront.services.events import order_event, sku_label, stock_event
 
 DEFAULT_CUTOFF = time(22, 0)
 PAID_STATES = ("TRADE_SUCCESS", "TRADE_FINISHED")
@@ -65,7 +65,7 @@ async def _mark_paid(db: AsyncSession, order: Order, notice: Notice) -> None:
     order.ship_by = rules.ship_by(order.paid_at, cutoff)
     await db.flush()
     await books.post_paid(db, order)
-    await order_event(db, pool.feed_stream if pool else "", "order_paid", order, await _sku_name(db, order),
+    await order_event(db, pool.feed_stream if pool else "", "order_paid", order, await sku_label(db, order.sku_id),
                       ship_by=order.ship_by.isoformat(), gmv_fen=await session_gmv(db, order.live_session_id))
 
 
@@ -107,8 +107,3 @@ async def _quota_again(db: AsyncSession, pool: StockPool, order: Order) -> bool:
         return False
     return True
 
-
-async def _sku_name(db: AsyncSession, order: Order) -> str:
-    row = (await db.execute(sa.select(Product.name, Sku.name).join(Sku, Sku.product_id == Product.id)
-                            .where(Sku.id == order.sku_id))).first()
-    return f"{row[0]} {row[1]}" if row else ""

@@ -11,6 +11,7 @@ from caoyuan.db import utcnow
 from caoyuan.errors import NotFound
 from caoyuan.money import format_fen
 from storefront.models import StockPool
+from streaming import rules
 from streaming.models import ChecklistTick, FlashSale, LiveRoom, LiveSession
 from streaming.schemas import FlashSaleOut, SessionOut, ShelfItemOut
 from streaming.services.shelf import shelf_rows
@@ -19,11 +20,6 @@ from streaming.services.shelf import shelf_rows
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
-
-def sale_state(sale: FlashSale, now: datetime) -> str:
-    if sale.closed or now >= sale.closes_at:
-        return "closed"
-    return "open" if now >= sale.opens_at else "countdown"
 
 
 async def session_view(db: AsyncSession, session_id: int) -> SessionOut:
@@ -39,23 +35,9 @@ async def session_view(db: AsyncSession, session_id: int) -> SessionOut:
     sales = (await db.execute(sa.select(FlashSale, StockPool.remaining).join(StockPool, StockPool.id == FlashSale.pool_id)
                               .where(FlashSale.session_id == session_id).order_by(FlashSale.id))).all()
     flash = [FlashSaleOut(s.id, s.shelf_item_id, s.pool_id, s.deal_price_fen, s.total_cap, s.per_buyer_cap, left,  # type: ignore[arg-type]
-                          s.opens_at.isoformat(), s.closes_at.isoformat(), sale_state(s, now)) for s, left in sales]
+                          s.opens_at.isoformat(), s.closes_at.isoformat(), rules.flash_state(s.closed, s.opens_at, s.closes_at, now)) for s, left in sales]
     ticks = list(await db.scalars(sa.select(ChecklistTick.step).where(ChecklistTick.session_id == session_id)))
     return SessionOut(session.id, session.room_id, room_name, session.title, session.content_line, session.state,  # type: ignore[arg-type]
                       session.scheduled_start.isoformat(), _iso(session.started_at), _iso(session.ended_at),
                       session.pinned_item_id, shelf, flash, ticks)
 
-
-async def pool_in_session(db: AsyncSession, session_id: int, pool_id: int) -> LiveSession:
-    """The session, if the pool is one of its shelf items or flash sales (else 404)."""
-    from streaming.models import ShelfItem
-
-    session = await db.get(LiveSession, session_id)
-    if session is None:
-        raise NotFound("没有这场直播")
-    member = await db.scalar(sa.select(sa.literal(1)).where(sa.or_(
-        sa.exists().where(ShelfItem.session_id == session_id, ShelfItem.pool_id == pool_id),
-        sa.exists().where(FlashSale.session_id == session_id, FlashSale.pool_id == pool_id))))
-    if not member:
-        raise NotFound("这场直播的货架上没有这件商品", code="not_on_shelf", field="pool_id")
-    return session

@@ -1,0 +1,46 @@
+"""Taking an order in a live session: the session must be live and the pool on its shelf; storefront does the rest."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from caoyuan.auth.current import CurrentUser
+from caoyuan.errors import Conflict, NotFound
+from caoyuan.settings import Settings
+from storefront.schemas import OrderIn
+from storefront.services.place_order import OrderRequest, Placed, place_order
+from streaming import rules
+from streaming.models import FlashSale, LiveSession, ShelfItem
+
+
+async def check_orderable(db: AsyncSession, session_id: int, pool_id: int) -> None:
+    """One query on the hot path: the session's state and whether the pool belongs to it."""
+    on_shelf = sa.or_(
+        sa.exists().where(ShelfItem.session_id == session_id, ShelfItem.pool_id == pool_id),
+        sa.exists().where(FlashSale.session_id == session_id, FlashSale.pool_id == pool_id))
+    row = (await db.execute(sa.select(LiveSession.state, on_shelf).where(LiveSession.id == session_id))).first()
+    if row is None:
+        raise NotFound("没有这场直播")
+    state, belongs = row
+    if not belongs:
+        raise NotFound("这场直播的货架上没有这件商品", code="not_on_shelf", field="pool_id")
+    if not rules.can(state, "order"):
+        raise Conflict(rules.order_refusal(state), code="session_not_live")
+
+
+async def take_order(db: AsyncSession, settings: Settings, session_id: int, data: OrderIn, key: str,
+                     user: CurrentUser | None) -> Placed:
+    request = OrderRequest(pool_id=data.pool_id, quantity=data.quantity, phone=data.phone, name=data.name,
+                           province=data.province, city=data.city, county=data.county, detail=data.detail,
+                           idempotency_key=key, expected_price_fen=data.expected_price_fen,
+                           live_session_id=session_id, buyer_user_id=user.id if user else None,
+                           waitlist_token=data.waitlist_token)
+
+    async def still_orderable() -> None:
+        await check_orderable(db, session_id, data.pool_id)
+
+    return await place_order(db, request, expiry=timedelta(minutes=settings.order_expiry_minutes),
+                             precheck=still_orderable)
