@@ -8,9 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from caoyuan import clock
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The kernel clock's "now" (aware UTC); kept here because column defaults import it from the db."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

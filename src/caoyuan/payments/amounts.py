@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
+from caoyuan.clock import BEIJING
 from caoyuan.money import MoneyError, format_fen, parse_fen
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 ALIPAY_TIME = "%Y-%m-%d %H:%M:%S"  # Alipay's timestamps are Beijing wall-clock time
 
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from caoyuan.area import format_mu
+from caoyuan.clock import BEIJING
 from caoyuan.identity import mask_id_number, mask_name, mask_phone
 from caoyuan.money import format_bp, format_fen
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+LOCAL_TZ = BEIJING
 KERNEL_TEMPLATES = Path(__file__).parent / "templates"
 
 
