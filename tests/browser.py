@@ -39,7 +39,7 @@ def free_port() -> int:
 def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     process = subprocess.Popen([sys.executable, "-m", "caoyuan", "serve", "--port", str(port)],
                                env={**os.environ, **env}, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded 2-core CI machine can take a while to import the app
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
