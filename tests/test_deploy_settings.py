@@ -23,6 +23,7 @@ from caoyuan.settings import Settings, SettingsError, load_settings
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 K8S_BASE = DEPLOY / "k8s" / "base"
+K8S_SECRETS = DEPLOY / "k8s" / "secret.example.yaml"
 KEY_DIR = "/run/secrets/caoyuan/"  # where compose and Kubernetes mount Alipay's key files
 PLACEHOLDER = "REPLACE-ME"
 # Read by the server outside the two settings classes: the image's CMD, the signer's pool, and the
@@ -98,7 +99,7 @@ def test_no_deploy_file_chooses_the_sandbox_cashier() -> None:
 
 def test_every_setting_is_in_the_kubernetes_config_or_secret() -> None:
     config = yaml.safe_load((K8S_BASE / "configmap.yaml").read_text(encoding="utf-8"))["data"]
-    secret = next(yaml.safe_load_all((K8S_BASE / "secret.yaml").read_text(encoding="utf-8")))["stringData"]
+    secret = next(yaml.safe_load_all(K8S_SECRETS.read_text(encoding="utf-8")))["stringData"]
     assert not set(config) & set(secret), "a variable in both would depend on envFrom order"
     assert server_variables() <= set(config) | set(secret), server_variables() - set(config) - set(secret)
     assert config["CAOYUAN_ENVIRONMENT"] == "production"
@@ -112,7 +113,7 @@ def test_every_setting_is_in_the_runbook() -> None:
 
 def _kubernetes_sources() -> tuple[dict, dict, dict]:
     config = yaml.safe_load((K8S_BASE / "configmap.yaml").read_text(encoding="utf-8"))["data"]
-    secrets_, keys = yaml.safe_load_all((K8S_BASE / "secret.yaml").read_text(encoding="utf-8"))
+    secrets_, keys = yaml.safe_load_all(K8S_SECRETS.read_text(encoding="utf-8"))
     return config, secrets_["stringData"], keys["stringData"]
 
 
