@@ -69,12 +69,16 @@ def _json_patch(doc: dict, ops: list[dict]) -> None:
             node[last] = op["value"]
 
 
-def _set_images(doc: dict, images: list[dict]) -> None:
-    pod = doc.get("spec", {}).get("template", {}).get("spec", {})
-    for container in pod.get("initContainers", []) + pod.get("containers", []):
-        for image in images:
-            if container["image"] == image["name"]:
-                container["image"] = f"{image['newName']}:{image['newTag']}"
+def _set_images(docs: list[dict], images: list[dict]) -> None:
+    for image in images:
+        matched = 0
+        for doc in docs:
+            pod = doc.get("spec", {}).get("template", {}).get("spec", {})
+            for container in pod.get("initContainers", []) + pod.get("containers", []):
+                if container["image"] == image["name"]:
+                    container["image"] = f"{image['newName']}:{image['newTag']}"
+                    matched += 1
+        assert matched, f"images: {image['name']} names no container's image (kustomize would ignore it)"
 
 
 def render(folder: Path) -> list[dict]:
@@ -100,8 +104,7 @@ def render(folder: Path) -> list[dict]:
             for part in content:
                 assert _key(part) in by_key, f"{patch['path']}: patches {_key(part)}, which no resource defines"
                 _merge(by_key[_key(part)], part, patch["path"])
-    for doc in docs:
-        _set_images(doc, config.get("images", []))
+    _set_images(docs, config.get("images", []))
     return docs
 
 
