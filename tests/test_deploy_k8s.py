@@ -231,6 +231,8 @@ def test_every_container_runs_as_non_root_on_a_read_only_root() -> None:
         pod = _one(docs, kind, name)["spec"]["template"]["spec"]
         assert pod["securityContext"]["runAsNonRoot"] is True
         assert pod["securityContext"]["runAsUser"] != 0
+        # Key files readable by the app's group only (mode 0440, written in decimal in the manifest).
+        assert [v["secret"]["defaultMode"] for v in pod["volumes"] if "secret" in v] == [0o440]
         for container in pod.get("initContainers", []) + pod["containers"]:
             context = container["securityContext"]
             assert context["readOnlyRootFilesystem"] is True, container["name"]
