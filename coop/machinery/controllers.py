@@ -12,6 +12,7 @@ from sqlalchemy import select
 from caoyuan.area import AreaError, parse_mu
 from caoyuan.auth import Role
 from caoyuan.auth.current import CurrentUser, requires
+from caoyuan.bounds import check_day
 from caoyuan.db import Database, create_database
 from caoyuan.deps import Db
 from caoyuan.errors import BadInput, Forbidden, NotFound
@@ -46,7 +47,7 @@ from coop.machinery.services.common import (
     member_of_user,
 )
 from coop.machinery.services.dashboard import dashboard
-from coop.machinery.services.quote import Quote, QuoteCache, quote
+from coop.machinery.services.quote import Quote, QuoteCache, quote, service_by_id
 from coop.machinery.views import booked_view, booking_view, booking_views, mu_text
 from coop.models import Member
 
@@ -92,20 +93,24 @@ def slot_out(s: Slot) -> SlotOut:
 async def quote_for(db: Db, user: CurrentUser | None, service_type_id: int, area: str, slope_area: str,
                     member_id: int | None, earliest_on: date | None, cooperative_id: int | None,
                     cache: QuoteCache | None = None) -> Quote:
-    """Members are quoted their own price; agents may quote for a named member household."""
+    """The service names the cooperative. Members are quoted their own price (as a member only in their own
+    cooperative); agents may quote for a named member household of that cooperative."""
+    check_day(earliest_on, "earliest_on")
+    service = await (cache.get(("service", service_type_id), QuoteCache.STATIC_SECONDS,
+                               lambda: service_by_id(db, service_type_id))
+                     if cache else service_by_id(db, service_type_id))
+    coop_id = service.cooperative_id
+    if cooperative_id is not None and cooperative_id != coop_id:
+        raise NotFound("本社没有这项作业服务", field="service_type_id")
     member = await member_of_user(db, user.id) if user and user.role == "member" else None
-    coop_id = cooperative_id or (member.cooperative_id if member else None)
-    if coop_id is None:
-        coop_id = await (cache.get(("default-coop",), QuoteCache.STATIC_SECONDS, lambda: default_cooperative_id(db))
-                         if cache else default_cooperative_id(db))
     if member_id is not None and (member is None or member.id != member_id):
         if user is None or not (await caller_for(db, user, coop_id)).agent:
             raise Forbidden("只能为本户询价")
         member = await db.get(Member, member_id)
         if member is None or member.cooperative_id != coop_id:
             raise NotFound("本社没有这户社员", field="member_id")
-    return await quote(db, coop_id, service_type_id, area_param(area, "area"), area_param(slope_area, "slope_area"),
-                       member, earliest_on, cache)
+    return await quote(db, service, area_param(area, "area"), area_param(slope_area, "slope_area"), member,
+                       earliest_on, cache)
 
 
 async def _coop(db: Db, user: CurrentUser, given: int | None) -> int:

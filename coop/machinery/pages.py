@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 
+from caoyuan import clock
 from caoyuan.auth import Role
 from caoyuan.auth.current import CurrentUser, requires
 from caoyuan.deps import AppSettings, Db
@@ -25,11 +26,9 @@ from coop.machinery.schemas import BookingIn, CompleteIn, PlotIn
 from coop.machinery.services import alipay, payment, rating, schedule, work
 from coop.machinery.services import booking as booking_service
 from coop.machinery.services.common import (
-    LOCAL_TZ,
     booking_for,
     caller_for,
     ensure_can_read,
-    local_today,
     member_of_user,
     operator_of_user,
     policy_for,
@@ -66,8 +65,8 @@ def booking_from_form(form: dict[str, str]) -> BookingIn:
                     form.get(f"slope{n}") in ("1", "on", "true"), form.get(f"note{n}", ""))
              for n in range(PLOT_ROWS) if form.get(f"area{n}", "").strip()]
     return BookingIn(service_type_id=_int(form.get("service_type_id"), "service_type_id") or 0, plots=plots,
-                     earliest_on=_date(form.get("earliest_on"), "earliest_on") or local_today(),
-                     latest_on=_date(form.get("latest_on"), "latest_on") or local_today(),
+                     earliest_on=_date(form.get("earliest_on"), "earliest_on") or clock.today(),
+                     latest_on=_date(form.get("latest_on"), "latest_on") or clock.today(),
                      member_id=_int(form.get("member_id"), "member_id"), farmer_name=form.get("farmer_name", ""),
                      farmer_phone=form.get("farmer_phone", ""), day=_date(form.get("day"), "day"))
 
@@ -81,10 +80,10 @@ def _at(day: date | None, hhmm: str, field: str) -> datetime | None:
     if not hhmm.strip():
         return None
     try:
-        clock = time.fromisoformat(hhmm.strip())
+        hour = time.fromisoformat(hhmm.strip())
     except ValueError:
         raise BadInput("时间格式应为 时:分，例如 08:30", field=field) from None
-    return datetime.combine(day or local_today(), clock, LOCAL_TZ)
+    return datetime.combine(day or clock.today(), hour, clock.BEIJING)
 
 
 class MachineryPages(Controller):
@@ -107,7 +106,7 @@ class MachineryPages(Controller):
         members = (await db.scalars(select(Member).where(Member.cooperative_id == coop_id, Member.status == "admitted")
                                     .order_by(Member.member_no))).all() if caller.agent else []
         policy = await policy_for(db, coop_id)
-        return {"services": services, "members": members, "agent": caller.agent, "today": local_today(),
+        return {"services": services, "members": members, "agent": caller.agent, "today": clock.today(),
                 "max_mu": policy.max_area // 100, "rows": range(PLOT_ROWS), "form": {}}
 
     @get("/book", guards=[requires(Role.MEMBER, Role.ADMIN, Role.OPERATOR)])
@@ -115,7 +114,7 @@ class MachineryPages(Controller):
         context = await self._form_context(db, request.user)
         if not context["agent"] and await member_of_user(db, request.user.id) is None:
             raise Forbidden("您的账户还没有关联社员档案，请联系合作社会计代为预约")
-        today = local_today()
+        today = clock.today()
         context["form"] = {"earliest_on": str(today + timedelta(1)), "latest_on": str(today + timedelta(10))}
         return Template("machinery/book.html", context=context)
 
@@ -224,7 +223,7 @@ class MachineryPages(Controller):
     @post("/bookings/{booking_id:int}/schedule", guards=[requires(Role.ADMIN)])
     async def move(self, db: Db, booking_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Redirect:
         booking = await booking_for(db, booking_id, lock=True)
-        await schedule.assign(db, booking, day=_date(data.get("day"), "day") or local_today(),
+        await schedule.assign(db, booking, day=_date(data.get("day"), "day") or clock.today(),
                               operator_id=_int(data.get("operator_id"), "operator_id") or 0,
                               machine_id=_int(data.get("machine_id"), "machine_id") or 0)
         return _back(data, f"/machinery/bookings/{booking_id}")
@@ -233,7 +232,7 @@ class MachineryPages(Controller):
 
     @get("/today", guards=[requires(Role.OPERATOR, Role.ADMIN)])
     async def today(self, request: Request, db: Db, day: FromQuery[date | None] = None) -> Template:
-        day = day or local_today()
+        day = day or clock.today()
         operator = await operator_of_user(db, request.user.id)
         query = select(Booking).where(Booking.scheduled_on == day, Booking.status.in_(BOARD_ORDER))
         if request.user.role != Role.ADMIN:
@@ -265,7 +264,7 @@ class MachineryPages(Controller):
 
     @get("/board", guards=[requires(Role.ADMIN)])
     async def board(self, request: Request, db: Db, day: FromQuery[date | None] = None) -> Template:
-        day = day or local_today()
+        day = day or clock.today()
         coop_id = await _coop(db, request.user, None)
         choices = await _crew_choices(db, coop_id)
         on_day = await booking_views(db, (await db.scalars(select(Booking).where(
@@ -285,13 +284,13 @@ class MachineryPages(Controller):
 
     @post("/board/confirm", guards=[requires(Role.ADMIN)])
     async def confirm_board(self, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        day = _date(data.get("day"), "day") or local_today()
+        day = _date(data.get("day"), "day") or clock.today()
         await schedule.confirm_proposal(db, await _coop(db, request.user, None), day)
         return Redirect(f"/machinery/board?day={day}", status_code=303)
 
     @post("/board/reschedule", guards=[requires(Role.ADMIN)])
     async def reschedule(self, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        day = _date(data.get("day"), "day") or local_today()
+        day = _date(data.get("day"), "day") or clock.today()
         await schedule.reschedule_day(db, await _coop(db, request.user, None), day, reason=data.get("reason", ""),
                                       cause=data.get("cause", "rain"),
                                       machine_id=_int(data.get("machine_id"), "machine_id"))
@@ -323,7 +322,7 @@ class MachineryPages(Controller):
     @get("/fleet", guards=[requires(Role.ADMIN)])
     async def fleet_page(self, request: Request, db: Db) -> Template:
         coop_id = await _coop(db, request.user, None)
-        today = local_today()
+        today = clock.today()
         machines = (await db.scalars(select(Machine).where(Machine.cooperative_id == coop_id).order_by(Machine.id))).all()
         rows = [(m, await fixed_asset(db, m), await out_of_service_reason(db, m, today)) for m in machines]
         upkeep = (await db.scalars(select(Maintenance).where(
@@ -341,8 +340,8 @@ class MachineryPages(Controller):
 
         machine = await machine_in(db, await _coop(db, request.user, None),
                                    _int(data.get("machine_id"), "machine_id") or 0)
-        await schedule.add_maintenance(db, machine, _date(data.get("starts_on"), "starts_on") or local_today(),
-                                       _date(data.get("ends_on"), "ends_on") or local_today(), data.get("note", ""))
+        await schedule.add_maintenance(db, machine, _date(data.get("starts_on"), "starts_on") or clock.today(),
+                                       _date(data.get("ends_on"), "ends_on") or clock.today(), data.get("note", ""))
         return Redirect("/machinery/fleet", status_code=303)
 
 
