@@ -47,6 +47,7 @@ from coop.machinery.services import booking as booking_service
 from coop.machinery.services.common import (
     booking_for,
     caller_for,
+    check_window,
     ensure_can_read,
     member_of_user,
     operator_of_user,
@@ -92,6 +93,7 @@ class MachineryPages(Controller):
         form = {k: v for k, v in request.query_params.items()}
         try:
             data = parse_form(form, BookingForm).booking()
+            check_window(data.earliest_on, data.latest_on, clock.today())  # refused now, not after 确认预约
             flat = sum(_mu(p.area, n) for n, p in enumerate(data.plots) if not p.slope)
             slope = sum(_mu(p.area, n) for n, p in enumerate(data.plots) if p.slope)
             q = await quote_for(
