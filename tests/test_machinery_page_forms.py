@@ -6,7 +6,15 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from coop.machinery.models import Booking, Maintenance, Rating
-from tests.test_machinery_fixtures import ADMIN_PHONE, MEMBER_PHONE, OPERATOR_PHONES, booking_body, day, make_fleet, plot
+from tests.test_machinery_fixtures import (
+    ADMIN_PHONE,
+    MEMBER_PHONE,
+    OPERATOR_PHONES,
+    booking_body,
+    day,
+    make_fleet,
+    plot,
+)
 
 
 def _csrf(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
