@@ -74,3 +74,15 @@ async def test_board_page_shows_the_beijing_day_at_two_in_the_morning(client, db
         page = await client.get("/machinery/board")
     assert page.status_code == 200, page.text
     assert f'<small class="muted">{moment.date()}</small>' in page.text
+
+
+async def test_the_policy_memo_survives_a_rollback(db) -> None:
+    """A refused form rolls back and builds its page again in the same session: the memo must still read."""
+    from coop.machinery.services.common import policy_for
+
+    fleet = await make_fleet(db)
+    async with db.session() as s:
+        first = await policy_for(s, fleet.cooperative_id)
+        await s.rollback()
+        again = await policy_for(s, fleet.cooperative_id)
+        assert again.max_area == first.max_area == 50000 and again.agent_roles == "admin"
