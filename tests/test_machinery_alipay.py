@@ -186,7 +186,7 @@ def test_the_longest_registered_prefix_wins() -> None:
     assert installed["CY"] == "storefront.payments:on_alipay_paid"
 
 
-@given(st.integers(min_value=1, max_value=2**62), st.datetimes(min_value=datetime(2020, 1, 1), timezones=st.just(UTC)))
+@given(st.integers(min_value=1, max_value=2**31 - 1), st.datetimes(min_value=datetime(2020, 1, 1), timezones=st.just(UTC)))
 def test_trade_numbers_name_their_booking(booking_id: int, now) -> None:  # type: ignore[no-untyped-def]
     trade = out_trade_no_for(Booking(id=booking_id), now)  # type: ignore[call-arg]
     assert booking_id_of(trade) == booking_id and trade.startswith("NJ") and len(trade) <= 64

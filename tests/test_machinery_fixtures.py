@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from caoyuan import clock
 from caoyuan.auth.service import create_user
 from caoyuan.db import Database
 from coop.machinery.models import Machine, Operator, PricingPolicy, SeasonPrice, ServiceType
-from coop.machinery.services.common import local_today
 from coop.models import FixedAsset
 from coop.testing import make_cooperative
 from tests.conftest import PASSWORD
@@ -35,7 +35,7 @@ class Fleet:
 
 
 def day(n: int) -> date:
-    return local_today() + timedelta(days=n)
+    return clock.today() + timedelta(days=n)
 
 
 async def make_fleet(db: Database, *, machines: int = 1, operators: int = 1, machine_mu: int = 6000,
@@ -55,7 +55,7 @@ async def make_fleet(db: Database, *, machines: int = 1, operators: int = 1, mac
         plough = ServiceType(cooperative_id=coop.id, name="深翻", machine_kind="拖拉机")  # type: ignore[arg-type]
         s.add_all([harvest, plough])
         await s.flush()
-        for year in {local_today().year, (local_today() + timedelta(120)).year}:
+        for year in {clock.today().year, (clock.today() + timedelta(120)).year}:
             s.add(SeasonPrice(service_type_id=harvest.id, season=year, market_fen=market_fen))  # type: ignore[arg-type]
             s.add(SeasonPrice(service_type_id=plough.id, season=year, market_fen=6000))  # type: ignore[arg-type]
         assets, machine_rows = [], []

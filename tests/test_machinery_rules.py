@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -65,7 +65,7 @@ requests = st.lists(st.tuples(area.map(lambda a: a % 3000 + 1), area.map(lambda 
 
 
 def _build(raw) -> list[Request]:  # type: ignore[no-untyped-def]
-    t0 = datetime(2026, 9, 1, tzinfo=timezone.utc)
+    t0 = datetime(2026, 9, 1, tzinfo=UTC)
     return [Request(i, t0 + timedelta(seconds=s), flat, slope, hardship, START + timedelta(min(a, b)),
                     START + timedelta(max(a, b)), "玉米收割机")
             for i, (flat, slope, hardship, a, b, s) in enumerate(raw, start=1)]
@@ -109,7 +109,7 @@ def test_proposal_respects_capacity_windows_and_order(raw, caps, slope_first) ->
 
 
 def test_hardship_before_request_time_when_only_one_fits() -> None:
-    t0 = datetime(2026, 9, 1, tzinfo=timezone.utc)
+    t0 = datetime(2026, 9, 1, tzinfo=UTC)
     first = Request(1, t0, 1000, 0, False, START, START, "玉米收割机")
     poor = Request(2, t0 + timedelta(hours=1), 1000, 0, True, START, START, "玉米收割机")
     free = {("operator", 1, START): 1000, ("machine", 10, START): 1000}

@@ -8,13 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from caoyuan import clock
 from caoyuan.auth.current import CurrentUser
 from caoyuan.errors import Conflict
 from coop.machinery.models import Booking, ClosedDay, MachineDay, Notice, OperatorDay, PricingPolicy
 from coop.machinery.schemas import BookingIn, PlotIn
-from coop.machinery.services import schedule
 from coop.machinery.services.booking import request_booking
-from coop.machinery.services.common import local_today
 from tests.test_machinery_fixtures import (
     ADMIN_PHONE,
     HARDSHIP_PHONE,
@@ -51,7 +50,7 @@ async def test_proposal_puts_hardship_first_then_request_time(client, db, login_
 
 
 async def test_slope_land_first_at_the_start_of_harvest(client, db, login_api) -> None:
-    fleet = await make_fleet(db, machine_mu=1500, operator_mu=1500, policy={"season_starts_on": local_today(),
+    fleet = await make_fleet(db, machine_mu=1500, operator_mu=1500, policy={"season_starts_on": clock.today(),
                                                                              "slope_first_days": 3})
     member, other, admin = (await login_api(client, MEMBER_PHONE), await login_api(client, OTHER_MEMBER_PHONE),
                             await login_api(client, ADMIN_PHONE))
@@ -163,4 +162,4 @@ async def test_concurrent_bookings_never_over_book_a_day(db) -> None:
         assert booked == held == 4800
         assert await s.scalar(select(func.count()).select_from(Booking)) == 16
         assert await s.scalar(select(func.count()).select_from(Notice)) == 16
-    assert local_today() + timedelta(1) == day(1)
+    assert clock.today() + timedelta(1) == day(1)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from sqlalchemy import select
 
 from caoyuan.area import AreaError, parse_mu
 from caoyuan.auth import Role
 from caoyuan.auth.current import CurrentUser, requires
+from caoyuan.bounds import IdParam, OptionalIdParam, OptionalYearParam, check_day
 from caoyuan.db import Database, create_database
 from caoyuan.deps import Db
 from caoyuan.errors import BadInput, Forbidden, NotFound
@@ -46,9 +48,9 @@ from coop.machinery.services.common import (
     member_of_user,
 )
 from coop.machinery.services.dashboard import dashboard
-from coop.machinery.services.quote import Quote, QuoteCache, quote
+from coop.machinery.services.quote import Quote, QuoteCache, quote, service_by_id
 from coop.machinery.views import booked_view, booking_view, booking_views, mu_text
-from coop.models import Member
+from coop.models import Cooperative, Member
 
 
 @dataclass
@@ -70,46 +72,79 @@ async def close_quote_desk(app) -> None:  # type: ignore[no-untyped-def]
         await desk.database.dispose()
 
 
+AreaParam = Annotated[str, Parameter(max_length=20)]
+StatusParam = Annotated[str | None, Parameter(max_length=16)]
+CAPACITY_MAX = 10_000_000  # hundredths of a mu a day: 100,000 mu, far above any machine
+
+
 def area_param(text: str, field: str) -> int:
     try:
-        return parse_mu(text or "0")
+        hundredths = parse_mu(text or "0")
     except AreaError as exc:
         raise BadInput(str(exc), field=field) from None
+    if hundredths > CAPACITY_MAX:
+        raise BadInput(f"面积最多 {CAPACITY_MAX // 100} 亩", field=field)
+    return hundredths
 
 
 def quote_out(q: Quote) -> QuoteOut:
     u = q.unit
-    return QuoteOut(q.service.name, q.member, q.hardship,
-                    PriceOut(u.market_fen, u.list_fen, u.price_fen, u.relief_fen, u.saving_fen),
-                    mu_text(q.flat_area + q.slope_area), q.total.amount_fen, q.total.saving_fen, q.total.relief_fen,
-                    q.total.market_fen, q.earliest)
+    return QuoteOut(
+        q.service.name,
+        q.member,
+        q.hardship,
+        PriceOut(u.market_fen, u.list_fen, u.price_fen, u.relief_fen, u.saving_fen),
+        mu_text(q.flat_area + q.slope_area),
+        q.total.amount_fen,
+        q.total.saving_fen,
+        q.total.relief_fen,
+        q.total.market_fen,
+        q.earliest,
+    )
 
 
 def slot_out(s: Slot) -> SlotOut:
     return SlotOut(s.request_id, s.day, s.operator_id, s.machine_id, mu_text(s.load))
 
 
-async def quote_for(db: Db, user: CurrentUser | None, service_type_id: int, area: str, slope_area: str,
-                    member_id: int | None, earliest_on: date | None, cooperative_id: int | None,
-                    cache: QuoteCache | None = None) -> Quote:
-    """Members are quoted their own price; agents may quote for a named member household."""
+async def quote_for(
+    db: Db,
+    user: CurrentUser | None,
+    service_type_id: int,
+    area: str,
+    slope_area: str,
+    member_id: int | None,
+    earliest_on: date | None,
+    cooperative_id: int | None,
+    cache: QuoteCache | None = None,
+) -> Quote:
+    """The service names the cooperative. Members are quoted their own price (as a member only in their own
+    cooperative); agents may quote for a named member household of that cooperative."""
+    check_day(earliest_on, "earliest_on")
+    service = await (
+        cache.get(("service", service_type_id), QuoteCache.STATIC_SECONDS, lambda: service_by_id(db, service_type_id))
+        if cache
+        else service_by_id(db, service_type_id)
+    )
+    coop_id = service.cooperative_id
+    if cooperative_id is not None and cooperative_id != coop_id:
+        raise NotFound("本社没有这项作业服务", field="service_type_id")
     member = await member_of_user(db, user.id) if user and user.role == "member" else None
-    coop_id = cooperative_id or (member.cooperative_id if member else None)
-    if coop_id is None:
-        coop_id = await (cache.get(("default-coop",), QuoteCache.STATIC_SECONDS, lambda: default_cooperative_id(db))
-                         if cache else default_cooperative_id(db))
     if member_id is not None and (member is None or member.id != member_id):
         if user is None or not (await caller_for(db, user, coop_id)).agent:
             raise Forbidden("只能为本户询价")
         member = await db.get(Member, member_id)
         if member is None or member.cooperative_id != coop_id:
             raise NotFound("本社没有这户社员", field="member_id")
-    return await quote(db, coop_id, service_type_id, area_param(area, "area"), area_param(slope_area, "slope_area"),
-                       member, earliest_on, cache)
+    return await quote(
+        db, service, area_param(area, "area"), area_param(slope_area, "slope_area"), member, earliest_on, cache
+    )
 
 
 async def _coop(db: Db, user: CurrentUser, given: int | None) -> int:
     if given:
+        if await db.get(Cooperative, given) is None:
+            raise NotFound("没有这个合作社", field="cooperative_id")
         return given
     member = await member_of_user(db, user.id) if user.role == "member" else None
     return member.cooperative_id if member else await default_cooperative_id(db)
@@ -120,16 +155,31 @@ class MachineryApi(Controller):
     tags = ["machinery"]
 
     @get("/quote", summary="询价：每亩价格、比市场价节省多少、最早可作业日期")
-    async def get_quote(self, request: Request, service_type_id: FromQuery[int], area: FromQuery[str] = "0",
-                        slope_area: FromQuery[str] = "0", member_id: FromQuery[int | None] = None,
-                        earliest_on: FromQuery[date | None] = None,
-                        cooperative_id: FromQuery[int | None] = None) -> QuoteOut:
+    async def get_quote(
+        self,
+        request: Request,
+        service_type_id: IdParam,
+        area: AreaParam = "0",
+        slope_area: AreaParam = "0",
+        member_id: OptionalIdParam = None,
+        earliest_on: FromQuery[date | None] = None,
+        cooperative_id: OptionalIdParam = None,
+    ) -> QuoteOut:
         # Quotes read through their own small pool and a one-second snapshot, so a rush of bookings
         # queueing for the main pool does not hold them up.
         desk: QuoteDesk = request.app.state.machinery_quotes
         async with desk.database.session() as db:
-            q = await quote_for(db, request.scope.get("user"), service_type_id, area, slope_area, member_id,
-                                earliest_on, cooperative_id, desk.cache)
+            q = await quote_for(
+                db,
+                request.scope.get("user"),
+                service_type_id,
+                area,
+                slope_area,
+                member_id,
+                earliest_on,
+                cooperative_id,
+                desk.cache,
+            )
         return quote_out(q)
 
     @post("/bookings", guards=[requires()], summary="预约作业（社员本人，或代办员代农户预约）")
@@ -137,9 +187,14 @@ class MachineryApi(Controller):
         return booked_view(await booking_service.request_booking(db, request.user, data))
 
     @get("/bookings", guards=[requires()], summary="预约列表：社员看本户，农机手看派给自己的，代办员看全部")
-    async def list_bookings(self, request: Request, db: Db, status: FromQuery[str | None] = None,
-                            day: FromQuery[date | None] = None,
-                            cooperative_id: FromQuery[int | None] = None) -> list[BookingOut]:
+    async def list_bookings(
+        self,
+        request: Request,
+        db: Db,
+        status: StatusParam = None,
+        day: FromQuery[date | None] = None,
+        cooperative_id: OptionalIdParam = None,
+    ) -> list[BookingOut]:
         user: CurrentUser = request.user
         caller = await caller_for(db, user, await _coop(db, user, cooperative_id))
         query = select(Booking).order_by(Booking.id.desc()).limit(500)
@@ -153,25 +208,26 @@ class MachineryApi(Controller):
             raise Forbidden("只能查看本人的预约")
         if status:
             query = query.where(Booking.status == status)
-        if day:
+        if check_day(day, "day"):
             query = query.where(Booking.scheduled_on == day)
         return await booking_views(db, (await db.scalars(query)).all())
 
     @get("/bookings/{booking_id:int}", guards=[requires()], summary="一条预约（农户只能看本户的）")
-    async def get_booking(self, request: Request, db: Db, booking_id: FromPath[int]) -> BookingOut:
+    async def get_booking(self, request: Request, db: Db, booking_id: IdParam) -> BookingOut:
         booking = await booking_for(db, booking_id)
         await ensure_can_read(db, request.user, booking)
         return await booking_view(db, booking)
 
     @post("/bookings/{booking_id:int}/schedule", guards=[requires(Role.ADMIN)], summary="调度：排班或改期")
-    async def schedule_booking(self, db: Db, booking_id: FromPath[int], data: JSONBody[ScheduleIn]) -> BookingOut:
+    async def schedule_booking(self, db: Db, booking_id: IdParam, data: JSONBody[ScheduleIn]) -> BookingOut:
         booking = await booking_for(db, booking_id, lock=True)
         await schedule.assign(db, booking, day=data.day, operator_id=data.operator_id, machine_id=data.machine_id)
         return await booking_view(db, booking)
 
     @post("/bookings/{booking_id:int}/cancel", guards=[requires()], summary="取消（农户或合作社，须说明原因）")
-    async def cancel_booking(self, request: Request, db: Db, booking_id: FromPath[int],
-                             data: JSONBody[CancelIn]) -> BookingOut:
+    async def cancel_booking(
+        self, request: Request, db: Db, booking_id: IdParam, data: JSONBody[CancelIn]
+    ) -> BookingOut:
         booking = await booking_for(db, booking_id, lock=True)
         caller = await ensure_can_read(db, request.user, booking)
         if caller.operator is not None and not caller.agent:
@@ -181,42 +237,48 @@ class MachineryApi(Controller):
         return await booking_view(db, booking)
 
     @post("/bookings/{booking_id:int}/start", guards=[requires(Role.OPERATOR, Role.ADMIN)], summary="开始作业")
-    async def start_work(self, request: Request, db: Db, booking_id: FromPath[int]) -> BookingOut:
+    async def start_work(self, request: Request, db: Db, booking_id: IdParam) -> BookingOut:
         booking = await booking_for(db, booking_id, lock=True)
         await work.start(db, await caller_for(db, request.user, booking.cooperative_id), booking)
         return await booking_view(db, booking)
 
-    @post("/bookings/{booking_id:int}/complete", guards=[requires(Role.OPERATOR, Role.ADMIN)],
-          summary="完工登记：实测面积、起止时间、油耗")
-    async def complete_work(self, request: Request, db: Db, booking_id: FromPath[int],
-                            data: JSONBody[CompleteIn]) -> BookingOut:
+    @post(
+        "/bookings/{booking_id:int}/complete",
+        guards=[requires(Role.OPERATOR, Role.ADMIN)],
+        summary="完工登记：实测面积、起止时间、油耗",
+    )
+    async def complete_work(
+        self, request: Request, db: Db, booking_id: IdParam, data: JSONBody[CompleteIn]
+    ) -> BookingOut:
         booking = await booking_for(db, booking_id, lock=True)
         await work.complete(db, await caller_for(db, request.user, booking.cooperative_id), booking, data)
         return await booking_view(db, booking)
 
     @post("/bookings/{booking_id:int}/confirm", guards=[requires()], summary="农户确认实测面积")
-    async def confirm_area(self, request: Request, db: Db, booking_id: FromPath[int]) -> BookingOut:
+    async def confirm_area(self, request: Request, db: Db, booking_id: IdParam) -> BookingOut:
         booking = await booking_for(db, booking_id, lock=True)
         caller = await ensure_can_read(db, request.user, booking)
         await work.confirm_area(db, caller, booking)
         return await booking_view(db, booking)
 
     @post("/bookings/{booking_id:int}/pay", guards=[requires(Role.ADMIN)], summary="会计登记收款并入账")
-    async def pay(self, db: Db, booking_id: FromPath[int], data: JSONBody[PayIn]) -> BookingOut:
+    async def pay(self, db: Db, booking_id: IdParam, data: JSONBody[PayIn]) -> BookingOut:
         booking = await booking_for(db, booking_id, lock=True)
         await payment.record_payment(db, booking, data.channel)
         return await booking_view(db, booking)
 
     @post("/bookings/{booking_id:int}/rating", guards=[requires()], summary="农户评价（1–5 分）")
-    async def rate(self, request: Request, db: Db, booking_id: FromPath[int], data: JSONBody[RatingIn]) -> BookingOut:
+    async def rate(self, request: Request, db: Db, booking_id: IdParam, data: JSONBody[RatingIn]) -> BookingOut:
         booking = await booking_for(db, booking_id)
         caller = await ensure_can_read(db, request.user, booking)
         await rating.rate(db, caller, booking, data.score, data.comment)
         return await booking_view(db, booking)
 
     @get("/proposal", guards=[requires(Role.ADMIN)], summary="某天的自动排班建议（不写入）")
-    async def get_proposal(self, request: Request, db: Db, day: FromQuery[date],
-                           cooperative_id: FromQuery[int | None] = None) -> ProposalOut:
+    async def get_proposal(
+        self, request: Request, db: Db, day: FromQuery[date], cooperative_id: OptionalIdParam = None
+    ) -> ProposalOut:
+        check_day(day, "day")
         slots, unplaced = await schedule.proposal(db, await _coop(db, request.user, cooperative_id), day)
         return ProposalOut(day, [slot_out(s) for s in slots], unplaced)
 
@@ -226,24 +288,34 @@ class MachineryApi(Controller):
         return await booking_views(db, done)
 
     @post("/days/{day:date}/reschedule", guards=[requires(Role.ADMIN)], summary="整天改期（降雨或故障）")
-    async def reschedule(self, request: Request, db: Db, day: FromPath[date],
-                         data: JSONBody[RescheduleIn]) -> list[BookingOut]:
+    async def reschedule(
+        self, request: Request, db: Db, day: FromPath[date], data: JSONBody[RescheduleIn]
+    ) -> list[BookingOut]:
+        check_day(day, "day")
         coop_id = await _coop(db, request.user, data.cooperative_id)
-        moved = await schedule.reschedule_day(db, coop_id, day, reason=data.reason, cause=data.cause,
-                                              machine_id=data.machine_id)
+        moved = await schedule.reschedule_day(
+            db, coop_id, day, reason=data.reason, cause=data.cause, machine_id=data.machine_id
+        )
         return await booking_views(db, moved)
 
     @post("/machines", guards=[requires(Role.ADMIN)], summary="登记农机")
     async def add_machine(self, request: Request, db: Db, data: JSONBody[MachineIn]) -> dict[str, int]:
         machine = await fleet.add_machine(
-            db, await _coop(db, request.user, data.cooperative_id), kind=data.kind, model=data.model,
-            plate=data.plate, daily_capacity=area_param(data.daily_capacity, "daily_capacity"),
-            slope_factor_bp=data.slope_factor_bp, asset_id=data.asset_id)
+            db,
+            await _coop(db, request.user, data.cooperative_id),
+            kind=data.kind,
+            model=data.model,
+            plate=data.plate,
+            daily_capacity=area_param(data.daily_capacity, "daily_capacity"),
+            slope_factor_bp=data.slope_factor_bp,
+            asset_id=data.asset_id,
+        )
         return {"id": machine.id}  # type: ignore[dict-item]
 
     @post("/machines/{machine_id:int}/maintenance", guards=[requires(Role.ADMIN)], summary="检修停用")
-    async def add_maintenance(self, request: Request, db: Db, machine_id: FromPath[int],
-                              data: JSONBody[MaintenanceIn]) -> dict[str, int]:
+    async def add_maintenance(
+        self, request: Request, db: Db, machine_id: IdParam, data: JSONBody[MaintenanceIn]
+    ) -> dict[str, int]:
         machine = await fleet.machine_in(db, await _coop(db, request.user, None), machine_id)
         upkeep = await schedule.add_maintenance(db, machine, data.starts_on, data.ends_on, data.note)
         return {"id": upkeep.id}  # type: ignore[dict-item]
@@ -251,12 +323,18 @@ class MachineryApi(Controller):
     @post("/operators", guards=[requires(Role.ADMIN)], summary="登记农机手")
     async def add_operator(self, request: Request, db: Db, data: JSONBody[OperatorIn]) -> dict[str, int]:
         operator = await fleet.add_operator(
-            db, await _coop(db, request.user, data.cooperative_id), user_id=data.user_id,
-            daily_capacity=area_param(data.daily_capacity, "daily_capacity"), wage_basis=data.wage_basis,
-            wage_rate_fen=data.wage_rate_fen, machine_id=data.machine_id)
+            db,
+            await _coop(db, request.user, data.cooperative_id),
+            user_id=data.user_id,
+            daily_capacity=area_param(data.daily_capacity, "daily_capacity"),
+            wage_basis=data.wage_basis,
+            wage_rate_fen=data.wage_rate_fen,
+            machine_id=data.machine_id,
+        )
         return {"id": operator.id}  # type: ignore[dict-item]
 
     @get("/dashboard", guards=[requires(Role.ADMIN)], summary="农机服务看板数据")
-    async def get_dashboard(self, request: Request, db: Db, season: FromQuery[int | None] = None,
-                            cooperative_id: FromQuery[int | None] = None) -> DashboardOut:
+    async def get_dashboard(
+        self, request: Request, db: Db, season: OptionalYearParam = None, cooperative_id: OptionalIdParam = None
+    ) -> DashboardOut:
         return await dashboard(db, await _coop(db, request.user, cooperative_id), season)

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from caoyuan import clock
 from caoyuan.demo import DemoContext
 from coop.machinery.models import (
     Booking,
@@ -24,7 +25,7 @@ from coop.machinery.models import (
 from coop.machinery.rules.capacity import weighted_load
 from coop.machinery.rules.pricing import bill, unit_price
 from coop.machinery.services.books import accrue_wage, post_payment
-from coop.machinery.services.common import LOCAL_TZ, local_today, price_rule
+from coop.machinery.services.common import price_rule
 from coop.models import Member
 
 MACHINES = [  # in the order of coop's BADAOLING_MACHINES assets: kind, model, plate, flat mu a day
@@ -39,7 +40,7 @@ PLOTS = ["东山坡", "南洼地", "大井沿", "北梁", "西沟", "庙后", "�
 async def seed(ctx: DemoContext) -> None:
     db = ctx.session
     coop_id: int = ctx.shared["coop.badaoling_id"]  # type: ignore[assignment]
-    today = local_today()
+    today = clock.today()
     db.add(PricingPolicy(cooperative_id=coop_id, season_starts_on=today - timedelta(10), agent_roles="admin"))
     harvest = ServiceType(cooperative_id=coop_id, name="玉米收割", machine_kind="玉米收割机", is_corn_harvest=True)
     plough = ServiceType(cooperative_id=coop_id, name="深松整地", machine_kind="深松机")
@@ -105,7 +106,7 @@ async def _season(ctx: DemoContext, coop_id: int, service: ServiceType, machines
                     earliest_on=on - timedelta(2), latest_on=on + timedelta(5), status=status,
                     flat_area=0 if slope else area, slope_area=area if slope else 0, market_fen=unit.market_fen,
                     list_fen=unit.list_fen, price_fen=unit.price_fen,
-                    created_at=datetime.combine(on - timedelta(6), time(8, n % 60), LOCAL_TZ))
+                    created_at=datetime.combine(on - timedelta(6), time(8, n % 60), clock.BEIJING))
         if status not in ("requested", "waitlisted", "cancelled"):
             b.scheduled_on, b.operator_id, b.machine_id = on, operators[crew].id, machines[crew].id
             b.load = weighted_load(b.flat_area, b.slope_area, machines[crew].slope_factor_bp)
@@ -147,8 +148,8 @@ async def _work(ctx: DemoContext, b: Booking, operator: Operator, unit, on: date
     measured = b.flat_area + b.slope_area + (n % 5) * 10
     total = bill(measured, unit)
     b.measured_area, b.amount_fen, b.relief_fen, b.saving_fen = measured, total.amount_fen, total.relief_fen, total.saving_fen
-    b.started_at = datetime.combine(on, time(7, 30), LOCAL_TZ)
-    b.ended_at = datetime.combine(on, time(11, 0), LOCAL_TZ)
+    b.started_at = datetime.combine(on, time(7, 30), clock.BEIJING)
+    b.ended_at = datetime.combine(on, time(11, 0), clock.BEIJING)
     b.fuel_centilitres = measured * 15 // 10
     await accrue_wage(ctx.session, b, operator, b.ended_at)
     if b.status == "paid":

@@ -169,7 +169,7 @@ class Booking(SQLModel, table=True):
     entry_id: int | None = None  # the cooperative's journal entry
     splits: dict | None = Field(default=None, sa_type=sa.JSON)  # 六四开 as returned by the posting
     cancel_reason: str = Field(default="", max_length=200)
-    cancelled_by: str = Field(default="", max_length=8)  # "farmer" | "collective"
+    cancelled_by: str = Field(default="", max_length=16)  # "farmer" | "collective"
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 

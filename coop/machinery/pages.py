@@ -2,89 +2,69 @@
 
 Farmers: /machinery/book → /machinery/quote → booked; /machinery/my. Operators: /machinery/today.
 Dispatcher: /machinery/board. Accountant: /machinery/dashboard, /machinery/fleet.
+
+Every posted form is parsed into a bounded struct (coop/machinery/forms.py); any refusal shows the same page
+again with the message at the field and the input kept (caoyuan.web.forms.refused_form), never a 500.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
+from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 
+from caoyuan import clock
 from caoyuan.auth import Role
 from caoyuan.auth.current import CurrentUser, requires
+from caoyuan.bounds import IdParam, OptionalYearParam, check_day
 from caoyuan.deps import AppSettings, Db
 from caoyuan.errors import AppError, BadInput, Forbidden
 from caoyuan.payments.client import gateway_for
+from caoyuan.web.forms import parse_form, refused_form
 from coop.machinery import charts
 from coop.machinery.controllers import _coop, quote_for
+from coop.machinery.forms import (
+    BackForm,
+    BookingForm,
+    CancelForm,
+    CompleteForm,
+    DayForm,
+    MaintenanceForm,
+    PayForm,
+    RateForm,
+    RescheduleForm,
+    ScheduleForm,
+    back_to,
+)
 from coop.machinery.models import STATUS_LABELS, Booking, Machine, Maintenance, Operator, ServiceType
-from coop.machinery.schemas import BookingIn, CompleteIn, PlotIn
+from coop.machinery.schemas import CompleteIn
 from coop.machinery.services import alipay, payment, rating, schedule, work
 from coop.machinery.services import booking as booking_service
 from coop.machinery.services.common import (
-    LOCAL_TZ,
     booking_for,
     caller_for,
+    check_window,
     ensure_can_read,
-    local_today,
     member_of_user,
     operator_of_user,
     policy_for,
 )
 from coop.machinery.services.dashboard import dashboard
-from coop.machinery.services.fleet import fixed_asset, out_of_service_reason
+from coop.machinery.services.fleet import fixed_asset, machine_in, out_of_service_reason
 from coop.machinery.views import booking_view, booking_views, mu_text
 from coop.models import Member
 
 PLOT_ROWS = 3
 BOARD_ORDER = ("scheduled", "in_progress", "completed", "paid")
-
-
-def _date(text: str | None, field: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise BadInput("日期格式应为 年-月-日", field=field) from None
-
-
-def _int(text: str | None, field: str) -> int | None:
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise BadInput("请从列表中选择", field=field) from None
-
-
-def booking_from_form(form: dict[str, str]) -> BookingIn:
-    plots = [PlotIn(form.get(f"village{n}", "").strip() or "八道岭村", form[f"area{n}"].strip(),
-                    form.get(f"slope{n}") in ("1", "on", "true"), form.get(f"note{n}", ""))
-             for n in range(PLOT_ROWS) if form.get(f"area{n}", "").strip()]
-    return BookingIn(service_type_id=_int(form.get("service_type_id"), "service_type_id") or 0, plots=plots,
-                     earliest_on=_date(form.get("earliest_on"), "earliest_on") or local_today(),
-                     latest_on=_date(form.get("latest_on"), "latest_on") or local_today(),
-                     member_id=_int(form.get("member_id"), "member_id"), farmer_name=form.get("farmer_name", ""),
-                     farmer_phone=form.get("farmer_phone", ""), day=_date(form.get("day"), "day"))
+Form = URLEncodedBody[dict[str, str]]
 
 
 def _back(form: dict[str, str], default: str) -> Redirect:
-    target = form.get("back", "")
-    return Redirect(target if target.startswith("/machinery/") else default, status_code=303)
-
-
-def _at(day: date | None, hhmm: str, field: str) -> datetime | None:
-    if not hhmm.strip():
-        return None
-    try:
-        clock = time.fromisoformat(hhmm.strip())
-    except ValueError:
-        raise BadInput("时间格式应为 时:分，例如 08:30", field=field) from None
-    return datetime.combine(day or local_today(), clock, LOCAL_TZ)
+    return Redirect(back_to(form.get("back", ""), default), status_code=303)
 
 
 class MachineryPages(Controller):
@@ -99,114 +79,147 @@ class MachineryPages(Controller):
 
     # ------------------------------------------------------------------ farmers and agents
 
-    async def _form_context(self, db: Db, user: CurrentUser) -> dict:
-        coop_id = await _coop(db, user, None)
-        caller = await caller_for(db, user, coop_id)
-        services = (await db.scalars(select(ServiceType).where(ServiceType.cooperative_id == coop_id)
-                                     .order_by(ServiceType.id))).all()
-        members = (await db.scalars(select(Member).where(Member.cooperative_id == coop_id, Member.status == "admitted")
-                                    .order_by(Member.member_no))).all() if caller.agent else []
-        policy = await policy_for(db, coop_id)
-        return {"services": services, "members": members, "agent": caller.agent, "today": local_today(),
-                "max_mu": policy.max_area // 100, "rows": range(PLOT_ROWS), "form": {}}
-
     @get("/book", guards=[requires(Role.MEMBER, Role.ADMIN, Role.OPERATOR)])
     async def book_form(self, request: Request, db: Db) -> Template:
-        context = await self._form_context(db, request.user)
+        context = await _book_context(db, request.user)
         if not context["agent"] and await member_of_user(db, request.user.id) is None:
             raise Forbidden("您的账户还没有关联社员档案，请联系合作社会计代为预约")
-        today = local_today()
+        today = clock.today()
         context["form"] = {"earliest_on": str(today + timedelta(1)), "latest_on": str(today + timedelta(10))}
         return Template("machinery/book.html", context=context)
 
     @get("/quote", guards=[requires(Role.MEMBER, Role.ADMIN, Role.OPERATOR)])
     async def quote_page(self, request: Request, db: Db) -> Template:
         form = {k: v for k, v in request.query_params.items()}
-        context = await self._form_context(db, request.user)
-        context["form"] = form
         try:
-            data = booking_from_form(form)
-            if not data.plots:
-                raise BadInput("请至少填写一块地的面积", field="area")
-            flat = sum(_mu(p.area) for p in data.plots if not p.slope)
-            slope = sum(_mu(p.area) for p in data.plots if p.slope)
-            q = await quote_for(db, request.user, data.service_type_id, mu_text(flat), mu_text(slope),
-                                data.member_id, data.earliest_on, None)
+            data = parse_form(form, BookingForm).booking()
+            check_window(data.earliest_on, data.latest_on, clock.today())  # refused now, not after 确认预约
+            flat = sum(_mu(p.area, n) for n, p in enumerate(data.plots) if not p.slope)
+            slope = sum(_mu(p.area, n) for n, p in enumerate(data.plots) if p.slope)
+            q = await quote_for(
+                db,
+                request.user,
+                data.service_type_id,
+                mu_text(flat),
+                mu_text(slope),
+                data.member_id,
+                data.earliest_on,
+                None,
+            )
         except AppError as exc:
-            context["error"] = exc.message
-            return Template("machinery/book.html", context=context, status_code=exc.status)
+            return await refused_form(
+                db, _plot_field(exc), "machinery/book.html", form, lambda: _book_context(db, request.user)
+            )
+        context = await _book_context(db, request.user)
         days = [d for d in q.earliest if data.earliest_on <= d <= data.latest_on]
-        return Template("machinery/quote.html", context={**context, "q": q, "days": days})
+        return Template("machinery/quote.html", context={**context, "form": form, "q": q, "days": days})
 
     @post("/book", guards=[requires(Role.MEMBER, Role.ADMIN, Role.OPERATOR)])
-    async def book(self, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]) -> Template | Redirect:
+    async def book(self, request: Request, db: Db, data: Form) -> Template | Redirect:
         try:
-            booking = (await booking_service.request_booking(db, request.user, booking_from_form(data))).booking
+            wanted = parse_form(data, BookingForm).booking()
+            booking = (await booking_service.request_booking(db, request.user, wanted)).booking
         except AppError as exc:
-            await db.rollback()
-            context = await self._form_context(db, request.user)
-            return Template("machinery/book.html", context={**context, "form": data, "error": exc.message},
-                            status_code=exc.status)
+            return await refused_form(
+                db, _plot_field(exc), "machinery/book.html", data, lambda: _book_context(db, request.user)
+            )
         return Redirect(f"/machinery/bookings/{booking.id}?new=1", status_code=303)
 
     @get("/my", guards=[requires(Role.MEMBER)])
     async def my_bookings(self, request: Request, db: Db) -> Template:
         member = await member_of_user(db, request.user.id)
-        rows = [] if member is None else (await db.scalars(
-            select(Booking).where(Booking.member_id == member.id).order_by(Booking.id.desc()))).all()
+        rows = (
+            []
+            if member is None
+            else (
+                await db.scalars(select(Booking).where(Booking.member_id == member.id).order_by(Booking.id.desc()))
+            ).all()
+        )
         return Template("machinery/my.html", context={"member": member, "bookings": await booking_views(db, rows)})
 
     @get("/bookings/{booking_id:int}", guards=[requires()])
-    async def booking_page(self, request: Request, db: Db, booking_id: FromPath[int],
-                           new: FromQuery[bool] = False) -> Template:
+    async def booking_page(
+        self,
+        request: Request,
+        db: Db,
+        booking_id: IdParam,
+        new: FromQuery[bool] = False,
+        out_trade_no: FromQuery[str] = "",
+    ) -> Template:
         booking = await booking_for(db, booking_id)
-        caller = await ensure_can_read(db, request.user, booking)
-        trade = request.query_params.get("out_trade_no", "")
-        if booking.status == "completed" and alipay.booking_id_of(trade) == booking_id:
+        await ensure_can_read(db, request.user, booking)
+        if booking.status == "completed" and alipay.booking_id_of(out_trade_no) == booking_id:
             await db.commit()  # back from Alipay's cashier: settle now, so the farmer sees 已付款 at once
-            await alipay.settle_from_query(gateway_for(request.app), db, trade)
-            booking = await booking_for(db, booking_id)
-        own = caller.member is not None and caller.member.id == booking.member_id
-        context = {"b": await booking_view(db, booking), "caller": caller, "new": new, "own": own,
-                   "can_alipay": _alipay_payable(booking) and (own or request.user.role == Role.ADMIN)}
-        if caller.agent:
-            context.update(await _crew_choices(db, booking.cooperative_id))
-        return Template("machinery/booking.html", context=context)
+            await alipay.settle_from_query(gateway_for(request.app), db, out_trade_no)
+        return Template(
+            "machinery/booking.html", context={**await _booking_context(db, request, booking_id), "new": new}
+        )
+
+    async def _on_booking(
+        self, request: Request, db: Db, booking_id: int, data: dict[str, str], action
+    ) -> Template | Redirect:  # type: ignore[no-untyped-def]
+        """Run a booking page's action; a refusal shows the booking page again with the message."""
+        try:
+            await action()
+        except AppError as exc:
+            return await refused_form(
+                db, exc, "machinery/booking.html", data, lambda: _booking_context(db, request, booking_id)
+            )
+        return _back(data, f"/machinery/bookings/{booking_id}")
 
     @post("/bookings/{booking_id:int}/cancel", guards=[requires()])
-    async def cancel(self, request: Request, db: Db, booking_id: FromPath[int],
-                     data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        booking = await booking_for(db, booking_id, lock=True)
-        caller = await ensure_can_read(db, request.user, booking)
-        if caller.operator is not None and not caller.agent:
-            raise Forbidden("农机手不能取消预约，请联系调度员")
-        await schedule.cancel(db, booking, by="collective" if caller.agent else "farmer", reason=data.get("reason", ""))
-        return _back(data, f"/machinery/bookings/{booking_id}")
+    async def cancel(self, request: Request, db: Db, booking_id: IdParam, data: Form) -> Template | Redirect:
+        async def action() -> None:
+            form = parse_form(data, CancelForm)
+            booking = await booking_for(db, booking_id, lock=True)
+            caller = await ensure_can_read(db, request.user, booking)
+            if caller.operator is not None and not caller.agent:
+                raise Forbidden("农机手不能取消预约，请联系调度员")
+            await schedule.cancel(db, booking, by="collective" if caller.agent else "farmer", reason=form.reason)
+
+        return await self._on_booking(request, db, booking_id, data, action)
 
     @post("/bookings/{booking_id:int}/confirm", guards=[requires()])
-    async def confirm(self, request: Request, db: Db, booking_id: FromPath[int],
-                      data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        booking = await booking_for(db, booking_id, lock=True)
-        await work.confirm_area(db, await ensure_can_read(db, request.user, booking), booking)
-        return _back(data, f"/machinery/bookings/{booking_id}")
+    async def confirm(self, request: Request, db: Db, booking_id: IdParam, data: Form) -> Template | Redirect:
+        async def action() -> None:
+            parse_form(data, BackForm)
+            booking = await booking_for(db, booking_id, lock=True)
+            await work.confirm_area(db, await ensure_can_read(db, request.user, booking), booking)
+
+        return await self._on_booking(request, db, booking_id, data, action)
 
     @post("/bookings/{booking_id:int}/rate", guards=[requires()])
-    async def rate(self, request: Request, db: Db, booking_id: FromPath[int],
-                   data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        booking = await booking_for(db, booking_id)
-        caller = await ensure_can_read(db, request.user, booking)
-        await rating.rate(db, caller, booking, _int(data.get("score"), "score") or 0, data.get("comment", ""))
-        return _back(data, f"/machinery/bookings/{booking_id}")
+    async def rate(self, request: Request, db: Db, booking_id: IdParam, data: Form) -> Template | Redirect:
+        async def action() -> None:
+            booking = await booking_for(db, booking_id)
+            caller = await ensure_can_read(db, request.user, booking)
+            form = parse_form(data, RateForm)
+            await rating.rate(db, caller, booking, form.score, form.comment)
+
+        return await self._on_booking(request, db, booking_id, data, action)
 
     @post("/bookings/{booking_id:int}/pay", guards=[requires(Role.ADMIN)])
-    async def pay(self, db: Db, booking_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        booking = await booking_for(db, booking_id, lock=True)
-        await payment.record_payment(db, booking, data.get("channel", "cash"))
-        return _back(data, f"/machinery/bookings/{booking_id}")
+    async def pay(self, request: Request, db: Db, booking_id: IdParam, data: Form) -> Template | Redirect:
+        async def action() -> None:
+            form = parse_form(data, PayForm)
+            booking = await booking_for(db, booking_id, lock=True)
+            await payment.record_payment(db, booking, form.channel)
+
+        return await self._on_booking(request, db, booking_id, data, action)
+
+    @post("/bookings/{booking_id:int}/schedule", guards=[requires(Role.ADMIN)])
+    async def move(self, request: Request, db: Db, booking_id: IdParam, data: Form) -> Template | Redirect:
+        async def action() -> None:
+            form = parse_form(data, ScheduleForm)
+            booking = await booking_for(db, booking_id, lock=True)
+            await schedule.assign(db, booking, day=form.day, operator_id=form.operator_id, machine_id=form.machine_id)
+
+        return await self._on_booking(request, db, booking_id, data, action)
 
     @get("/bookings/{booking_id:int}/alipay", guards=[requires()])
-    async def alipay_page(self, request: Request, db: Db, settings: AppSettings, booking_id: FromPath[int],
-                          method: FromQuery[str | None] = None) -> Template | Redirect:
+    async def alipay_page(
+        self, request: Request, db: Db, settings: AppSettings, booking_id: IdParam, method: FromQuery[str | None] = None
+    ) -> Template | Redirect:
         """Phone: straight to Alipay's cashier. Computer: a QR code to scan with the Alipay app."""
         booking = await booking_for(db, booking_id)
         alipay.ensure_may_pay(await ensure_can_read(db, request.user, booking), booking)
@@ -217,133 +230,307 @@ class MachineryPages(Controller):
         if (method or ("wap" if _is_phone(request) else "qr")) == "wap":
             return Redirect(await alipay.start_wap(gateway, booking, settings.public_base_url + page), status_code=303)
         trade, code, svg = await alipay.start_qr(gateway, booking)
-        return Template("machinery/pay_qr.html", context={
-            "b": await booking_view(db, booking), "qr_svg": svg, "qr_code": code,
-            "done_url": f"{page}?out_trade_no={trade}", "wap_url": f"{page}/alipay?method=wap"})
-
-    @post("/bookings/{booking_id:int}/schedule", guards=[requires(Role.ADMIN)])
-    async def move(self, db: Db, booking_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        booking = await booking_for(db, booking_id, lock=True)
-        await schedule.assign(db, booking, day=_date(data.get("day"), "day") or local_today(),
-                              operator_id=_int(data.get("operator_id"), "operator_id") or 0,
-                              machine_id=_int(data.get("machine_id"), "machine_id") or 0)
-        return _back(data, f"/machinery/bookings/{booking_id}")
+        return Template(
+            "machinery/pay_qr.html",
+            context={
+                "b": await booking_view(db, booking),
+                "qr_svg": svg,
+                "qr_code": code,
+                "done_url": f"{page}?out_trade_no={trade}",
+                "wap_url": f"{page}/alipay?method=wap",
+            },
+        )
 
     # ------------------------------------------------------------------ operators
 
     @get("/today", guards=[requires(Role.OPERATOR, Role.ADMIN)])
     async def today(self, request: Request, db: Db, day: FromQuery[date | None] = None) -> Template:
-        day = day or local_today()
-        operator = await operator_of_user(db, request.user.id)
-        query = select(Booking).where(Booking.scheduled_on == day, Booking.status.in_(BOARD_ORDER))
-        if request.user.role != Role.ADMIN:
-            query = query.where(Booking.operator_id == (operator.id if operator else -1))
-        rows = (await db.scalars(query.order_by(Booking.operator_id, Booking.id))).all()
-        return Template("machinery/today.html", context={
-            "day": day, "operator": operator, "bookings": await booking_views(db, rows),
-            "prev": day - timedelta(1), "next": day + timedelta(1)})
+        return Template("machinery/today.html", context=await _today_context(db, request.user, _day(day)))
+
+    async def _on_job(
+        self, request: Request, db: Db, booking_id: int, data: dict[str, str], action
+    ) -> Template | Redirect:  # type: ignore[no-untyped-def]
+        """Run an operator's action; a refusal shows that day's job list again with the message at the job."""
+        day = await db.scalar(select(Booking.scheduled_on).where(Booking.id == booking_id)) or clock.today()
+        try:
+            await action()
+        except AppError as exc:
+
+            async def context() -> dict[str, Any]:
+                return {**await _today_context(db, request.user, day), "failed_id": booking_id}
+
+            return await refused_form(db, exc, "machinery/today.html", data, context)
+        return _back(data, f"/machinery/today?day={day}")
 
     @post("/bookings/{booking_id:int}/start", guards=[requires(Role.OPERATOR, Role.ADMIN)])
-    async def start(self, request: Request, db: Db, booking_id: FromPath[int],
-                    data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        booking = await booking_for(db, booking_id, lock=True)
-        await work.start(db, await caller_for(db, request.user, booking.cooperative_id), booking)
-        return _back(data, "/machinery/today")
+    async def start(self, request: Request, db: Db, booking_id: IdParam, data: Form) -> Template | Redirect:
+        async def action() -> None:
+            parse_form(data, BackForm)
+            booking = await booking_for(db, booking_id, lock=True)
+            await work.start(db, await caller_for(db, request.user, booking.cooperative_id), booking)
+
+        return await self._on_job(request, db, booking_id, data, action)
 
     @post("/bookings/{booking_id:int}/complete", guards=[requires(Role.OPERATOR, Role.ADMIN)])
-    async def complete(self, request: Request, db: Db, booking_id: FromPath[int],
-                       data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        booking = await booking_for(db, booking_id, lock=True)
-        body = CompleteIn(measured_area=data.get("measured_area", ""),
-                          started_at=_at(booking.scheduled_on, data.get("start", ""), "started_at"),
-                          ended_at=_at(booking.scheduled_on, data.get("end", ""), "ended_at"),
-                          fuel_litres=data.get("fuel_litres", ""))
-        await work.complete(db, await caller_for(db, request.user, booking.cooperative_id), booking, body)
-        return _back(data, f"/machinery/today?day={booking.scheduled_on}")
+    async def complete(self, request: Request, db: Db, booking_id: IdParam, data: Form) -> Template | Redirect:
+        async def action() -> None:
+            form = parse_form(data, CompleteForm)
+            booking = await booking_for(db, booking_id, lock=True)
+            body = CompleteIn(
+                measured_area=form.measured_area,
+                fuel_litres=form.fuel_litres,
+                started_at=form.moment(booking.scheduled_on, "start"),
+                ended_at=form.moment(booking.scheduled_on, "end"),
+            )
+            await work.complete(db, await caller_for(db, request.user, booking.cooperative_id), booking, body)
+
+        return await self._on_job(request, db, booking_id, data, action)
 
     # ------------------------------------------------------------------ dispatcher and accountant
 
     @get("/board", guards=[requires(Role.ADMIN)])
     async def board(self, request: Request, db: Db, day: FromQuery[date | None] = None) -> Template:
-        day = day or local_today()
-        coop_id = await _coop(db, request.user, None)
-        choices = await _crew_choices(db, coop_id)
-        on_day = await booking_views(db, (await db.scalars(select(Booking).where(
-            Booking.cooperative_id == coop_id, Booking.scheduled_on == day, Booking.status.in_(BOARD_ORDER))
-            .order_by(Booking.id))).all())
-        queue = await booking_views(db, (await db.scalars(select(Booking).where(
-            Booking.cooperative_id == coop_id, Booking.status.in_(("requested", "waitlisted")))
-            .order_by(Booking.created_at).limit(200))).all())
-        slots, unplaced = await schedule.proposal(db, coop_id, day)
-        by_machine = {m.plate: [b for b in on_day if b.machine == m.plate] for m in choices["machines"]}
-        names = {b.id: b for b in queue}
-        return Template("machinery/board.html", context={
-            **choices, "day": day, "by_machine": by_machine, "queue": queue, "slots": slots, "unplaced": unplaced,
-            "names": names, "prev": day - timedelta(1), "next": day + timedelta(1),
-            "operators_by_id": {o.id: o for o in choices["operators"]},
-            "machines_by_id": {m.id: m for m in choices["machines"]}})
+        return Template("machinery/board.html", context=await _board_context(db, request.user, _day(day)))
+
+    async def _on_board(self, request: Request, db: Db, data: dict[str, str], action) -> Template | Redirect:  # type: ignore[no-untyped-def]
+        try:
+            day = await action()
+        except AppError as exc:
+            try:
+                shown = parse_form(data, DayForm).day or clock.today()
+            except AppError:
+                shown = clock.today()
+            return await refused_form(
+                db, exc, "machinery/board.html", data, lambda: _board_context(db, request.user, shown)
+            )
+        return Redirect(f"/machinery/board?day={day}", status_code=303)
 
     @post("/board/confirm", guards=[requires(Role.ADMIN)])
-    async def confirm_board(self, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        day = _date(data.get("day"), "day") or local_today()
-        await schedule.confirm_proposal(db, await _coop(db, request.user, None), day)
-        return Redirect(f"/machinery/board?day={day}", status_code=303)
+    async def confirm_board(self, request: Request, db: Db, data: Form) -> Template | Redirect:
+        async def action() -> date:
+            day = parse_form(data, DayForm).day or clock.today()
+            await schedule.confirm_proposal(db, await _coop(db, request.user, None), day)
+            return day
+
+        return await self._on_board(request, db, data, action)
 
     @post("/board/reschedule", guards=[requires(Role.ADMIN)])
-    async def reschedule(self, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        day = _date(data.get("day"), "day") or local_today()
-        await schedule.reschedule_day(db, await _coop(db, request.user, None), day, reason=data.get("reason", ""),
-                                      cause=data.get("cause", "rain"),
-                                      machine_id=_int(data.get("machine_id"), "machine_id"))
-        return Redirect(f"/machinery/board?day={day}", status_code=303)
+    async def reschedule(self, request: Request, db: Db, data: Form) -> Template | Redirect:
+        async def action() -> date:
+            form = parse_form(data, RescheduleForm)
+            day = form.day or clock.today()
+            await schedule.reschedule_day(
+                db,
+                await _coop(db, request.user, None),
+                day,
+                reason=form.reason,
+                cause=form.cause,
+                machine_id=form.machine_id,
+            )
+            return day
+
+        return await self._on_board(request, db, data, action)
 
     @get("/dashboard", guards=[requires(Role.ADMIN)])
-    async def dashboard_page(self, request: Request, db: Db, season: FromQuery[int | None] = None) -> Template:
+    async def dashboard_page(self, request: Request, db: Db, season: OptionalYearParam = None) -> Template:
         d = await dashboard(db, await _coop(db, request.user, None), season)
-        status_rows = [(STATUS_LABELS[s], d.bookings_by_status.get(s, 0), str(d.bookings_by_status.get(s, 0)))
-                       for s in STATUS_LABELS]
-        per_day = [(m["plate"], m["mu_per_day_hundredths"], f'{m["mu_per_day"]} 亩') for m in d.machines]
-        usage = [(m["plate"], m["utilisation_bp"], f'{m["utilisation_bp"] / 100:.0f}%') for m in d.machines]
+        status_rows = [
+            (STATUS_LABELS[s], d.bookings_by_status.get(s, 0), str(d.bookings_by_status.get(s, 0)))
+            for s in STATUS_LABELS
+        ]
+        per_day = [(m["plate"], m["mu_per_day_hundredths"], f"{m['mu_per_day']} 亩") for m in d.machines]
+        usage = [(m["plate"], m["utilisation_bp"], f"{m['utilisation_bp'] / 100:.0f}%") for m in d.machines]
         svg = {
             "status": charts.bars(status_rows, title="各状态预约数"),
             "per_day": charts.bars(per_day, title="每台农机每个作业日完成亩数"),
             "usage": charts.bars(usage, title="农机产能利用率"),
-            "saving": charts.goal(d.saving_fen, d.saving_goal_fen, title="农户节省",
-                                  text=f"¥{d.saving_fen / 100:,.0f} / 目标 ¥{d.saving_goal_fen / 100:,.0f}"),
-            "income": charts.goal(d.income_fen, d.income_goal_fen, title="集体农机收入",
-                                  text=f"¥{d.income_fen / 100:,.0f} / 目标 ¥{d.income_goal_fen / 100:,.0f}"),
-            "corn": charts.goal(d.corn_mechanised_bp, 10000, title="玉米机收率",
-                                text=f"{d.corn_mechanised_bp / 100:.1f}% / 目标 100%（玉米 {d.corn_area} 亩）"),
-            "satisfaction": charts.goal(d.satisfied_bp or 0, d.satisfaction_goal_bp, title="满意率",
-                                        text=(f"{(d.satisfied_bp or 0) / 100:.1f}%（{d.ratings} 份评价）/ 目标 "
-                                              f"{d.satisfaction_goal_bp / 100:.0f}%") if d.ratings else "暂无评价"),
+            "saving": charts.goal(
+                d.saving_fen,
+                d.saving_goal_fen,
+                title="农户节省",
+                text=f"¥{d.saving_fen / 100:,.0f} / 目标 ¥{d.saving_goal_fen / 100:,.0f}",
+            ),
+            "income": charts.goal(
+                d.income_fen,
+                d.income_goal_fen,
+                title="集体农机收入",
+                text=f"¥{d.income_fen / 100:,.0f} / 目标 ¥{d.income_goal_fen / 100:,.0f}",
+            ),
+            "corn": charts.goal(
+                d.corn_mechanised_bp,
+                10000,
+                title="玉米机收率",
+                text=f"{d.corn_mechanised_bp / 100:.1f}% / 目标 100%（玉米 {d.corn_area} 亩）",
+            ),
+            "satisfaction": charts.goal(
+                d.satisfied_bp or 0,
+                d.satisfaction_goal_bp,
+                title="满意率",
+                text=(
+                    f"{(d.satisfied_bp or 0) / 100:.1f}%（{d.ratings} 份评价）/ 目标 "
+                    f"{d.satisfaction_goal_bp / 100:.0f}%"
+                )
+                if d.ratings
+                else "暂无评价",
+            ),
         }
         return Template("machinery/dashboard.html", context={"d": d, "svg": svg})
 
     @get("/fleet", guards=[requires(Role.ADMIN)])
     async def fleet_page(self, request: Request, db: Db) -> Template:
-        coop_id = await _coop(db, request.user, None)
-        today = local_today()
-        machines = (await db.scalars(select(Machine).where(Machine.cooperative_id == coop_id).order_by(Machine.id))).all()
-        rows = [(m, await fixed_asset(db, m), await out_of_service_reason(db, m, today)) for m in machines]
-        upkeep = (await db.scalars(select(Maintenance).where(
-            Maintenance.machine_id.in_([m.id for m in machines]), Maintenance.ends_on >= today)
-            .order_by(Maintenance.starts_on))).all()
-        operators = (await db.scalars(select(Operator).where(Operator.cooperative_id == coop_id)
-                                      .order_by(Operator.id))).all()
-        return Template("machinery/fleet.html", context={"rows": rows, "upkeep": upkeep, "operators": operators,
-                                                         "plates": {m.id: m.plate for m in machines},
-                                                         "today": today})
+        return Template("machinery/fleet.html", context=await _fleet_context(db, request.user))
 
     @post("/fleet/maintenance", guards=[requires(Role.ADMIN)])
-    async def add_maintenance(self, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        from coop.machinery.services.fleet import machine_in
-
-        machine = await machine_in(db, await _coop(db, request.user, None),
-                                   _int(data.get("machine_id"), "machine_id") or 0)
-        await schedule.add_maintenance(db, machine, _date(data.get("starts_on"), "starts_on") or local_today(),
-                                       _date(data.get("ends_on"), "ends_on") or local_today(), data.get("note", ""))
+    async def add_maintenance(self, request: Request, db: Db, data: Form) -> Template | Redirect:
+        try:
+            form = parse_form(data, MaintenanceForm)
+            machine = await machine_in(db, await _coop(db, request.user, None), form.machine_id)
+            await schedule.add_maintenance(
+                db, machine, form.starts_on or clock.today(), form.ends_on or clock.today(), form.note
+            )
+        except AppError as exc:
+            return await refused_form(db, exc, "machinery/fleet.html", data, lambda: _fleet_context(db, request.user))
         return Redirect("/machinery/fleet", status_code=303)
+
+
+# ---------------------------------------------------------------------- page contexts (built afresh after a rollback)
+
+
+def _day(day: date | None) -> date:
+    return check_day(day, "day") or clock.today()
+
+
+async def _book_context(db: Db, user: CurrentUser) -> dict[str, Any]:
+    coop_id = await _coop(db, user, None)
+    caller = await caller_for(db, user, coop_id)
+    services = (
+        await db.scalars(select(ServiceType).where(ServiceType.cooperative_id == coop_id).order_by(ServiceType.id))
+    ).all()
+    members = (
+        (
+            await db.scalars(
+                select(Member)
+                .where(Member.cooperative_id == coop_id, Member.status == "admitted")
+                .order_by(Member.member_no)
+            )
+        ).all()
+        if caller.agent
+        else []
+    )
+    policy = await policy_for(db, coop_id)
+    return {
+        "services": services,
+        "members": members,
+        "agent": caller.agent,
+        "today": clock.today(),
+        "max_mu": policy.max_area // 100,
+        "rows": range(PLOT_ROWS),
+        "form": {},
+    }
+
+
+async def _booking_context(db: Db, request: Request, booking_id: int) -> dict[str, Any]:
+    booking = await booking_for(db, booking_id)
+    caller = await ensure_can_read(db, request.user, booking)
+    own = caller.member is not None and caller.member.id == booking.member_id
+    context = {
+        "b": await booking_view(db, booking),
+        "caller": caller,
+        "new": False,
+        "own": own,
+        "can_alipay": _alipay_payable(booking) and (own or request.user.role == Role.ADMIN),
+    }
+    if caller.agent:
+        context.update(await _crew_choices(db, booking.cooperative_id))
+    return context
+
+
+async def _today_context(db: Db, user: CurrentUser, day: date) -> dict[str, Any]:
+    operator = await operator_of_user(db, user.id)
+    query = select(Booking).where(Booking.scheduled_on == day, Booking.status.in_(BOARD_ORDER))
+    if user.role != Role.ADMIN:
+        query = query.where(Booking.operator_id == (operator.id if operator else -1))
+    rows = (await db.scalars(query.order_by(Booking.operator_id, Booking.id))).all()
+    return {
+        "day": day,
+        "operator": operator,
+        "bookings": await booking_views(db, rows),
+        "prev": day - timedelta(1),
+        "next": day + timedelta(1),
+        "failed_id": None,
+    }
+
+
+async def _board_context(db: Db, user: CurrentUser, day: date) -> dict[str, Any]:
+    coop_id = await _coop(db, user, None)
+    choices = await _crew_choices(db, coop_id)
+    on_day = await booking_views(
+        db,
+        (
+            await db.scalars(
+                select(Booking)
+                .where(Booking.cooperative_id == coop_id, Booking.scheduled_on == day, Booking.status.in_(BOARD_ORDER))
+                .order_by(Booking.id)
+            )
+        ).all(),
+    )
+    queue = await booking_views(
+        db,
+        (
+            await db.scalars(
+                select(Booking)
+                .where(Booking.cooperative_id == coop_id, Booking.status.in_(("requested", "waitlisted")))
+                .order_by(Booking.created_at)
+                .limit(200)
+            )
+        ).all(),
+    )
+    slots, unplaced = await schedule.proposal(db, coop_id, day)
+    by_machine = {m.plate: [b for b in on_day if b.machine == m.plate] for m in choices["machines"]}
+    return {
+        **choices,
+        "day": day,
+        "by_machine": by_machine,
+        "queue": queue,
+        "slots": slots,
+        "unplaced": unplaced,
+        "names": {b.id: b for b in queue},
+        "prev": day - timedelta(1),
+        "next": day + timedelta(1),
+        "operators_by_id": {o.id: o for o in choices["operators"]},
+        "machines_by_id": {m.id: m for m in choices["machines"]},
+    }
+
+
+async def _fleet_context(db: Db, user: CurrentUser) -> dict[str, Any]:
+    coop_id = await _coop(db, user, None)
+    today = clock.today()
+    machines = (await db.scalars(select(Machine).where(Machine.cooperative_id == coop_id).order_by(Machine.id))).all()
+    rows = [(m, await fixed_asset(db, m), await out_of_service_reason(db, m, today)) for m in machines]
+    upkeep = (
+        await db.scalars(
+            select(Maintenance)
+            .where(Maintenance.machine_id.in_([m.id for m in machines]), Maintenance.ends_on >= today)
+            .order_by(Maintenance.starts_on)
+        )
+    ).all()
+    operators = (
+        await db.scalars(select(Operator).where(Operator.cooperative_id == coop_id).order_by(Operator.id))
+    ).all()
+    return {
+        "rows": rows,
+        "upkeep": upkeep,
+        "operators": operators,
+        "plates": {m.id: m.plate for m in machines},
+        "today": today,
+    }
+
+
+def _plot_field(exc: AppError) -> AppError:
+    """The booking service names plot fields "area"/"village"; the form's first plot inputs are area0/village0."""
+    if exc.field in ("area", "village", "plots"):
+        exc.field = {"plots": "area0"}.get(exc.field, f"{exc.field}0")
+    return exc
 
 
 def _is_phone(request: Request) -> bool:
@@ -359,18 +546,24 @@ def _alipay_payable(booking: Booking) -> bool:
     return True
 
 
-def _mu(text: str) -> int:
+def _mu(text: str, n: int) -> int:
     from caoyuan.area import AreaError, parse_mu
 
     try:
         return parse_mu(text)
     except AreaError as exc:
-        raise BadInput(str(exc), field="area") from None
+        raise BadInput(str(exc), field=f"area{n}") from None
 
 
 async def _crew_choices(db: Db, cooperative_id: int) -> dict:
-    machines = (await db.scalars(select(Machine).where(Machine.cooperative_id == cooperative_id, Machine.active)
-                                 .order_by(Machine.id))).all()
-    operators = (await db.scalars(select(Operator).where(Operator.cooperative_id == cooperative_id, Operator.active)
-                                  .order_by(Operator.id))).all()
+    machines = (
+        await db.scalars(
+            select(Machine).where(Machine.cooperative_id == cooperative_id, Machine.active).order_by(Machine.id)
+        )
+    ).all()
+    operators = (
+        await db.scalars(
+            select(Operator).where(Operator.cooperative_id == cooperative_id, Operator.active).order_by(Operator.id)
+        )
+    ).all()
     return {"machines": machines, "operators": operators}

@@ -1,94 +1,132 @@
-"""Request and response bodies (msgspec). Areas travel as text in 亩 ("3.5"), money as int fen."""
+"""Request and response bodies (msgspec). Areas travel as text in 亩 ("3.5"), money as int fen.
+
+Every request field is bounded where it enters (ids to INTEGER, text to its column, days to 2000–2100), so
+PostgreSQL never sees a value it would refuse with a 500.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 import msgspec
+from msgspec import Meta, Struct
+
+from caoyuan.bounds import ID_MAX, Id, check_day
+
+Area = Annotated[str, Meta(max_length=20)]  # 亩 as text, "12.5"
+Reason = Annotated[str, Meta(max_length=200)]
+Percent = Annotated[int, Meta(ge=0, le=1_000_000)]  # basis points; the service says what is sensible
+WageFen = Annotated[int, Meta(ge=0, le=ID_MAX)]  # an INTEGER column
+Score = Annotated[int, Meta(ge=-1_000, le=1_000)]  # the service refuses outside 1–5, in words
 
 
-class PlotIn(msgspec.Struct):
-    village: str
-    area: str  # 亩, up to two decimals
+def _moment_in_range(value: datetime | None, field: str) -> None:
+    if value is not None:
+        check_day(value.date(), field, "时间")
+
+
+class PlotIn(Struct):
+    village: Annotated[str, Meta(max_length=50)]
+    area: Area  # 亩, up to two decimals
     slope: bool = False
-    note: str = ""
+    note: Annotated[str, Meta(max_length=100)] = ""
 
 
-class BookingIn(msgspec.Struct):
-    service_type_id: int
-    plots: list[PlotIn]
+class BookingIn(Struct):
+    service_type_id: Id
+    plots: Annotated[list[PlotIn], Meta(max_length=100)]  # the service allows 20 and says so
     earliest_on: date
     latest_on: date
-    member_id: int | None = None  # an agent booking for a member household
-    farmer_name: str = ""  # a non-member farmer (agent only)
-    farmer_phone: str = ""
-    cooperative_id: int | None = None
+    member_id: Id | None = None  # an agent booking for a member household
+    farmer_name: Annotated[str, Meta(max_length=50)] = ""  # a non-member farmer (agent only)
+    farmer_phone: Annotated[str, Meta(max_length=20)] = ""
+    cooperative_id: Id | None = None
     day: date | None = None  # take a slot on this day now (first come), instead of joining the queue
-    operator_id: int | None = None  # agents may name the crew for ``day``
-    machine_id: int | None = None
+    operator_id: Id | None = None  # agents may name the crew for ``day``
+    machine_id: Id | None = None
+
+    def __post_init__(self) -> None:
+        check_day(self.earliest_on, "earliest_on")
+        check_day(self.latest_on, "latest_on")
+        check_day(self.day, "day")
 
 
-class ScheduleIn(msgspec.Struct):
+class ScheduleIn(Struct):
     day: date
-    operator_id: int
-    machine_id: int
+    operator_id: Id
+    machine_id: Id
+
+    def __post_init__(self) -> None:
+        check_day(self.day, "day")
 
 
-class CancelIn(msgspec.Struct):
-    reason: str
+class CancelIn(Struct):
+    reason: Reason
 
 
-class CompleteIn(msgspec.Struct):
-    measured_area: str  # 亩
+class CompleteIn(Struct):
+    measured_area: Area  # 亩
     started_at: datetime | None = None
     ended_at: datetime | None = None
-    fuel_litres: str = ""
+    fuel_litres: Annotated[str, Meta(max_length=20)] = ""
+
+    def __post_init__(self) -> None:
+        _moment_in_range(self.started_at, "started_at")
+        _moment_in_range(self.ended_at, "ended_at")
 
 
-class PayIn(msgspec.Struct):
-    channel: str = "cash"
+class PayIn(Struct):
+    channel: Annotated[str, Meta(max_length=8)] = "cash"
 
 
-class RatingIn(msgspec.Struct):
-    score: int
-    comment: str = ""
+class RatingIn(Struct):
+    score: Score
+    comment: Annotated[str, Meta(max_length=300)] = ""
 
 
-class RescheduleIn(msgspec.Struct):
-    reason: str  # e.g. 降雨
-    cause: str = "rain"  # "rain": the whole fleet stands still; "breakdown": one machine
-    machine_id: int | None = None
-    cooperative_id: int | None = None
+class RescheduleIn(Struct):
+    reason: Annotated[str, Meta(max_length=100)]  # e.g. 降雨
+    cause: Annotated[str, Meta(max_length=16)] = "rain"  # "rain": the whole fleet stands still; "breakdown": one
+    machine_id: Id | None = None
+    cooperative_id: Id | None = None
 
 
-class ProposalConfirmIn(msgspec.Struct):
+class ProposalConfirmIn(Struct):
     day: date
-    cooperative_id: int | None = None
+    cooperative_id: Id | None = None
+
+    def __post_init__(self) -> None:
+        check_day(self.day, "day")
 
 
-class MachineIn(msgspec.Struct):
-    kind: str
-    model: str
-    plate: str
-    daily_capacity: str  # 亩 on flat land per day
-    slope_factor_bp: int = 15000
-    asset_id: int | None = None
-    cooperative_id: int | None = None
+class MachineIn(Struct):
+    kind: Annotated[str, Meta(max_length=30)]
+    model: Annotated[str, Meta(max_length=60)]
+    plate: Annotated[str, Meta(max_length=40)]
+    daily_capacity: Area  # 亩 on flat land per day
+    slope_factor_bp: Percent = 15000
+    asset_id: Id | None = None
+    cooperative_id: Id | None = None
 
 
-class MaintenanceIn(msgspec.Struct):
+class MaintenanceIn(Struct):
     starts_on: date
     ends_on: date
-    note: str = ""
+    note: Annotated[str, Meta(max_length=200)] = ""
+
+    def __post_init__(self) -> None:
+        check_day(self.starts_on, "starts_on")
+        check_day(self.ends_on, "ends_on")
 
 
-class OperatorIn(msgspec.Struct):
-    user_id: int
-    daily_capacity: str  # 亩 per day
-    wage_basis: str  # "mu" | "day"
-    wage_rate_fen: int
-    machine_id: int | None = None
-    cooperative_id: int | None = None
+class OperatorIn(Struct):
+    user_id: Id
+    daily_capacity: Area  # 亩 per day
+    wage_basis: Annotated[str, Meta(max_length=8)]  # "mu" | "day"
+    wage_rate_fen: WageFen
+    machine_id: Id | None = None
+    cooperative_id: Id | None = None
 
 
 class PriceOut(msgspec.Struct):

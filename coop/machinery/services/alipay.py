@@ -10,18 +10,20 @@ import logging
 import re
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from caoyuan.bounds import ID_MAX
 from caoyuan.db import utcnow
 from caoyuan.errors import AppError, BadInput, Conflict, Forbidden, NotFound
 from caoyuan.payments.client import PAID_STATUSES, AlipayGateway
 from caoyuan.payments.notify import qr_svg
 from coop.machinery.models import Booking, BookingStatus
-from coop.machinery.services.common import Caller, booking_for
-from coop.machinery.services.payment import record_payment
+from coop.machinery.services.common import Caller
+from coop.machinery.services.payment import book_claimed, check_payable, claim_payment
 
 PREFIX = "NJ"
-TRADE_NO = re.compile(rf"^{PREFIX}(\d+)x\d+$")
+TRADE_NO = re.compile(rf"^{PREFIX}([0-9]+)x[0-9]+$")  # ASCII digits only (\d takes any script)
 log = logging.getLogger("caoyuan.machinery.alipay")
 
 
@@ -30,8 +32,12 @@ def out_trade_no_for(booking: Booking, now: datetime | None = None) -> str:
 
 
 def booking_id_of(out_trade_no: str) -> int | None:
+    """The booking a trade number names; None when it names none we could have issued (an id ≤ 2^31 − 1)."""
     match = TRADE_NO.match(out_trade_no)
-    return int(match.group(1)) if match else None
+    if not match or len(match.group(1)) > len(str(ID_MAX)):
+        return None
+    booking_id = int(match.group(1))
+    return booking_id if 1 <= booking_id <= ID_MAX else None
 
 
 def ensure_may_pay(caller: Caller, booking: Booking) -> None:
@@ -66,29 +72,50 @@ async def start_qr(gateway: AlipayGateway, booking: Booking) -> tuple[str, str, 
 async def start_wap(gateway: AlipayGateway, booking: Booking, return_url: str) -> str:
     """Phone: the signed URL of Alipay's WAP cashier."""
     ensure_payable(booking)
-    return await gateway.wap_pay_url(out_trade_no_for(booking), booking.amount_fen or 0, subject(booking),
-                                     return_url)
+    return await gateway.wap_pay_url(out_trade_no_for(booking), booking.amount_fen or 0, subject(booking), return_url)
 
 
-async def settle(db: AsyncSession, out_trade_no: str, total_fen: int, trade_status: str,
-                 paid_at: datetime | None = None) -> str:
-    """Record the Alipay payment of the booking named by out_trade_no: "paid", "duplicate" or "ignored"."""
+async def settle(
+    db: AsyncSession, out_trade_no: str, total_fen: int, trade_status: str, paid_at: datetime | None = None
+) -> str:
+    """Record the Alipay payment of the booking named by out_trade_no: "paid", "duplicate" or "ignored".
+
+    Idempotent under concurrency: the guarded claim is the first statement, so of any number of identical
+    notifies exactly one posts the income and the others answer "duplicate".
+    """
     booking_id = booking_id_of(out_trade_no)
     if booking_id is None:
         raise NotFound("没有这笔农机作业的付款", code="unknown_booking")
-    booking = await booking_for(db, booking_id, lock=True)
-    if total_fen != booking.amount_fen:
-        raise BadInput("支付金额与作业费不符", code="amount_mismatch")
     if trade_status not in PAID_STATUSES:
         return "ignored"
+    at = paid_at or utcnow()
+    if await claim_payment(db, booking_id, "alipay", at, amount_fen=total_fen):
+        booking = await fresh_booking(db, booking_id)
+        await book_claimed(db, booking, "alipay", at)
+        return "paid"
+    booking = await fresh_booking(db, booking_id)
+    if total_fen != booking.amount_fen:
+        raise BadInput("支付金额与作业费不符", code="amount_mismatch")
     if booking.status == BookingStatus.PAID:
         if booking.payment_channel != "alipay":
             # Paid twice (cash, or another trade): the accountant refunds by hand; do not count it twice.
-            log.warning("booking %s already paid (%s), Alipay trade %s also paid",
-                        booking_id, booking.payment_channel, out_trade_no)
+            log.warning(
+                "booking %s already paid (%s), Alipay trade %s also paid",
+                booking_id,
+                booking.payment_channel,
+                out_trade_no,
+            )
         return "duplicate"
-    await record_payment(db, booking, "alipay", at=paid_at)
-    return "paid"
+    check_payable(booking, "alipay")  # says why it is not payable (not completed, area unconfirmed)
+    raise Conflict("这项作业现在不能收款", code="bad_state")
+
+
+async def fresh_booking(db: AsyncSession, booking_id: int) -> Booking:
+    """The booking as the database has it now (the claim changed the row behind the session's back)."""
+    booking = await db.scalar(select(Booking).where(Booking.id == booking_id).execution_options(populate_existing=True))
+    if booking is None:
+        raise NotFound("没有这笔农机作业的付款", code="unknown_booking")
+    return booking
 
 
 async def settle_from_query(gateway: AlipayGateway, db: AsyncSession, out_trade_no: str) -> str | None:

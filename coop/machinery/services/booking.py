@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from caoyuan import clock
 from caoyuan.area import AreaError, parse_mu
 from caoyuan.auth.current import CurrentUser
 from caoyuan.errors import BadInput, Forbidden, NotFound
@@ -21,7 +22,6 @@ from coop.machinery.services.common import (
     caller_for,
     check_window,
     default_cooperative_id,
-    local_today,
     member_of_user,
     policy_for,
 )
@@ -95,7 +95,7 @@ async def request_booking(db: AsyncSession, user: CurrentUser, data: BookingIn) 
     slope = sum(p.area for p in plots if p.slope)
     policy = await policy_for(db, cooperative_id)
     check_area(flat, slope, policy.max_area)
-    check_window(data.earliest_on, data.latest_on, local_today())
+    check_window(data.earliest_on, data.latest_on, clock.today())
     if data.latest_on - data.earliest_on > timedelta(days=90):
         raise BadInput("日期范围最长 90 天", field="latest_on")
     service = await service_in(db, cooperative_id, data.service_type_id)

@@ -7,9 +7,10 @@ from datetime import date
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from caoyuan import clock
 from coop.machinery.models import Booking, Machine, MachineDay, Rating, ServiceType
 from coop.machinery.schemas import DashboardOut
-from coop.machinery.services.common import local_today, policy_for
+from coop.machinery.services.common import policy_for
 from coop.machinery.views import mu_text
 
 DONE = ("completed", "paid")
@@ -20,7 +21,7 @@ def share_bp(part: int, whole: int) -> int:
 
 
 async def dashboard(db: AsyncSession, cooperative_id: int, season: int | None = None) -> DashboardOut:
-    season = season or local_today().year
+    season = season or clock.today().year
     first, last = date(season, 1, 1), date(season, 12, 31)
     policy = await policy_for(db, cooperative_id)
     in_season = (Booking.cooperative_id == cooperative_id, Booking.earliest_on.between(first, last))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.db import utcnow
@@ -21,8 +22,32 @@ from coop.machinery.services.schedule import note
 CHANNELS = {"cash": "现金", "alipay": "支付宝"}
 
 
-async def record_payment(db: AsyncSession, booking: Booking, channel: str = "cash",
-                         at: datetime | None = None) -> Booking:
+async def claim_payment(
+    db: AsyncSession, booking_id: int, channel: str, at: datetime, amount_fen: int | None = None
+) -> bool:
+    """Mark the booking paid in one guarded statement; False when it is not (or no longer) payable.
+
+    Concurrent payments of one job (Alipay sends its notify several times, sometimes at once) meet on
+    this row: on PostgreSQL the others wait for the first to commit, then find it paid; on SQLite the
+    statement takes the write lock before anything is read. So the income is posted exactly once.
+    """
+    guard = [
+        Booking.id == booking_id,
+        Booking.status == BookingStatus.COMPLETED,
+        or_(Booking.needs_confirmation.is_(False), Booking.confirmed_at.is_not(None)),
+    ]
+    if amount_fen is not None:
+        guard.append(Booking.amount_fen == amount_fen)
+    result = await db.execute(
+        update(Booking)
+        .where(*guard)
+        .values(status=BookingStatus.PAID, paid_at=at, payment_channel=channel)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def check_payable(booking: Booking, channel: str) -> None:
     if channel not in CHANNELS:
         raise BadInput("收款方式只能是现金（cash）或支付宝（alipay）", field="channel")
     if booking.status == BookingStatus.PAID:
@@ -31,11 +56,28 @@ async def record_payment(db: AsyncSession, booking: Booking, channel: str = "cas
         raise Conflict("作业完工登记后才能收款", code="bad_state")
     if booking.needs_confirmation and booking.confirmed_at is None:
         raise Conflict("实测面积明显大于申报面积，需农户本人或代办员确认后才能收款", code="needs_confirmation")
-    at = at or utcnow()
+
+
+async def book_claimed(db: AsyncSession, booking: Booking, channel: str, at: datetime) -> Booking:
+    """After a successful claim: post the income and tell the farmer."""
     result = await post_payment(db, booking, channel, at)
     booking.status, booking.paid_at, booking.payment_channel = BookingStatus.PAID, at, channel
     booking.entry_id, booking.splits = result.entry_id, dict(result.splits)
-    note(db, booking, f"已收款 {format_fen(booking.amount_fen or 0)}（{CHANNELS[channel]}），谢谢！"
-         + (f"困难户减免 {format_fen(booking.relief_fen)}。" if booking.relief_fen else ""))
+    note(
+        db,
+        booking,
+        f"已收款 {format_fen(booking.amount_fen or 0)}（{CHANNELS[channel]}），谢谢！"
+        + (f"困难户减免 {format_fen(booking.relief_fen)}。" if booking.relief_fen else ""),
+    )
     await db.flush()
     return booking
+
+
+async def record_payment(
+    db: AsyncSession, booking: Booking, channel: str = "cash", at: datetime | None = None
+) -> Booking:
+    check_payable(booking, channel)
+    at = at or utcnow()
+    if not await claim_payment(db, booking.id, channel, at):  # type: ignore[arg-type]
+        raise Conflict("这项作业已经收过款了", code="already_paid")
+    return await book_claimed(db, booking, channel, at)

@@ -9,20 +9,31 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from caoyuan import clock
 from caoyuan.errors import BadInput, NotFound
 from coop.machinery.models import SeasonPrice, ServiceType
 from coop.machinery.rules.pricing import Bill, UnitPrice, bill, unit_price
 from coop.machinery.rules.scheduling import Request, earliest_days
 from coop.machinery.services.capacity import crews, free_capacity
-from coop.machinery.services.common import local_today, policy_for, price_rule
+from coop.machinery.services.common import policy_for, price_rule
 from coop.models import Member
 
 HORIZON_DAYS = 30
 
 
 @dataclass(frozen=True, slots=True)
+class Service:
+    """A service type as plain values: quotes are cached across requests, ORM rows must not be."""
+
+    id: int
+    cooperative_id: int
+    name: str
+    machine_kind: str
+
+
+@dataclass(frozen=True, slots=True)
 class Quote:
-    service: ServiceType
+    service: Service
     member: bool
     hardship: bool
     unit: UnitPrice
@@ -32,23 +43,41 @@ class Quote:
     earliest: list[date]
 
 
-async def service_in(db: AsyncSession, cooperative_id: int, service_type_id: int) -> ServiceType:
-    service = await db.get(ServiceType, service_type_id)
-    if service is None or service.cooperative_id != cooperative_id:
+async def service_by_id(db: AsyncSession, service_type_id: int) -> Service:
+    row = await db.get(ServiceType, service_type_id)
+    if row is None:
+        raise NotFound("没有这项作业服务", field="service_type_id")
+    return Service(row.id, row.cooperative_id, row.name, row.machine_kind)  # type: ignore[arg-type]
+
+
+async def service_in(db: AsyncSession, cooperative_id: int, service_type_id: int) -> Service:
+    service = await service_by_id(db, service_type_id)
+    if service.cooperative_id != cooperative_id:
         raise NotFound("没有这项作业服务", field="service_type_id")
     return service
 
 
-async def unit_price_for(db: AsyncSession, service: ServiceType, season: int, member: Member | None) -> UnitPrice:
-    price = await db.scalar(select(SeasonPrice).where(SeasonPrice.service_type_id == service.id,
-                                                      SeasonPrice.season == season))
+def member_here(member: Member | None, cooperative_id: int) -> bool:
+    """Member prices and hardship relief are for admitted members of the cooperative doing the work."""
+    return member is not None and member.status == "admitted" and member.cooperative_id == cooperative_id
+
+
+async def unit_price_for(db: AsyncSession, service: Service, season: int, member: Member | None) -> UnitPrice:
+    price = await db.scalar(
+        select(SeasonPrice).where(SeasonPrice.service_type_id == service.id, SeasonPrice.season == season)
+    )
     if price is None:
         raise BadInput(f"{season} 年「{service.name}」还没有定价，请联系合作社", field="service_type_id")
     policy = await policy_for(db, service.cooperative_id)
-    is_member = member is not None and member.status == "admitted"
-    return unit_price(price.market_fen, price_rule(policy), member=is_member,
-                      hardship=bool(is_member and member.hardship),  # type: ignore[union-attr]
-                      member_fen=price.member_fen, non_member_fen=price.non_member_fen)
+    is_member = member_here(member, service.cooperative_id)
+    return unit_price(
+        price.market_fen,
+        price_rule(policy),
+        member=is_member,
+        hardship=bool(is_member and member.hardship),  # type: ignore[union-attr]
+        member_fen=price.member_fen,
+        non_member_fen=price.non_member_fen,
+    )
 
 
 def check_area(flat: int, slope: int, max_area: int) -> None:
@@ -85,26 +114,42 @@ async def _direct(key: tuple, seconds: float, load):  # type: ignore[no-untyped-
     return await load()
 
 
-async def quote(db: AsyncSession, cooperative_id: int, service_type_id: int, flat: int, slope: int,
-                member: Member | None, earliest_on: date | None = None, cache: QuoteCache | None = None) -> Quote:
+async def quote(
+    db: AsyncSession,
+    service: Service,
+    flat: int,
+    slope: int,
+    member: Member | None,
+    earliest_on: date | None = None,
+    cache: QuoteCache | None = None,
+) -> Quote:
+    """A quote for ``service`` in its own cooperative; ``member`` counts only as a member of that one."""
     get = cache.get if cache is not None else _direct
-    service = await get(("service", cooperative_id, service_type_id), QuoteCache.STATIC_SECONDS,
-                        lambda: service_in(db, cooperative_id, service_type_id))
+    cooperative_id = service.cooperative_id
     policy = await get(("policy", cooperative_id), QuoteCache.STATIC_SECONDS, lambda: policy_for(db, cooperative_id))
     check_area(flat, slope, policy.max_area)
-    start = max(earliest_on or local_today(), local_today())
-    unit = await get(("price", service.id, start.year, member.id if member else None, member and member.hardship),
-                     QuoteCache.STATIC_SECONDS, lambda: unit_price_for(db, service, start.year, member))
+    today = clock.today()
+    start = max(earliest_on or today, today)
+    if member is not None and not member_here(member, cooperative_id):
+        member = None
+    unit = await get(
+        ("price", service.id, start.year, member.id if member else None, member and member.hardship),
+        QuoteCache.STATIC_SECONDS,
+        lambda: unit_price_for(db, service, start.year, member),
+    )
     last = start + timedelta(HORIZON_DAYS - 1)
 
     async def availability():  # type: ignore[no-untyped-def]
-        return (await free_capacity(db, cooperative_id, start, last),
-                await crews(db, cooperative_id, service.machine_kind))
+        return (
+            await free_capacity(db, cooperative_id, start, last),
+            await crews(db, cooperative_id, service.machine_kind),
+        )
 
-    free, crew_list = await get(("free", cooperative_id, service.machine_kind, start), QuoteCache.CAPACITY_SECONDS,
-                                availability)
+    free, crew_list = await get(
+        ("free", cooperative_id, service.machine_kind, start), QuoteCache.CAPACITY_SECONDS, availability
+    )
     request = Request(0, None, flat, slope, False, start, last, service.machine_kind)  # type: ignore[arg-type]
     days = earliest_days(request, [start + timedelta(n) for n in range(HORIZON_DAYS)], crew_list, free)
-    is_member = member is not None and member.status == "admitted"
-    return Quote(service, is_member, is_member and member.hardship, unit, flat, slope,  # type: ignore[union-attr]
-                 bill(flat + slope, unit), days)
+    return Quote(
+        service, member is not None, bool(member and member.hardship), unit, flat, slope, bill(flat + slope, unit), days
+    )

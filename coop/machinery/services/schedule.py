@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from caoyuan import clock
 from caoyuan.errors import BadInput, Conflict
 from coop.machinery.models import (
     HOLDING_STATUSES,
@@ -28,7 +29,7 @@ from coop.machinery.rules.capacity import weighted_load
 from coop.machinery.rules.scheduling import Crew, Request, Slot, priority, propose
 from coop.machinery.rules.states import allowed
 from coop.machinery.services import capacity
-from coop.machinery.services.common import local_today, policy_for
+from coop.machinery.services.common import policy_for
 from coop.machinery.services.fleet import machine_in, operator_in, out_of_service_reason
 
 SEARCH_DAYS = 14  # how far a rained-off job may move
@@ -63,7 +64,7 @@ async def assign(db: AsyncSession, booking: Booking, *, day: date, operator_id: 
     """The dispatcher puts (or moves) a booking on a crew's day, within capacity."""
     if not allowed("schedule", booking.status):
         raise Conflict("这条预约现在不能排班或改期", code="bad_state")
-    if day < local_today():
+    if day < clock.today():
         raise BadInput("不能排到已经过去的日期", field="day")
     operator = await operator_in(db, booking.cooperative_id, operator_id)
     machine = await machine_in(db, booking.cooperative_id, machine_id)
@@ -165,7 +166,7 @@ async def _try_any_crew(db: AsyncSession, booking: Booking, day: date, prefer: t
 
 async def fill_freed(db: AsyncSession, cooperative_id: int, day: date) -> list[Booking]:
     """A freed slot goes to the oldest waiting request that fits on that day."""
-    if day < local_today():
+    if day < clock.today():
         return []
     waiting = (await db.scalars(
         select(Booking).where(Booking.cooperative_id == cooperative_id, Booking.status.in_(OPEN_STATUSES),
@@ -205,7 +206,7 @@ async def reschedule_day(db: AsyncSession, cooperative_id: int, day: date, *, re
     reason = reason.strip()
     if not reason:
         raise BadInput("请说明原因（如：降雨、故障）", field="reason")
-    if day < local_today():
+    if day < clock.today():
         raise BadInput("不能调整已经过去的日期", field="day")
     query = select(Booking).where(Booking.cooperative_id == cooperative_id, Booking.scheduled_on == day,
                                   Booking.status == BookingStatus.SCHEDULED)
@@ -279,7 +280,7 @@ async def proposal(db: AsyncSession, cooperative_id: int, day: date) -> tuple[li
 async def confirm_proposal(db: AsyncSession, cooperative_id: int, day: date) -> list[Booking]:
     """The dispatcher accepts the proposal: each slot is claimed in the database; a slot someone took
     meanwhile is skipped, never over-booked."""
-    if day < local_today():
+    if day < clock.today():
         raise BadInput("不能排到已经过去的日期", field="day")
     slots, unplaced = await proposal(db, cooperative_id, day)
     done = []

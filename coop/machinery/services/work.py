@@ -19,6 +19,8 @@ from coop.machinery.services.books import accrue_wage
 from coop.machinery.services.common import Caller, policy_for
 from coop.machinery.services.schedule import note
 
+FUEL_MAX = 1_000_000  # centilitres: 10,000 litres, far above a day's work; keeps the INTEGER column safe
+
 
 def _ensure_crew(caller: Caller, booking: Booking) -> None:
     if caller.agent:
@@ -32,9 +34,12 @@ def parse_litres(text: str) -> int | None:
     if not text:
         return None
     try:
-        return parse_mu(text)  # the same "up to two decimals" shape: centilitres
+        centilitres = parse_mu(text)  # the same "up to two decimals" shape: centilitres
     except AreaError:
         raise BadInput("油耗请填写升数，最多两位小数", field="fuel_litres") from None
+    if centilitres > FUEL_MAX:
+        raise BadInput(f"油耗最多 {FUEL_MAX // 100} 升，请核对", field="fuel_litres")
+    return centilitres
 
 
 async def start(db: AsyncSession, caller: Caller, booking: Booking) -> Booking:
@@ -72,10 +77,15 @@ async def complete(db: AsyncSession, caller: Caller, booking: Booking, data: Com
     booking.status, booking.measured_area, booking.fuel_centilitres = BookingStatus.COMPLETED, measured, fuel
     booking.started_at, booking.ended_at = started, ended
     booking.amount_fen, booking.relief_fen, booking.saving_fen = total.amount_fen, total.relief_fen, total.saving_fen
-    booking.needs_confirmation = over_tolerance(measured, booking.flat_area + booking.slope_area,
-                                                policy.confirm_above_bp)
-    note(db, booking, f"作业完成：实测 {format_mu(measured)}，应付 {format_fen(total.amount_fen)}。"
-         + ("实测面积明显大于申报面积，请您确认。" if booking.needs_confirmation else ""))
+    booking.needs_confirmation = over_tolerance(
+        measured, booking.flat_area + booking.slope_area, policy.confirm_above_bp
+    )
+    note(
+        db,
+        booking,
+        f"作业完成：实测 {format_mu(measured)}，应付 {format_fen(total.amount_fen)}。"
+        + ("实测面积明显大于申报面积，请您确认。" if booking.needs_confirmation else ""),
+    )
     operator = await db.get(Operator, booking.operator_id)
     if operator is not None:
         await accrue_wage(db, booking, operator, ended)
