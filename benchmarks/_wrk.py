@@ -195,7 +195,7 @@ class Running:
         self.result_file = self.work / "result.tsv"
         script = self.work / "load.lua"
         script.write_text(lua_script(load, self.result_file))
-        duration = load.seconds + (max(0.0, load.start_at - time.time()) + 5 if load.rate else 0.0)
+        duration = load.seconds + (max(0.0, load.start_at - time.time()) + 2 if load.rate else 0.0)
         duration = max(duration, 1.0)
         self.stdout = (self.work / "stdout.txt").open("w")
         command = [
@@ -262,6 +262,8 @@ class Running:
         if self.process.returncode != 0 or not self.result_file.exists():
             raise RuntimeError(f"wrk failed ({self.process.returncode}): {output[-2000:]}")
         result = parse_result(self.result_file.read_text())
+        if self.load.rate:  # paced: wrk's duration includes the wait for start_at and the grace after
+            result["per_s"] = result["requests"] / self.load.seconds
         shutil.rmtree(self.work, ignore_errors=True)
         client_cpu = usage.ru_utime + usage.ru_stime
         result["client_cpu_s"] = round(client_cpu, 3)
