@@ -22,6 +22,11 @@ ORDER_BODY = {
 }
 
 
+def scratch_name(base: str) -> str:
+    """The scratch database's name; CAOYUAN_BENCH_DB_SUFFIX keeps concurrent runs (tests) apart."""
+    return base + os.environ.get("CAOYUAN_BENCH_DB_SUFFIX", "")
+
+
 def database_url(database: str) -> str:
     from sqlalchemy.engine import make_url
 

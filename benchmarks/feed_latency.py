@@ -56,13 +56,14 @@ from _scratch import (  # noqa: E402  (run as a script from benchmarks/)
     machine_line,
     percentile,
     recreate_database,
+    scratch_name,
     start_server,
     stop,
 )
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-DB_NAME = "caoyuan_bench_feed"
+DB_NAME = scratch_name("caoyuan_bench_feed")
 CLIENTS = str(HERE / "_feed_clients.py")
 
 

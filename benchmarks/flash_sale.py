@@ -35,9 +35,18 @@ from pathlib import Path
 import _profile
 import _wrk
 from _live_seed import seed_live_session
-from _scratch import ORDER_BODY, database_url, free_port, machine_line, recreate_database, start_server, stop
+from _scratch import (
+    ORDER_BODY,
+    database_url,
+    free_port,
+    machine_line,
+    recreate_database,
+    scratch_name,
+    start_server,
+    stop,
+)
 
-DB_NAME = "caoyuan_bench_flash"
+DB_NAME = scratch_name("caoyuan_bench_flash")
 CEILING_PATH = "/api/bench/ceiling"
 
 

@@ -30,9 +30,9 @@ from pathlib import Path
 import _profile
 import _wrk
 from _live_seed import seed_live_session
-from _scratch import database_url, free_port, machine_line, recreate_database, start_server, stop
+from _scratch import database_url, free_port, machine_line, recreate_database, scratch_name, start_server, stop
 
-DB_NAME = "caoyuan_bench_reads"
+DB_NAME = scratch_name("caoyuan_bench_reads")
 PING_PATH = "/api/bench/ping"
 
 
