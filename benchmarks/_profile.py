@@ -100,6 +100,41 @@ def summarise(path: Path, top: int = 15) -> list[tuple[str, float, float]]:
     return [(frame, 100 * n / total, 100 * inclusive[frame] / total) for frame, n in own.most_common(top)]
 
 
+_PACKAGES = [  # (label, what the leaf frame's file path holds), first match wins
+    ("asyncpg", "asyncpg/"),
+    ("sqlalchemy orm", "sqlalchemy/orm/"),
+    ("sqlalchemy core (compile, cache keys, execute)", "sqlalchemy/"),
+    ("sqlmodel", "sqlmodel/"),
+    ("jinja2 (templates)", "jinja2/"),
+    ("logging (stdlib + access log)", "logging/"),
+    ("the access log", "caoyuan/web/logging.py"),
+    ("msgspec", "msgspec/"),
+    ("litestar", "litestar/"),
+    ("uvicorn / httptools", "uvicorn/"),
+    ("asyncio", "asyncio/"),
+    ("greenlet", "greenlet/"),
+    ("app: kernel (src/caoyuan)", "caoyuan/"),
+    ("app: storefront", "storefront/"),
+    ("app: streaming", "streaming/"),
+    ("app: coop", "coop/"),
+]
+
+
+def by_package(path: Path) -> list[tuple[str, float]]:
+    """Own samples by the package of the leaf (running) frame: where the CPU went, layer by layer."""
+    counts: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        leaf = stack.rsplit(";", 1)[-1]
+        label = next((name for name, marker in _PACKAGES if marker in leaf), "other")
+        counts[label] += int(count)
+        total += int(count)
+    return [(label, 100 * n / total) for label, n in counts.most_common()] if total else []
+
+
 def inclusive_shares(path: Path, patterns: list[str]) -> dict[str, float]:
     """Share of samples whose stack holds a frame matching each pattern (e.g. 'access_log', 'auth_middleware')."""
     hits: Counter[str] = Counter()
@@ -123,6 +158,9 @@ def main() -> None:
     args = parser.parse_args()
     for frame, own, incl in summarise(args.path, args.top):
         print(f"{own:5.1f} {incl:5.1f}  {frame}")
+    print("own samples by package of the running frame:")
+    for label, share in by_package(args.path):
+        print(f"{share:5.1f}  {label}")
     for pattern, share in inclusive_shares(args.path, args.match).items():
         print(f"stacks with {pattern!r}: {share:.1f} %")
 

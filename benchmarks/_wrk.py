@@ -331,6 +331,11 @@ def measure(name: str, base: str, load: Load, server_pids: set[int], database: s
         "machine": round(cores["machine"], 3),
     }
     result["loadavg"] = [round(x, 2) for x in (*load_before, os.getloadavg()[0])]
+    # CPU per request moves less than requests a second on a machine others are using: a starved server
+    # answers fewer requests but spends about the same CPU on each.
+    answered = max(1, result["requests"])
+    result["server_ms_per_request"] = round(cores["server"] * result["elapsed_s"] / answered * 1000, 3)
+    result["postgres_ms_per_request"] = round(cores["postgres"] * result["elapsed_s"] / answered * 1000, 3)
     return result
 
 
@@ -342,7 +347,7 @@ def describe(run: dict) -> str:
         f"max {run['max_ms']:7.1f} ms  [{statuses}]  cores: server {cpu['server']:.2f}, "
         f"postgres {cpu['postgres']:.2f}, wrk {cpu['client']:.2f} (busiest thread "
         f"{run['client_busiest_thread']:.2f}), machine {cpu['machine']:.2f}/{os.cpu_count()}; "
-        f"load avg {run['loadavg'][0]:.2f}→{run['loadavg'][3]:.2f}"
+        f"server CPU {run.get('server_ms_per_request', 0):.2f} ms/request; load avg {run['loadavg'][0]:.2f}→{run['loadavg'][3]:.2f}"
     )
     if run["client_saturated"]:
         line += "\n    ! wrk's core was saturated: this figure is the load generator's limit, not the server's"
@@ -376,6 +381,8 @@ def summary(run: dict) -> dict:
         "cpu": run["cpu"],
         "client_busiest_thread": run["client_busiest_thread"],
         "loadavg": run["loadavg"],
+        "server_ms_per_request": run.get("server_ms_per_request"),
+        "postgres_ms_per_request": run.get("postgres_ms_per_request"),
     }
 
 
