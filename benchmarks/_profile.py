@@ -102,6 +102,10 @@ def summarise(path: Path, top: int = 15) -> list[tuple[str, float, float]]:
 
 _PACKAGES = [  # (label, what the leaf frame's file path holds), first match wins
     ("asyncpg", "asyncpg/"),
+    ("aiosqlite (its thread and the hand-over)", "aiosqlite/"),
+    ("threads (thread pool, sync_to_thread)", "threading.py"),
+    ("threads (thread pool, sync_to_thread)", "concurrent/futures/"),
+    ("weakref (ORM session snapshots)", "weakref.py"),
     ("sqlalchemy orm", "sqlalchemy/orm/"),
     ("sqlalchemy core (compile, cache keys, execute)", "sqlalchemy/"),
     ("sqlmodel", "sqlmodel/"),

@@ -1,6 +1,6 @@
 """Live-sale orders under load, on PostgreSQL, through the complete intake path — driven by wrk.
 
-    .venv/bin/python benchmarks/flash_sale.py [--seconds 10] [--stock 2000] [--connections 64] [--threads 2] [--workers 1] [--profile DIR] [--small]
+    .venv/bin/python benchmarks/flash_sale.py [--seconds 10] [--stock 300] [--connections 64] [--threads 2] [--workers 1] [--profile DIR] [--small]
 
 1. Makes a scratch database of its own (``caoyuan_bench_flash``, dropped and recreated each run) next to
    CAOYUAN_BENCH_POSTGRES_URL (default ``postgresql+asyncpg://postgres@127.0.0.1:5432/test``), migrates it and
@@ -17,8 +17,8 @@
 4. Checks the database: the flash pool is not oversold, orders, units, quotas and stock agree, and the host
    feed is numbered without a gap with one order_placed per order.
 
-``--profile DIR`` records the server with py-spy (raw collapsed stacks) during the orders phase and prints its
-top frames. The last line of output is one JSON object: orders_per_s, trivial_per_s, bare_per_s, ratio (orders /
+``--profile DIR`` records the server with py-spy (raw collapsed stacks) during the trivial and the orders phases
+and prints their top frames. The last line of output is one JSON object: orders_per_s, trivial_per_s, bare_per_s, ratio (orders /
 trivial, goal ≥ 0.5), trivial_ratio (trivial / bare, goal ≥ 0.7), p99_ms (goal < 50), oversold (must be 0),
 consistent, client_saturated, and each phase's figures.
 """
@@ -106,7 +106,7 @@ async def _verify(url: str, pool_id: int, session_id: int) -> dict[str, int]:
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10, help="length of each measured phase")
-    parser.add_argument("--stock", type=int, default=2000, help="units in the flash sale")
+    parser.add_argument("--stock", type=int, default=300, help="units in the flash sale (sold out in one phase)")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (1–9)")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers")
@@ -171,8 +171,11 @@ def main() -> None:  # noqa: PLR0915
         try:
             _wrk.measure("warm-up", base, post(CEILING_PATH, 1, "w1", "32", seconds=1), pids, DB_NAME)
             _wrk.measure("warm-up", base, post(orders_path, ids["shelf_pool_id"], "w2", "33", seconds=1), pids, DB_NAME)
+            profiler = _profile.start(server.pid, args.seconds, args.profile, "trivial") if args.profile else None
             trivial = _wrk.measure("app trivial POST", base, post(CEILING_PATH, 1, "t1", "34"), pids, DB_NAME)
             print(_wrk.describe(trivial), flush=True)
+            if profiler:
+                _profile.finish(profiler)
             profiler = _profile.start(server.pid, args.seconds, args.profile, "orders") if args.profile else None
             orders = _wrk.measure(
                 "orders (every one a sale)", base, post(orders_path, ids["shelf_pool_id"], "o", "35"), pids, DB_NAME
