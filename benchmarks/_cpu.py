@@ -20,7 +20,7 @@ def cpu_table() -> dict[int, tuple[int, str, float]]:
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
+        fields = stat[stat.rindex(")") + 2 :].split()
         table[int(entry.name)] = (int(fields[1]), command, (int(fields[11]) + int(fields[12])) / tick)
     return table
 
@@ -29,7 +29,7 @@ class CpuMeter:
     """Samples /proc twice a second, so processes that end before the load does (generators, their
     PostgreSQL backends) still count; says which group used how many cores during the load."""
 
-    def __init__(self, groups: dict[str, set[int]], database: str) -> None:
+    def __init__(self, groups: dict[str, set[int]], database: str | None) -> None:
         self.groups, self.database = groups, database
         self.first: dict[int, float] = {}
         self.last: dict[int, tuple[str, float]] = {}
@@ -40,7 +40,12 @@ class CpuMeter:
         for name, pids in self.groups.items():
             if pid in pids or parent in pids:
                 return name
-        if command.startswith("postgres:") and (self.database in command or "walwriter" in command):
+        # This database's backends and the WAL writer; none on SQLite (database None).
+        if (
+            self.database
+            and command.startswith("postgres:")
+            and (f" {self.database} " in command or "walwriter" in command)
+        ):
             return "postgres"
         return None
 

@@ -1,4 +1,4 @@
-"""The processes ``feed_latency.py`` starts beside the servers: host clients, viewer clients, order generators.
+"""The processes ``feed_latency.py`` starts beside the servers: host clients, viewer clients, direct order generators.
 
     python benchmarks/_feed_clients.py hosts|viewers|generator SPEC.json OUT.json
 
@@ -67,8 +67,9 @@ class Host:
         while time.time() < deadline:
             url = f"{self.ws_base}/ws/live/{self.session_id}/feed?after={self.last_seq}"
             try:
-                async with websockets.connect(url, additional_headers=headers, max_size=None,
-                                              open_timeout=30, ping_interval=None) as ws:
+                async with websockets.connect(
+                    url, additional_headers=headers, max_size=None, open_timeout=30, ping_interval=None
+                ) as ws:
                     hello = json.loads(await ws.recv())
                     self.hellos.append(time.time())
                     if hello.get("type") != "hello":
@@ -125,9 +126,17 @@ class Host:
                 self.received.setdefault(event["data"]["order_no"], [at, connection])
 
     def report(self) -> dict:
-        return {"index": self.index, "last_seq": self.last_seq, "counts": self.counts, "received": self.received,
-                "hellos": self.hellos, "closes": self.closes, "out_of_order": self.out_of_order,
-                "messages": self.messages, "errors": self.errors[:20]}
+        return {
+            "index": self.index,
+            "last_seq": self.last_seq,
+            "counts": self.counts,
+            "received": self.received,
+            "hellos": self.hellos,
+            "closes": self.closes,
+            "out_of_order": self.out_of_order,
+            "messages": self.messages,
+            "errors": self.errors[:20],
+        }
 
 
 async def _token(base: str, phone: str, password: str) -> str:
@@ -150,9 +159,11 @@ async def hosts(spec: dict) -> dict:
     _ready(spec, "hosts")
     start_at = float(await _wait_control(spec, "start_at", spec["deadline"]) or 0)
     # Planned drops, spread over the middle of the load, each dropper at its own moments.
-    for n, client in enumerate(clients[:spec["droppers"]]):
-        client.drops = [start_at + spec["seconds"] * (0.25 + 0.5 * (k + n / max(1, spec["droppers"])) / spec["drops_each"])
-                        for k in range(spec["drops_each"])]
+    for n, client in enumerate(clients[: spec["droppers"]]):
+        client.drops = [
+            start_at + spec["seconds"] * (0.25 + 0.5 * (k + n / max(1, spec["droppers"])) / spec["drops_each"])
+            for k in range(spec["drops_each"])
+        ]
     await asyncio.gather(*tasks)
     return {"hosts": [c.report() for c in clients]}
 
@@ -202,8 +213,14 @@ async def viewers(spec: dict) -> dict:
     await asyncio.gather(*tasks)
     final = _control(spec, "final_stock")
     up_to_date = sum(1 for s in stock if final is not None and s.get(str(spec["pool_id"])) == int(final))
-    return {"viewers": n, "messages": sum(messages), "min_messages": min(messages, default=0), "leaks": sum(leaks),
-            "up_to_date": up_to_date, "errors": errors}
+    return {
+        "viewers": n,
+        "messages": sum(messages),
+        "min_messages": min(messages, default=0),
+        "leaks": sum(leaks),
+        "up_to_date": up_to_date,
+        "errors": errors,
+    }
 
 
 # ---------------------------------------------------------------- order generator
@@ -242,11 +259,15 @@ async def _paced(spec: dict, place) -> dict:  # type: ignore[no-untyped-def]
             late.append(began - due)
 
     await asyncio.gather(*(worker() for _ in range(spec["concurrency"])))
-    return {"commits": commits, "offered": len(mine), "started": len(late) + len(errors),
-            "late_p50_s": percentile(late, 50), "late_max_s": max(late, default=0.0), "errors": errors,
-            "cpu_s": time.process_time() - cpu}
-
-
+    return {
+        "commits": commits,
+        "offered": len(mine),
+        "started": len(late) + len(errors),
+        "late_p50_s": percentile(late, 50),
+        "late_max_s": max(late, default=0.0),
+        "errors": errors,
+        "cpu_s": time.process_time() - cpu,
+    }
 
 
 def _order_fields(spec: dict, i: int) -> dict:
@@ -254,7 +275,8 @@ def _order_fields(spec: dict, i: int) -> dict:
 
 
 async def generator(spec: dict) -> dict:
-    return await (_generate_http(spec) if spec["intake"] == "http" else _generate_direct(spec))
+    """Direct intake only: the HTTP intake is driven by wrk (feed_latency.py, _wrk.py)."""
+    return await _generate_direct(spec)
 
 
 async def _generate_direct(spec: dict) -> dict:
@@ -290,31 +312,6 @@ async def _generate_direct(spec: dict) -> dict:
         return await _paced(spec, place)
     finally:
         await database.dispose()
-
-
-async def _generate_http(spec: dict) -> dict:
-    """POST /api/live/sessions/{id}/orders, spread over the servers; the 201 arrives after the commit."""
-    import httpx
-
-    per_server = max(1, spec["concurrency"] // len(spec["bases"]))
-    limits = httpx.Limits(max_connections=per_server, max_keepalive_connections=per_server)
-    clients = [httpx.AsyncClient(base_url=b, limits=limits, timeout=60) for b in spec["bases"]]
-    path = f"/api/live/sessions/{spec['session_id']}/orders"
-
-    async def place(i: int) -> str:
-        client = clients[i % len(clients)]
-        response = await client.post(path, json=_order_fields(spec, i),
-                                      headers={"Idempotency-Key": f"bench-feed-{i:09d}"})
-        if response.status_code != 201:
-            raise RuntimeError(f"{response.status_code} {response.text[:200]}")
-        return response.json()["order_no"]
-
-    _ready(spec, f"generator-{spec['first']}")
-    try:
-        return await _paced(spec, place)
-    finally:
-        for client in clients:
-            await client.aclose()
 
 
 ROLES = {"hosts": hosts, "viewers": viewers, "generator": generator}

@@ -5,10 +5,26 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
+import time
+from pathlib import Path
 
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 ADMIN_URL = os.environ.get("CAOYUAN_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-ORDER_BODY = {"quantity": 1, "name": "张三丰", "province": "内蒙古", "city": "鄂尔多斯市", "county": "鄂托克旗",
-              "detail": "乌兰镇团结路 8 号"}
+ORDER_BODY = {
+    "quantity": 1,
+    "name": "张三丰",
+    "province": "内蒙古",
+    "city": "鄂尔多斯市",
+    "county": "鄂托克旗",
+    "detail": "乌兰镇团结路 8 号",
+}
+
+
+def scratch_name(base: str) -> str:
+    """The scratch database's name; CAOYUAN_BENCH_DB_SUFFIX keeps concurrent runs (tests) apart."""
+    return base + os.environ.get("CAOYUAN_BENCH_DB_SUFFIX", "")
 
 
 def database_url(database: str) -> str:
@@ -51,3 +67,63 @@ def stop(process: subprocess.Popen) -> None:
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))] if ordered else 0.0
+
+
+def start_server(
+    app: str, port: int, log: Path, env: dict[str, str] | None = None, workers: int = 1, ready_path: str = "/readyz"
+) -> subprocess.Popen:
+    """uvicorn on 127.0.0.1:``port`` serving the factory ``app`` (a module under benchmarks/ or the package),
+    as ``caoyuan serve`` runs it (no access log, websockets-sansio); returns once ``ready_path`` answers 200.
+
+    Keep-alive is longer than uvicorn's 5 s: a load generator starved of CPU on a busy machine may take that
+    long to send its next request, and a closed connection is not the server's answer."""
+    import httpx
+
+    environment = {
+        **os.environ,
+        "CAOYUAN_BACKGROUND_TASKS": "0",
+        "CAOYUAN_SECRET_KEY": "bench-" + "k" * 40,
+        "CAOYUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "CAOYUAN_ENVIRONMENT": "development",
+        **(env or {}),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--app-dir",
+        str(HERE),
+        app,
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--ws",
+        "websockets-sansio",
+        "--timeout-keep-alive",
+        "60",
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}{ready_path}", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    stop(process)
+    raise RuntimeError(f"server did not become ready: {log.read_text()[-2000:]}")
+
+
+def machine_line() -> str:
+    load = os.getloadavg()
+    return f"{os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (shared machine)"

@@ -1,11 +1,20 @@
-"""Booking race: ≥ 1,000 concurrent booking requests at one operator-day through the HTTP API,
-against a real uvicorn process on PostgreSQL (its own scratch database, migrated and seeded),
-with quote latency measured while the race runs.
+"""Booking race: a flood of booking requests at one operator-day through the HTTP API, driven by wrk,
+against the real app on PostgreSQL (its own scratch database, migrated and seeded), with the quote's latency
+measured while the flood runs.
 
-    .venv/bin/python benchmarks/booking_race.py [--attempts 1200] [--quotes 400]
+    .venv/bin/python benchmarks/booking_race.py [--seconds 10] [--race-connections 1000] [--connections 64]
+        [--threads 2] [--profile DIR] [--small]
 
-The last line printed is one JSON object: attempts, accepted, rejected, errors, over_capacity
-(mu booked beyond the day's capacity — must be 0), quote_p50_ms, quote_p99_ms (goal < 20), …
+In one run, with wrk (``_wrk.py``; each booking a fresh farmer phone, the bearer tokens of 4 village agents in
+turn, per-status counts): bare Litestar's POST (``_bare_app.py``), the app's trivial POST (``_bench_app.py``),
+the idle quote (``GET /api/machinery/quote`` at 100 a second), then ``--race-connections`` connections booking
+3 mu each at one 300-mu operator-day for ``--seconds`` (at most 100 fit: 201 = booked, 409 ``day_full`` =
+refused) while a second wrk asks for quotes at 100 a second. Each phase prints wrk's, the server's and
+PostgreSQL's CPU; no ratio is computed from a phase in which wrk's busiest thread was ~ a full core.
+
+The last line printed is one JSON object: attempts, accepted, rejected, errors, over_capacity (mu booked beyond
+the day's capacity — must be 0), consistent, bookings_per_s, booking_ratio (bookings / trivial POST),
+trivial_ratio (trivial / bare), quote_p99_ms (goal < 20 under the flood), quote_p99_idle_ms, …
 """
 
 from __future__ import annotations
@@ -14,14 +23,15 @@ import argparse
 import asyncio
 import json
 import os
-import socket
-import subprocess
-import sys
+import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import _profile
+import _wrk
 import httpx
+from _scratch import free_port, machine_line, start_server, stop
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -31,12 +41,6 @@ PASSWORD = "bench-password-2026"
 AGENTS = 4  # bearer tokens the bookings are spread over (village agents)
 OPERATOR_MU = 30000  # the operator-day under fire: 300 mu
 PLOT = "3"  # each request books 3 mu on flat land → at most 100 fit
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def admin_sql(*statements: str) -> None:
@@ -63,21 +67,41 @@ async def seed(url: str, day: date) -> dict[str, int]:
         s.add(PricingPolicy(cooperative_id=coop.id))
         service = ServiceType(cooperative_id=coop.id, name="玉米收割", machine_kind="玉米收割机", is_corn_harvest=True)
         s.add(service)
-        asset = FixedAsset(cooperative_id=coop.id, name="玉米收割机", category="machine", cost_fen=14_400_000,
-                           funding_source="special_fund", purchased_on=date(2023, 5, 1), insurance_policy="PICC-1",
-                           insurance_expires_on=day + timedelta(365))
+        asset = FixedAsset(
+            cooperative_id=coop.id,
+            name="玉米收割机",
+            category="machine",
+            cost_fen=14_400_000,
+            funding_source="special_fund",
+            purchased_on=date(2023, 5, 1),
+            insurance_policy="PICC-1",
+            insurance_expires_on=day + timedelta(365),
+        )
         s.add(asset)
         await s.flush()
         s.add(SeasonPrice(service_type_id=service.id, season=day.year, market_fen=8000))
-        machine = Machine(cooperative_id=coop.id, kind="玉米收割机", model="4YZ-4", plate="蒙D·B0001",
-                          daily_capacity=OPERATOR_MU * 2, asset_id=asset.id)
+        machine = Machine(
+            cooperative_id=coop.id,
+            kind="玉米收割机",
+            model="4YZ-4",
+            plate="蒙D·B0001",
+            daily_capacity=OPERATOR_MU * 2,
+            asset_id=asset.id,
+        )
         s.add(machine)
         await s.flush()
         for n in range(AGENTS):
             await create_user(s, phone=f"1390000{n + 1:04d}", password=PASSWORD, role="admin", display_name=f"代办{n}")
         account = await create_user(s, phone="13900009999", password=PASSWORD, role="operator", display_name="孙德胜")
-        operator = Operator(cooperative_id=coop.id, user_id=account.id, name="孙德胜", machine_id=machine.id,
-                            daily_capacity=OPERATOR_MU, wage_basis="mu", wage_rate_fen=800)
+        operator = Operator(
+            cooperative_id=coop.id,
+            user_id=account.id,
+            name="孙德胜",
+            machine_id=machine.id,
+            daily_capacity=OPERATOR_MU,
+            wage_basis="mu",
+            wage_rate_fen=800,
+        )
         s.add(operator)
         await s.flush()
         ids = {"service": service.id, "operator": operator.id, "machine": machine.id}
@@ -85,163 +109,225 @@ async def seed(url: str, day: date) -> dict[str, int]:
     return ids  # type: ignore[return-value]
 
 
-def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "CAOYUAN_DATABASE_URL": url, "CAOYUAN_SECRET_KEY": "x" * 48, "CAOYUAN_LOG_LEVEL": "WARNING",
-           "CAOYUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "CAOYUAN_DATABASE_POOL_SIZE": "10"}
-    process = subprocess.Popen([sys.executable, "-m", "caoyuan", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=log.open("w"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    process.kill()
-    raise RuntimeError("server did not become ready")
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else 0.0
-
-
-async def http(port: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None) -> int:
-    """One request on its own connection, spoken by hand: a lean client leaves the two cores to the server."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    head = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
-    writer.write(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{head}"
-                 f"Content-Length: {len(body)}\r\nContent-Type: application/json\r\n\r\n".encode() + body)
-    await writer.drain()
-    status = int((await reader.readline()).split()[1])
-    await reader.read()
-    writer.close()
-    return status
-
-
-async def race(port: int, ids: dict[str, int], day: date, attempts: int, quotes: int) -> dict[str, object]:
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-        tokens = []
-        for n in range(AGENTS):
-            r = await client.post("/api/auth/token", json={"phone": f"1390000{n + 1:04d}", "password": PASSWORD})
-            r.raise_for_status()
-            tokens.append({"Authorization": f"Bearer {r.json()['access_token']}"})
-    quote_path = f"/api/machinery/quote?service_type_id={ids['service']}&area=12.5&slope_area=4"
-    for _ in range(20):  # warm up
-        assert await http(port, "GET", quote_path) == 200
-    idle = []
-    for _ in range(200):
-        t0 = time.perf_counter()
-        assert await http(port, "GET", quote_path) == 200
-        idle.append((time.perf_counter() - t0) * 1000)
-
-    statuses: list[int] = []
-    body = json.dumps({"service_type_id": ids["service"], "plots": [{"village": "八道岭村", "area": PLOT}],
-                       "earliest_on": str(day), "latest_on": str(day), "farmer_name": "压测农户",
-                       "farmer_phone": "13912345678", "day": str(day), "operator_id": ids["operator"],
-                       "machine_id": ids["machine"]}).encode()
-    start = asyncio.Event()
-
-    async def book(n: int) -> None:
-        await start.wait()  # every request leaves at once
-        try:
-            statuses.append(await http(port, "POST", "/api/machinery/bookings", body, tokens[n % AGENTS]))
-        except (OSError, IndexError, ValueError):
-            statuses.append(0)
-
-    loaded: list[float] = []
-    racing = True
-
-    async def quoter() -> None:
-        while racing and len(loaded) < quotes:
-            t0 = time.perf_counter()
-            if await http(port, "GET", quote_path) == 200:
-                loaded.append((time.perf_counter() - t0) * 1000)
-            await asyncio.sleep(0.01)
-
-    tasks = [asyncio.create_task(book(n)) for n in range(attempts)]
-    await asyncio.sleep(0.2)
-    t0 = time.perf_counter()
-    start.set()
-    quoters = [asyncio.create_task(quoter()) for _ in range(2)]
-    await asyncio.gather(*tasks)
-    wall = time.perf_counter() - t0
-    racing = False
-    await asyncio.gather(*quoters)
-    return {"statuses": statuses, "wall": wall, "idle": idle, "loaded": loaded}
-
-
 async def verify(url: str, ids: dict[str, int], day: date) -> dict[str, int]:
     from caoyuan.db import create_database
 
     database = create_database(url, 1)
     async with database.engine.connect() as conn:
-        row = (await conn.execute(text("SELECT capacity, booked FROM machinery_operator_day "
-                                       "WHERE operator_id = :o AND day = :d"), {"o": ids["operator"], "d": day})).one()
-        held = await conn.scalar(text("SELECT COALESCE(SUM(load), 0) FROM machinery_booking "
-                                      "WHERE status = 'scheduled' AND scheduled_on = :d"), {"d": day})
+        row = (
+            await conn.execute(
+                text("SELECT capacity, booked FROM machinery_operator_day WHERE operator_id = :o AND day = :d"),
+                {"o": ids["operator"], "d": day},
+            )
+        ).one()
+        held = await conn.scalar(
+            text(
+                "SELECT COALESCE(SUM(load), 0) FROM machinery_booking WHERE status = 'scheduled' AND scheduled_on = :d"
+            ),
+            {"d": day},
+        )
         count = await conn.scalar(text("SELECT COUNT(*) FROM machinery_booking"))
     await database.dispose()
     return {"capacity": row.capacity, "booked": row.booked, "held": int(held), "bookings": int(count)}
 
 
-async def main(attempts: int, quotes: int) -> dict[str, object]:
-    sys.path[:0] = [str(ROOT), str(ROOT / "src")]
-    from coop.machinery.services.common import local_today
+def _tokens(base: str) -> list[dict[str, str]]:
+    tokens = []
+    for n in range(AGENTS):
+        answer = httpx.post(f"{base}/api/auth/token", json={"phone": f"1390000{n + 1:04d}", "password": PASSWORD})
+        answer.raise_for_status()
+        tokens.append({"Authorization": f"Bearer {answer.json()['access_token']}"})
+    return tokens
 
-    name = f"caoyuan_bench_{os.getpid()}"
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
-    process = None
-    try:
-        from caoyuan.db.migrate import upgrade
 
-        upgrade(url)
-        day = local_today() + timedelta(days=3)
-        ids = await seed(url, day)
-        port = free_port()
-        process = start_server(url, port, Path(os.environ.get("TMPDIR", "/tmp")) / f"booking_race_{port}.log")
-        result = await race(port, ids, day, attempts, quotes)
-        checked = await verify(url, ids, day)
-    finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    statuses: list[int] = result["statuses"]  # type: ignore[assignment]
-    accepted = statuses.count(201)
-    loaded: list[float] = result["loaded"]  # type: ignore[assignment]
-    idle: list[float] = result["idle"]  # type: ignore[assignment]
-    over = max(0, checked["held"] - checked["capacity"]) + max(0, checked["booked"] - checked["capacity"])
-    print(f"booking race: {len(statuses)} requests at one operator-day ({checked['capacity'] / 100:.0f} mu, "
-          f"{PLOT} mu each) in {result['wall']:.2f} s → {accepted} accepted, {statuses.count(409)} full, "
-          f"{len(statuses) - accepted - statuses.count(409)} other")
-    print(f"operator-day booked {checked['booked'] / 100:.2f} mu; bookings hold {checked['held'] / 100:.2f} mu; "
-          f"rows in machinery_booking: {checked['bookings']}")
-    print(f"quote latency idle: p50 {percentile(idle, 50):.1f} ms, p99 {percentile(idle, 99):.1f} ms; "
-          f"under load ({len(loaded)} quotes): p50 {percentile(loaded, 50):.1f} ms, p99 {percentile(loaded, 99):.1f} ms")
+def _booking(ids: dict[str, int], day: date) -> dict:
     return {
-        "attempts": len(statuses), "accepted": accepted, "rejected": statuses.count(409),
-        "errors": len(statuses) - accepted - statuses.count(409), "capacity_mu": checked["capacity"] / 100,
-        "booked_mu": checked["booked"] / 100, "over_capacity": over / 100,
-        "consistent": checked["held"] == checked["booked"] and checked["bookings"] == accepted,
-        "race_seconds": round(result["wall"], 2), "bookings_per_s": round(len(statuses) / result["wall"], 1),  # type: ignore[operator]
-        "quote_p50_idle_ms": round(percentile(idle, 50), 2), "quote_p99_idle_ms": round(percentile(idle, 99), 2),
-        "quote_p50_ms": round(percentile(loaded, 50), 2), "quote_p99_ms": round(percentile(loaded, 99), 2),
-        "quotes_under_load": len(loaded),
+        "service_type_id": ids["service"],
+        "plots": [{"village": "八道岭村", "area": PLOT}],
+        "earliest_on": str(day),
+        "latest_on": str(day),
+        "farmer_name": "压测农户",
+        "farmer_phone": _wrk.PHONE,
+        "day": str(day),
+        "operator_id": ids["operator"],
+        "machine_id": ids["machine"],
     }
 
 
-if __name__ == "__main__":
+def _quotes(path: str, seconds: float) -> _wrk.Load:
+    """A farmer asking for a price, 100 times a second, paced (open loop), on 2 connections."""
+    return _wrk.Load(path=path, connections=2, threads=1, seconds=seconds, rate=100, start_at=time.time() + 0.5)
+
+
+def race(args: argparse.Namespace, url: str, ids: dict[str, int], day: date, work: Path) -> dict:
+    from _scratch import ORDER_BODY
+
+    shape = {"connections": args.connections, "threads": args.threads, "seconds": args.seconds}
+    ceiling = {**ORDER_BODY, "pool_id": 1, "phone": _wrk.PHONE}
+    runs: dict = {}
+    port = free_port()
+    bare = start_server("_bare_app:create", port, work / "bare.log")
+    try:
+        base = f"http://127.0.0.1:{port}"
+        warm = _wrk.Load(path="/api/bench/ceiling", method="POST", body=ceiling, **{**shape, "seconds": 1})
+        _wrk.measure("warm-up", base, warm, {bare.pid})
+        load = _wrk.Load(path="/api/bench/ceiling", method="POST", body=ceiling, phone_prefix="31", **shape)
+        runs["bare"] = _wrk.measure("bare Litestar POST", base, load, {bare.pid})
+    finally:
+        stop(bare)
+    print(_wrk.describe(runs["bare"]), flush=True)
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {"CAOYUAN_DATABASE_URL": url, "CAOYUAN_DATABASE_POOL_SIZE": "10"}
+    server = start_server("_bench_app:create", port, work / "server.log", env)
+    pids = {server.pid}
+    quote_path = f"/api/machinery/quote?service_type_id={ids['service']}&area=12.5&slope_area=4"
+    try:
+        tokens = _tokens(base)
+        _wrk.measure("warm-up", base, _wrk.Load(path=quote_path, **{**shape, "seconds": 1}), pids, url_name(url))
+        load = _wrk.Load(path="/api/bench/ceiling", method="POST", body=ceiling, phone_prefix="34", **shape)
+        runs["trivial"] = _wrk.measure("app trivial POST", base, load, pids, url_name(url))
+        print(_wrk.describe(runs["trivial"]), flush=True)
+        runs["quote_idle"] = _wrk.measure("quote, idle (100/s)", base, _quotes(quote_path, 2), pids, url_name(url))
+        print(_wrk.describe(runs["quote_idle"]), flush=True)
+        flood = _wrk.Load(
+            path="/api/machinery/bookings",
+            method="POST",
+            body=_booking(ids, day),
+            rotate=tokens,
+            phone_prefix="35",
+            connections=args.race_connections,
+            threads=args.threads,
+            seconds=args.seconds,
+        )
+        profiler = _profile.start(server.pid, args.seconds, args.profile, "bookings") if args.profile else None
+        quotes = _wrk.Running(base, _quotes(quote_path, args.seconds))
+        name = f"bookings ({args.race_connections} connections)"
+        runs["bookings"] = _wrk.measure(name, base, flood, pids, url_name(url))
+        runs["quote_loaded"] = dict(
+            quotes.finish(),
+            name="quote, under the flood (100/s)",
+            cpu=runs["bookings"]["cpu"],
+            loadavg=runs["bookings"]["loadavg"],
+        )
+        print(_wrk.describe(runs["bookings"]), flush=True)
+        print(_wrk.describe(runs["quote_loaded"]), flush=True)
+        if profiler:
+            _profile.finish(profiler)
+    finally:
+        stop(server)
+    return runs
+
+
+def url_name(url: str) -> str:
+    return make_url(url).database or ""
+
+
+def report(args: argparse.Namespace, runs: dict, checked: dict[str, int]) -> dict:
+    bookings = runs["bookings"]
+    accepted = bookings["statuses"].get("201", 0)
+    rejected = bookings["statuses"].get("409 day_full", 0)
+    for sample in bookings["samples"] + runs["quote_loaded"]["samples"]:
+        if not sample.startswith("409 day_full"):
+            print("  ", sample)
+    over = max(0, checked["held"] - checked["capacity"]) + max(0, checked["booked"] - checked["capacity"])
+    # wrk stops with requests in flight, which the server may still commit: the database is the truth.
+    consistent = (
+        checked["held"] == checked["booked"] and accepted <= checked["bookings"] <= accepted + args.race_connections
+    )
+    print(
+        f"booking race: {bookings['requests']} answered at one operator-day ({checked['capacity'] / 100:.0f} mu, "
+        f"{PLOT} mu each) in {bookings['elapsed_s']:.1f} s → {accepted} booked, {rejected} day_full, "
+        f"{bookings['requests'] - accepted - rejected} other"
+    )
+    print(
+        f"operator-day booked {checked['booked'] / 100:.2f} mu; bookings hold {checked['held'] / 100:.2f} mu; "
+        f"rows in machinery_booking: {checked['bookings']} — {'consistent' if consistent else 'INCONSISTENT'}"
+    )
+    idle, loaded = runs["quote_idle"], runs["quote_loaded"]
+    print(
+        f"quote latency idle: p50 {idle['p50_ms']:.1f} ms, p99 {idle['p99_ms']:.1f} ms; under the flood "
+        f"({loaded['requests']} quotes): p50 {loaded['p50_ms']:.1f} ms, p99 {loaded['p99_ms']:.1f} ms (goal < 20)"
+    )
+    print(
+        _wrk.ratio_words(
+            "bookings / trivial POST",
+            bookings,
+            runs["trivial"],
+            f"{args.race_connections} against {args.connections} connections",
+        )
+    )
+    print(_wrk.ratio_words("trivial / bare", runs["trivial"], runs["bare"], "goal ≥ 0.7"))
+    note = _wrk.saturation_note(*runs.values())
+    if note:
+        print("NOTE:", note)
+    return {
+        "attempts": bookings["requests"],
+        "accepted": accepted,
+        "rejected": rejected,
+        "errors": bookings["requests"] - accepted - rejected,
+        "capacity_mu": checked["capacity"] / 100,
+        "booked_mu": checked["booked"] / 100,
+        "over_capacity": over / 100,
+        "consistent": consistent,
+        "bookings_per_s": round(bookings["per_s"], 1),
+        "trivial_per_s": round(runs["trivial"]["per_s"], 1),
+        "bare_per_s": round(runs["bare"]["per_s"], 1),
+        "booking_ratio": _wrk.ratio(bookings, runs["trivial"]),
+        "trivial_ratio": _wrk.ratio(runs["trivial"], runs["bare"]),
+        "booking_p99_ms": round(bookings["p99_ms"], 1),
+        "quote_p50_idle_ms": round(idle["p50_ms"], 2),
+        "quote_p99_idle_ms": round(idle["p99_ms"], 2),
+        "quote_p50_ms": round(loaded["p50_ms"], 2),
+        "quote_p99_ms": round(loaded["p99_ms"], 2),
+        "quotes_under_load": loaded["requests"],
+        "client_saturated": note is not None,
+        "saturation": note,
+        "phases": {r["name"]: _wrk.summary(r) for r in runs.values()},
+        "race_connections": args.race_connections,
+        "connections": args.connections,
+        "seconds": args.seconds,
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+        "client": "wrk",
+        "database": "postgresql",
+    }
+
+
+async def _prepare(url: str, name: str) -> tuple[dict[str, int], date]:
+    from caoyuan.db.migrate import upgrade
+    from coop.machinery.services.common import local_today
+
+    await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    await asyncio.to_thread(upgrade, url)
+    day = local_today() + timedelta(days=3)
+    return await seed(url, day), day
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--attempts", type=int, default=1200)
-    parser.add_argument("--quotes", type=int, default=400)
+    parser.add_argument("--seconds", type=float, default=10, help="length of each measured phase")
+    parser.add_argument("--race-connections", type=int, default=1000, help="connections booking at once")
+    parser.add_argument("--connections", type=int, default=64, help="connections for the ceilings")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--profile", type=Path, help="py-spy the server during the flood into this folder")
+    parser.add_argument("--small", action="store_true", help="a smoke run: 3 s phases, 50 booking connections")
     args = parser.parse_args()
-    summary = asyncio.run(main(max(args.attempts, 1), args.quotes))
-    print(json.dumps(summary, ensure_ascii=False))
+    if args.small:
+        args.seconds, args.race_connections, args.connections = 3, 50, 8
+    _wrk.wrk_path()
+    name = f"caoyuan_bench_{os.getpid()}"
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    print(f"machine: {machine_line()}; scratch database {name}; load: wrk", flush=True)
+    try:
+        ids, day = asyncio.run(_prepare(url, name))
+        with tempfile.TemporaryDirectory(prefix="caoyuan-booking-") as tmp:
+            runs = race(args, url, ids, day, Path(tmp))
+        checked = asyncio.run(verify(url, ids, day))
+    finally:
+        asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    print(json.dumps(report(args, runs, checked), ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

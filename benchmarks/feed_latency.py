@@ -1,22 +1,26 @@
 """Host feed latency under a live sale's order rate, on PostgreSQL, with real websocket clients.
 
     .venv/bin/python benchmarks/feed_latency.py [--rate 1000] [--seconds 10] [--hosts 10] [--viewers 500]
-        [--servers 2] [--intake direct|http] [--generators 2] [--concurrency 8] [--droppers 3]
+        [--servers 2] [--intake direct|http] [--generators 2] [--concurrency 8] [--connections 64]
+        [--droppers 3] [--profile DIR] [--small]
 
 1. Makes its own scratch database (``caoyuan_bench_feed``, dropped and recreated each run) next to
    CAOYUAN_BENCH_POSTGRES_URL (default ``postgresql+asyncpg://postgres@127.0.0.1:5432/test``), migrates it and
    seeds through the services a cooperative, a product, a host (known password) and a live session on air with
    one shelf item holding stock for every order (no per-buyer cap).
-2. Starts ``--servers`` real server processes (uvicorn on ``caoyuan.app:create_app``, as ``caoyuan serve`` does, CAOYUAN_BACKGROUND_TASKS=0) on free
-   loopback ports. With two, hosts, viewers and orders are spread over both, so half of what every host sees
+2. Starts ``--servers`` real server processes (uvicorn on ``_bench_app:create``: the app plus its trivial routes, as
+   ``caoyuan serve`` runs it, CAOYUAN_BACKGROUND_TASKS=0) on free loopback ports. With two, hosts, viewers and orders are spread over both, so half of what every host sees
    was committed by the other process and reached it through PostgreSQL LISTEN/NOTIFY.
 3. In processes of their own (benchmarks/_feed_clients.py): ``--hosts`` host clients on
    ``/ws/live/{id}/feed?after=0`` (bearer token), ``--viewers`` viewers on ``/ws/live/{id}/viewers`` (one event
-   loop), then ``--generators`` order generators pacing ``--rate`` orders a second for ``--seconds``, either by
-   calling the endpoint's own intake function (``streaming.services.intake.take_order`` → ``place_order``; one
-   transaction per order, events through the outbox) against PostgreSQL (``--intake direct``) or through
-   ``POST /api/live/sessions/{id}/orders`` (``--intake http``). Each commit time (``time.time()`` right after the
-   commit, or when the 201 arrives) is kept by order number. ``--droppers`` hosts close their socket mid-run and
+   loop), then orders paced at ``--rate`` a second for ``--seconds`` (open loop: order i is due at start + i / rate),
+   either by ``--generators`` Python processes calling the endpoint's own intake function
+   (``streaming.services.intake.take_order`` → ``place_order``; one transaction per order, events through the
+   outbox) against PostgreSQL (``--intake direct``), or through ``POST /api/live/sessions/{id}/orders`` by one wrk
+   per server (``--intake http``; ``_wrk.py``: ``--connections`` each, a fresh Idempotency-Key and buyer phone
+   per order, paced in Lua). Each commit time (``time.time()`` right after the commit, or when the 201 arrives)
+   is kept by order number. With ``--intake http`` the run first measures, with wrk, bare Litestar's POST and the
+   app's trivial POST (the ceilings the intake rate is compared with). ``--droppers`` hosts close their socket mid-run and
    reconnect after ``--pause`` seconds with ``?after=<last seq seen>``.
 4. Latency = a host's receive time − the order's commit time, over every host and order that the host received
    live (committed after the connection that delivered it said hello); orders a dropped host caught up on after
@@ -25,7 +29,8 @@
    phone number; each must end with the final stock figure.
 
 The last line of output is one JSON object: p99_ms (goal < 100), p50_ms, events, lost (must be 0), duplicated
-(must be 0), clients, hosts, viewers, orders, orders_per_s, reconnects, and more.
+(must be 0), clients, hosts, viewers, orders, orders_per_s, reconnects, the CPU of each side, and with
+``--intake http`` the ceilings, intake_ratio (orders a second / trivial POST), client_saturated, and more.
 """
 
 from __future__ import annotations
@@ -38,67 +43,31 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
 from pathlib import Path
 
+import _profile
+import _wrk
 from _cpu import CpuMeter  # noqa: E402
-from _scratch import database_url, free_port, percentile, recreate_database, stop  # noqa: E402  (run as a script from benchmarks/)
+from _live_seed import HOST_PASSWORD, HOST_PHONE, seed_live_session
+from _scratch import (  # noqa: E402  (run as a script from benchmarks/)
+    ORDER_BODY,
+    database_url,
+    free_port,
+    machine_line,
+    percentile,
+    recreate_database,
+    scratch_name,
+    start_server,
+    stop,
+)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-DB_NAME = "caoyuan_bench_feed"
-HOST_PHONE, HOST_PASSWORD = "13900000003", "caoyuan2026-feed-bench"
+DB_NAME = scratch_name("caoyuan_bench_feed")
 CLIENTS = str(HERE / "_feed_clients.py")
 
 
 # ---------------------------------------------------------------- database
-
-
-
-
-
-
-async def _seed(url: str, stock: int) -> dict[str, int]:
-    """A live session on air with one shelf item holding ``stock`` units, no per-buyer cap."""
-    from caoyuan.auth.current import CurrentUser
-    from caoyuan.auth.service import create_user
-    from caoyuan.db import create_database, utcnow
-    from caoyuan.identity import id_check_char
-    from coop.models import Cooperative, CoopKind, Member
-    from storefront.models import Product, Sku
-    from streaming.models import LiveRoom, LiveRoomHost
-    from streaming.services import sessions, shelf
-
-    database = create_database(url, 2)
-    async with database.session() as s:
-        account = await create_user(s, phone=HOST_PHONE, password=HOST_PASSWORD, role="host", display_name="其其格")
-        host = CurrentUser(account.id, account.phone, "其其格", "host", "session", "bench")  # type: ignore[arg-type]
-        coop = Cooperative(name="鄂托克旗阿尔巴斯合作社", kind=CoopKind.FARMER, banner="鄂托克旗", village="阿尔巴斯嘎查")
-        s.add(coop)
-        await s.flush()
-        first17 = "15062419800101001"
-        supplier = Member(cooperative_id=coop.id, member_no=1, name="巴特尔",  # type: ignore[arg-type]
-                          id_number=first17 + id_check_char(first17), village="阿尔巴斯嘎查", status_since=date(2021, 1, 1))
-        s.add(supplier)
-        await s.flush()
-        product = Product(cooperative_id=coop.id, supplier_member_id=supplier.id, name="阿尔巴斯羊肉",  # type: ignore[arg-type]
-                          shipping_kind="free", shipping_fen=0)
-        s.add(product)
-        await s.flush()
-        sku = Sku(product_id=product.id, name="后腿 2.5kg", price_fen=26800, weight_g=2500, stock=stock)  # type: ignore[arg-type]
-        room = LiveRoom(cooperative_id=coop.id, name="阿尔巴斯直播间", banner="鄂托克旗")  # type: ignore[arg-type]
-        s.add_all([sku, room])
-        await s.flush()
-        s.add(LiveRoomHost(room_id=room.id, user_id=host.id))  # type: ignore[arg-type]
-        await s.flush()
-        live = await sessions.schedule(s, host, room_id=room.id, title="今晚羊肉专场", content_line="goods",  # type: ignore[arg-type]
-                                       scheduled_start=utcnow() + timedelta(minutes=1))
-        item = await shelf.add_item(s, host, live.id, sku_id=sku.id, price_fen=26800, quantity=stock,  # type: ignore[arg-type]
-                                    per_buyer_cap=None)
-        await sessions.go_live(s, host, live.id)  # type: ignore[arg-type]
-        ids = {"session_id": live.id, "pool_id": item.pool_id}
-    await database.dispose()
-    return ids  # type: ignore[return-value]
 
 
 async def _final_state(url: str, session_id: int, pool_id: int) -> dict:
@@ -115,9 +84,16 @@ async def _final_state(url: str, session_id: int, pool_id: int) -> dict:
     async with database.session() as s:
         counter = await s.scalar(sa.select(FeedStream.last_seq).where(FeedStream.key == stream)) or 0
         seqs = list(await s.scalars(sa.select(FeedEvent.seq).where(FeedEvent.stream == stream).order_by(FeedEvent.seq)))
-        placed = (await s.execute(sa.select(FeedEvent.payload, FeedEvent.created_at)
-                                  .where(FeedEvent.stream == stream, FeedEvent.kind == "order_placed"))).all()
-        orders = await s.scalar(sa.select(sa.func.count()).select_from(Order).where(Order.live_session_id == session_id))
+        placed = (
+            await s.execute(
+                sa.select(FeedEvent.payload, FeedEvent.created_at).where(
+                    FeedEvent.stream == stream, FeedEvent.kind == "order_placed"
+                )
+            )
+        ).all()
+        orders = await s.scalar(
+            sa.select(sa.func.count()).select_from(Order).where(Order.live_session_id == session_id)
+        )
         remaining = await s.scalar(sa.select(StockPool.remaining).where(StockPool.id == pool_id))
     await database.dispose()
     created = {msgspec.json.decode(payload)["order_no"]: at.timestamp() for payload, at in placed}
@@ -127,40 +103,13 @@ async def _final_state(url: str, session_id: int, pool_id: int) -> dict:
 # ---------------------------------------------------------------- processes
 
 
-
-
-def _start_server(url: str, port: int, pool_size: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "CAOYUAN_DATABASE_URL": url, "CAOYUAN_BACKGROUND_TASKS": "0",
-           "CAOYUAN_SECRET_KEY": "bench-" + "f" * 40, "CAOYUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-           "CAOYUAN_DATABASE_POOL_SIZE": str(pool_size), "CAOYUAN_ENVIRONMENT": "development"}
-    # What `caoyuan serve` runs (uvicorn, websockets-sansio, no access log), without the CLI's imports.
-    command = [sys.executable, "-m", "uvicorn", "caoyuan.app:create_app", "--factory", "--host", "127.0.0.1",
-               "--port", str(port), "--no-access-log", "--log-level", "warning", "--ws", "websockets-sansio"]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-
-
-def _wait_ready(process: subprocess.Popen, port: int, log: Path) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"server did not become ready: {log.read_text()[-2000:]}")
-
-
 def _start_role(role: str, spec: dict, work: Path, name: str) -> tuple[subprocess.Popen, Path]:
     spec_file, out_file = work / f"{name}.spec.json", work / f"{name}.out.json"
     spec_file.write_text(json.dumps(spec))
     log = (work / f"{name}.log").open("w")
-    process = subprocess.Popen([sys.executable, CLIENTS, role, str(spec_file), str(out_file)], cwd=ROOT,
-                               stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, CLIENTS, role, str(spec_file), str(out_file)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+    )
     return process, out_file
 
 
@@ -172,24 +121,21 @@ def _wait_files(control: Path, names: list[str], processes: list[subprocess.Pope
                 logs = "\n".join(p.read_text()[-1500:] for p in work.glob("*.log"))
                 raise RuntimeError(f"a client process exited early ({process.args[2:3]}):\n{logs}")
         if time.monotonic() > deadline:
-            raise RuntimeError(f"clients not ready after {seconds:.0f} s: {[n for n in names if not (control / n).exists()]}")
+            raise RuntimeError(
+                f"clients not ready after {seconds:.0f} s: {[n for n in names if not (control / n).exists()]}"
+            )
         time.sleep(0.1)
 
 
-def _profile(args: argparse.Namespace, servers: list[subprocess.Popen]) -> list[subprocess.Popen]:
+def _record_servers(args: argparse.Namespace, servers: list[subprocess.Popen]) -> list[_profile.Recording]:
     """py-spy on each server for the load window: collapsed stacks (flamegraph.pl / speedscope read them)."""
-    args.profile.mkdir(parents=True, exist_ok=True)
-    return [subprocess.Popen([args.py_spy, "record", "--format", "raw", "--rate", "200", "--nonblocking",
-                              "-d", str(int(args.seconds) + 2), "-o", str(args.profile / f"server-{n}.txt"),
-                              "-p", str(server.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for n, server in enumerate(servers)]
-
-
+    return [
+        _profile.start(server.pid, args.seconds + 2, args.profile, f"feed-server-{n}")
+        for n, server in enumerate(servers)
+    ]
 
 
 # ---------------------------------------------------------------- figures
-
-
 
 
 def _latencies(hosts: list[dict], commits: dict[str, float], created: dict[str, float]) -> dict:
@@ -212,18 +158,27 @@ def _latencies(hosts: list[dict], commits: dict[str, float], created: dict[str, 
             per_second.setdefault(int(committed - start), []).append(received - committed)
             if order_no in created:
                 live_from_created.append(received - created[order_no])
-    return {"live": live, "from_created": live_from_created, "replayed": replayed, "catch_up": catch_up,
-            "per_second": per_second}
+    return {
+        "live": live,
+        "from_created": live_from_created,
+        "replayed": replayed,
+        "catch_up": catch_up,
+        "per_second": per_second,
+    }
 
 
 def _check_hosts(hosts: list[dict], seqs: list[int], counter: int) -> dict:
     expected = set(range(1, counter + 1))
     lost = sum(len(expected - {int(s) for s in h["counts"]}) for h in hosts)
     duplicated = sum(sum(1 for c in h["counts"].values() if c > 1) for h in hosts)
-    return {"lost": lost, "duplicated": duplicated, "numbering_ok": seqs == list(range(1, counter + 1)),
-            "out_of_order": sum(h["out_of_order"] for h in hosts),
-            "reconnects": sum(len(h["hellos"]) - 1 for h in hosts), "complete": sum(
-                1 for h in hosts if {int(s) for s in h["counts"]} >= expected)}
+    return {
+        "lost": lost,
+        "duplicated": duplicated,
+        "numbering_ok": seqs == list(range(1, counter + 1)),
+        "out_of_order": sum(h["out_of_order"] for h in hosts),
+        "reconnects": sum(len(h["hellos"]) - 1 for h in hosts),
+        "complete": sum(1 for h in hosts if {int(s) for s in h["counts"]} >= expected),
+    }
 
 
 def _ms(seconds: float) -> float:
@@ -242,79 +197,222 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--servers", type=int, default=2, help="server processes (2: cross-process NOTIFY too)")
     parser.add_argument("--intake", choices=("direct", "http"), default="direct")
     parser.add_argument("--generators", type=int, default=2, help="order generator processes")
-    parser.add_argument("--concurrency", type=int, default=8, help="orders in flight per generator")
+    parser.add_argument("--concurrency", type=int, default=8, help="orders in flight per generator (direct)")
+    parser.add_argument("--connections", type=int, default=64, help="wrk connections per server (http intake)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads per server (http intake)")
     parser.add_argument("--droppers", type=int, default=3, help="host clients that drop and resume mid-run")
     parser.add_argument("--drops-each", type=int, default=1)
     parser.add_argument("--pause", type=float, default=0.5, help="seconds a dropped host stays away")
     parser.add_argument("--pool-size", type=int, default=5, help="CAOYUAN_DATABASE_POOL_SIZE per server")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, raw results)")
     parser.add_argument("--profile", type=Path, help="record each server with py-spy during the load into this folder")
-    parser.add_argument("--py-spy", default="py-spy", help="the py-spy executable for --profile (e.g. in a scratch venv)")
-    return parser.parse_args()
+    parser.add_argument("--small", action="store_true", help="a smoke run: 50 orders/s for 2 s, 2 hosts, 10 viewers")
+    args = parser.parse_args()
+    if args.small:
+        args.rate, args.seconds, args.hosts, args.viewers, args.droppers = 50, 2, 2, 10, 1
+        args.connections = 16
+    return args
 
 
-def main() -> None:
+def _ceilings(args: argparse.Namespace, base: str, server_pids: set[int], work: Path) -> dict[str, dict]:
+    """Bare Litestar's POST and the app's trivial POST, with wrk, before the feed clients connect."""
+    body = {**ORDER_BODY, "pool_id": 1, "phone": _wrk.PHONE}
+    shape = {"connections": args.connections, "threads": args.threads, "seconds": min(args.seconds, 10)}
+    port = free_port()
+    bare = start_server("_bare_app:create", port, work / "bare.log")
+    try:
+        bare_base = f"http://127.0.0.1:{port}"
+        load = _wrk.Load(path="/api/bench/ceiling", method="POST", body=body, phone_prefix="31", **shape)
+        _wrk.measure("warm-up", bare_base, dict_replace(load, seconds=1), {bare.pid})
+        bare_run = _wrk.measure("bare Litestar POST", bare_base, load, {bare.pid})
+    finally:
+        stop(bare)
+    print(_wrk.describe(bare_run), flush=True)
+    load = _wrk.Load(path="/api/bench/ceiling", method="POST", body=body, phone_prefix="34", **shape)
+    _wrk.measure("warm-up", base, dict_replace(load, seconds=1), server_pids, DB_NAME)
+    trivial = _wrk.measure("app trivial POST", base, load, server_pids, DB_NAME)
+    print(_wrk.describe(trivial), flush=True)
+    return {"bare": bare_run, "trivial": trivial}
+
+
+def dict_replace(load: _wrk.Load, **changes: object) -> _wrk.Load:
+    import dataclasses
+
+    return dataclasses.replace(load, **changes)  # type: ignore[arg-type]
+
+
+def _http_intake(
+    args: argparse.Namespace, bases: list[str], session_id: int, pool_id: int, start_at: float
+) -> list[_wrk.Running]:
+    """One wrk per server, each offering its share of the rate from start_at, paced in Lua."""
+    path = f"/api/live/sessions/{session_id}/orders"
+    body = {**ORDER_BODY, "pool_id": pool_id, "phone": _wrk.PHONE}
+    return [
+        _wrk.Running(
+            base,
+            _wrk.Load(
+                path=path,
+                method="POST",
+                body=body,
+                idempotency=True,
+                tag=f"feed{k}",
+                phone_prefix=str(38 + k),
+                connections=args.connections,
+                threads=args.threads,
+                seconds=args.seconds,
+                rate=args.rate / len(bases),
+                start_at=start_at,
+                record=True,
+            ),
+        )
+        for k, base in enumerate(bases)
+    ]
+
+
+def _wrk_generated(args: argparse.Namespace, run: dict, share: float) -> dict:
+    """A wrk run in the shape a Python generator reports (commits by order number, lateness, errors)."""
+    late = run["late"]
+    unexpected = {k: v for k, v in run["statuses"].items() if k != "201"}
+    return {
+        "commits": run["records"],
+        "offered": int(share * args.seconds),
+        "started": run["sent"],
+        "late_p50_s": percentile(late, 50),
+        "late_max_s": max(late, default=0.0),
+        "errors": [f"{k}: {v}" for k, v in unexpected.items()] + run["samples"],
+        "cpu_s": run["client_cpu_s"],
+        "statuses": run["statuses"],
+        "client_busiest_thread": run["client_busiest_thread"],
+        "client_saturated": run["client_saturated"],
+    }
+
+
+def main() -> None:  # noqa: PLR0915
     args = _arguments()
     from caoyuan.db.migrate import upgrade
 
+    if args.intake == "http":
+        _wrk.wrk_path()
     count = int(args.rate * args.seconds)
     url = database_url(DB_NAME)
-    print(f"scratch database {DB_NAME}; migrating and seeding …", flush=True)
+    print(f"machine: {machine_line()}; scratch database {DB_NAME}; migrating and seeding …", flush=True)
     asyncio.run(recreate_database(DB_NAME))
     upgrade(url)
-    ids = asyncio.run(_seed(url, count + 1000))
+    ids = asyncio.run(seed_live_session(url, count + 1000))
+    ids["pool_id"] = ids["shelf_pool_id"]
     work = Path(tempfile.mkdtemp(prefix="caoyuan-feed-bench-"))
     control = work / "control"
     control.mkdir()
     started: list[subprocess.Popen] = []
+    ceilings: dict[str, dict] = {}
     try:
         ports = [free_port() for _ in range(args.servers)]
-        servers = [_start_server(url, p, args.pool_size, work / f"server-{p}.log") for p in ports]
-        started += servers
-        for server, port in zip(servers, ports, strict=True):
-            _wait_ready(server, port, work / f"server-{port}.log")
+        env = {"CAOYUAN_DATABASE_URL": url, "CAOYUAN_DATABASE_POOL_SIZE": str(args.pool_size)}
+        servers = []
+        for port in ports:
+            servers.append(start_server("_bench_app:create", port, work / f"server-{port}.log", env))
+            started.append(servers[-1])
         bases = [f"http://127.0.0.1:{p}" for p in ports]
+        if args.intake == "http":
+            ceilings = _ceilings(args, bases[0], {servers[0].pid}, work)
         deadline = time.time() + 120 + args.seconds * 4
-        common = {"control": str(control), "bases": bases, "session_id": ids["session_id"], "pool_id": ids["pool_id"],
-                  "deadline": deadline, "seconds": args.seconds}
-        print(f"{args.servers} server process(es) on {', '.join(bases)}; {args.hosts} hosts, {args.viewers} viewers "
-              f"connecting …", flush=True)
-        hosts_p, hosts_out = _start_role("hosts", {**common, "hosts": args.hosts, "phone": HOST_PHONE,
-                                                    "password": HOST_PASSWORD, "droppers": args.droppers,
-                                                    "drops_each": args.drops_each, "pause": args.pause}, work, "hosts")
+        common = {
+            "control": str(control),
+            "bases": bases,
+            "session_id": ids["session_id"],
+            "pool_id": ids["pool_id"],
+            "deadline": deadline,
+            "seconds": args.seconds,
+        }
+        print(
+            f"{args.servers} server process(es) on {', '.join(bases)}; {args.hosts} hosts, {args.viewers} viewers "
+            f"connecting …",
+            flush=True,
+        )
+        hosts_p, hosts_out = _start_role(
+            "hosts",
+            {
+                **common,
+                "hosts": args.hosts,
+                "phone": HOST_PHONE,
+                "password": HOST_PASSWORD,
+                "droppers": args.droppers,
+                "drops_each": args.drops_each,
+                "pause": args.pause,
+            },
+            work,
+            "hosts",
+        )
         viewers_p, viewers_out = _start_role("viewers", {**common, "viewers": args.viewers}, work, "viewers")
-        generators = [_start_role("generator", {**common, "intake": args.intake, "database_url": url, "rate": args.rate,
-                                                "count": count, "first": k, "stride": args.generators,
-                                                "concurrency": args.concurrency}, work, f"generator-{k}")
-                      for k in range(args.generators)]
+        generators = []
+        if args.intake == "direct":
+            generators = [
+                _start_role(
+                    "generator",
+                    {
+                        **common,
+                        "intake": args.intake,
+                        "database_url": url,
+                        "rate": args.rate,
+                        "count": count,
+                        "first": k,
+                        "stride": args.generators,
+                        "concurrency": args.concurrency,
+                    },
+                    work,
+                    f"generator-{k}",
+                )
+                for k in range(args.generators)
+            ]
         clients = [hosts_p, viewers_p] + [g for g, _ in generators]
         started += clients
-        _wait_files(control, ["ready-hosts", "ready-viewers"] + [f"ready-generator-{k}"
-                                                                  for k in range(args.generators)],
-                    clients, work, 150)
-        print(f"clients ready; {args.generators} generator(s) ({args.intake} intake, {args.concurrency} in flight "
-              f"each) offering {args.rate:.0f} orders/s for {args.seconds:.0f} s …", flush=True)
+        _wait_files(
+            control,
+            ["ready-hosts", "ready-viewers"] + [f"ready-generator-{k}" for k in range(len(generators))],
+            clients,
+            work,
+            150,
+        )
+        how = (
+            f"{args.generators} Python generator(s), {args.concurrency} in flight each"
+            if args.intake == "direct"
+            else f"one wrk per server, {args.connections} connections each"
+        )
+        print(
+            f"clients ready; {args.intake} intake ({how}) offering {args.rate:.0f} orders/s for {args.seconds:.0f} s …",
+            flush=True,
+        )
 
-        groups = {"servers": {s.pid for s in servers}, "generators": {g.pid for g, _ in generators},
-                  "hosts": {hosts_p.pid}, "viewers": {viewers_p.pid}}
+        groups = {
+            "servers": {s.pid for s in servers},
+            "generators": {g.pid for g, _ in generators},
+            "hosts": {hosts_p.pid},
+            "viewers": {viewers_p.pid},
+        }
         meter = CpuMeter(groups, DB_NAME)
         meter.start()
+        load_before = os.getloadavg()
         start_at = time.time() + 1.0
+        intake = _http_intake(args, bases, ids["session_id"], ids["pool_id"], start_at) if args.intake == "http" else []
+        groups["generators"].update(r.pid for r in intake)
         (control / "start_at").write_text(repr(start_at))
-        profilers = _profile(args, servers) if args.profile else []
-        started += profilers
+        profilers = _record_servers(args, servers) if args.profile else []
+        started += [r.process for r in profilers]
         for process, _ in generators:
             process.wait(timeout=args.seconds * 6 + 120)
-        cpu = meter.stop()
-
+        share = args.rate / max(1, len(intake))
         generated = [json.loads(out.read_text()) for _, out in generators]
+        generated += [_wrk_generated(args, r.finish(), share) for r in intake]
+        cpu = meter.stop()
+        cpu["loadavg"] = [round(x, 2) for x in (*load_before, os.getloadavg()[0])]
+
         state = asyncio.run(_final_state(url, ids["session_id"], ids["pool_id"]))
         (control / "final_stock").write_text(str(state["remaining"]))
         (control / "final_seq").write_text(str(state["counter"]))
         hosts_p.wait(timeout=90)
         viewers_p.wait(timeout=90)
         for profiler in profilers:
-            profiler.wait(timeout=60)
+            _profile.finish(profiler)
         host_result = json.loads(hosts_out.read_text())
         viewer_result = json.loads(viewers_out.read_text())
         server_logs = "".join((work / f"server-{p}.log").read_text() for p in ports)
@@ -328,11 +426,20 @@ def main() -> None:
         else:
             print(f"work directory kept: {work}")
 
-    _report(args, generated, state, host_result["hosts"], viewer_result, cpu, server_logs, start_at)
+    _report(args, generated, state, host_result["hosts"], viewer_result, cpu, server_logs, start_at, ceilings)
 
 
-def _report(args: argparse.Namespace, generated: list[dict], state: dict, hosts: list[dict], viewers: dict,  # noqa: PLR0915
-            cpu: dict, server_logs: str, start_at: float) -> None:
+def _report(
+    args: argparse.Namespace,
+    generated: list[dict],
+    state: dict,
+    hosts: list[dict],
+    viewers: dict,  # noqa: PLR0915, PLR0913
+    cpu: dict,
+    server_logs: str,
+    start_at: float,
+    ceilings: dict[str, dict],
+) -> None:
     commits: dict[str, float] = {}
     for g in generated:
         commits.update(g["commits"])
@@ -345,54 +452,130 @@ def _report(args: argparse.Namespace, generated: list[dict], state: dict, hosts:
     errors = [e for g in generated for e in g["errors"]]
     due = sum(g["offered"] for g in generated)
     not_started = due - sum(g["started"] for g in generated)
-    print(f"orders: {orders} committed of {due} due in the {args.seconds:.0f} s window"
-          f"{f' ({not_started} never started: more than the intake could take)' if not_started else ''} → "
-          f"{orders_per_s:.0f}/s over {span:.1f} s ({args.intake} intake; start lateness p50 "
-          f"{max(g['late_p50_s'] for g in generated) * 1000:.0f} ms, max {max(g['late_max_s'] for g in generated):.1f} s)")
+    print(
+        f"orders: {orders} committed of {due} due in the {args.seconds:.0f} s window"
+        f"{f' ({not_started} never started: more than the intake could take)' if not_started else ''} → "
+        f"{orders_per_s:.0f}/s over {span:.1f} s ({args.intake} intake; start lateness p50 "
+        f"{max(g['late_p50_s'] for g in generated) * 1000:.0f} ms, max {max(g['late_max_s'] for g in generated):.1f} s)"
+    )
     for problem in errors[:5]:
         print("  order error:", problem)
-    print(f"database: {state['orders']} orders, stock left {state['remaining']}, feed numbered 1..{state['counter']} "
-          f"{'without a gap' if checks['numbering_ok'] else 'WITH GAPS'}")
-    print(f"hosts: {len(hosts)} ({args.droppers} dropped {args.drops_each}× and resumed after {args.pause} s; "
-          f"{checks['reconnects']} reconnects); {checks['complete']}/{len(hosts)} saw every seq; lost {checks['lost']}, "
-          f"duplicated {checks['duplicated']}, out of order {checks['out_of_order']}")
+    print(
+        f"database: {state['orders']} orders, stock left {state['remaining']}, feed numbered 1..{state['counter']} "
+        f"{'without a gap' if checks['numbering_ok'] else 'WITH GAPS'}"
+    )
+    print(
+        f"hosts: {len(hosts)} ({args.droppers} dropped {args.drops_each}× and resumed after {args.pause} s; "
+        f"{checks['reconnects']} reconnects); {checks['complete']}/{len(hosts)} saw every seq; lost {checks['lost']}, "
+        f"duplicated {checks['duplicated']}, out of order {checks['out_of_order']}"
+    )
     for h in hosts:
         if h["errors"]:
             print(f"  host {h['index']}: {', '.join(h['errors'][:3])}")
-    print(f"latency commit → host, live deliveries ({len(live)}): p50 {_ms(percentile(live, 50))} ms, p95 "
-          f"{_ms(percentile(live, 95))} ms, p99 {_ms(percentile(live, 99))} ms (goal < 100), max {_ms(max(live, default=0))} ms")
+    print(
+        f"latency commit → host, live deliveries ({len(live)}): p50 {_ms(percentile(live, 50))} ms, p95 "
+        f"{_ms(percentile(live, 95))} ms, p99 {_ms(percentile(live, 99))} ms (goal < 100), max {_ms(max(live, default=0))} ms"
+    )
     created = lat["from_created"]
-    print(f"  from the event row's created_at (stamped before the commit: an upper bound): p50 {_ms(percentile(created, 50))} ms,"
-          f" p99 {_ms(percentile(created, 99))} ms")
+    print(
+        f"  from the event row's created_at (stamped before the commit: an upper bound): p50 {_ms(percentile(created, 50))} ms,"
+        f" p99 {_ms(percentile(created, 99))} ms"
+    )
     if lat["replayed"]:
-        print(f"  caught up after a reconnect: {lat['replayed']} orders, within {_ms(max(lat['catch_up']))} ms of "
-              f"the new hello")
+        print(
+            f"  caught up after a reconnect: {lat['replayed']} orders, within {_ms(max(lat['catch_up']))} ms of "
+            f"the new hello"
+        )
     timeline = "  ".join(f"{sec}s:{_ms(percentile(v, 99)):.0f}" for sec, v in sorted(lat["per_second"].items()))
     print(f"  p99 ms by second of commit: {timeline}")
-    print(f"viewers: {viewers['viewers']}, {viewers['messages']} messages (fewest for one viewer "
-          f"{viewers['min_messages']}), phone numbers seen {viewers['leaks']}, ended on the final stock "
-          f"{viewers['up_to_date']}/{viewers['viewers']}")
+    print(
+        f"viewers: {viewers['viewers']}, {viewers['messages']} messages (fewest for one viewer "
+        f"{viewers['min_messages']}), phone numbers seen {viewers['leaks']}, ended on the final stock "
+        f"{viewers['up_to_date']}/{viewers['viewers']}"
+    )
     for problem in viewers["errors"][:5]:
         print("  viewer error:", problem)
     machine = cpu.pop("machine")
+    loadavg = cpu.pop("loadavg")
     if orders:
-        print(f"CPU per order in the generators: {sum(g['cpu_s'] for g in generated) / orders * 1000:.1f} ms "
-              f"({args.intake} intake, all its round trips included)")
-    print("cores busy during the load: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items())
-          + f"; whole machine {machine:.2f} of {os.cpu_count()} (the rest: other work on this machine)")
+        print(
+            f"CPU per order in the generators: {sum(g['cpu_s'] for g in generated) / orders * 1000:.1f} ms "
+            f"({args.intake} intake, all its round trips included)"
+        )
+    print(
+        "cores busy during the load: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items())
+        + f"; whole machine {machine:.2f} of {os.cpu_count()} (the rest: other work on this machine); "
+        f"load average {loadavg[0]:.2f}→{loadavg[3]:.2f}"
+    )
+    intake = _intake_figures(args, generated, orders_per_s, ceilings)
     tracebacks = server_logs.count("Traceback")
     if tracebacks:
         print(f"  server logs hold {tracebacks} traceback(s); last lines:\n{server_logs[-1500:]}")
     result = {
-        "p99_ms": _ms(percentile(live, 99)), "p50_ms": _ms(percentile(live, 50)), "p95_ms": _ms(percentile(live, 95)),
-        "max_ms": _ms(max(live, default=0)), "events": state["counter"], "lost": checks["lost"],
-        "duplicated": checks["duplicated"], "clients": len(hosts) + viewers["viewers"], "hosts": len(hosts),
-        "viewers": viewers["viewers"], "orders": orders, "orders_per_s": round(orders_per_s, 1),
-        "offered_per_s": args.rate, "orders_due": due, "seconds": args.seconds, "reconnects": checks["reconnects"],
-        "intake": args.intake, "servers": args.servers, "viewer_leaks": viewers["leaks"],
-        "hosts_complete": checks["complete"], "database": "postgresql",
+        "p99_ms": _ms(percentile(live, 99)),
+        "p50_ms": _ms(percentile(live, 50)),
+        "p95_ms": _ms(percentile(live, 95)),
+        "max_ms": _ms(max(live, default=0)),
+        "events": state["counter"],
+        "lost": checks["lost"],
+        "duplicated": checks["duplicated"],
+        "clients": len(hosts) + viewers["viewers"],
+        "hosts": len(hosts),
+        "viewers": viewers["viewers"],
+        "orders": orders,
+        "orders_per_s": round(orders_per_s, 1),
+        "offered_per_s": args.rate,
+        "orders_due": due,
+        "seconds": args.seconds,
+        "reconnects": checks["reconnects"],
+        "intake": args.intake,
+        "servers": args.servers,
+        "viewer_leaks": viewers["leaks"],
+        "hosts_complete": checks["complete"],
+        "database": "postgresql",
+        "cpu": {k: round(v, 3) for k, v in cpu.items()} | {"machine": round(machine, 3)},
+        "loadavg": loadavg,
+        **intake,
     }
     print(json.dumps(result))
+
+
+def _intake_figures(
+    args: argparse.Namespace, generated: list[dict], orders_per_s: float, ceilings: dict[str, dict]
+) -> dict:
+    """With the http intake: statuses, wrk's saturation, and the intake rate against the trivial ceiling."""
+    if args.intake != "http":
+        return {}
+    statuses: dict[str, int] = {}
+    for g in generated:
+        for key, n in g["statuses"].items():
+            statuses[key] = statuses.get(key, 0) + n
+    saturated = [f"intake wrk {k}" for k, g in enumerate(generated) if g["client_saturated"]]
+    saturated += [run["name"] for run in ceilings.values() if run["client_saturated"]]
+    print(
+        f"intake statuses: {statuses}; wrk busiest thread "
+        f"{max(g['client_busiest_thread'] for g in generated):.2f} of a core"
+    )
+    trivial, bare = ceilings["trivial"], ceilings["bare"]
+    ratio = None if saturated or not trivial["per_s"] else round(orders_per_s / trivial["per_s"], 3)
+    if saturated:
+        print(f"NOTE: load generator saturated in {', '.join(saturated)}: no ratio")
+    else:
+        print(
+            f"intake {orders_per_s:.0f} orders/s (offered {args.rate:.0f}) / trivial POST {trivial['per_s']:.0f} "
+            f"= {ratio:.2f}; " + _wrk.ratio_words("trivial / bare", trivial, bare, "goal ≥ 0.7")
+        )
+    return {
+        "intake_statuses": statuses,
+        "trivial_per_s": round(trivial["per_s"], 1),
+        "bare_per_s": round(bare["per_s"], 1),
+        "intake_ratio": ratio,
+        "trivial_ratio": _wrk.ratio(trivial, bare),
+        "client_saturated": bool(saturated),
+        "saturation": ", ".join(saturated) or None,
+        "phases": {run["name"]: _wrk.summary(run) for run in ceilings.values()},
+    }
 
 
 if __name__ == "__main__":
