@@ -296,7 +296,7 @@ def report(args: argparse.Namespace, runs: dict, checked: dict[str, int]) -> dic
 
 async def _prepare(url: str, name: str) -> tuple[dict[str, int], date]:
     from caoyuan.db.migrate import upgrade
-    from coop.machinery.services.common import local_today
+    from caoyuan.clock import today as local_today
 
     await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     await asyncio.to_thread(upgrade, url)
