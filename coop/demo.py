@@ -352,9 +352,9 @@ def _insured_until() -> date:
     """The policies were renewed: insured well past today, so the demo fleet can be dispatched."""
     from datetime import timedelta
 
-    from caoyuan.db import utcnow
+    from caoyuan import clock
 
-    return utcnow().date() + timedelta(days=280)
+    return clock.today() + timedelta(days=280)
 
 
 async def _badaoling_season(db, coop_id: int, ids: list[int], operator_id: int) -> None:  # type: ignore[no-untyped-def]

@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 from sqlalchemy import func, select
 
+from caoyuan import clock
 from caoyuan.auth import Role
 from caoyuan.auth.current import requires
 from caoyuan.auth.models import UserAccount
@@ -92,7 +93,7 @@ class CoopAdminPages(Controller):
     @get("/{cooperative_id:int}/")
     async def dashboard(self, cooperative_id: FromPath[int], db: Db) -> Template:
         coop = await cooperative(db, cooperative_id)
-        today = date.today()
+        today = clock.today()
         statement = await reports.income_statement(db, cooperative_id, date(today.year, 1, 1), today)
         charter = await charter_in_force(db, cooperative_id, today)
         members_count = await db.scalar(
@@ -140,7 +141,7 @@ class CoopAdminPages(Controller):
                 "q": q,
                 "statuses": STATUS_LABELS,
                 "done": done,
-                "today": date.today().isoformat(),
+                "today": clock.today().isoformat(),
             },
         )
 
@@ -226,7 +227,7 @@ class CoopAdminPages(Controller):
                 "others": others,
                 "kinds": CONTRIBUTION_LABELS,
                 "done": done,
-                "today": date.today().isoformat(),
+                "today": clock.today().isoformat(),
                 "login": await db.get(UserAccount, member.user_id) if member.user_id else None,
             },
         )
@@ -303,8 +304,8 @@ class CoopAdminPages(Controller):
                 "people": people,
                 "kinds": CONTRIBUTION_LABELS,
                 "done": done,
-                "charter": await charter_in_force(db, cooperative_id, date.today()),
-                "today": date.today().isoformat(),
+                "charter": await charter_in_force(db, cooperative_id, clock.today()),
+                "today": clock.today().isoformat(),
             },
         )
 
@@ -356,7 +357,7 @@ class CoopAdminPages(Controller):
                 "held": await shares.holdings(db, cooperative_id),
                 "ops": SHARE_OP_LABELS,
                 "done": done,
-                "today": date.today().isoformat(),
+                "today": clock.today().isoformat(),
             },
         )
 
@@ -427,7 +428,7 @@ class CoopAdminPages(Controller):
                 "lines": lines,
                 "chart": chart.CHART,
                 "done": done,
-                "today": date.today().isoformat(),
+                "today": clock.today().isoformat(),
             },
         )
 
@@ -460,7 +461,7 @@ class CoopAdminPages(Controller):
         end: FromQuery[date | None] = None,
     ) -> Template:
         coop = await cooperative(db, cooperative_id)
-        end = end or date.today()
+        end = end or clock.today()
         start = start or date(end.year, 1, 1)
         if start > end:
             raise BadInput("开始日期不能晚于结束日期", field="start")
@@ -479,7 +480,7 @@ class CoopAdminPages(Controller):
     @get("/{cooperative_id:int}/assets")
     async def assets(self, cooperative_id: FromPath[int], db: Db) -> Template:
         coop = await cooperative(db, cooperative_id)
-        view = await register_view(db, cooperative_id, date.today())
+        view = await register_view(db, cooperative_id, clock.today())
         return Template("coop/assets.html", context={"coop": coop, **view, "funding": FUNDING_LABELS})
 
     @get("/{cooperative_id:int}/charter")
@@ -498,7 +499,7 @@ class CoopAdminPages(Controller):
                 "policies": POLICIES,
                 "current": versions[0] if versions else None,
                 "done": done,
-                "today": date.today().isoformat(),
+                "today": clock.today().isoformat(),
             },
         )
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 from sqlalchemy import func, select
 
+from caoyuan import clock
 from caoyuan.auth import Role
 from caoyuan.auth.current import ensure_self_or_admin, requires
 from caoyuan.deps import Db
@@ -23,6 +22,12 @@ from coop.services.distribution.pay import PAY_CHANNELS
 from coop.services.statements import publicity_rows, publicity_xlsx, statement, steps_of
 
 ADMIN = [requires(Role.ADMIN)]
+
+
+def _default_year() -> int:
+    """Before July the accountant is closing last year; from July on, this one (Beijing's calendar)."""
+    today = clock.today()
+    return today.year - (1 if today.month < 7 else 0)
 
 
 class DistributionPages(Controller):
@@ -47,7 +52,7 @@ class DistributionPages(Controller):
                 "rows": rows,
                 "reversed_ids": reversed_ids,
                 "states": DISTRIBUTION_STATE_LABELS,
-                "year": date.today().year - (1 if date.today().month < 7 else 0),
+                "year": _default_year(),
             },
         )
 
@@ -91,7 +96,7 @@ class DistributionPages(Controller):
                 "channels": PAY_CHANNELS,
                 "reversed_by": await reversed_by(db, distribution_id),
                 "members_total": members_total,
-                "today": date.today().isoformat(),
+                "today": clock.today().isoformat(),
             },
         )
 
@@ -124,7 +129,8 @@ class DistributionPages(Controller):
     async def pay(
         self, distribution_id: FromPath[int], request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
     ) -> Redirect:
-        channel, paid_on = f.text(data, "channel", "cash"), f.day(data, "paid_on", "发放日期")
+        # a blank date means today on Beijing's calendar, the day the books are kept in
+        channel, paid_on = f.text(data, "channel", "cash"), f.day(data, "paid_on", "发放日期", clock.today())
         if f.text(data, "member_id") == "all":
             count = await flow.pay_all(db, distribution_id, channel, paid_on, request.user.id)
             return back(f"/coop/distributions/{distribution_id}", f"已批量发放 {count} 户")

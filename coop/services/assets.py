@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from caoyuan.clock import BEIJING
 from caoyuan.errors import BadInput
 from coop.models import FixedAsset, Posting, Resource
 from coop.rules import chart as c
@@ -95,7 +95,7 @@ async def depreciate_month(db: AsyncSession, cooperative_id: int, year: int, mon
     total = sum(charges.values())
     if not total:
         return 0
-    occurred = datetime.combine(month_end, time(23, 0), ZoneInfo("Asia/Shanghai"))
+    occurred = datetime.combine(month_end, time(23, 0), BEIJING)
     debits = drop_zero([debit(c.DEPRECIATION, amount, fund=fund) for fund, amount in charges.items()])
     entry = await write_entry(
         db,

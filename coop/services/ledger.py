@@ -4,23 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from caoyuan import clock
 from caoyuan.db import utcnow
 from caoyuan.errors import BadInput, Conflict, NotFound
 from coop.models import Cooperative, JournalEntry, JournalLine
 from coop.rules.journal import Line, UnbalancedEntry, check_balanced
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-
 
 def local_date(moment: datetime) -> date:
     if moment.tzinfo is None:
         raise BadInput("时间必须带时区（UTC）", field="occurred_at")
-    return moment.astimezone(LOCAL_TZ).date()
+    return clock.beijing_day(moment)
 
 
 async def require_cooperative(db: AsyncSession, cooperative_id: int) -> Cooperative:

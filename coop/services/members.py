@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from caoyuan import clock
 from caoyuan.errors import BadInput, Conflict, NotFound
 from coop.models import Member, MemberStatus, MemberStatusChange
 from coop.rules.members import TRANSITIONS, MemberDraft
@@ -57,7 +58,7 @@ async def admit(
         if clash.member_no == member_no:
             raise Conflict(f"社员号 {member_no} 已被使用", field="member_no")
         raise Conflict("这个身份证号已登记为本社社员", field="id_number")
-    joined = draft.joined_on or today or date.today()
+    joined = draft.joined_on or today or clock.today()
     member = Member(
         cooperative_id=cooperative_id,
         member_no=member_no,
