@@ -24,8 +24,7 @@ from coop.rules.chart import MONEY_ACCOUNTS
 from coop.services.charter import terms_in_force
 from coop.services.ledger import local_date, require_cooperative, write_entry
 
-__all__ = ["LiveSalePaid", "LiveSaleRefunded", "MachineryServicePaid", "OperatorWageAccrued", "PostingResult",
-           "post"]
+__all__ = ["LiveSalePaid", "LiveSaleRefunded", "MachineryServicePaid", "OperatorWageAccrued", "PostingResult", "post"]
 
 
 @dataclass(frozen=True)
@@ -90,8 +89,12 @@ class PostingResult:
 
 
 Event = LiveSalePaid | LiveSaleRefunded | MachineryServicePaid | OperatorWageAccrued
-KINDS = {LiveSalePaid: "live_sale", LiveSaleRefunded: "live_refund", MachineryServicePaid: "machinery",
-         OperatorWageAccrued: "wage"}
+KINDS = {
+    LiveSalePaid: "live_sale",
+    LiveSaleRefunded: "live_refund",
+    MachineryServicePaid: "machinery",
+    OperatorWageAccrued: "wage",
+}
 
 
 async def post(db: AsyncSession, event: Event) -> PostingResult:
@@ -124,8 +127,17 @@ def _replay(existing: Posting, fingerprint: str) -> PostingResult:
 
 def _fingerprint(kind: str, e: Event) -> str:
     parts = [kind, str(e.cooperative_id)]
-    for name in ("supplier_member_id", "farmer_member_id", "operator_user_id", "original_reference", "goods_fen",
-                 "shipping_fen", "amount_fen", "relief_fen", "channel"):
+    for name in (
+        "supplier_member_id",
+        "farmer_member_id",
+        "operator_user_id",
+        "original_reference",
+        "goods_fen",
+        "shipping_fen",
+        "amount_fen",
+        "relief_fen",
+        "channel",
+    ):
         if hasattr(e, name):
             parts.append(f"{name}={getattr(e, name)}")
     return "|".join(parts)[:300]
@@ -165,8 +177,9 @@ async def _member_of(db: AsyncSession, cooperative_id: int, member_id: int | Non
 async def _post_new(db: AsyncSession, kind: str, e: Event, fingerprint: str) -> PostingResult:
     day = local_date(e.occurred_at)
     _, terms = await terms_in_force(db, e.cooperative_id, day)
-    record = Posting(reference=e.reference, cooperative_id=e.cooperative_id, kind=kind, fingerprint=fingerprint,
-                     entry_id=0)
+    record = Posting(
+        reference=e.reference, cooperative_id=e.cooperative_id, kind=kind, fingerprint=fingerprint, entry_id=0
+    )
     volume: tuple[int, str, int] | None = None  # member, source, signed amount
     if isinstance(e, LiveSalePaid):
         await _member_of(db, e.cooperative_id, e.supplier_member_id, "supplier_member_id")
@@ -187,27 +200,47 @@ async def _post_new(db: AsyncSession, kind: str, e: Event, fingerprint: str) -> 
     else:
         built = rules.wage_accrued(e.amount_fen, f"农机手工资（用户 #{e.operator_user_id}）")
         record.user_id, record.amount_fen = e.operator_user_id, e.amount_fen
-    entry = await write_entry(db, e.cooperative_id, built.lines, kind=kind, occurred_at=e.occurred_at,
-                              description=e.description or e.reference)
+    entry = await write_entry(
+        db,
+        e.cooperative_id,
+        built.lines,
+        kind=kind,
+        occurred_at=e.occurred_at,
+        description=e.description or e.reference,
+    )
     record.entry_id, record.commission_fen, record.splits = entry.id, built.commission_fen, built.splits or {}
     db.add(record)
     if volume is not None:
-        await db.execute(insert(MemberVolume).values(
-            cooperative_id=e.cooperative_id, member_id=volume[0], year=day.year, occurred_on=day,
-            source=str(volume[1]), amount_fen=volume[2], reference=e.reference))
+        await db.execute(
+            insert(MemberVolume).values(
+                cooperative_id=e.cooperative_id,
+                member_id=volume[0],
+                year=day.year,
+                occurred_on=day,
+                source=str(volume[1]),
+                amount_fen=volume[2],
+                reference=e.reference,
+            )
+        )
     await db.flush()
     return PostingResult(entry.id, True, dict(built.splits or {}))  # type: ignore[arg-type]
 
 
 async def _refund(db: AsyncSession, e: LiveSaleRefunded, record: Posting) -> tuple[rules.Built, Posting]:
-    paid = await db.scalar(select(Posting).where(Posting.reference == e.original_reference,
-                                                 Posting.kind == "live_sale").with_for_update())
+    paid = await db.scalar(
+        select(Posting).where(Posting.reference == e.original_reference, Posting.kind == "live_sale").with_for_update()
+    )
     if paid is None or paid.cooperative_id != e.cooperative_id:
         raise NotFound(f"找不到原订单的入账记录「{e.original_reference}」", field="original_reference")
-    goods_before, shipping_before, commission_before = (await db.execute(
-        select(func.coalesce(func.sum(Posting.goods_fen), 0), func.coalesce(func.sum(Posting.shipping_fen), 0),
-               func.coalesce(func.sum(Posting.commission_fen), 0))
-        .where(Posting.original_reference == e.original_reference, Posting.kind == "live_refund"))).one()
+    goods_before, shipping_before, commission_before = (
+        await db.execute(
+            select(
+                func.coalesce(func.sum(Posting.goods_fen), 0),
+                func.coalesce(func.sum(Posting.shipping_fen), 0),
+                func.coalesce(func.sum(Posting.commission_fen), 0),
+            ).where(Posting.original_reference == e.original_reference, Posting.kind == "live_refund")
+        )
+    ).one()
     goods_before, shipping_before, commission_before = int(goods_before), int(shipping_before), int(commission_before)
     if goods_before + e.goods_fen > paid.goods_fen:
         raise BadInput("退款货款超过了原订单实付货款", field="goods_fen")

@@ -47,15 +47,22 @@ def validate(terms: Terms) -> None:
     for name in ("share_price_fen", "land_value_per_mu_fen", "labour_value_per_day_fen"):
         if getattr(terms, name) <= 0:
             raise CharterError("金额必须大于零", name)
-    for name in ("reserve_rate_bp", "patronage_rate_bp", "live_sale_commission_bp", "machinery_development_bp",
-                 "member_share_bp", "collective_share_bp"):
+    for name in (
+        "reserve_rate_bp",
+        "patronage_rate_bp",
+        "live_sale_commission_bp",
+        "machinery_development_bp",
+        "member_share_bp",
+        "collective_share_bp",
+    ):
         if not 0 <= getattr(terms, name) <= BP_WHOLE:
             raise CharterError("比例应在 0% 到 100% 之间", name)
     if terms.policy not in POLICIES:
         raise CharterError("分配方式只能是农民专业合作社或股份经济合作社", "policy")
     if terms.policy == "farmer" and terms.patronage_rate_bp < MIN_PATRONAGE_BP:
-        raise CharterError("农民专业合作社按交易量返还的比例不得低于可分配盈余的 60%（合作社法第四十四条）",
-                           "patronage_rate_bp")
+        raise CharterError(
+            "农民专业合作社按交易量返还的比例不得低于可分配盈余的 60%（合作社法第四十四条）", "patronage_rate_bp"
+        )
     if terms.member_share_bp + terms.collective_share_bp != BP_WHOLE:
         raise CharterError("成员股与集体股的比例合计应为 100%", "collective_share_bp")
     if terms.redemption_lock_months < 0:

@@ -27,7 +27,18 @@ HEADERS = {
     "hardship": ("困难户", "hardship"),
     "joined_on": ("入社日期", "加入日期", "joined_on"),
 }
-EXPORT_COLUMNS = ("社员号", "姓名", "身份证号", "手机号", "嘎查村", "村民小组", "家庭人口", "困难户", "入社日期", "状态")
+EXPORT_COLUMNS = (
+    "社员号",
+    "姓名",
+    "身份证号",
+    "手机号",
+    "嘎查村",
+    "村民小组",
+    "家庭人口",
+    "困难户",
+    "入社日期",
+    "状态",
+)
 YES = {"是", "y", "yes", "true", "1", "困难户", "✓"}
 NO = {"", "否", "n", "no", "false", "0"}
 
@@ -112,5 +123,14 @@ def parse_row(cells: list[object], columns: dict[str, int]) -> MemberDraft:
     hardship_text = _text(get("hardship")).lower()
     if hardship_text not in YES | NO:
         raise RowError(f"困难户一栏请填「是」或「否」，不是「{hardship_text}」")
-    return MemberDraft(int(no_text) if no_text else None, name, id_number, phone, village,
-                       _text(get("group_name"))[:50], int(size_text), hardship_text in YES, _date(get("joined_on")))
+    return MemberDraft(
+        int(no_text) if no_text else None,
+        name,
+        id_number,
+        phone,
+        village,
+        _text(get("group_name"))[:50],
+        int(size_text),
+        hardship_text in YES,
+        _date(get("joined_on")),
+    )

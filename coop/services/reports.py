@@ -14,11 +14,20 @@ from coop.rules.reports import Sums
 CLOSING_KINDS = ("closing",)  # year-end transfers of income and expense to 本年盈余
 
 
-async def account_sums(db: AsyncSession, cooperative_id: int, *, start: date | None = None, end: date | None = None,
-                       exclude_kinds: tuple[str, ...] = ()) -> Sums:
-    query = (select(JournalLine.account_code, func.sum(JournalLine.debit_fen), func.sum(JournalLine.credit_fen))
-             .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-             .where(JournalLine.cooperative_id == cooperative_id).group_by(JournalLine.account_code))
+async def account_sums(
+    db: AsyncSession,
+    cooperative_id: int,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    exclude_kinds: tuple[str, ...] = (),
+) -> Sums:
+    query = (
+        select(JournalLine.account_code, func.sum(JournalLine.debit_fen), func.sum(JournalLine.credit_fen))
+        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .where(JournalLine.cooperative_id == cooperative_id)
+        .group_by(JournalLine.account_code)
+    )
     if start is not None:
         query = query.where(JournalEntry.entry_date >= start)
     if end is not None:
@@ -35,8 +44,9 @@ async def trial_balance(db: AsyncSession, cooperative_id: int, start: date, end:
 
 
 async def income_statement(db: AsyncSession, cooperative_id: int, start: date, end: date) -> reports.IncomeStatement:
-    return reports.income_statement(await account_sums(db, cooperative_id, start=start, end=end,
-                                                       exclude_kinds=CLOSING_KINDS))
+    return reports.income_statement(
+        await account_sums(db, cooperative_id, start=start, end=end, exclude_kinds=CLOSING_KINDS)
+    )
 
 
 async def balance_sheet(db: AsyncSession, cooperative_id: int, on: date) -> reports.BalanceSheet:

@@ -28,9 +28,24 @@ from coop.services.charter import charter_in_force, terms_of
 from coop.services.distribution.common import reversed_by, year_figures
 from coop.services.ledger import require_cooperative
 
-ALLOCATION_COLUMNS = ("distribution_id", "member_id", "member_no", "volume_fen", "capital_fen", "reserve_base_fen",
-                      "subsidy_fen", "shares", "patronage_fen", "patronage_adj", "remainder_fen", "remainder_adj",
-                      "reserve_share_fen", "reserve_adj", "total_fen", "paid_channel")
+ALLOCATION_COLUMNS = (
+    "distribution_id",
+    "member_id",
+    "member_no",
+    "volume_fen",
+    "capital_fen",
+    "reserve_base_fen",
+    "subsidy_fen",
+    "shares",
+    "patronage_fen",
+    "patronage_adj",
+    "remainder_fen",
+    "remainder_adj",
+    "reserve_share_fen",
+    "reserve_adj",
+    "total_fen",
+    "paid_channel",
+)
 
 
 async def compute_draft(db: AsyncSession, cooperative_id: int, year: int) -> Distribution:
@@ -56,33 +71,67 @@ async def compute_draft(db: AsyncSession, cooperative_id: int, year: int) -> Dis
         await db.execute(delete(DistributionStep).where(DistributionStep.distribution_id == draft.id))
     _copy_figures(draft, result, charter.id, len(members))  # type: ignore[arg-type]
     await db.flush()
-    await db.execute(insert(DistributionStep), [
-        {"distribution_id": draft.id, "seq": i, "code": s.code, "label": s.label, "base_fen": s.base_fen,
-         "rate_bp": s.rate_bp, "amount_fen": s.amount_fen, "explanation": s.explanation[:300]}
-        for i, s in enumerate(result.steps, start=1)])
+    await db.execute(
+        insert(DistributionStep),
+        [
+            {
+                "distribution_id": draft.id,
+                "seq": i,
+                "code": s.code,
+                "label": s.label,
+                "base_fen": s.base_fen,
+                "rate_bp": s.rate_bp,
+                "amount_fen": s.amount_fen,
+                "explanation": s.explanation[:300],
+            }
+            for i, s in enumerate(result.steps, start=1)
+        ],
+    )
     await write_allocations(db, allocation_records(draft.id, members, result))  # type: ignore[arg-type]
     return draft
 
 
 async def _open_distribution(db: AsyncSession, cooperative_id: int, year: int) -> Distribution | None:
     """The year's draft to recompute, or None; refuses while an approved or posted one stands."""
-    rows = (await db.scalars(select(Distribution).where(
-        Distribution.cooperative_id == cooperative_id, Distribution.year == year,
-        Distribution.reverses_distribution_id.is_(None)).order_by(Distribution.id))).all()
+    rows = (
+        await db.scalars(
+            select(Distribution)
+            .where(
+                Distribution.cooperative_id == cooperative_id,
+                Distribution.year == year,
+                Distribution.reverses_distribution_id.is_(None),
+            )
+            .order_by(Distribution.id)
+        )
+    ).all()
     draft = None
     for dist in rows:
         if dist.state == DistributionState.DRAFT:
             draft = dist
         elif await reversed_by(db, dist.id) is None:  # type: ignore[arg-type]
-            raise Conflict(f"{year} 年的分配方案已{'入账' if dist.state != 'approved' else '经成员大会通过'}，"
-                           "不能重新计算；如确有错误，请先冲销", field="year")
+            raise Conflict(
+                f"{year} 年的分配方案已{'入账' if dist.state != 'approved' else '经成员大会通过'}，"
+                "不能重新计算；如确有错误，请先冲销",
+                field="year",
+            )
     return draft
 
 
 def _copy_figures(d: Distribution, p: Plan, charter_id: int, count: int) -> None:
     d.policy, d.charter_id, d.state, d.computed_at = p.policy, charter_id, DistributionState.DRAFT, utcnow()
-    for name in ("surplus", "loss_cover", "reserve", "pool_development", "pool_assistance", "distributable",
-                 "patronage", "remainder", "collective", "volume_total", "weight_total"):
+    for name in (
+        "surplus",
+        "loss_cover",
+        "reserve",
+        "pool_development",
+        "pool_assistance",
+        "distributable",
+        "patronage",
+        "remainder",
+        "collective",
+        "volume_total",
+        "weight_total",
+    ):
         setattr(d, f"{name}_fen", getattr(p, name))
     d.members_count = count
 
@@ -91,24 +140,42 @@ async def member_weights(db: AsyncSession, cooperative_id: int, year: int) -> Me
     """Each member's volume, capital, quantified reserve and subsidy shares, summed by the database
     in one query (one round trip for 100,000 members), in member-number order."""
     year_end = date(year, 12, 31)
-    vol = (select(MemberVolume.member_id, func.sum(MemberVolume.amount_fen).label("v"))
-           .where(MemberVolume.cooperative_id == cooperative_id, MemberVolume.year == year)
-           .group_by(MemberVolume.member_id).subquery())
-    cap = (select(ShareTransaction.member_id, func.sum(ShareTransaction.shares).label("s"),
-                  func.sum(ShareTransaction.amount_fen).label("a"))
-           .where(ShareTransaction.cooperative_id == cooperative_id, ShareTransaction.effective_on <= year_end)
-           .group_by(ShareTransaction.member_id).subquery())
+    vol = (
+        select(MemberVolume.member_id, func.sum(MemberVolume.amount_fen).label("v"))
+        .where(MemberVolume.cooperative_id == cooperative_id, MemberVolume.year == year)
+        .group_by(MemberVolume.member_id)
+        .subquery()
+    )
+    cap = (
+        select(
+            ShareTransaction.member_id,
+            func.sum(ShareTransaction.shares).label("s"),
+            func.sum(ShareTransaction.amount_fen).label("a"),
+        )
+        .where(ShareTransaction.cooperative_id == cooperative_id, ShareTransaction.effective_on <= year_end)
+        .group_by(ShareTransaction.member_id)
+        .subquery()
+    )
     is_reserve = (MemberAccountItem.item == AccountItem.RESERVE_SHARE) & (MemberAccountItem.year < year)
     is_subsidy = (MemberAccountItem.item == AccountItem.SUBSIDY_SHARE) & (MemberAccountItem.year <= year)
-    acc = (select(MemberAccountItem.member_id,
-                  func.sum(case((is_reserve, MemberAccountItem.amount_fen), else_=0)).label("r"),
-                  func.sum(case((is_subsidy, MemberAccountItem.amount_fen), else_=0)).label("q"))
-           .where(MemberAccountItem.cooperative_id == cooperative_id, is_reserve | is_subsidy)
-           .group_by(MemberAccountItem.member_id).subquery())
-    query = (select(Member.id, Member.member_no, vol.c.v, cap.c.s, cap.c.a, acc.c.r, acc.c.q)
-             .outerjoin(vol, vol.c.member_id == Member.id).outerjoin(cap, cap.c.member_id == Member.id)
-             .outerjoin(acc, acc.c.member_id == Member.id)
-             .where(Member.cooperative_id == cooperative_id).order_by(Member.member_no))
+    acc = (
+        select(
+            MemberAccountItem.member_id,
+            func.sum(case((is_reserve, MemberAccountItem.amount_fen), else_=0)).label("r"),
+            func.sum(case((is_subsidy, MemberAccountItem.amount_fen), else_=0)).label("q"),
+        )
+        .where(MemberAccountItem.cooperative_id == cooperative_id, is_reserve | is_subsidy)
+        .group_by(MemberAccountItem.member_id)
+        .subquery()
+    )
+    query = (
+        select(Member.id, Member.member_no, vol.c.v, cap.c.s, cap.c.a, acc.c.r, acc.c.q)
+        .outerjoin(vol, vol.c.member_id == Member.id)
+        .outerjoin(cap, cap.c.member_id == Member.id)
+        .outerjoin(acc, acc.c.member_id == Member.id)
+        .where(Member.cooperative_id == cooperative_id)
+        .order_by(Member.member_no)
+    )
     out = Members()
     for member_id, member_no, v, shares, capital, reserve, subsidy in (await db.execute(query)).all():
         # refunds may cross a year end: never a negative weight
@@ -129,9 +196,27 @@ def allocation_records(distribution_id: int, m: Members, p: Plan) -> list[tuple]
     """Rows in ALLOCATION_COLUMNS order, zipped column-wise (C speed for 100,000 members)."""
     n = len(m)
     totals = list(map(operator.add, p.patronage_parts, p.remainder_parts))
-    return list(zip(repeat(distribution_id, n), m.ids, m.nos, m.volume, m.capital, m.reserve_base, m.subsidy,
-                    m.shares, p.patronage_parts, p.patronage_adj, p.remainder_parts, p.remainder_adj,
-                    p.reserve_parts, p.reserve_adj, totals, repeat("", n), strict=True))
+    return list(
+        zip(
+            repeat(distribution_id, n),
+            m.ids,
+            m.nos,
+            m.volume,
+            m.capital,
+            m.reserve_base,
+            m.subsidy,
+            m.shares,
+            p.patronage_parts,
+            p.patronage_adj,
+            p.remainder_parts,
+            p.remainder_adj,
+            p.reserve_parts,
+            p.reserve_adj,
+            totals,
+            repeat("", n),
+            strict=True,
+        )
+    )
 
 
 async def write_allocations(db: AsyncSession, records: list[tuple]) -> None:
@@ -145,4 +230,4 @@ async def write_allocations(db: AsyncSession, records: list[tuple]) -> None:
         return
     rows = [dict(zip(ALLOCATION_COLUMNS, r, strict=True)) for r in records]
     for start in range(0, len(rows), 5_000):
-        await db.execute(insert(Allocation), rows[start:start + 5_000])
+        await db.execute(insert(Allocation), rows[start : start + 5_000])
