@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.errors import BadInput
+from caoyuan.exports import safe_row
 from caoyuan.identity import mask_id_number
 from coop.models import STATUS_LABELS, Member, MemberStatusChange
 from coop.rules.members import EXPORT_COLUMNS, MemberDraft, RowError, column_map, parse_row
@@ -132,22 +133,24 @@ async def export_members(db: AsyncSession, cooperative_id: int, *, with_id_numbe
     book = Workbook()
     sheet = book.active
     sheet.title = "社员名册"
-    sheet.append([f"{coop.name} 社员名册"])
-    sheet.append(list(EXPORT_COLUMNS))
+    sheet.append(safe_row([f"{coop.name} 社员名册"]))
+    sheet.append(safe_row(EXPORT_COLUMNS))
     for m in members:
         sheet.append(
-            [
-                m.member_no,
-                m.name,
-                m.id_number if with_id_numbers else mask_id_number(m.id_number),
-                m.phone,
-                m.village,
-                m.group_name,
-                m.household_size,
-                "是" if m.hardship else "否",
-                (joined.get(m.id) or m.status_since).isoformat(),
-                STATUS_LABELS.get(m.status, m.status),
-            ]
+            safe_row(
+                [
+                    m.member_no,
+                    m.name,
+                    m.id_number if with_id_numbers else mask_id_number(m.id_number),
+                    m.phone,
+                    m.village,
+                    m.group_name,
+                    m.household_size,
+                    "是" if m.hardship else "否",
+                    (joined.get(m.id) or m.status_since).isoformat(),
+                    STATUS_LABELS.get(m.status, m.status),
+                ]
+            )
         )
     for column, width in zip("ABCDEFGHIJ", (8, 10, 22, 14, 14, 10, 8, 8, 12, 10), strict=True):
         sheet.column_dimensions[column].width = width

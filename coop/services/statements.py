@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.errors import NotFound
-from caoyuan.money import format_fen
+from caoyuan.exports import safe_row
 from coop.models import Allocation, Cooperative, Distribution, DistributionState, DistributionStep, Member
 from coop.rules.explain import member_lines
 from coop.services.distribution.common import load
@@ -139,11 +139,16 @@ async def publicity_xlsx(db: AsyncSession, distribution_id: int) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = f"{dist.year}年盈余分配公示"
-    sheet.append([f"{coop.name if coop else ''} {dist.year} 年度盈余分配公示表"])
+
+    def put(values: list[object]) -> None:
+        # names, groups and explanations are typed by people: none may reach the sheet as a formula
+        sheet.append(safe_row(values))
+
+    put([f"{coop.name if coop else ''} {dist.year} 年度盈余分配公示表"])
     sheet["A1"].font = Font(bold=True, size=14)
     for step in await steps_of(db, distribution_id):
-        sheet.append([step.label, _yuan(step.amount_fen), step.explanation])
-    sheet.append([])
+        put([step.label, _yuan(step.amount_fen), step.explanation])
+    put([])
     farmer = dist.policy == "farmer"
     header = (
         [
@@ -160,10 +165,12 @@ async def publicity_xlsx(db: AsyncSession, distribution_id: int) -> bytes:
         if farmer
         else ["社员号", "姓名", "小组", "股数", "按股分红（元）", "合计（元）"]
     )
-    sheet.append(header)
+    put(header)
+    total = 0
     for a, name, group in await publicity_rows(db, distribution_id):
+        total += a.total_fen
         if farmer:
-            sheet.append(
+            put(
                 [
                     a.member_no,
                     name,
@@ -177,8 +184,9 @@ async def publicity_xlsx(db: AsyncSession, distribution_id: int) -> bytes:
                 ]
             )
         else:
-            sheet.append([a.member_no, name, group, a.shares, _yuan(a.remainder_fen), _yuan(a.total_fen)])
-    sheet.append(["合计", "", "", "", format_fen(dist.patronage_fen + dist.remainder_fen)])
+            put([a.member_no, name, group, a.shares, _yuan(a.remainder_fen), _yuan(a.total_fen)])
+    # the sum of the rows above, as a number under the 合计 column (a spreadsheet can check it)
+    put(["合计", *[""] * (len(header) - 2), _yuan(total)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
