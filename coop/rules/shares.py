@@ -74,5 +74,6 @@ def check_redemption(terms: Terms, holding: int, acquisitions: list[tuple[date, 
         raise ShareRuleError(f"退股 {shares} 股超过持有的 {holding} 股", "shares")
     allowed = redeemable(terms, holding, acquisitions, on)
     if shares > allowed:
-        raise ShareRuleError(f"按章程，入股满 {terms.redemption_lock_months} 个月的股份才能退；"
-                             f"目前最多可退 {allowed} 股", "shares")
+        raise ShareRuleError(
+            f"按章程，入股满 {terms.redemption_lock_months} 个月的股份才能退；目前最多可退 {allowed} 股", "shares"
+        )
