@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
+from litestar.params import FromQuery, MultipartBody, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 from sqlalchemy import func, select
 
@@ -16,9 +16,10 @@ from caoyuan import clock
 from caoyuan.auth import Role
 from caoyuan.auth.current import requires
 from caoyuan.auth.models import UserAccount
+from caoyuan.bounds import COUNT_MAX, IdParam
 from caoyuan.deps import Db
 from caoyuan.errors import BadInput, NotFound
-from caoyuan.identity import IdentityError, normalize_id_number, normalize_phone
+from caoyuan.identity import IdentityError, normalize_phone
 from coop.models import (
     CONTRIBUTION_LABELS,
     DISTRIBUTION_STATE_LABELS,
@@ -35,16 +36,18 @@ from coop.models import (
     ShareTransaction,
 )
 from coop.pages import forms as f
+from coop.params import DoneParam, SearchParam
 from coop.rules import chart
 from coop.rules.charter import POLICIES, Terms
 from coop.rules.journal import credit, debit
-from coop.rules.members import MemberDraft
+from coop.rules.members import MEMBER_NO_MAX, MemberDraft
 from coop.services import accounts, members, reports, shares
 from coop.services.assets import FUNDING_LABELS, register_view
 from coop.services.charter import charter_in_force, record_charter
 from coop.services.contributions import ContributionIn, contribute
 from coop.services.ledger import write_entry
 from coop.services.member_io import export_members, import_members, read_table
+from coop.services.reports import check_period
 from coop.services.statements import dividends_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -91,7 +94,7 @@ class CoopAdminPages(Controller):
         )
 
     @get("/{cooperative_id:int}/")
-    async def dashboard(self, cooperative_id: FromPath[int], db: Db) -> Template:
+    async def dashboard(self, cooperative_id: IdParam, db: Db) -> Template:
         coop = await cooperative(db, cooperative_id)
         today = clock.today()
         statement = await reports.income_statement(db, cooperative_id, date(today.year, 1, 1), today)
@@ -123,7 +126,7 @@ class CoopAdminPages(Controller):
 
     @get("/{cooperative_id:int}/members")
     async def members_list(
-        self, cooperative_id: FromPath[int], db: Db, q: FromQuery[str] = "", done: FromQuery[str] = ""
+        self, cooperative_id: IdParam, db: Db, q: SearchParam = "", done: DoneParam = ""
     ) -> Template:
         coop = await cooperative(db, cooperative_id)
         query = select(Member).where(Member.cooperative_id == cooperative_id).order_by(Member.member_no)
@@ -147,30 +150,25 @@ class CoopAdminPages(Controller):
 
     @post("/{cooperative_id:int}/members")
     async def admit(
-        self, cooperative_id: FromPath[int], request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
+        self, cooperative_id: IdParam, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
     ) -> Redirect:
-        try:
-            draft = MemberDraft(
-                f.integer(data, "member_no", "社员号") if f.text(data, "member_no") else None,
-                f.text(data, "name"),
-                normalize_id_number(f.text(data, "id_number")),
-                normalize_phone(f.text(data, "phone")) if f.text(data, "phone") else "",
-                f.text(data, "village"),
-                f.text(data, "group_name"),
-                f.integer(data, "household_size", "家庭人口", 1),
-                data.get("hardship") == "on",
-                f.optional_day(data, "joined_on", "入社日期"),
-            )
-        except IdentityError as exc:
-            raise BadInput(str(exc), field="id_number") from None
-        if not draft.name or not draft.village:
-            raise BadInput("姓名和嘎查村不能为空", field="name")
+        draft = MemberDraft(
+            f.integer(data, "member_no", "社员号", lo=1, hi=MEMBER_NO_MAX) if f.text(data, "member_no") else None,
+            f.text(data, "name"),
+            f.text(data, "id_number"),
+            f.text(data, "phone"),
+            f.text(data, "village"),
+            f.text(data, "group_name"),
+            f.integer(data, "household_size", "家庭人口", 1, lo=-COUNT_MAX),  # the member rule says 1–30
+            data.get("hardship") == "on",
+            f.optional_day(data, "joined_on", "入社日期"),
+        )
         member = await members.admit(db, cooperative_id, draft, by_user_id=request.user.id)
         return back(f"/coop/{cooperative_id}/members", f"已登记社员 {member.member_no} 号 {member.name}")
 
     @post("/{cooperative_id:int}/members/import")
     async def import_file(
-        self, cooperative_id: FromPath[int], request: Request, db: Db, data: MultipartBody[dict[str, Any]]
+        self, cooperative_id: IdParam, request: Request, db: Db, data: MultipartBody[dict[str, Any]]
     ) -> Template:
         coop = await cooperative(db, cooperative_id)
         upload = data.get("file")
@@ -185,7 +183,7 @@ class CoopAdminPages(Controller):
         )
 
     @get("/{cooperative_id:int}/members/export.xlsx")
-    async def export(self, cooperative_id: FromPath[int], db: Db) -> Response:
+    async def export(self, cooperative_id: IdParam, db: Db) -> Response:
         await cooperative(db, cooperative_id)
         body = await export_members(db, cooperative_id)
         return Response(
@@ -196,7 +194,7 @@ class CoopAdminPages(Controller):
 
     @get("/{cooperative_id:int}/members/{member_id:int}")
     async def member_detail(
-        self, cooperative_id: FromPath[int], member_id: FromPath[int], db: Db, done: FromQuery[str] = ""
+        self, cooperative_id: IdParam, member_id: IdParam, db: Db, done: DoneParam = ""
     ) -> Template:
         coop = await cooperative(db, cooperative_id)
         member = await members.get_member(db, member_id, cooperative_id)
@@ -235,14 +233,14 @@ class CoopAdminPages(Controller):
     @post("/{cooperative_id:int}/members/{member_id:int}/status")
     async def change_status(
         self,
-        cooperative_id: FromPath[int],
-        member_id: FromPath[int],
+        cooperative_id: IdParam,
+        member_id: IdParam,
         request: Request,
         db: Db,
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
         await members.get_member(db, member_id, cooperative_id)
-        heir = f.integer(data, "heir_member_id", "继承人") if f.text(data, "heir_member_id") else None
+        heir = f.ident(data, "heir_member_id", "继承人") if f.text(data, "heir_member_id") else None
         await members.change_status(
             db,
             member_id,
@@ -256,7 +254,7 @@ class CoopAdminPages(Controller):
 
     @post("/{cooperative_id:int}/members/{member_id:int}/login")
     async def link_login(
-        self, cooperative_id: FromPath[int], member_id: FromPath[int], db: Db, data: URLEncodedBody[dict[str, str]]
+        self, cooperative_id: IdParam, member_id: IdParam, db: Db, data: URLEncodedBody[dict[str, str]]
     ) -> Redirect:
         """Let the household log in (role 社员) with an existing account's phone number, or unlink it."""
         await members.get_member(db, member_id, cooperative_id)
@@ -279,7 +277,7 @@ class CoopAdminPages(Controller):
     # ------------------------------------------------------------------ contributions and register
 
     @get("/{cooperative_id:int}/contributions")
-    async def contributions(self, cooperative_id: FromPath[int], db: Db, done: FromQuery[str] = "") -> Template:
+    async def contributions(self, cooperative_id: IdParam, db: Db, done: DoneParam = "") -> Template:
         coop = await cooperative(db, cooperative_id)
         rows = (
             await db.execute(
@@ -311,14 +309,14 @@ class CoopAdminPages(Controller):
 
     @post("/{cooperative_id:int}/contributions")
     async def add_contribution(
-        self, cooperative_id: FromPath[int], request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
+        self, cooperative_id: IdParam, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
     ) -> Redirect:
         kind = f.text(data, "kind")
         c = await contribute(
             db,
             cooperative_id,
             ContributionIn(
-                member_id=f.integer(data, "member_id", "社员"),
+                member_id=f.ident(data, "member_id", "社员"),
                 kind=kind,
                 contributed_on=f.day(data, "contributed_on", "入股日期"),
                 amount_fen=f.optional_fen(data, "amount", "金额") if kind in ("cash", "asset") else None,
@@ -338,7 +336,7 @@ class CoopAdminPages(Controller):
         return back(f"/coop/{cooperative_id}/contributions", f"已入股 {c.shares} 股")
 
     @get("/{cooperative_id:int}/register")
-    async def register(self, cooperative_id: FromPath[int], db: Db, done: FromQuery[str] = "") -> Template:
+    async def register(self, cooperative_id: IdParam, db: Db, done: DoneParam = "") -> Template:
         coop = await cooperative(db, cooperative_id)
         people = {
             m.id: m
@@ -363,13 +361,13 @@ class CoopAdminPages(Controller):
 
     @post("/{cooperative_id:int}/register/transfer")
     async def transfer(
-        self, cooperative_id: FromPath[int], request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
+        self, cooperative_id: IdParam, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
     ) -> Redirect:
         number = await shares.transfer(
             db,
             cooperative_id,
-            f.integer(data, "from_member_id", "转出方"),
-            f.integer(data, "to_member_id", "受让方"),
+            f.ident(data, "from_member_id", "转出方"),
+            f.ident(data, "to_member_id", "受让方"),
             f.integer(data, "shares", "股数"),
             f.day(data, "effective_on", "生效日期"),
             f.text(data, "reason", "转让"),
@@ -379,12 +377,12 @@ class CoopAdminPages(Controller):
 
     @post("/{cooperative_id:int}/register/redeem")
     async def redeem(
-        self, cooperative_id: FromPath[int], request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
+        self, cooperative_id: IdParam, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
     ) -> Redirect:
         number = await shares.redeem(
             db,
             cooperative_id,
-            f.integer(data, "member_id", "社员"),
+            f.ident(data, "member_id", "社员"),
             f.integer(data, "shares", "股数"),
             f.day(data, "effective_on", "生效日期"),
             f.text(data, "channel", "cash"),
@@ -394,13 +392,13 @@ class CoopAdminPages(Controller):
         return back(f"/coop/{cooperative_id}/register", f"已登记第 {number} 号退股")
 
     @get("/{cooperative_id:int}/certificates/{member_id:int}")
-    async def certificate(self, cooperative_id: FromPath[int], member_id: FromPath[int], db: Db) -> Template:
+    async def certificate(self, cooperative_id: IdParam, member_id: IdParam, db: Db) -> Template:
         return await certificate_page(db, cooperative_id, member_id)
 
     # ------------------------------------------------------------------ books
 
     @get("/{cooperative_id:int}/ledger")
-    async def ledger(self, cooperative_id: FromPath[int], db: Db, done: FromQuery[str] = "") -> Template:
+    async def ledger(self, cooperative_id: IdParam, db: Db, done: DoneParam = "") -> Template:
         coop = await cooperative(db, cooperative_id)
         entries = (
             await db.scalars(
@@ -434,7 +432,7 @@ class CoopAdminPages(Controller):
 
     @post("/{cooperative_id:int}/ledger")
     async def manual_entry(
-        self, cooperative_id: FromPath[int], request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
+        self, cooperative_id: IdParam, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
     ) -> Redirect:
         await cooperative(db, cooperative_id)
         amount = f.fen(data, "amount", "金额")
@@ -455,16 +453,15 @@ class CoopAdminPages(Controller):
     @get("/{cooperative_id:int}/reports")
     async def reports_page(
         self,
-        cooperative_id: FromPath[int],
+        cooperative_id: IdParam,
         db: Db,
         start: FromQuery[date | None] = None,
         end: FromQuery[date | None] = None,
     ) -> Template:
         coop = await cooperative(db, cooperative_id)
         end = end or clock.today()
-        start = start or date(end.year, 1, 1)
-        if start > end:
-            raise BadInput("开始日期不能晚于结束日期", field="start")
+        start = start or date(min(max(end.year, 2000), 2100), 1, 1)
+        check_period(start, end)
         return Template(
             "coop/reports.html",
             context={
@@ -478,13 +475,13 @@ class CoopAdminPages(Controller):
         )
 
     @get("/{cooperative_id:int}/assets")
-    async def assets(self, cooperative_id: FromPath[int], db: Db) -> Template:
+    async def assets(self, cooperative_id: IdParam, db: Db) -> Template:
         coop = await cooperative(db, cooperative_id)
         view = await register_view(db, cooperative_id, clock.today())
         return Template("coop/assets.html", context={"coop": coop, **view, "funding": FUNDING_LABELS})
 
     @get("/{cooperative_id:int}/charter")
-    async def charter(self, cooperative_id: FromPath[int], db: Db, done: FromQuery[str] = "") -> Template:
+    async def charter(self, cooperative_id: IdParam, db: Db, done: DoneParam = "") -> Template:
         coop = await cooperative(db, cooperative_id)
         versions = (
             await db.scalars(
@@ -504,9 +501,7 @@ class CoopAdminPages(Controller):
         )
 
     @post("/{cooperative_id:int}/charter")
-    async def new_charter(
-        self, cooperative_id: FromPath[int], db: Db, data: URLEncodedBody[dict[str, str]]
-    ) -> Redirect:
+    async def new_charter(self, cooperative_id: IdParam, db: Db, data: URLEncodedBody[dict[str, str]]) -> Redirect:
         collective = f.percent_bp(data, "collective_share", "集体股比例")
         terms = Terms(
             share_price_fen=f.fen(data, "share_price", "每股金额"),

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Response, Template
 from sqlalchemy import func, select
 
 from caoyuan import clock
 from caoyuan.auth import Role
 from caoyuan.auth.current import ensure_self_or_admin, requires
+from caoyuan.bounds import YEAR_MAX, YEAR_MIN, IdParam
 from caoyuan.deps import Db
 from caoyuan.errors import NotFound
 from coop.models import DISTRIBUTION_STATE_LABELS, Allocation, Distribution, Member
 from coop.pages import forms as f
 from coop.pages.admin import XLSX, back, cooperative
+from coop.params import DoneParam, PageParam
 from coop.services import distribution as flow
 from coop.services.distribution.approve import AssemblyVote
 from coop.services.distribution.common import load, reversed_by
@@ -35,7 +37,7 @@ class DistributionPages(Controller):
     include_in_schema = False
 
     @get("/{cooperative_id:int}/distributions", guards=ADMIN)
-    async def index(self, cooperative_id: FromPath[int], db: Db) -> Template:
+    async def index(self, cooperative_id: IdParam, db: Db) -> Template:
         coop = await cooperative(db, cooperative_id)
         rows = (
             await db.scalars(
@@ -57,14 +59,12 @@ class DistributionPages(Controller):
         )
 
     @post("/{cooperative_id:int}/distributions", guards=ADMIN)
-    async def compute(self, cooperative_id: FromPath[int], db: Db, data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        draft = await flow.compute_draft(db, cooperative_id, f.integer(data, "year", "年度"))
+    async def compute(self, cooperative_id: IdParam, db: Db, data: URLEncodedBody[dict[str, str]]) -> Redirect:
+        draft = await flow.compute_draft(db, cooperative_id, f.integer(data, "year", "年度", lo=YEAR_MIN, hi=YEAR_MAX))
         return back(f"/coop/distributions/{draft.id}", "草案已计算，请核对")
 
     @get("/distributions/{distribution_id:int}", guards=ADMIN)
-    async def wizard(
-        self, distribution_id: FromPath[int], db: Db, done: FromQuery[str] = "", page: FromQuery[int] = 1
-    ) -> Template:
+    async def wizard(self, distribution_id: IdParam, db: Db, done: DoneParam = "", page: PageParam = 1) -> Template:
         dist = await load(db, distribution_id)
         coop = await cooperative(db, dist.cooperative_id)
         rows = await publicity_rows(db, distribution_id)
@@ -102,7 +102,7 @@ class DistributionPages(Controller):
 
     @post("/distributions/{distribution_id:int}/approve", guards=ADMIN)
     async def approve(
-        self, distribution_id: FromPath[int], request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
+        self, distribution_id: IdParam, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
     ) -> Redirect:
         vote = AssemblyVote(
             f.day(data, "assembly_on", "成员大会日期"),
@@ -116,36 +116,36 @@ class DistributionPages(Controller):
         return back(f"/coop/distributions/{distribution_id}", "成员大会已审议通过")
 
     @post("/distributions/{distribution_id:int}/post", guards=ADMIN)
-    async def post_it(self, distribution_id: FromPath[int], request: Request, db: Db) -> Redirect:
+    async def post_it(self, distribution_id: IdParam, request: Request, db: Db) -> Redirect:
         await flow.post_distribution(db, distribution_id, request.user.id)
         return back(f"/coop/distributions/{distribution_id}", "已入账，成员账户已记入")
 
     @post("/distributions/{distribution_id:int}/publish", guards=ADMIN)
-    async def publish(self, distribution_id: FromPath[int], db: Db) -> Redirect:
+    async def publish(self, distribution_id: IdParam, db: Db) -> Redirect:
         await flow.publish(db, distribution_id)
         return back(f"/coop/distributions/{distribution_id}", "已公示，社员可在手机上查看")
 
     @post("/distributions/{distribution_id:int}/pay", guards=ADMIN)
     async def pay(
-        self, distribution_id: FromPath[int], request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
+        self, distribution_id: IdParam, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
     ) -> Redirect:
         # a blank date means today on Beijing's calendar, the day the books are kept in
         channel, paid_on = f.text(data, "channel", "cash"), f.day(data, "paid_on", "发放日期", clock.today())
         if f.text(data, "member_id") == "all":
             count = await flow.pay_all(db, distribution_id, channel, paid_on, request.user.id)
             return back(f"/coop/distributions/{distribution_id}", f"已批量发放 {count} 户")
-        await flow.pay(db, distribution_id, f.integer(data, "member_id", "社员"), channel, paid_on, request.user.id)
+        await flow.pay(db, distribution_id, f.ident(data, "member_id", "社员"), channel, paid_on, request.user.id)
         return back(f"/coop/distributions/{distribution_id}", "已登记发放")
 
     @post("/distributions/{distribution_id:int}/reverse", guards=ADMIN)
     async def reverse(
-        self, distribution_id: FromPath[int], request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
+        self, distribution_id: IdParam, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
     ) -> Redirect:
         rev = await flow.reverse_distribution(db, distribution_id, f.text(data, "reason"), request.user.id)
         return back(f"/coop/distributions/{rev.id}", "已生成冲销方案；可重新计算该年度草案")
 
     @get("/distributions/{distribution_id:int}/publicity", guards=ADMIN)
-    async def publicity(self, distribution_id: FromPath[int], db: Db) -> Template:
+    async def publicity(self, distribution_id: IdParam, db: Db) -> Template:
         dist = await load(db, distribution_id)
         return Template(
             "coop/publicity.html",
@@ -158,7 +158,7 @@ class DistributionPages(Controller):
         )
 
     @get("/distributions/{distribution_id:int}/publicity.xlsx", guards=ADMIN)
-    async def publicity_file(self, distribution_id: FromPath[int], db: Db) -> Response:
+    async def publicity_file(self, distribution_id: IdParam, db: Db) -> Response:
         dist = await load(db, distribution_id)
         return Response(
             await publicity_xlsx(db, distribution_id),
@@ -167,9 +167,7 @@ class DistributionPages(Controller):
         )
 
     @get("/distributions/{distribution_id:int}/statements/{member_id:int}", guards=[requires(Role.ADMIN, Role.MEMBER)])
-    async def statement_page(
-        self, distribution_id: FromPath[int], member_id: FromPath[int], request: Request, db: Db
-    ) -> Template:
+    async def statement_page(self, distribution_id: IdParam, member_id: IdParam, request: Request, db: Db) -> Template:
         member = await db.get(Member, member_id)
         if member is None:
             raise NotFound("没有这位社员")

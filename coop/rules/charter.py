@@ -8,6 +8,8 @@ from datetime import date
 from caoyuan.money import BP_WHOLE
 
 MIN_PATRONAGE_BP = 6000  # 农民专业合作社法 art. 44: at least 60 % returned by transaction volume
+CHARTER_FEN_MAX = 10_000_000_00  # ¥1,000 万: a price per share, mu or day; its column is a 32-bit integer
+LOCK_MONTHS_MAX = 1200
 POLICIES = {"farmer": "农民专业合作社（按交易量返还为主）", "shareholding": "股份经济合作社（按股分红）"}
 
 
@@ -47,6 +49,8 @@ def validate(terms: Terms) -> None:
     for name in ("share_price_fen", "land_value_per_mu_fen", "labour_value_per_day_fen"):
         if getattr(terms, name) <= 0:
             raise CharterError("金额必须大于零", name)
+        if getattr(terms, name) > CHARTER_FEN_MAX:
+            raise CharterError(f"金额不能超过 {CHARTER_FEN_MAX // 100:,} 元", name)
     for name in (
         "reserve_rate_bp",
         "patronage_rate_bp",
@@ -65,8 +69,8 @@ def validate(terms: Terms) -> None:
         )
     if terms.member_share_bp + terms.collective_share_bp != BP_WHOLE:
         raise CharterError("成员股与集体股的比例合计应为 100%", "collective_share_bp")
-    if terms.redemption_lock_months < 0:
-        raise CharterError("退股锁定期不能为负数", "redemption_lock_months")
+    if not 0 <= terms.redemption_lock_months <= LOCK_MONTHS_MAX:
+        raise CharterError(f"退股锁定期应为 0 到 {LOCK_MONTHS_MAX} 个月", "redemption_lock_months")
 
 
 def effective(versions: list[tuple[date, Terms]], on: date) -> Terms | None:

@@ -22,6 +22,9 @@ class Valued:
     capital_reserve_fen: int  # → 资本公积
 
 
+SHARES_MAX = 1_000_000_000  # a holding is a 32-bit integer column
+
+
 def land_value(terms: Terms, area_hundredths: int) -> int:
     """亩 × the charter's value per 亩 (area in hundredths; rounded down to the fen)."""
     if area_hundredths <= 0:
@@ -42,6 +45,8 @@ def to_shares(terms: Terms, value_fen: int) -> Valued:
     shares, rest = divmod(value_fen, terms.share_price_fen)
     if shares == 0:
         raise ShareRuleError(f"出资不足一股（每股 {terms.share_price_fen / 100:.2f} 元）", "value")
+    if shares > SHARES_MAX:
+        raise ShareRuleError(f"一次出资最多折 {SHARES_MAX:,} 股，请核对金额", "value")
     return Valued(value_fen, shares, shares * terms.share_price_fen, rest)
 
 

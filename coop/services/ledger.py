@@ -9,6 +9,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan import clock
+from caoyuan.bounds import check_day
 from caoyuan.db import utcnow
 from caoyuan.errors import BadInput, Conflict, NotFound
 from coop.models import Cooperative, JournalEntry, JournalLine
@@ -45,6 +46,7 @@ async def write_entry(
         check_balanced(lines)
     except UnbalancedEntry as exc:
         raise BadInput(str(exc), field="lines") from None
+    check_day(entry_date, "entry_date", "凭证日期")  # books run 2000–2100; year 1 would break the reports
     occurred_at = occurred_at or utcnow()
     entry = JournalEntry(
         cooperative_id=cooperative_id,

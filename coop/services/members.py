@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from datetime import date
 
 from sqlalchemy import func, select
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from caoyuan import clock
 from caoyuan.errors import BadInput, Conflict, NotFound
 from coop.models import Member, MemberStatus, MemberStatusChange
-from coop.rules.members import TRANSITIONS, MemberDraft
+from coop.rules.members import TRANSITIONS, MemberDraft, RowError, make_draft
 from coop.services.ledger import require_cooperative
 
 STATUS_NAMES = {"admitted": "在册", "suspended": "暂停", "withdrawn": "退社", "deceased": "去世"}
@@ -43,7 +44,13 @@ async def admit(
     by_user_id: int | None = None,
     today: date | None = None,
 ) -> Member:
-    """A new member household, admitted from ``draft.joined_on`` (or today)."""
+    """A new member household, admitted from ``draft.joined_on`` (or today).
+
+    Every way in (the page, the API, the list import) passes the same member rule here."""
+    try:
+        draft = make_draft(*astuple(draft))
+    except RowError as exc:
+        raise BadInput(str(exc), field=exc.field) from None
     await require_cooperative(db, cooperative_id)
     member_no = draft.member_no or await next_member_no(db, cooperative_id)
     clash = (
