@@ -11,14 +11,14 @@ records the member's transaction volume, applies the charter in force on the eve
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.errors import BadInput, Conflict, NotFound
-from coop.models import Member, MemberVolume, Posting, VolumeSource
+from coop.models import Member, MemberStatus, MemberStatusChange, MemberVolume, Posting, VolumeSource
 from coop.rules import postings as rules
 from coop.rules.chart import MONEY_ACCOUNTS
 from coop.services.charter import terms_in_force
@@ -166,12 +166,22 @@ def _check_shape(e: Event) -> None:
         raise BadInput("工资必须大于零", field="amount_fen")
 
 
-async def _member_of(db: AsyncSession, cooperative_id: int, member_id: int | None, field_name: str) -> None:
+async def _member_of(db: AsyncSession, cooperative_id: int, member_id: int | None, field_name: str, day: date) -> None:
+    """The member belongs to the cooperative and had joined by the day of the business: a member's account
+    records only business done as a member (art. 43); before joining it was not member business."""
     if member_id is None:
         return
     member = await db.get(Member, member_id)
     if member is None or member.cooperative_id != cooperative_id:
         raise NotFound("这位社员不属于该合作社", field=field_name)
+    joined = await db.scalar(
+        select(func.min(MemberStatusChange.effective_on)).where(
+            MemberStatusChange.member_id == member_id, MemberStatusChange.status == MemberStatus.ADMITTED
+        )
+    )
+    joined = joined or member.status_since
+    if day < joined:
+        raise BadInput(f"这笔业务发生在 {day}，早于这位社员的入社日期 {joined}，不能记为成员交易量", field=field_name)
 
 
 async def _post_new(db: AsyncSession, kind: str, e: Event, fingerprint: str) -> PostingResult:
@@ -182,7 +192,7 @@ async def _post_new(db: AsyncSession, kind: str, e: Event, fingerprint: str) -> 
     )
     volume: tuple[int, str, int] | None = None  # member, source, signed amount
     if isinstance(e, LiveSalePaid):
-        await _member_of(db, e.cooperative_id, e.supplier_member_id, "supplier_member_id")
+        await _member_of(db, e.cooperative_id, e.supplier_member_id, "supplier_member_id", day)
         built = rules.live_sale_paid(terms, e.channel, e.supplier_member_id, e.goods_fen, e.shipping_fen)
         record.member_id, record.goods_fen, record.shipping_fen = e.supplier_member_id, e.goods_fen, e.shipping_fen
         if e.supplier_member_id is not None:
@@ -192,7 +202,7 @@ async def _post_new(db: AsyncSession, kind: str, e: Event, fingerprint: str) -> 
         if record.member_id is not None:
             volume = (record.member_id, VolumeSource.LIVE_SALE, -e.goods_fen)
     elif isinstance(e, MachineryServicePaid):
-        await _member_of(db, e.cooperative_id, e.farmer_member_id, "farmer_member_id")
+        await _member_of(db, e.cooperative_id, e.farmer_member_id, "farmer_member_id", day)
         built = rules.machinery_paid(terms, e.channel, e.farmer_member_id, e.amount_fen, e.relief_fen)
         record.member_id, record.amount_fen, record.relief_fen = e.farmer_member_id, e.amount_fen, e.relief_fen
         if e.farmer_member_id is not None and e.amount_fen:

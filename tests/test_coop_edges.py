@@ -80,8 +80,13 @@ def _base(struct: type, ids: dict[str, int]) -> dict[str, object]:
         elif kind is date:
             body[field.name] = "2025-06-01"
         elif kind is str:
-            body[field.name] = {"kind": "cash", "status": "suspended", "channel": "cash",
-                                "policy": "farmer", "account_code": "101"}.get(field.name, "测试")
+            body[field.name] = {
+                "kind": "cash",
+                "status": "suspended",
+                "channel": "cash",
+                "policy": "farmer",
+                "account_code": "101",
+            }.get(field.name, "测试")
         elif typing.get_origin(kind) is list:
             inner = typing.get_args(kind)[0]
             body[field.name] = [_base(inner, ids)] if isinstance(inner, type) else []
@@ -139,24 +144,38 @@ async def _seed(db, make_user) -> dict[str, int]:  # type: ignore[no-untyped-def
         await contribute(s, coop.id, ContributionIn(m2.id, "cash", date(2024, 4, 1), amount_fen=2_000_00))
         await post(s, LiveSalePaid(coop.id, "e:1", datetime(2025, 9, 1, tzinfo=UTC), m1.id, 5_000_00, 0))
         draft = await compute_draft(s, coop.id, 2025)
-        return {"cooperative_id": coop.id, "member_id": m1.id, "distribution_id": draft.id,
-                "from_member_id": m1.id, "to_member_id": m2.id, "heir_member_id": m2.id}
+        return {
+            "cooperative_id": coop.id,
+            "member_id": m1.id,
+            "distribution_id": draft.id,
+            "from_member_id": m1.id,
+            "to_member_id": m2.id,
+            "heir_member_id": m2.id,
+        }
 
 
 def _csrf(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {"x-csrftoken": client.cookies.get("caoyuan_csrf") or ""}
 
 
-async def _send(client, method: str, url: str, headers: dict[str, str], *, json=None, form=None,  # type: ignore[no-untyped-def]
-                params=None):
-    response = await client.request(method, url, headers=headers, json=json, data=form, params=params,
-                                    follow_redirects=False)
+async def _send(
+    client,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    *,
+    json=None,
+    form=None,  # type: ignore[no-untyped-def]
+    params=None,
+):
+    response = await client.request(
+        method, url, headers=headers, json=json, data=form, params=params, follow_redirects=False
+    )
     assert response.status_code < 500, (method, url, params, str(json or form)[:300], response.text[:500])
     return response
 
 
-async def test_every_coop_route_answers_edge_values_without_5xx(client, db, make_user, login_page,
-                                                               login_api) -> None:
+async def test_every_coop_route_answers_edge_values_without_5xx(client, db, make_user, login_page, login_api) -> None:
     ids = await _seed(db, make_user)
     routes = _coop_routes(client.app)
     assert len(routes) > 30
@@ -181,9 +200,13 @@ async def test_every_coop_route_answers_edge_values_without_5xx(client, db, make
         for edge in PATH_EDGES if "{" in path else []:
             await _send(client, method, _fill(path, ids, edge), admin)
         url = _fill(path, ids)
-        queries = [name for name, p in handler.parsed_fn_signature.parameters.items()
-                   if name not in ("data", "request", "db") and "{" + name not in path
-                   and _plain(p.annotation) in (int, str, date)]
+        queries = [
+            name
+            for name, p in handler.parsed_fn_signature.parameters.items()
+            if name not in ("data", "request", "db")
+            and "{" + name not in path
+            and _plain(p.annotation) in (int, str, date)
+        ]
         if method == "GET":
             for name in queries:
                 for value in TEXT_EDGES:
@@ -202,8 +225,14 @@ async def test_every_coop_route_answers_edge_values_without_5xx(client, db, make
                     await _send(client, method, url, admin, json={**base, name: edge})
 
     # page forms as the pages render them, each field in turn given each edge value
-    pages = [_fill(p, ids) for m, p, _ in routes if m == "GET" and p.startswith("/coop")
-             and not p.endswith((".xlsx", "/me", "/me/certificate")) and "{" + "member_id" not in p[:0]]
+    pages = [
+        _fill(p, ids)
+        for m, p, _ in routes
+        if m == "GET"
+        and p.startswith("/coop")
+        and not p.endswith((".xlsx", "/me", "/me/certificate"))
+        and "{" + "member_id" not in p[:0]
+    ]
     forms: dict[str, dict[str, str]] = {}
     for page in pages:
         response = await _send(client, "GET", page, admin)
