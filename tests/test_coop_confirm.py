@@ -119,3 +119,32 @@ async def test_an_empty_login_field_does_not_unlink(client, db, make_user, login
     assert unlinked.status_code == 303
     async with db.session() as s:
         assert (await s.get(Member, m1)).user_id is None
+
+
+async def test_refused_page_forms_keep_the_input_and_say_why_at_the_field(client, db, make_user, login_page) -> None:
+    cid, _, (m1, m2, _) = await _approved(client, db, make_user, login_page)
+    entry = await client.post(
+        f"/coop/{cid}/ledger",
+        headers=_csrf(client),
+        data={
+            "entry_date": "0001-01-01",
+            "description": "收割机保险费",
+            "debit_code": "5102",
+            "credit_code": "1001",
+            "amount": "100",
+        },
+    )
+    assert entry.status_code == 422 and 'id="entry_date-error"' in entry.text
+    assert 'value="收割机保险费"' in entry.text and "凭证日期须在 2000-01-01" in entry.text
+    transfer = await client.post(
+        f"/coop/{cid}/register/transfer",
+        headers=_csrf(client),
+        data={"from_member_id": str(m1), "to_member_id": str(m2), "shares": "100000", "effective_on": "2025-06-01"},
+    )
+    assert transfer.status_code == 422 and 'id="shares-error"' in transfer.text and 'value="100000"' in transfer.text
+    admit = await client.post(
+        f"/coop/{cid}/members",
+        headers=_csrf(client),
+        data={"name": "其木格", "id_number": "123", "village": "白音套海嘎查", "household_size": "4"},
+    )
+    assert admit.status_code == 422 and 'id="id_number-error"' in admit.text and 'value="其木格"' in admit.text

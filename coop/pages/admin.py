@@ -248,117 +248,81 @@ class CoopAdminPages(Controller):
 
     @get("/{cooperative_id:int}/contributions")
     async def contributions(self, cooperative_id: IdParam, db: Db, done: DoneParam = "") -> Template:
-        coop = await cooperative(db, cooperative_id)
-        rows = (
-            await db.execute(
-                select(Contribution, Member)
-                .join(Member, Member.id == Contribution.member_id)
-                .where(Contribution.cooperative_id == cooperative_id)
-                .order_by(Contribution.contributed_on.desc(), Contribution.id.desc())
-            )
-        ).all()
-        people = (
-            await db.scalars(
-                select(Member)
-                .where(Member.cooperative_id == cooperative_id, Member.status == "admitted")
-                .order_by(Member.member_no)
-            )
-        ).all()
-        return Template(
-            "coop/contributions.html",
-            context={
-                "coop": coop,
-                "rows": rows,
-                "people": people,
-                "kinds": CONTRIBUTION_LABELS,
-                "done": done,
-                "charter": await charter_in_force(db, cooperative_id, clock.today()),
-                "today": clock.today().isoformat(),
-            },
-        )
+        return Template("coop/contributions.html", context=await contributions_context(db, cooperative_id, done))
 
     @post("/{cooperative_id:int}/contributions")
     async def add_contribution(
         self, cooperative_id: IdParam, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
-    ) -> Redirect:
-        kind = f.text(data, "kind")
-        c = await contribute(
-            db,
-            cooperative_id,
-            ContributionIn(
-                member_id=f.ident(data, "member_id", "社员"),
-                kind=kind,
-                contributed_on=f.day(data, "contributed_on", "入股日期"),
-                amount_fen=f.optional_fen(data, "amount", "金额") if kind in ("cash", "asset") else None,
-                area_hundredths=f.mu(data, "area") if kind == "land" else None,
-                plot=f.text(data, "plot"),
-                term_from=f.optional_day(data, "term_from"),
-                term_to=f.optional_day(data, "term_to"),
-                labour_days=f.integer(data, "labour_days", "劳动天数") if kind == "labour" else None,
-                asset_name=f.text(data, "asset_name"),
-                asset_category=f.text(data, "asset_category", "equipment"),
-                appraiser=f.text(data, "appraiser"),
-                channel=f.text(data, "channel", "cash"),
-                note=f.text(data, "note"),
-            ),
-            by_user_id=request.user.id,
-        )
+    ) -> Redirect | Template:
+        try:
+            kind = f.text(data, "kind")
+            c = await contribute(
+                db,
+                cooperative_id,
+                ContributionIn(
+                    member_id=f.ident(data, "member_id", "社员"),
+                    kind=kind,
+                    contributed_on=f.day(data, "contributed_on", "入股日期"),
+                    amount_fen=f.optional_fen(data, "amount", "金额") if kind in ("cash", "asset") else None,
+                    area_hundredths=f.mu(data, "area") if kind == "land" else None,
+                    plot=f.text(data, "plot"),
+                    term_from=f.optional_day(data, "term_from"),
+                    term_to=f.optional_day(data, "term_to"),
+                    labour_days=f.integer(data, "labour_days", "劳动天数") if kind == "labour" else None,
+                    asset_name=f.text(data, "asset_name"),
+                    asset_category=f.text(data, "asset_category", "equipment"),
+                    appraiser=f.text(data, "appraiser"),
+                    channel=f.text(data, "channel", "cash"),
+                    note=f.text(data, "note"),
+                ),
+                by_user_id=request.user.id,
+            )
+        except AppError as exc:
+            return await refused_form(
+                db, exc, "coop/contributions.html", data, lambda: contributions_context(db, cooperative_id)
+            )
         return back(f"/coop/{cooperative_id}/contributions", f"已入股 {c.shares} 股")
 
     @get("/{cooperative_id:int}/register")
     async def register(self, cooperative_id: IdParam, db: Db, done: DoneParam = "") -> Template:
-        coop = await cooperative(db, cooperative_id)
-        people = {
-            m.id: m
-            for m in (
-                await db.scalars(
-                    select(Member).where(Member.cooperative_id == cooperative_id).order_by(Member.member_no)
-                )
-            ).all()
-        }
-        return Template(
-            "coop/register.html",
-            context={
-                "coop": coop,
-                "rows": await shares.register(db, cooperative_id),
-                "people": people,
-                "held": await shares.holdings(db, cooperative_id),
-                "ops": SHARE_OP_LABELS,
-                "done": done,
-                "today": clock.today().isoformat(),
-            },
-        )
+        return Template("coop/register.html", context=await register_context(db, cooperative_id, done))
 
     @post("/{cooperative_id:int}/register/transfer")
     async def transfer(
         self, cooperative_id: IdParam, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
-    ) -> Redirect:
-        number = await shares.transfer(
-            db,
-            cooperative_id,
-            f.ident(data, "from_member_id", "转出方"),
-            f.ident(data, "to_member_id", "受让方"),
-            f.integer(data, "shares", "股数"),
-            f.day(data, "effective_on", "生效日期"),
-            f.text(data, "reason", "转让"),
-            by_user_id=request.user.id,
-        )
+    ) -> Redirect | Template:
+        try:
+            number = await shares.transfer(
+                db,
+                cooperative_id,
+                f.ident(data, "from_member_id", "转出方"),
+                f.ident(data, "to_member_id", "受让方"),
+                f.integer(data, "shares", "股数"),
+                f.day(data, "effective_on", "生效日期"),
+                f.text(data, "reason", "转让"),
+                by_user_id=request.user.id,
+            )
+        except AppError as exc:
+            return await refused_form(db, exc, "coop/register.html", data, lambda: register_context(db, cooperative_id))
         return back(f"/coop/{cooperative_id}/register", f"已登记第 {number} 号转让")
 
     @post("/{cooperative_id:int}/register/redeem")
     async def redeem(
         self, cooperative_id: IdParam, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
-    ) -> Redirect:
-        number = await shares.redeem(
-            db,
-            cooperative_id,
-            f.ident(data, "member_id", "社员"),
-            f.integer(data, "shares", "股数"),
-            f.day(data, "effective_on", "生效日期"),
-            f.text(data, "channel", "cash"),
-            f.text(data, "reason", "退股"),
-            by_user_id=request.user.id,
-        )
+    ) -> Redirect | Template:
+        try:
+            number = await shares.redeem(
+                db,
+                cooperative_id,
+                f.ident(data, "member_id", "社员"),
+                f.integer(data, "shares", "股数"),
+                f.day(data, "effective_on", "生效日期"),
+                f.text(data, "channel", "cash"),
+                f.text(data, "reason", "退股"),
+                by_user_id=request.user.id,
+            )
+        except AppError as exc:
+            return await refused_form(db, exc, "coop/register.html", data, lambda: register_context(db, cooperative_id))
         return back(f"/coop/{cooperative_id}/register", f"已登记第 {number} 号退股")
 
     @get("/{cooperative_id:int}/certificates/{member_id:int}")
@@ -369,55 +333,29 @@ class CoopAdminPages(Controller):
 
     @get("/{cooperative_id:int}/ledger")
     async def ledger(self, cooperative_id: IdParam, db: Db, done: DoneParam = "") -> Template:
-        coop = await cooperative(db, cooperative_id)
-        entries = (
-            await db.scalars(
-                select(JournalEntry)
-                .where(JournalEntry.cooperative_id == cooperative_id)
-                .order_by(JournalEntry.entry_date.desc(), JournalEntry.id.desc())
-                .limit(60)
-            )
-        ).all()
-        lines: dict[int, list[JournalLine]] = {}
-        if entries:
-            for ln in (
-                await db.scalars(
-                    select(JournalLine)
-                    .where(JournalLine.entry_id.in_([e.id for e in entries]))
-                    .order_by(JournalLine.id)
-                )
-            ).all():
-                lines.setdefault(ln.entry_id, []).append(ln)
-        return Template(
-            "coop/ledger.html",
-            context={
-                "coop": coop,
-                "entries": entries,
-                "lines": lines,
-                "chart": chart.CHART,
-                "done": done,
-                "today": clock.today().isoformat(),
-            },
-        )
+        return Template("coop/ledger.html", context=await ledger_context(db, cooperative_id, done))
 
     @post("/{cooperative_id:int}/ledger")
     async def manual_entry(
         self, cooperative_id: IdParam, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
-    ) -> Redirect:
-        await cooperative(db, cooperative_id)
-        amount = f.fen(data, "amount", "金额")
-        dr, cr = f.text(data, "debit_code"), f.text(data, "credit_code")
-        description = f.text(data, "description") or "手工凭证"
-        fund = chart.MACHINERY_FUND if data.get("machinery") == "on" else ""
-        entry = await write_entry(
-            db,
-            cooperative_id,
-            [debit(dr, amount, fund=fund, memo=description), credit(cr, amount, memo=description)],
-            kind="manual",
-            description=description,
-            entry_date=f.day(data, "entry_date"),
-            user_id=request.user.id,
-        )
+    ) -> Redirect | Template:
+        try:
+            await cooperative(db, cooperative_id)
+            amount = f.fen(data, "amount", "金额")
+            dr, cr = f.text(data, "debit_code"), f.text(data, "credit_code")
+            description = f.text(data, "description") or "手工凭证"
+            fund = chart.MACHINERY_FUND if data.get("machinery") == "on" else ""
+            entry = await write_entry(
+                db,
+                cooperative_id,
+                [debit(dr, amount, fund=fund, memo=description), credit(cr, amount, memo=description)],
+                kind="manual",
+                description=description,
+                entry_date=f.day(data, "entry_date", "凭证日期"),
+                user_id=request.user.id,
+            )
+        except AppError as exc:
+            return await refused_form(db, exc, "coop/ledger.html", data, lambda: ledger_context(db, cooperative_id))
         return back(f"/coop/{cooperative_id}/ledger", f"已记账：凭证 #{entry.id}")
 
     @get("/{cooperative_id:int}/reports")
@@ -452,43 +390,34 @@ class CoopAdminPages(Controller):
 
     @get("/{cooperative_id:int}/charter")
     async def charter(self, cooperative_id: IdParam, db: Db, done: DoneParam = "") -> Template:
-        coop = await cooperative(db, cooperative_id)
-        versions = (
-            await db.scalars(
-                select(Charter).where(Charter.cooperative_id == cooperative_id).order_by(Charter.effective_on.desc())
-            )
-        ).all()
-        return Template(
-            "coop/charter.html",
-            context={
-                "coop": coop,
-                "versions": versions,
-                "policies": POLICIES,
-                "current": versions[0] if versions else None,
-                "done": done,
-                "today": clock.today().isoformat(),
-            },
-        )
+        return Template("coop/charter.html", context=await charter_context(db, cooperative_id, done))
 
     @post("/{cooperative_id:int}/charter")
-    async def new_charter(self, cooperative_id: IdParam, db: Db, data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        collective = f.percent_bp(data, "collective_share", "集体股比例")
-        terms = Terms(
-            share_price_fen=f.fen(data, "share_price", "每股金额"),
-            land_value_per_mu_fen=f.fen(data, "land_value_per_mu", "每亩折价"),
-            labour_value_per_day_fen=f.fen(data, "labour_value_per_day", "每个劳动日折价"),
-            reserve_rate_bp=f.percent_bp(data, "reserve_rate", "公积金比例"),
-            policy=f.text(data, "policy"),
-            patronage_rate_bp=f.percent_bp(data, "patronage_rate", "按交易量返还比例"),
-            live_sale_commission_bp=f.percent_bp(data, "commission", "直播佣金比例"),
-            machinery_development_bp=f.percent_bp(data, "machinery_development", "农机收入发展比例"),
-            member_share_bp=10000 - collective,
-            collective_share_bp=collective,
-            redemption_allowed=data.get("redemption_allowed") == "on",
-            redemption_lock_months=f.integer(data, "redemption_lock_months", "退股锁定月数", 12),
-            split_machinery_pool=data.get("split_machinery_pool") == "on",
-        )
-        await record_charter(db, cooperative_id, f.day(data, "effective_on", "生效日期"), terms, f.text(data, "note"))
+    async def new_charter(
+        self, cooperative_id: IdParam, db: Db, data: URLEncodedBody[dict[str, str]]
+    ) -> Redirect | Template:
+        try:
+            collective = f.percent_bp(data, "collective_share", "集体股比例")
+            terms = Terms(
+                share_price_fen=f.fen(data, "share_price", "每股金额"),
+                land_value_per_mu_fen=f.fen(data, "land_value_per_mu", "每亩折价"),
+                labour_value_per_day_fen=f.fen(data, "labour_value_per_day", "每个劳动日折价"),
+                reserve_rate_bp=f.percent_bp(data, "reserve_rate", "公积金比例"),
+                policy=f.text(data, "policy"),
+                patronage_rate_bp=f.percent_bp(data, "patronage_rate", "按交易量返还比例"),
+                live_sale_commission_bp=f.percent_bp(data, "commission", "直播佣金比例"),
+                machinery_development_bp=f.percent_bp(data, "machinery_development", "农机收入发展比例"),
+                member_share_bp=10000 - collective,
+                collective_share_bp=collective,
+                redemption_allowed=data.get("redemption_allowed") == "on",
+                redemption_lock_months=f.integer(data, "redemption_lock_months", "退股锁定月数", 12),
+                split_machinery_pool=data.get("split_machinery_pool") == "on",
+            )
+            await record_charter(
+                db, cooperative_id, f.day(data, "effective_on", "生效日期"), terms, f.text(data, "note")
+            )
+        except AppError as exc:
+            return await refused_form(db, exc, "coop/charter.html", data, lambda: charter_context(db, cooperative_id))
         return back(f"/coop/{cooperative_id}/charter", "新章程已登记")
 
 
@@ -545,6 +474,98 @@ async def member_context(db: Db, cooperative_id: int, member_id: int, done: str 
 
 async def _member_refused(db: Db, exc: AppError, cooperative_id: int, member_id: int, data: dict[str, str]) -> Template:
     return await refused_form(db, exc, "coop/member.html", data, lambda: member_context(db, cooperative_id, member_id))
+
+
+async def contributions_context(db: Db, cooperative_id: int, done: str = "") -> dict:
+    coop = await cooperative(db, cooperative_id)
+    rows = (
+        await db.execute(
+            select(Contribution, Member)
+            .join(Member, Member.id == Contribution.member_id)
+            .where(Contribution.cooperative_id == cooperative_id)
+            .order_by(Contribution.contributed_on.desc(), Contribution.id.desc())
+        )
+    ).all()
+    people = (
+        await db.scalars(
+            select(Member)
+            .where(Member.cooperative_id == cooperative_id, Member.status == "admitted")
+            .order_by(Member.member_no)
+        )
+    ).all()
+    return {
+        "coop": coop,
+        "rows": rows,
+        "people": people,
+        "kinds": CONTRIBUTION_LABELS,
+        "done": done,
+        "charter": await charter_in_force(db, cooperative_id, clock.today()),
+        "today": clock.today().isoformat(),
+    }
+
+
+async def register_context(db: Db, cooperative_id: int, done: str = "") -> dict:
+    coop = await cooperative(db, cooperative_id)
+    people = {
+        m.id: m
+        for m in (
+            await db.scalars(select(Member).where(Member.cooperative_id == cooperative_id).order_by(Member.member_no))
+        ).all()
+    }
+    return {
+        "coop": coop,
+        "rows": await shares.register(db, cooperative_id),
+        "people": people,
+        "held": await shares.holdings(db, cooperative_id),
+        "ops": SHARE_OP_LABELS,
+        "done": done,
+        "today": clock.today().isoformat(),
+    }
+
+
+async def ledger_context(db: Db, cooperative_id: int, done: str = "") -> dict:
+    coop = await cooperative(db, cooperative_id)
+    entries = (
+        await db.scalars(
+            select(JournalEntry)
+            .where(JournalEntry.cooperative_id == cooperative_id)
+            .order_by(JournalEntry.entry_date.desc(), JournalEntry.id.desc())
+            .limit(60)
+        )
+    ).all()
+    lines: dict[int, list[JournalLine]] = {}
+    if entries:
+        for ln in (
+            await db.scalars(
+                select(JournalLine).where(JournalLine.entry_id.in_([e.id for e in entries])).order_by(JournalLine.id)
+            )
+        ).all():
+            lines.setdefault(ln.entry_id, []).append(ln)
+    return {
+        "coop": coop,
+        "entries": entries,
+        "lines": lines,
+        "chart": chart.CHART,
+        "done": done,
+        "today": clock.today().isoformat(),
+    }
+
+
+async def charter_context(db: Db, cooperative_id: int, done: str = "") -> dict:
+    coop = await cooperative(db, cooperative_id)
+    versions = (
+        await db.scalars(
+            select(Charter).where(Charter.cooperative_id == cooperative_id).order_by(Charter.effective_on.desc())
+        )
+    ).all()
+    return {
+        "coop": coop,
+        "versions": versions,
+        "policies": POLICIES,
+        "current": versions[0] if versions else None,
+        "done": done,
+        "today": clock.today().isoformat(),
+    }
 
 
 async def certificate_page(db: Db, cooperative_id: int, member_id: int) -> Template:

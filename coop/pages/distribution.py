@@ -40,29 +40,19 @@ class DistributionPages(Controller):
 
     @get("/{cooperative_id:int}/distributions", guards=ADMIN)
     async def index(self, cooperative_id: IdParam, db: Db) -> Template:
-        coop = await cooperative(db, cooperative_id)
-        rows = (
-            await db.scalars(
-                select(Distribution)
-                .where(Distribution.cooperative_id == cooperative_id)
-                .order_by(Distribution.year.desc(), Distribution.id.desc())
-            )
-        ).all()
-        reversed_ids = {r.reverses_distribution_id for r in rows if r.reverses_distribution_id}
-        return Template(
-            "coop/distributions.html",
-            context={
-                "coop": coop,
-                "rows": rows,
-                "reversed_ids": reversed_ids,
-                "states": DISTRIBUTION_STATE_LABELS,
-                "year": _default_year(),
-            },
-        )
+        return Template("coop/distributions.html", context=await index_context(db, cooperative_id))
 
     @post("/{cooperative_id:int}/distributions", guards=ADMIN)
-    async def compute(self, cooperative_id: IdParam, db: Db, data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        draft = await flow.compute_draft(db, cooperative_id, f.integer(data, "year", "年度", lo=YEAR_MIN, hi=YEAR_MAX))
+    async def compute(
+        self, cooperative_id: IdParam, db: Db, data: URLEncodedBody[dict[str, str]]
+    ) -> Redirect | Template:
+        try:
+            year = f.integer(data, "year", "年度", lo=YEAR_MIN, hi=YEAR_MAX)
+            draft = await flow.compute_draft(db, cooperative_id, year)
+        except AppError as exc:
+            return await refused_form(
+                db, exc, "coop/distributions.html", data, lambda: index_context(db, cooperative_id)
+            )
         return back(f"/coop/distributions/{draft.id}", "草案已计算，请核对")
 
     @get("/distributions/{distribution_id:int}", guards=ADMIN)
@@ -142,8 +132,11 @@ class DistributionPages(Controller):
     @post("/distributions/{distribution_id:int}/reverse", guards=ADMIN)
     async def reverse(
         self, distribution_id: IdParam, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
-    ) -> Redirect:
-        rev = await flow.reverse_distribution(db, distribution_id, f.text(data, "reason"), request.user.id)
+    ) -> Redirect | Template:
+        try:
+            rev = await flow.reverse_distribution(db, distribution_id, f.text(data, "reason"), request.user.id)
+        except AppError as exc:
+            return await _refused(db, exc, distribution_id, data)
         return back(f"/coop/distributions/{rev.id}", "已生成冲销方案；可重新计算该年度草案")
 
     @get("/distributions/{distribution_id:int}/publicity", guards=ADMIN)
@@ -175,6 +168,24 @@ class DistributionPages(Controller):
             raise NotFound("没有这位社员")
         ensure_self_or_admin(request.user, member.user_id)
         return await statement_template(db, distribution_id, member_id, admin=request.user.role == Role.ADMIN)
+
+
+async def index_context(db: Db, cooperative_id: int) -> dict:
+    coop = await cooperative(db, cooperative_id)
+    rows = (
+        await db.scalars(
+            select(Distribution)
+            .where(Distribution.cooperative_id == cooperative_id)
+            .order_by(Distribution.year.desc(), Distribution.id.desc())
+        )
+    ).all()
+    return {
+        "coop": coop,
+        "rows": rows,
+        "reversed_ids": {r.reverses_distribution_id for r in rows if r.reverses_distribution_id},
+        "states": DISTRIBUTION_STATE_LABELS,
+        "year": _default_year(),
+    }
 
 
 def _confirmed(data: dict[str, str], what: str) -> None:
