@@ -18,8 +18,7 @@ class DistributionState(StrEnum):
     PAID = "paid"  # every member paid
 
 
-DISTRIBUTION_STATE_LABELS = {"draft": "草案", "approved": "已经成员大会通过", "posted": "已入账",
-                             "paid": "已全部发放"}
+DISTRIBUTION_STATE_LABELS = {"draft": "草案", "approved": "已经成员大会通过", "posted": "已入账", "paid": "已全部发放"}
 
 
 class Distribution(SQLModel, table=True):

@@ -18,9 +18,11 @@ def member_lines(policy: str, year: int, a: dict, d: dict) -> list[str]:
     lines: list[str] = []
     if policy == "farmer":
         if d["patronage_fen"]:
-            lines.append(f"{year} 年全年与合作社交易额 {format_fen(a['volume_fen'])}，占全社 "
-                         f"{format_fen(d['volume_total_fen'])} 的 {percent(a['volume_fen'], d['volume_total_fen'])}，"
-                         f"按交易量返还 {format_fen(a['patronage_fen'])}")
+            lines.append(
+                f"{year} 年全年与合作社交易额 {format_fen(a['volume_fen'])}，占全社 "
+                f"{format_fen(d['volume_total_fen'])} 的 {percent(a['volume_fen'], d['volume_total_fen'])}，"
+                f"按交易量返还 {format_fen(a['patronage_fen'])}"
+            )
         if d["remainder_fen"]:
             weight = a["capital_fen"] + a["reserve_base_fen"] + a["subsidy_fen"]
             parts = [f"出资额 {format_fen(a['capital_fen'])}"]
@@ -29,11 +31,15 @@ def member_lines(policy: str, year: int, a: dict, d: dict) -> list[str]:
             if a["subsidy_fen"]:
                 parts.append(f"量化补助 {format_fen(a['subsidy_fen'])}")
             total = f"，合计 {format_fen(weight)}" if len(parts) > 1 else ""
-            lines.append(f"{' + '.join(parts)}{total}，占全社 "
-                         f"{percent(weight, d['weight_total_fen'])}，按出资额等分配 {format_fen(a['remainder_fen'])}")
+            lines.append(
+                f"{' + '.join(parts)}{total}，占全社 "
+                f"{percent(weight, d['weight_total_fen'])}，按出资额等分配 {format_fen(a['remainder_fen'])}"
+            )
     else:
-        lines.append(f"持有 {a['shares']:,} 股，占全社成员股 {d['weight_total_fen']:,} 股的 "
-                     f"{percent(a['shares'], d['weight_total_fen'])}，按股分红 {format_fen(a['remainder_fen'])}")
+        lines.append(
+            f"持有 {a['shares']:,} 股，占全社成员股 {d['weight_total_fen']:,} 股的 "
+            f"{percent(a['shares'], d['weight_total_fen'])}，按股分红 {format_fen(a['remainder_fen'])}"
+        )
     adjusted = a["patronage_adj"] + a["remainder_adj"]
     if adjusted:
         lines.append(f"按精确到分的分配规则，尾差调整 +{format_fen(adjusted)}（已含在上面金额中）")
