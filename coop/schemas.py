@@ -142,6 +142,7 @@ class CharterIn(msgspec.Struct):
     redemption_allowed: bool = True
     redemption_lock_months: Annotated[int, Meta(ge=0, le=LOCK_MONTHS_MAX)] = 12
     split_machinery_pool: bool = False
+    capital_basis: Text16 = "record_date"  # or "days_held": coop.rules.capital
     note: Annotated[str, Meta(max_length=500)] = ""
 
     def __post_init__(self) -> None:

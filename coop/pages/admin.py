@@ -39,6 +39,7 @@ from coop.models import (
 from coop.pages import forms as f
 from coop.params import DoneParam, SearchParam
 from coop.rules import chart
+from coop.rules.capital import BASES
 from coop.rules.charter import POLICIES, Terms
 from coop.rules.journal import credit, debit
 from coop.rules.members import MEMBER_NO_MAX, MemberDraft
@@ -412,6 +413,7 @@ class CoopAdminPages(Controller):
                 redemption_allowed=data.get("redemption_allowed") == "on",
                 redemption_lock_months=f.integer(data, "redemption_lock_months", "退股锁定月数", 12),
                 split_machinery_pool=data.get("split_machinery_pool") == "on",
+                capital_basis=f.text(data, "capital_basis", "record_date"),
             )
             await record_charter(
                 db, cooperative_id, f.day(data, "effective_on", "生效日期"), terms, f.text(data, "note")
@@ -562,6 +564,7 @@ async def charter_context(db: Db, cooperative_id: int, done: str = "") -> dict:
         "coop": coop,
         "versions": versions,
         "policies": POLICIES,
+        "bases": BASES,
         "current": versions[0] if versions else None,
         "done": done,
         "today": clock.today().isoformat(),

@@ -19,6 +19,7 @@ from coop.models import DISTRIBUTION_STATE_LABELS, Allocation, Distribution, Mem
 from coop.pages import forms as f
 from coop.pages.admin import XLSX, back, cooperative
 from coop.params import DoneParam, PageParam
+from coop.rules.capital import BASES
 from coop.services import distribution as flow
 from coop.services.distribution.approve import AssemblyVote
 from coop.services.distribution.common import load, reversed_by
@@ -149,6 +150,7 @@ class DistributionPages(Controller):
                 "d": dist,
                 "steps": await steps_of(db, distribution_id),
                 "rows": await publicity_rows(db, distribution_id),
+                "bases": BASES,
             },
         )
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 
 from caoyuan.money import BP_WHOLE
+from coop.rules.capital import BASES
 
 MIN_PATRONAGE_BP = 6000  # 农民专业合作社法 art. 44: at least 60 % returned by transaction volume
 CHARTER_FEN_MAX = 10_000_000_00  # ¥1,000 万: a price per share, mu or day; its column is a 32-bit integer
@@ -34,6 +35,7 @@ class Terms:
     redemption_allowed: bool = True
     redemption_lock_months: int = 12
     split_machinery_pool: bool = False
+    capital_basis: str = "record_date"  # how capital counts in a year: coop.rules.capital
 
     @property
     def machinery_assistance_bp(self) -> int:
@@ -69,6 +71,8 @@ def validate(terms: Terms) -> None:
         )
     if terms.member_share_bp + terms.collective_share_bp != BP_WHOLE:
         raise CharterError("成员股与集体股的比例合计应为 100%", "collective_share_bp")
+    if terms.capital_basis not in BASES:
+        raise CharterError("出资计算方式只能是按股权登记日或按持有天数", "capital_basis")
     if not 0 <= terms.redemption_lock_months <= LOCK_MONTHS_MAX:
         raise CharterError(f"退股锁定期应为 0 到 {LOCK_MONTHS_MAX} 个月", "redemption_lock_months")
 

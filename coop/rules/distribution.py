@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from caoyuan.money import BP_WHOLE, allocate, apply_bp, format_bp
 from coop.rules.allocation import split_columns
+from coop.rules.capital import BASES
 from coop.rules.charter import MIN_PATRONAGE_BP, Terms
 
 
@@ -32,12 +33,22 @@ class Members:
     reserve_base: list[int] = field(default_factory=list)  # reserve quantified in earlier years
     subsidy: list[int] = field(default_factory=list)  # quantified subsidies and donations
     shares: list[int] = field(default_factory=list)
+    # capital and shares as the charter's capital_basis counts them (coop.rules.capital); empty = as held
+    capital_counted: list[int] = field(default_factory=list)
+    shares_counted: list[int] = field(default_factory=list)
+    member_days: list[int] = field(default_factory=list)  # days of the year each household was a member
+    scale: int = 1  # reserve and subsidy × scale share the counted capital's units (days of the year, or 1)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def remainder_weights(self) -> list[int]:
-        return [a + b + c for a, b, c in zip(self.capital, self.reserve_base, self.subsidy, strict=True)]
+        capital = self.capital_counted or self.capital
+        k = self.scale
+        return [a + (b + c) * k for a, b, c in zip(capital, self.reserve_base, self.subsidy, strict=True)]
+
+    def share_weights(self) -> list[int]:
+        return self.shares_counted or self.shares
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +122,9 @@ def plan(terms: Terms, surplus: int, prior_loss: int, machinery_income: int, mem
     p.patronage_parts, p.patronage_adj, p.remainder_parts, p.remainder_adj = zero, zero, zero, zero
     p.reserve_parts, p.reserve_adj = zero, zero
     p.volume_total = sum(members.volume)
-    p.weight_total = sum(members.shares) if terms.policy == "shareholding" else sum(members.remainder_weights())
+    p.weight_total = (
+        sum(members.share_weights()) if terms.policy == "shareholding" else sum(members.remainder_weights())
+    )
     p.steps.append(
         Step(
             "surplus",
@@ -208,7 +221,8 @@ def _farmer(p: Plan, terms: Terms, members: Members) -> None:
             p.distributable,
             BP_WHOLE - terms.patronage_rate_bp,
             p.remainder,
-            f"其余按各户出资额、公积金量化份额与补助量化份额之和占全社 {_fen(p.weight_total)} 的比例分配",
+            f"其余按各户出资额、公积金量化份额与补助量化份额之和占全社 {_fen(p.weight_total // members.scale)}"
+            f"{'（折合全年）' if members.scale > 1 else ''} 的比例分配；出资{BASES[terms.capital_basis]}",
         )
     )
 
@@ -218,7 +232,7 @@ def _shareholding(p: Plan, terms: Terms, members: Members) -> None:
     p.collective, p.remainder = parts["collective"], parts["members"]
     if p.remainder and p.weight_total <= 0:
         raise DistributionError("社员名下没有股份，无法按股分红", "year")
-    p.remainder_parts, p.remainder_adj = _split_column(p.remainder, members.nos, members.shares)
+    p.remainder_parts, p.remainder_adj = _split_column(p.remainder, members.nos, members.share_weights())
     if p.collective:
         p.steps.append(
             Step(
@@ -237,7 +251,8 @@ def _shareholding(p: Plan, terms: Terms, members: Members) -> None:
             p.distributable,
             terms.member_share_bp,
             p.remainder,
-            f"成员股分红按各户股数占全社 {p.weight_total:,} 股的比例分配",
+            f"成员股分红按各户股数占全社 {p.weight_total // members.scale:,} 股"
+            f"{'（折合全年）' if members.scale > 1 else ''}的比例分配；股份{BASES[terms.capital_basis]}",
         )
     )
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from caoyuan.errors import NotFound
 from caoyuan.exports import safe_row
 from coop.models import Allocation, Cooperative, Distribution, DistributionState, DistributionStep, Member
+from coop.rules.capital import BASES
 from coop.rules.explain import member_lines
 from coop.services.distribution.common import load
 
@@ -37,12 +38,14 @@ ALLOC_FIELDS = (
     "reserve_base_fen",
     "subsidy_fen",
     "shares",
+    "capital_counted",
+    "member_days",
     "patronage_adj",
     "remainder_adj",
     "total_fen",
     "reserve_share_fen",
 )
-DIST_FIELDS = ("patronage_fen", "remainder_fen", "volume_total_fen", "weight_total_fen")
+DIST_FIELDS = ("patronage_fen", "remainder_fen", "volume_total_fen", "weight_total_fen", "capital_basis")
 
 
 @dataclass
@@ -148,6 +151,7 @@ async def publicity_xlsx(db: AsyncSession, distribution_id: int) -> bytes:
     sheet["A1"].font = Font(bold=True, size=14)
     for step in await steps_of(db, distribution_id):
         put([step.label, _yuan(step.amount_fen), step.explanation])
+    put(["出资计入方式（章程）", "", BASES.get(dist.capital_basis, dist.capital_basis)])
     put([])
     farmer = dist.policy == "farmer"
     header = (

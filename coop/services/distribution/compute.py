@@ -20,9 +20,11 @@ from coop.models import (
     DistributionStep,
     Member,
     MemberAccountItem,
+    MemberStatusChange,
     MemberVolume,
     ShareTransaction,
 )
+from coop.rules import capital as capital_rule
 from coop.rules.distribution import DistributionError, Members, Plan, plan
 from coop.services.charter import charter_in_force, terms_of
 from coop.services.distribution.common import reversed_by, year_figures
@@ -37,6 +39,8 @@ ALLOCATION_COLUMNS = (
     "reserve_base_fen",
     "subsidy_fen",
     "shares",
+    "capital_counted",
+    "member_days",
     "patronage_fen",
     "patronage_adj",
     "remainder_fen",
@@ -58,7 +62,7 @@ async def compute_draft(db: AsyncSession, cooperative_id: int, year: int) -> Dis
         raise BadInput(f"{year} 年末没有生效的章程，请先登记章程（股金、提取比例、分配方式）", field="year")
     terms = terms_of(charter)
     surplus, prior_loss, machinery, _ = await year_figures(db, cooperative_id, year)
-    members = await member_weights(db, cooperative_id, year)
+    members = await member_weights(db, cooperative_id, year, terms.capital_basis, terms.policy)
     try:
         result = plan(terms, surplus, prior_loss, machinery, members)
     except DistributionError as exc:
@@ -70,6 +74,7 @@ async def compute_draft(db: AsyncSession, cooperative_id: int, year: int) -> Dis
         await db.execute(delete(Allocation).where(Allocation.distribution_id == draft.id))
         await db.execute(delete(DistributionStep).where(DistributionStep.distribution_id == draft.id))
     _copy_figures(draft, result, charter.id, len(members))  # type: ignore[arg-type]
+    draft.capital_basis = terms.capital_basis
     await db.flush()
     await db.execute(
         insert(DistributionStep),
@@ -136,7 +141,9 @@ def _copy_figures(d: Distribution, p: Plan, charter_id: int, count: int) -> None
     d.members_count = count
 
 
-async def member_weights(db: AsyncSession, cooperative_id: int, year: int) -> Members:
+async def member_weights(
+    db: AsyncSession, cooperative_id: int, year: int, basis: str = "record_date", policy: str = "farmer"
+) -> Members:
     """Each member's volume, capital, quantified reserve and subsidy shares, summed by the database
     in one query (one round trip for 100,000 members), in member-number order."""
     year_end = date(year, 12, 31)
@@ -189,7 +196,44 @@ async def member_weights(db: AsyncSession, cooperative_id: int, year: int) -> Me
             out.reserve_base.append(reserve)
             out.subsidy.append(subsidy)
             out.shares.append(shares)
+    await _count_capital(db, cooperative_id, year, basis, policy, out)
     return out
+
+
+async def _count_capital(
+    db: AsyncSession, cooperative_id: int, year: int, basis: str, policy: str, out: Members
+) -> None:
+    """Each member's capital (or shares) as the charter's capital_basis counts it, read from the share
+    register and the status history up to 31 December (coop.rules.capital)."""
+    if not out.ids:
+        return
+    year_end = date(year, 12, 31)
+    amount = ShareTransaction.shares if policy == "shareholding" else ShareTransaction.amount_fen
+    holdings: dict[int, list[tuple[date, int]]] = {}
+    for member_id, day, value in (
+        await db.execute(
+            select(ShareTransaction.member_id, ShareTransaction.effective_on, amount).where(
+                ShareTransaction.cooperative_id == cooperative_id, ShareTransaction.effective_on <= year_end
+            )
+        )
+    ).all():
+        holdings.setdefault(member_id, []).append((day, int(value)))
+    history: dict[int, list[tuple[date, str]]] = {}
+    for member_id, day, status in (
+        await db.execute(
+            select(MemberStatusChange.member_id, MemberStatusChange.effective_on, MemberStatusChange.status)
+            .join(Member, Member.id == MemberStatusChange.member_id)
+            .where(Member.cooperative_id == cooperative_id, MemberStatusChange.effective_on <= year_end)
+            .order_by(MemberStatusChange.effective_on, MemberStatusChange.id)
+        )
+    ).all():
+        history.setdefault(member_id, []).append((day, str(status)))
+    for member_id in out.ids:
+        periods = capital_rule.membership(year, history.get(member_id, []))
+        out.member_days.append(capital_rule.counted_days(periods))
+        value = capital_rule.counted(basis, year, holdings.get(member_id, []), periods)
+        (out.shares_counted if policy == "shareholding" else out.capital_counted).append(value)
+    out.scale = capital_rule.scale(basis, year)
 
 
 def allocation_records(distribution_id: int, m: Members, p: Plan) -> list[tuple]:
@@ -206,6 +250,8 @@ def allocation_records(distribution_id: int, m: Members, p: Plan) -> list[tuple]
             m.reserve_base,
             m.subsidy,
             m.shares,
+            m.shares_counted or m.capital_counted or m.capital,
+            m.member_days or repeat(0, n),
             p.patronage_parts,
             p.patronage_adj,
             p.remainder_parts,
