@@ -228,8 +228,17 @@ async def _count_capital(
         )
     ).all():
         history.setdefault(member_id, []).append((day, str(status)))
+    # a register kept before the status history existed: the member's current status since its day
+    current = {
+        mid: [(since, str(status))]
+        for mid, status, since in (
+            await db.execute(
+                select(Member.id, Member.status, Member.status_since).where(Member.cooperative_id == cooperative_id)
+            )
+        ).all()
+    }
     for member_id in out.ids:
-        periods = capital_rule.membership(year, history.get(member_id, []))
+        periods = capital_rule.membership(year, history.get(member_id) or current.get(member_id, []))
         out.member_days.append(capital_rule.counted_days(periods))
         value = capital_rule.counted(basis, year, holdings.get(member_id, []), periods)
         (out.shares_counted if policy == "shareholding" else out.capital_counted).append(value)
