@@ -36,9 +36,7 @@ def check_vote(v: AssemblyVote) -> None:
         raise BadInput("赞成票未超过成员表决权总数的一半，方案未通过", field="votes_for")
 
 
-async def approve(
-    db: AsyncSession, distribution_id: int, vote: AssemblyVote, by_user_id: int | None = None
-) -> Distribution:
+async def approve(db: AsyncSession, distribution_id: int, vote: AssemblyVote, by_user_id: int | None = None) -> Distribution:
     dist = await load(db, distribution_id, lock=True)
     if dist.state != DistributionState.DRAFT:
         raise Conflict("只有草案可以提交成员大会审议；这个方案已经通过了", field="state")
@@ -47,11 +45,8 @@ async def approve(
     if surplus != dist.surplus_fen:
         raise Conflict("草案计算之后账目又有变动，请先重新计算草案再审议", field="surplus")
     dist.state = DistributionState.APPROVED
-    dist.assembly_on, dist.assembly_members, dist.assembly_attendance = (
-        vote.assembly_on,
-        vote.members_total,
-        vote.attendance,
-    )
+    dist.assembly_on, dist.assembly_members, dist.assembly_attendance = (vote.assembly_on, vote.members_total,
+                                                                        vote.attendance)
     dist.votes_for, dist.votes_against, dist.votes_abstain = vote.votes_for, vote.votes_against, vote.votes_abstain
     dist.approved_by_user_id = by_user_id
     await db.flush()
