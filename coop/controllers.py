@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
+from caoyuan import clock
 from caoyuan.auth import Role
 from caoyuan.auth.current import CurrentUser, ensure_self_or_admin, requires
+from caoyuan.bounds import IdParam
 from caoyuan.deps import Db
 from caoyuan.errors import BadInput, NotFound
-from caoyuan.identity import IdentityError, mask_id_number, mask_phone, normalize_id_number, normalize_phone
+from caoyuan.identity import mask_id_number, mask_phone
 from coop import schemas as sc
 from coop.models import Member
 from coop.rules.charter import Terms
@@ -31,17 +33,42 @@ ADMIN_OR_MEMBER = [requires(Role.ADMIN, Role.MEMBER)]
 
 
 def member_public(m: Member) -> sc.MemberPublic:
-    return sc.MemberPublic(m.id, m.member_no, m.name, mask_id_number(m.id_number),  # type: ignore[arg-type]
-                           mask_phone(m.phone) if m.phone else "", m.village, m.group_name,
-                           m.household_size, m.hardship, m.status)
+    return sc.MemberPublic(
+        m.id,
+        m.member_no,
+        m.name,
+        mask_id_number(m.id_number),  # type: ignore[arg-type]
+        mask_phone(m.phone) if m.phone else "",
+        m.village,
+        m.group_name,
+        m.household_size,
+        m.hardship,
+        m.status,
+    )
 
 
 async def distribution_out(db: Db, d) -> sc.DistributionOut:  # type: ignore[no-untyped-def]
-    steps = [sc.StepOut(s.code, s.label, s.base_fen, s.rate_bp, s.amount_fen, s.explanation)
-             for s in await steps_of(db, d.id)]
-    return sc.DistributionOut(d.id, d.cooperative_id, d.year, d.state, d.policy, d.surplus_fen, d.reserve_fen,
-                              d.distributable_fen, d.patronage_fen, d.remainder_fen, d.collective_fen, d.members_count,
-                              d.published_at is not None, d.reverses_distribution_id, steps)
+    steps = [
+        sc.StepOut(s.code, s.label, s.base_fen, s.rate_bp, s.amount_fen, s.explanation)
+        for s in await steps_of(db, d.id)
+    ]
+    return sc.DistributionOut(
+        d.id,
+        d.cooperative_id,
+        d.year,
+        d.state,
+        d.policy,
+        d.surplus_fen,
+        d.reserve_fen,
+        d.distributable_fen,
+        d.patronage_fen,
+        d.remainder_fen,
+        d.collective_fen,
+        d.members_count,
+        d.published_at is not None,
+        d.reverses_distribution_id,
+        steps,
+    )
 
 
 class MemberApi(Controller):
@@ -49,7 +76,7 @@ class MemberApi(Controller):
     tags = ["coop"]
 
     @get("/{member_id:int}", guards=ADMIN_OR_MEMBER, summary="一户社员（社员只能看本户）")
-    async def get_member(self, member_id: FromPath[int], request: Request, db: Db) -> sc.MemberPublic:
+    async def get_member(self, member_id: IdParam, request: Request, db: Db) -> sc.MemberPublic:
         user: CurrentUser = request.user
         member = await db.get(Member, member_id)
         if member is None:
@@ -58,18 +85,33 @@ class MemberApi(Controller):
         return member_public(member)
 
     @get("/{member_id:int}/account", guards=ADMIN_OR_MEMBER, summary="成员账户（出资、量化公积金、交易量、分红）")
-    async def account(self, member_id: FromPath[int], request: Request, db: Db) -> sc.AccountOut:
+    async def account(self, member_id: IdParam, request: Request, db: Db) -> sc.AccountOut:
         member = await members.get_member(db, member_id)
         ensure_self_or_admin(request.user, member.user_id)
         acct = await accounts.member_account(db, member)
-        return sc.AccountOut(member_id, acct.shares, acct.capital_fen, acct.reserve_share_fen, acct.subsidy_share_fen,
-                             acct.volume_by_year, acct.items_by_year)
+        return sc.AccountOut(
+            member_id,
+            acct.shares,
+            acct.capital_fen,
+            acct.reserve_share_fen,
+            acct.subsidy_share_fen,
+            acct.volume_by_year,
+            acct.items_by_year,
+        )
 
     @post("/{member_id:int}/status", guards=ADMIN, summary="成员身份变更（暂停、恢复、退社、去世及继承人）")
-    async def change_status(self, member_id: FromPath[int], data: JSONBody[sc.StatusIn], request: Request,
-                            db: Db) -> sc.MemberPublic:
-        member = await members.change_status(db, member_id, data.status, data.effective_on, data.reason,
-                                             heir_member_id=data.heir_member_id, by_user_id=request.user.id)
+    async def change_status(
+        self, member_id: IdParam, data: JSONBody[sc.StatusIn], request: Request, db: Db
+    ) -> sc.MemberPublic:
+        member = await members.change_status(
+            db,
+            member_id,
+            data.status,
+            data.effective_on,
+            data.reason,
+            heir_member_id=data.heir_member_id,
+            by_user_id=request.user.id,
+        )
         return member_public(member)
 
 
@@ -79,82 +121,143 @@ class CooperativeApi(Controller):
     guards = ADMIN
 
     @post("/members", summary="登记一户新社员")
-    async def admit(self, cooperative_id: FromPath[int], data: JSONBody[sc.MemberIn], request: Request,
-                    db: Db) -> sc.MemberPublic:
-        try:
-            draft = MemberDraft(data.member_no, data.name.strip(), normalize_id_number(data.id_number),
-                                normalize_phone(data.phone) if data.phone else "", data.village.strip(),
-                                data.group_name.strip(), data.household_size, data.hardship, data.joined_on)
-        except IdentityError as exc:
-            raise BadInput(str(exc), field="id_number" if "身份证" in str(exc) else "phone") from None
-        if not draft.name or not draft.village or not 1 <= draft.household_size <= 30:
-            raise BadInput("姓名、嘎查村不能为空，家庭人口应为 1 到 30", field="name")
+    async def admit(
+        self, cooperative_id: IdParam, data: JSONBody[sc.MemberIn], request: Request, db: Db
+    ) -> sc.MemberPublic:
+        draft = MemberDraft(
+            data.member_no,
+            data.name,
+            data.id_number,
+            data.phone,
+            data.village,
+            data.group_name,
+            data.household_size,
+            data.hardship,
+            data.joined_on,
+        )
         member = await members.admit(db, cooperative_id, draft, user_id=data.user_id, by_user_id=request.user.id)
         return member_public(member)
 
     @post("/contributions", summary="社员入股（土地、现金、实物、劳动力）")
-    async def contribute(self, cooperative_id: FromPath[int], data: JSONBody[sc.ContributionBody],
-                         request: Request, db: Db) -> sc.ContributionOut:
-        c = await contribute(db, cooperative_id, ContributionIn(**{f: getattr(data, f) for f in data.__struct_fields__}),
-                             by_user_id=request.user.id)
-        return sc.ContributionOut(c.id, c.member_id, c.kind, c.value_fen, c.shares, c.share_value_fen,  # type: ignore[arg-type]
-                                  c.capital_reserve_fen, c.entry_id)
+    async def contribute(
+        self, cooperative_id: IdParam, data: JSONBody[sc.ContributionBody], request: Request, db: Db
+    ) -> sc.ContributionOut:
+        c = await contribute(
+            db,
+            cooperative_id,
+            ContributionIn(**{f: getattr(data, f) for f in data.__struct_fields__}),
+            by_user_id=request.user.id,
+        )
+        return sc.ContributionOut(
+            c.id,
+            c.member_id,
+            c.kind,
+            c.value_fen,
+            c.shares,
+            c.share_value_fen,  # type: ignore[arg-type]
+            c.capital_reserve_fen,
+            c.entry_id,
+        )
 
     @post("/transfers", summary="股份转让（双方记录都保留）")
-    async def transfer(self, cooperative_id: FromPath[int], data: JSONBody[sc.TransferIn], request: Request,
-                       db: Db) -> sc.OperationOut:
-        return sc.OperationOut(await shares.transfer(db, cooperative_id, data.from_member_id, data.to_member_id,
-                                                     data.shares, data.effective_on, data.reason,
-                                                     by_user_id=request.user.id))
+    async def transfer(
+        self, cooperative_id: IdParam, data: JSONBody[sc.TransferIn], request: Request, db: Db
+    ) -> sc.OperationOut:
+        return sc.OperationOut(
+            await shares.transfer(
+                db,
+                cooperative_id,
+                data.from_member_id,
+                data.to_member_id,
+                data.shares,
+                data.effective_on,
+                data.reason,
+                by_user_id=request.user.id,
+            )
+        )
 
     @post("/redemptions", summary="退股（按章程）")
-    async def redeem(self, cooperative_id: FromPath[int], data: JSONBody[sc.RedeemIn], request: Request,
-                     db: Db) -> sc.OperationOut:
-        return sc.OperationOut(await shares.redeem(db, cooperative_id, data.member_id, data.shares, data.effective_on,
-                                                   data.channel, data.reason, by_user_id=request.user.id))
+    async def redeem(
+        self, cooperative_id: IdParam, data: JSONBody[sc.RedeemIn], request: Request, db: Db
+    ) -> sc.OperationOut:
+        return sc.OperationOut(
+            await shares.redeem(
+                db,
+                cooperative_id,
+                data.member_id,
+                data.shares,
+                data.effective_on,
+                data.channel,
+                data.reason,
+                by_user_id=request.user.id,
+            )
+        )
 
     @post("/charters", summary="登记新一版章程（按生效日期）")
-    async def charter(self, cooperative_id: FromPath[int], data: JSONBody[sc.CharterIn], db: Db) -> sc.CharterOut:
+    async def charter(self, cooperative_id: IdParam, data: JSONBody[sc.CharterIn], db: Db) -> sc.CharterOut:
         fields = {f: getattr(data, f) for f in data.__struct_fields__ if f not in ("effective_on", "note")}
         charter = await record_charter(db, cooperative_id, data.effective_on, Terms(**fields), data.note)
         return sc.CharterOut(charter.id, charter.effective_on, charter.policy, charter.patronage_rate_bp)  # type: ignore[arg-type]
 
     @post("/entries", summary="手工记账凭证（必须借贷平衡）")
-    async def entry(self, cooperative_id: FromPath[int], data: JSONBody[sc.EntryIn], request: Request,
-                    db: Db) -> sc.EntryOut:
+    async def entry(self, cooperative_id: IdParam, data: JSONBody[sc.EntryIn], request: Request, db: Db) -> sc.EntryOut:
         await require_cooperative(db, cooperative_id)
         if any(ln.fund not in ("", "machinery") for ln in data.lines):
             raise BadInput("手工凭证的 fund 只能为空或 machinery（农机作业成本）", field="lines")
-        lines = [Line(ln.account_code, ln.debit_fen, ln.credit_fen, ln.member_id, ln.fund, ln.memo[:200])
-                 for ln in data.lines]
-        entry = await write_entry(db, cooperative_id, lines, kind="manual", description=data.description,
-                                  entry_date=data.entry_date, user_id=request.user.id)
+        lines = [
+            Line(ln.account_code, ln.debit_fen, ln.credit_fen, ln.member_id, ln.fund, ln.memo[:200])
+            for ln in data.lines
+        ]
+        entry = await write_entry(
+            db,
+            cooperative_id,
+            lines,
+            kind="manual",
+            description=data.description,
+            entry_date=data.entry_date,
+            user_id=request.user.id,
+        )
         return sc.EntryOut(entry.id, entry.entry_date, entry.kind)  # type: ignore[arg-type]
 
     @get("/reports/trial-balance", summary="科目余额表")
-    async def trial_balance(self, cooperative_id: FromPath[int], start: FromQuery[date], end: FromQuery[date],
-                            db: Db) -> list[sc.TrialRowOut]:
+    async def trial_balance(
+        self, cooperative_id: IdParam, start: FromQuery[date], end: FromQuery[date], db: Db
+    ) -> list[sc.TrialRowOut]:
         rows = await reports.trial_balance(db, cooperative_id, start, end)
         return [sc.TrialRowOut(r.code, r.name, r.opening, r.debit, r.credit, r.closing) for r in rows]
 
     @get("/reports/income-statement", summary="收支明细（成员与非成员业务分开）")
-    async def income_statement(self, cooperative_id: FromPath[int], start: FromQuery[date], end: FromQuery[date],
-                               db: Db) -> sc.IncomeStatementOut:
+    async def income_statement(
+        self, cooperative_id: IdParam, start: FromQuery[date], end: FromQuery[date], db: Db
+    ) -> sc.IncomeStatementOut:
         st = await reports.income_statement(db, cooperative_id, start, end)
         rows = lambda sec: [sc.ReportRow(c, n, a) for c, n, a in sec.lines]  # noqa: E731
-        return sc.IncomeStatementOut(rows(st.income), rows(st.expenses), st.income.total, st.expenses.total,
-                                     st.surplus, st.member_income, st.non_member_income)
+        return sc.IncomeStatementOut(
+            rows(st.income),
+            rows(st.expenses),
+            st.income.total,
+            st.expenses.total,
+            st.surplus,
+            st.member_income,
+            st.non_member_income,
+        )
 
     @get("/reports/balance-sheet", summary="资产负债表")
-    async def balance_sheet(self, cooperative_id: FromPath[int], on: FromQuery[date], db: Db) -> sc.BalanceSheetOut:
+    async def balance_sheet(self, cooperative_id: IdParam, on: FromQuery[date], db: Db) -> sc.BalanceSheetOut:
         bs = await reports.balance_sheet(db, cooperative_id, on)
         rows = lambda sec: [sc.ReportRow(c, n, a) for c, n, a in sec.lines]  # noqa: E731
-        return sc.BalanceSheetOut(rows(bs.assets), rows(bs.liabilities), rows(bs.equity), bs.assets.total,
-                                  bs.liabilities.total, bs.equity.total, bs.balanced)
+        return sc.BalanceSheetOut(
+            rows(bs.assets),
+            rows(bs.liabilities),
+            rows(bs.equity),
+            bs.assets.total,
+            bs.liabilities.total,
+            bs.equity.total,
+            bs.balanced,
+        )
 
     @post("/distributions", summary="计算（或重新计算）某年度分配草案")
-    async def compute(self, cooperative_id: FromPath[int], data: JSONBody[sc.DistributionIn],
-                      db: Db) -> sc.DistributionOut:
+    async def compute(self, cooperative_id: IdParam, data: JSONBody[sc.DistributionIn], db: Db) -> sc.DistributionOut:
         return await distribution_out(db, await dist_service.compute_draft(db, cooperative_id, data.year))
 
 
@@ -163,39 +266,51 @@ class DistributionApi(Controller):
     tags = ["coop"]
 
     @get("/", guards=ADMIN, summary="分配方案及各步骤")
-    async def show(self, distribution_id: FromPath[int], db: Db) -> sc.DistributionOut:
+    async def show(self, distribution_id: IdParam, db: Db) -> sc.DistributionOut:
         return await distribution_out(db, await load(db, distribution_id))
 
     @post("/approve", guards=ADMIN, summary="成员大会审议通过")
-    async def approve(self, distribution_id: FromPath[int], data: JSONBody[sc.ApproveIn], request: Request,
-                      db: Db) -> sc.DistributionOut:
-        vote = AssemblyVote(data.assembly_on, data.members_total, data.attendance, data.votes_for,
-                            data.votes_against, data.votes_abstain)
+    async def approve(
+        self, distribution_id: IdParam, data: JSONBody[sc.ApproveIn], request: Request, db: Db
+    ) -> sc.DistributionOut:
+        vote = AssemblyVote(
+            data.assembly_on,
+            data.members_total,
+            data.attendance,
+            data.votes_for,
+            data.votes_against,
+            data.votes_abstain,
+        )
         return await distribution_out(db, await dist_service.approve(db, distribution_id, vote, request.user.id))
 
     @post("/post", guards=ADMIN, summary="入账（写凭证、记入成员账户）")
-    async def post_it(self, distribution_id: FromPath[int], request: Request, db: Db) -> sc.DistributionOut:
+    async def post_it(self, distribution_id: IdParam, request: Request, db: Db) -> sc.DistributionOut:
         return await distribution_out(db, await dist_service.post_distribution(db, distribution_id, request.user.id))
 
     @post("/publish", guards=ADMIN, summary="公示")
-    async def publish(self, distribution_id: FromPath[int], db: Db) -> sc.DistributionOut:
+    async def publish(self, distribution_id: IdParam, db: Db) -> sc.DistributionOut:
         return await distribution_out(db, await dist_service.publish(db, distribution_id))
 
     @post("/reverse", guards=ADMIN, summary="冲销（生成反向分配方案）")
-    async def reverse(self, distribution_id: FromPath[int], data: JSONBody[sc.ReverseIn], request: Request,
-                      db: Db) -> sc.DistributionOut:
+    async def reverse(
+        self, distribution_id: IdParam, data: JSONBody[sc.ReverseIn], request: Request, db: Db
+    ) -> sc.DistributionOut:
         rev = await dist_service.reverse_distribution(db, distribution_id, data.reason, request.user.id)
         return await distribution_out(db, rev)
 
     @post("/payments", guards=ADMIN, summary="向一户社员发放（现金或转账）")
-    async def pay(self, distribution_id: FromPath[int], data: JSONBody[sc.PayIn], request: Request,
-                  db: Db) -> sc.StatementOut:
-        await dist_service.pay(db, distribution_id, data.member_id, data.channel, data.paid_on, request.user.id)
+    async def pay(
+        self, distribution_id: IdParam, data: JSONBody[sc.PayIn], request: Request, db: Db
+    ) -> sc.StatementOut:
+        await dist_service.pay(
+            db, distribution_id, data.member_id, data.channel, data.paid_on or clock.today(), request.user.id
+        )
         return await _statement_out(db, distribution_id, data.member_id)
 
     @get("/statements/{member_id:int}", guards=ADMIN_OR_MEMBER, summary="一户社员的分配明细（社员只能看本户）")
-    async def statement(self, distribution_id: FromPath[int], member_id: FromPath[int], request: Request,
-                        db: Db) -> sc.StatementOut:
+    async def statement(
+        self, distribution_id: IdParam, member_id: IdParam, request: Request, db: Db
+    ) -> sc.StatementOut:
         member = await members.get_member(db, member_id)
         ensure_self_or_admin(request.user, member.user_id)
         dist = await load(db, distribution_id)
@@ -207,6 +322,17 @@ class DistributionApi(Controller):
 async def _statement_out(db: Db, distribution_id: int, member_id: int) -> sc.StatementOut:
     st = await statement(db, distribution_id, member_id)
     a = st.allocation
-    return sc.StatementOut(distribution_id, st.distribution.year, member_id, a.member_no, st.member.name,
-                           a.volume_fen, a.patronage_fen, a.remainder_fen, a.reserve_share_fen, a.total_fen,
-                           a.paid_on, st.lines)
+    return sc.StatementOut(
+        distribution_id,
+        st.distribution.year,
+        member_id,
+        a.member_no,
+        st.member.name,
+        a.volume_fen,
+        a.patronage_fen,
+        a.remainder_fen,
+        a.reserve_share_fen,
+        a.total_fen,
+        a.paid_on,
+        st.lines,
+    )

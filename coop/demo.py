@@ -33,29 +33,86 @@ def demo_id_number(region: str, birth: date, seq: int) -> str:
 
 # 翁牛特旗 households: name, group, household size, hardship, how they joined
 WENGNIUTE_HOUSEHOLDS = [
-    ("包金山", "一组", 4, False, ContributionIn(0, "land", date(2020, 4, 15), area_hundredths=11_00,
-                                                 plot="白音套海嘎查东梁地 3 号", term_from=date(2020, 4, 15),
-                                                 term_to=date(2035, 4, 14))),
+    (
+        "包金山",
+        "一组",
+        4,
+        False,
+        ContributionIn(
+            0,
+            "land",
+            date(2020, 4, 15),
+            area_hundredths=11_00,
+            plot="白音套海嘎查东梁地 3 号",
+            term_from=date(2020, 4, 15),
+            term_to=date(2035, 4, 14),
+        ),
+    ),
     ("李桂兰", "一组", 3, True, ContributionIn(0, "labour", date(2020, 4, 15), labour_days=60)),
     ("乌力吉", "二组", 5, False, ContributionIn(0, "cash", date(2020, 4, 15), amount_fen=20_000_00, channel="bank")),
-    ("张永军", "二组", 4, False, ContributionIn(0, "asset", date(2020, 5, 6), amount_fen=38_050_00,
-                                                 asset_name="东方红 LX904 拖拉机", asset_category="machine",
-                                                 appraiser="赤峰市农机鉴定站")),
-    ("其木格", "三组", 2, True, ContributionIn(0, "land", date(2020, 4, 15), area_hundredths=6_50,
-                                                plot="白音套海嘎查南洼地 7 号", term_from=date(2020, 4, 15),
-                                                term_to=date(2035, 4, 14))),
-    ("王海龙", "三组", 6, False, ContributionIn(0, "land", date(2021, 3, 20), area_hundredths=20_00,
-                                                 plot="白音套海嘎查西坡地 1–2 号", term_from=date(2021, 3, 20),
-                                                 term_to=date(2036, 3, 19))),
+    (
+        "张永军",
+        "二组",
+        4,
+        False,
+        ContributionIn(
+            0,
+            "asset",
+            date(2020, 5, 6),
+            amount_fen=38_050_00,
+            asset_name="东方红 LX904 拖拉机",
+            asset_category="machine",
+            appraiser="赤峰市农机鉴定站",
+        ),
+    ),
+    (
+        "其木格",
+        "三组",
+        2,
+        True,
+        ContributionIn(
+            0,
+            "land",
+            date(2020, 4, 15),
+            area_hundredths=6_50,
+            plot="白音套海嘎查南洼地 7 号",
+            term_from=date(2020, 4, 15),
+            term_to=date(2035, 4, 14),
+        ),
+    ),
+    (
+        "王海龙",
+        "三组",
+        6,
+        False,
+        ContributionIn(
+            0,
+            "land",
+            date(2021, 3, 20),
+            area_hundredths=20_00,
+            plot="白音套海嘎查西坡地 1–2 号",
+            term_from=date(2021, 3, 20),
+            term_to=date(2036, 3, 19),
+        ),
+    ),
 ]
 # 2025 business with members: lambs and beef sold on the live stream (supplier), tractor work (farmer)
-WENGNIUTE_LIVE_SALES = {1: [6_200_00, 5_560_00], 2: [3_150_00], 3: [9_800_00, 7_400_00], 4: [8_600_00],
-                        5: [3_150_00], 6: [12_600_00, 14_300_00]}
+WENGNIUTE_LIVE_SALES = {
+    1: [6_200_00, 5_560_00],
+    2: [3_150_00],
+    3: [9_800_00, 7_400_00],
+    4: [8_600_00],
+    5: [3_150_00],
+    6: [12_600_00, 14_300_00],
+}
 WENGNIUTE_TRACTOR = {1: 640_00, 2: 380_00, 4: 1_120_00, 6: 960_00}  # 包金山: 12,400 元 of business in all
 
 BADAOLING_HOUSEHOLDS = [
-    ("刘福", "一组", 3, True), ("赵春梅", "一组", 4, False), ("孙德胜", "二组", 5, False),
-    ("周秀英", "二组", 2, True), ("吴国强", "三组", 4, False),
+    ("刘福", "一组", 3, True),
+    ("赵春梅", "一组", 4, False),
+    ("孙德胜", "二组", 5, False),
+    ("周秀英", "二组", 2, True),
+    ("吴国强", "三组", 4, False),
 ]
 # 八道岭村: 72万元 of rural revitalisation funds bought 5 machines owned by the collective
 BADAOLING_MACHINES = [
@@ -73,44 +130,112 @@ def _at(day: date, hour: int = 3) -> datetime:
 
 async def seed(ctx: DemoContext) -> None:
     db = ctx.session
-    badaoling = Cooperative(name="八道岭村股份经济合作社", kind=CoopKind.SHAREHOLDING, banner="赤峰市",
-                            town="", village="八道岭村", founded_on=date(2019, 3, 1))
-    wengniute = Cooperative(name="翁牛特旗乌丹镇富民种植专业合作社", kind=CoopKind.FARMER, banner="翁牛特旗",
-                            town="乌丹镇", village="白音套海嘎查", founded_on=date(2020, 4, 15))
+    badaoling = Cooperative(
+        name="八道岭村股份经济合作社",
+        kind=CoopKind.SHAREHOLDING,
+        banner="赤峰市",
+        town="",
+        village="八道岭村",
+        founded_on=date(2019, 3, 1),
+    )
+    wengniute = Cooperative(
+        name="翁牛特旗乌丹镇富民种植专业合作社",
+        kind=CoopKind.FARMER,
+        banner="翁牛特旗",
+        town="乌丹镇",
+        village="白音套海嘎查",
+        founded_on=date(2020, 4, 15),
+    )
     db.add_all([badaoling, wengniute])
     await db.flush()
     ctx.shared["coop.badaoling_id"] = badaoling.id
     ctx.shared["coop.wengniute_id"] = wengniute.id
-    member_login = await ctx.login(phone="13900000003", role="member", name="包金山",
-                                   note="翁牛特旗社员，土地入股 11 亩，可查看 2025 年分红")
+    member_login = await ctx.login(
+        phone="13900000003", role="member", name="包金山", note="翁牛特旗社员，土地入股 11 亩，可查看 2025 年分红"
+    )
     operator = await ctx.login(phone="13900000004", role="operator", name="孙德胜", note="八道岭村农机手")
     ctx.shared["coop.wengniute_member_ids"] = await _wengniute(ctx, wengniute.id, member_login.id)  # type: ignore[arg-type]
-    ctx.shared["coop.badaoling_member_ids"], ctx.shared["coop.badaoling_machine_asset_ids"] = \
-        await _badaoling(ctx, badaoling.id, operator.id)  # type: ignore[arg-type]
+    ctx.shared["coop.badaoling_member_ids"], ctx.shared["coop.badaoling_machine_asset_ids"] = await _badaoling(
+        ctx, badaoling.id, operator.id
+    )  # type: ignore[arg-type]
 
 
 async def _wengniute(ctx: DemoContext, coop_id: int, login_id: int) -> list[int]:
     db = ctx.session
-    await record_charter(db, coop_id, date(2020, 4, 15), Terms(
-        share_price_fen=100_00, land_value_per_mu_fen=1_000_00, labour_value_per_day_fen=150_00,
-        reserve_rate_bp=1000, policy="farmer", patronage_rate_bp=6000, live_sale_commission_bp=500,
-        machinery_development_bp=6000, redemption_lock_months=36), note="2020 年 4 月 15 日成立大会通过")
+    await record_charter(
+        db,
+        coop_id,
+        date(2020, 4, 15),
+        Terms(
+            share_price_fen=100_00,
+            land_value_per_mu_fen=1_000_00,
+            labour_value_per_day_fen=150_00,
+            reserve_rate_bp=1000,
+            policy="farmer",
+            patronage_rate_bp=6000,
+            live_sale_commission_bp=500,
+            machinery_development_bp=6000,
+            redemption_lock_months=36,
+        ),
+        note="2020 年 4 月 15 日成立大会通过",
+    )
     ids = []
     for no, (name, group, size, hardship, joined) in enumerate(WENGNIUTE_HOUSEHOLDS, start=1):
-        member = await admit(db, coop_id, MemberDraft(
-            no, name, demo_id_number("150426", date(1970 + no * 3, no, 10 + no), no), f"1350476{no:04d}",
-            "白音套海嘎查", group, size, hardship, joined.contributed_on), user_id=login_id if no == 1 else None)
+        member = await admit(
+            db,
+            coop_id,
+            MemberDraft(
+                no,
+                name,
+                demo_id_number("150426", date(1970 + no * 3, no, 10 + no), no),
+                f"1350476{no:04d}",
+                "白音套海嘎查",
+                group,
+                size,
+                hardship,
+                joined.contributed_on,
+            ),
+            user_id=login_id if no == 1 else None,
+        )
         ids.append(member.id)
         await contribute(db, coop_id, ContributionIn(**{**joined.__dict__, "member_id": member.id}))
     for no, amounts in WENGNIUTE_LIVE_SALES.items():
         for i, goods in enumerate(amounts):
-            await post(db, LiveSalePaid(coop_id, f"demo:wnt:live:{no}:{i}", _at(date(YEAR, 9 + i, 12 + no)),
-                                        ids[no - 1], goods, 30_00, description="草原村播：羔羊肉、牛肉"))
+            await post(
+                db,
+                LiveSalePaid(
+                    coop_id,
+                    f"demo:wnt:live:{no}:{i}",
+                    _at(date(YEAR, 9 + i, 12 + no)),
+                    ids[no - 1],
+                    goods,
+                    30_00,
+                    description="草原村播：羔羊肉、牛肉",
+                ),
+            )
     for no, amount in WENGNIUTE_TRACTOR.items():
-        await post(db, MachineryServicePaid(coop_id, f"demo:wnt:tractor:{no}", _at(date(YEAR, 5, no + 3)),
-                                            ids[no - 1], amount, description="拖拉机春耕作业"))
-    await post(db, MachineryServicePaid(coop_id, "demo:wnt:tractor:outside", _at(date(YEAR, 5, 20)), None, 1_800_00,
-                                        description="为邻村农户代耕（非成员业务）"))
+        await post(
+            db,
+            MachineryServicePaid(
+                coop_id,
+                f"demo:wnt:tractor:{no}",
+                _at(date(YEAR, 5, no + 3)),
+                ids[no - 1],
+                amount,
+                description="拖拉机春耕作业",
+            ),
+        )
+    await post(
+        db,
+        MachineryServicePaid(
+            coop_id,
+            "demo:wnt:tractor:outside",
+            _at(date(YEAR, 5, 20)),
+            None,
+            1_800_00,
+            description="为邻村农户代耕（非成员业务）",
+        ),
+    )
     books = [  # 150 亩 farmed together: the members' 37.5 亩 and 112.5 亩 leased from other households
         (date(YEAR, 10, 28), c.BANK, c.FARMING_INCOME, 247_500_00, "统一经营 150 亩玉米销售"),
         (date(YEAR, 4, 2), c.LAND_RENT, c.BANK, 50_625_00, "流转非成员土地 112.5 亩租金"),
@@ -121,11 +246,26 @@ async def _wengniute(ctx: DemoContext, coop_id: int, login_id: int) -> list[int]
         (date(YEAR, 8, 15), c.BANK, c.SUBSIDY_INCOME, 12_000_00, "耕地地力保护补贴（合作社经营地块）"),
     ]
     for day, dr, cr, amount, memo in books:
-        await write_entry(db, coop_id, [debit(dr, amount, memo=memo), credit(cr, amount, memo=memo)],
-                          kind="manual", description=memo, entry_date=day)
+        await write_entry(
+            db,
+            coop_id,
+            [debit(dr, amount, memo=memo), credit(cr, amount, memo=memo)],
+            kind="manual",
+            description=memo,
+            entry_date=day,
+        )
     draft = await compute_draft(db, coop_id, YEAR)
-    await approve(db, draft.id, AssemblyVote(date(YEAR + 1, 1, 18), members_total=6, attendance=6,  # type: ignore[arg-type]
-                                             votes_for=6, votes_against=0))
+    await approve(
+        db,
+        draft.id,
+        AssemblyVote(
+            date(YEAR + 1, 1, 18),
+            members_total=6,
+            attendance=6,  # type: ignore[arg-type]
+            votes_for=6,
+            votes_against=0,
+        ),
+    )
     await post_distribution(db, draft.id)  # type: ignore[arg-type]
     await publish(db, draft.id)  # type: ignore[arg-type]
     return ids
@@ -133,24 +273,74 @@ async def _wengniute(ctx: DemoContext, coop_id: int, login_id: int) -> list[int]
 
 async def _badaoling(ctx: DemoContext, coop_id: int, operator_id: int) -> tuple[list[int], list[int]]:
     db = ctx.session
-    await record_charter(db, coop_id, date(2019, 3, 1), Terms(
-        share_price_fen=1_000_00, land_value_per_mu_fen=800_00, labour_value_per_day_fen=120_00,
-        reserve_rate_bp=1500, policy="shareholding", patronage_rate_bp=0, live_sale_commission_bp=300,
-        machinery_development_bp=6000, member_share_bp=10000, collective_share_bp=0, redemption_allowed=False,
-        split_machinery_pool=True), note="股份经济合作社章程：成员股按人口量化；农机收入六四开")
+    await record_charter(
+        db,
+        coop_id,
+        date(2019, 3, 1),
+        Terms(
+            share_price_fen=1_000_00,
+            land_value_per_mu_fen=800_00,
+            labour_value_per_day_fen=120_00,
+            reserve_rate_bp=1500,
+            policy="shareholding",
+            patronage_rate_bp=0,
+            live_sale_commission_bp=300,
+            machinery_development_bp=6000,
+            member_share_bp=10000,
+            collective_share_bp=0,
+            redemption_allowed=False,
+            split_machinery_pool=True,
+        ),
+        note="股份经济合作社章程：成员股按人口量化；农机收入六四开",
+    )
     ids = []
     for no, (name, group, size, hardship) in enumerate(BADAOLING_HOUSEHOLDS, start=1):
-        member = await admit(db, coop_id, MemberDraft(
-            no, name, demo_id_number("150404", date(1965 + no * 4, no + 2, 3 + no), no), f"1360476{no:04d}",
-            "八道岭村", group, size, hardship, date(2019, 3, 1)))
+        member = await admit(
+            db,
+            coop_id,
+            MemberDraft(
+                no,
+                name,
+                demo_id_number("150404", date(1965 + no * 4, no + 2, 3 + no), no),
+                f"1360476{no:04d}",
+                "八道岭村",
+                group,
+                size,
+                hardship,
+                date(2019, 3, 1),
+            ),
+        )
         ids.append(member.id)
-        await contribute(db, coop_id, ContributionIn(member.id, "cash", date(2019, 3, 1),  # type: ignore[arg-type]
-                                                     amount_fen=size * 1_000_00, note="集体资产折股量化（人口股）"))
+        await contribute(
+            db,
+            coop_id,
+            ContributionIn(
+                member.id,
+                "cash",
+                date(2019, 3, 1),  # type: ignore[arg-type]
+                amount_fen=size * 1_000_00,
+                note="集体资产折股量化（人口股）",
+            ),
+        )
     assets = []
     for asset_no, name, cost, policy in BADAOLING_MACHINES:
-        asset = await acquire(db, coop_id, FixedAssetIn(
-            name, "machine", cost, "special_fund", date(2023, 8, 28), "乡村振兴衔接资金 72 万元", asset_no,
-            policy, _insured_until(), useful_life_months=120, salvage_fen=cost // 20))
+        asset = await acquire(
+            db,
+            coop_id,
+            FixedAssetIn(
+                name,
+                "machine",
+                cost,
+                "special_fund",
+                date(2023, 8, 28),
+                "乡村振兴衔接资金 72 万元",
+                asset_no,
+                policy,
+                _insured_until(),
+                useful_life_months=120,
+                salvage_fen=cost // 20,
+            ),
+        )
         assets.append(asset.id)
     await _badaoling_season(db, coop_id, ids, operator_id)
     for month in range(1, 13):
@@ -162,30 +352,71 @@ def _insured_until() -> date:
     """The policies were renewed: insured well past today, so the demo fleet can be dispatched."""
     from datetime import timedelta
 
-    from caoyuan.db import utcnow
+    from caoyuan import clock
 
-    return utcnow().date() + timedelta(days=280)
+    return clock.today() + timedelta(days=280)
 
 
 async def _badaoling_season(db, coop_id: int, ids: list[int], operator_id: int) -> None:  # type: ignore[no-untyped-def]
     """The 2025 corn harvest: 70 元/亩 (30 元 below market), 40 元/亩 for hardship households; neighbouring
     villages served as non-member business; three operators paid; fuel, repairs and insurance."""
     for no, (mu, hardship) in enumerate([(46, True), (62, False), (75, False), (38, True), (58, False)], start=1):
-        await post(db, MachineryServicePaid(coop_id, f"demo:bdl:2025:member:{no}", _at(date(YEAR, 10, no + 1)),
-                                            ids[no - 1], mu * (40_00 if hardship else 70_00),
-                                            relief_fen=mu * 30_00 if hardship else 0,
-                                            description=f"玉米机收 {mu} 亩"))
+        await post(
+            db,
+            MachineryServicePaid(
+                coop_id,
+                f"demo:bdl:2025:member:{no}",
+                _at(date(YEAR, 10, no + 1)),
+                ids[no - 1],
+                mu * (40_00 if hardship else 70_00),
+                relief_fen=mu * 30_00 if hardship else 0,
+                description=f"玉米机收 {mu} 亩",
+            ),
+        )
     for week in range(1, 9):
-        await post(db, MachineryServicePaid(coop_id, f"demo:bdl:2025:outside:{week}", _at(date(YEAR, 9, 20 + week)),
-                                            None, 380 * 70_00, channel="alipay", description="为邻村机收玉米 380 亩"))
+        await post(
+            db,
+            MachineryServicePaid(
+                coop_id,
+                f"demo:bdl:2025:outside:{week}",
+                _at(date(YEAR, 9, 20 + week)),
+                None,
+                380 * 70_00,
+                channel="alipay",
+                description="为邻村机收玉米 380 亩",
+            ),
+        )
     for n in range(3):
-        await post(db, OperatorWageAccrued(coop_id, f"demo:bdl:2025:wage:{n}", _at(date(YEAR, 10, 31)), operator_id,
-                                           15_000_00, description="秋收农机手工资"))
-    costs = [(date(YEAR, 10, 30), c.FUEL, 52_000_00, "秋收柴油"), (date(YEAR, 8, 20), c.MAINTENANCE, 12_000_00,
-             "收获机季前检修"), (date(YEAR, 8, 27), c.INSURANCE, 9_800_00, "5 台农机保险续保")]
+        await post(
+            db,
+            OperatorWageAccrued(
+                coop_id,
+                f"demo:bdl:2025:wage:{n}",
+                _at(date(YEAR, 10, 31)),
+                operator_id,
+                15_000_00,
+                description="秋收农机手工资",
+            ),
+        )
+    costs = [
+        (date(YEAR, 10, 30), c.FUEL, 52_000_00, "秋收柴油"),
+        (date(YEAR, 8, 20), c.MAINTENANCE, 12_000_00, "收获机季前检修"),
+        (date(YEAR, 8, 27), c.INSURANCE, 9_800_00, "5 台农机保险续保"),
+    ]
     for day, code, amount, memo in costs:
-        await write_entry(db, coop_id, [debit(code, amount, fund=c.MACHINERY_FUND, memo=memo),
-                                        credit(c.BANK, amount, memo=memo)], kind="manual", description=memo,
-                          entry_date=day)
-    await write_entry(db, coop_id, [debit(c.BANK, 96_000_00), credit(c.OTHER_INCOME, 96_000_00)], kind="manual",
-                      description="集体机动地发包收入", entry_date=date(YEAR, 3, 15))
+        await write_entry(
+            db,
+            coop_id,
+            [debit(code, amount, fund=c.MACHINERY_FUND, memo=memo), credit(c.BANK, amount, memo=memo)],
+            kind="manual",
+            description=memo,
+            entry_date=day,
+        )
+    await write_entry(
+        db,
+        coop_id,
+        [debit(c.BANK, 96_000_00), credit(c.OTHER_INCOME, 96_000_00)],
+        kind="manual",
+        description="集体机动地发包收入",
+        entry_date=date(YEAR, 3, 15),
+    )

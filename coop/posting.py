@@ -11,21 +11,20 @@ records the member's transaction volume, applies the charter in force on the eve
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.errors import BadInput, Conflict, NotFound
-from coop.models import Member, MemberVolume, Posting, VolumeSource
+from coop.models import Member, MemberStatus, MemberStatusChange, MemberVolume, Posting, VolumeSource
 from coop.rules import postings as rules
 from coop.rules.chart import MONEY_ACCOUNTS
 from coop.services.charter import terms_in_force
 from coop.services.ledger import local_date, require_cooperative, write_entry
 
-__all__ = ["LiveSalePaid", "LiveSaleRefunded", "MachineryServicePaid", "OperatorWageAccrued", "PostingResult",
-           "post"]
+__all__ = ["LiveSalePaid", "LiveSaleRefunded", "MachineryServicePaid", "OperatorWageAccrued", "PostingResult", "post"]
 
 
 @dataclass(frozen=True)
@@ -90,8 +89,12 @@ class PostingResult:
 
 
 Event = LiveSalePaid | LiveSaleRefunded | MachineryServicePaid | OperatorWageAccrued
-KINDS = {LiveSalePaid: "live_sale", LiveSaleRefunded: "live_refund", MachineryServicePaid: "machinery",
-         OperatorWageAccrued: "wage"}
+KINDS = {
+    LiveSalePaid: "live_sale",
+    LiveSaleRefunded: "live_refund",
+    MachineryServicePaid: "machinery",
+    OperatorWageAccrued: "wage",
+}
 
 
 async def post(db: AsyncSession, event: Event) -> PostingResult:
@@ -124,8 +127,17 @@ def _replay(existing: Posting, fingerprint: str) -> PostingResult:
 
 def _fingerprint(kind: str, e: Event) -> str:
     parts = [kind, str(e.cooperative_id)]
-    for name in ("supplier_member_id", "farmer_member_id", "operator_user_id", "original_reference", "goods_fen",
-                 "shipping_fen", "amount_fen", "relief_fen", "channel"):
+    for name in (
+        "supplier_member_id",
+        "farmer_member_id",
+        "operator_user_id",
+        "original_reference",
+        "goods_fen",
+        "shipping_fen",
+        "amount_fen",
+        "relief_fen",
+        "channel",
+    ):
         if hasattr(e, name):
             parts.append(f"{name}={getattr(e, name)}")
     return "|".join(parts)[:300]
@@ -154,22 +166,33 @@ def _check_shape(e: Event) -> None:
         raise BadInput("工资必须大于零", field="amount_fen")
 
 
-async def _member_of(db: AsyncSession, cooperative_id: int, member_id: int | None, field_name: str) -> None:
+async def _member_of(db: AsyncSession, cooperative_id: int, member_id: int | None, field_name: str, day: date) -> None:
+    """The member belongs to the cooperative and had joined by the day of the business: a member's account
+    records only business done as a member (art. 43); before joining it was not member business."""
     if member_id is None:
         return
     member = await db.get(Member, member_id)
     if member is None or member.cooperative_id != cooperative_id:
         raise NotFound("这位社员不属于该合作社", field=field_name)
+    joined = await db.scalar(
+        select(func.min(MemberStatusChange.effective_on)).where(
+            MemberStatusChange.member_id == member_id, MemberStatusChange.status == MemberStatus.ADMITTED
+        )
+    )
+    joined = joined or member.status_since
+    if day < joined:
+        raise BadInput(f"这笔业务发生在 {day}，早于这位社员的入社日期 {joined}，不能记为成员交易量", field=field_name)
 
 
 async def _post_new(db: AsyncSession, kind: str, e: Event, fingerprint: str) -> PostingResult:
     day = local_date(e.occurred_at)
     _, terms = await terms_in_force(db, e.cooperative_id, day)
-    record = Posting(reference=e.reference, cooperative_id=e.cooperative_id, kind=kind, fingerprint=fingerprint,
-                     entry_id=0)
+    record = Posting(
+        reference=e.reference, cooperative_id=e.cooperative_id, kind=kind, fingerprint=fingerprint, entry_id=0
+    )
     volume: tuple[int, str, int] | None = None  # member, source, signed amount
     if isinstance(e, LiveSalePaid):
-        await _member_of(db, e.cooperative_id, e.supplier_member_id, "supplier_member_id")
+        await _member_of(db, e.cooperative_id, e.supplier_member_id, "supplier_member_id", day)
         built = rules.live_sale_paid(terms, e.channel, e.supplier_member_id, e.goods_fen, e.shipping_fen)
         record.member_id, record.goods_fen, record.shipping_fen = e.supplier_member_id, e.goods_fen, e.shipping_fen
         if e.supplier_member_id is not None:
@@ -179,7 +202,7 @@ async def _post_new(db: AsyncSession, kind: str, e: Event, fingerprint: str) -> 
         if record.member_id is not None:
             volume = (record.member_id, VolumeSource.LIVE_SALE, -e.goods_fen)
     elif isinstance(e, MachineryServicePaid):
-        await _member_of(db, e.cooperative_id, e.farmer_member_id, "farmer_member_id")
+        await _member_of(db, e.cooperative_id, e.farmer_member_id, "farmer_member_id", day)
         built = rules.machinery_paid(terms, e.channel, e.farmer_member_id, e.amount_fen, e.relief_fen)
         record.member_id, record.amount_fen, record.relief_fen = e.farmer_member_id, e.amount_fen, e.relief_fen
         if e.farmer_member_id is not None and e.amount_fen:
@@ -187,27 +210,47 @@ async def _post_new(db: AsyncSession, kind: str, e: Event, fingerprint: str) -> 
     else:
         built = rules.wage_accrued(e.amount_fen, f"农机手工资（用户 #{e.operator_user_id}）")
         record.user_id, record.amount_fen = e.operator_user_id, e.amount_fen
-    entry = await write_entry(db, e.cooperative_id, built.lines, kind=kind, occurred_at=e.occurred_at,
-                              description=e.description or e.reference)
+    entry = await write_entry(
+        db,
+        e.cooperative_id,
+        built.lines,
+        kind=kind,
+        occurred_at=e.occurred_at,
+        description=e.description or e.reference,
+    )
     record.entry_id, record.commission_fen, record.splits = entry.id, built.commission_fen, built.splits or {}
     db.add(record)
     if volume is not None:
-        await db.execute(insert(MemberVolume).values(
-            cooperative_id=e.cooperative_id, member_id=volume[0], year=day.year, occurred_on=day,
-            source=str(volume[1]), amount_fen=volume[2], reference=e.reference))
+        await db.execute(
+            insert(MemberVolume).values(
+                cooperative_id=e.cooperative_id,
+                member_id=volume[0],
+                year=day.year,
+                occurred_on=day,
+                source=str(volume[1]),
+                amount_fen=volume[2],
+                reference=e.reference,
+            )
+        )
     await db.flush()
     return PostingResult(entry.id, True, dict(built.splits or {}))  # type: ignore[arg-type]
 
 
 async def _refund(db: AsyncSession, e: LiveSaleRefunded, record: Posting) -> tuple[rules.Built, Posting]:
-    paid = await db.scalar(select(Posting).where(Posting.reference == e.original_reference,
-                                                 Posting.kind == "live_sale").with_for_update())
+    paid = await db.scalar(
+        select(Posting).where(Posting.reference == e.original_reference, Posting.kind == "live_sale").with_for_update()
+    )
     if paid is None or paid.cooperative_id != e.cooperative_id:
         raise NotFound(f"找不到原订单的入账记录「{e.original_reference}」", field="original_reference")
-    goods_before, shipping_before, commission_before = (await db.execute(
-        select(func.coalesce(func.sum(Posting.goods_fen), 0), func.coalesce(func.sum(Posting.shipping_fen), 0),
-               func.coalesce(func.sum(Posting.commission_fen), 0))
-        .where(Posting.original_reference == e.original_reference, Posting.kind == "live_refund"))).one()
+    goods_before, shipping_before, commission_before = (
+        await db.execute(
+            select(
+                func.coalesce(func.sum(Posting.goods_fen), 0),
+                func.coalesce(func.sum(Posting.shipping_fen), 0),
+                func.coalesce(func.sum(Posting.commission_fen), 0),
+            ).where(Posting.original_reference == e.original_reference, Posting.kind == "live_refund")
+        )
+    ).one()
     goods_before, shipping_before, commission_before = int(goods_before), int(shipping_before), int(commission_before)
     if goods_before + e.goods_fen > paid.goods_fen:
         raise BadInput("退款货款超过了原订单实付货款", field="goods_fen")

@@ -3,8 +3,28 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import msgspec
+from msgspec import Meta
+
+from caoyuan.bounds import FEN_MAX, Count, Fen, Id, Year, require_day_in_range
+from coop.rules.charter import CHARTER_FEN_MAX, LOCK_MONTHS_MAX
+from coop.rules.members import HOUSEHOLD_MAX, HOUSEHOLD_MIN
+
+# text as long as the column it lands in
+Text16 = Annotated[str, Meta(max_length=16)]
+Text20 = Annotated[str, Meta(max_length=20)]
+Text50 = Annotated[str, Meta(max_length=50)]
+Text100 = Annotated[str, Meta(max_length=100)]
+Text200 = Annotated[str, Meta(max_length=200)]
+CharterFen = Annotated[int, Meta(ge=0, le=CHARTER_FEN_MAX)]
+# signed where the service has a Chinese word for the wrong sign ("金额必须大于零")
+SignedFen = Annotated[int, Meta(ge=-FEN_MAX, le=FEN_MAX)]
+Bp = Annotated[int, Meta(ge=0, le=10_000)]  # basis points, 0–100 %
+Area = Annotated[int, Meta(ge=-100_000_000, le=100_000_000)]  # hundredths of a mu: up to a million mu
+MemberNo = Annotated[int, Meta(ge=1, le=999_999)]
+HouseholdSize = Annotated[int, Meta(ge=HOUSEHOLD_MIN, le=HOUSEHOLD_MAX)]
 
 
 class MemberPublic(msgspec.Struct):
@@ -23,40 +43,51 @@ class MemberPublic(msgspec.Struct):
 
 
 class MemberIn(msgspec.Struct):
-    name: str
-    id_number: str
-    village: str
-    member_no: int | None = None
-    phone: str = ""
-    group_name: str = ""
-    household_size: int = 1
+    name: Text50
+    id_number: Annotated[str, Meta(max_length=30)]  # normalised (spaces, lower-case x) to 18 characters
+    village: Text50
+    member_no: MemberNo | None = None
+    phone: Annotated[str, Meta(max_length=20)] = ""
+    group_name: Text50 = ""
+    household_size: HouseholdSize = 1
     hardship: bool = False
     joined_on: date | None = None
-    user_id: int | None = None
+    user_id: Id | None = None
+
+    def __post_init__(self) -> None:
+        require_day_in_range(self.joined_on, "入社日期")
 
 
 class StatusIn(msgspec.Struct):
-    status: str  # admitted | suspended | withdrawn | deceased
+    status: Text16  # admitted | suspended | withdrawn | deceased
     effective_on: date
-    reason: str
-    heir_member_id: int | None = None
+    reason: Text200
+    heir_member_id: Id | None = None
+
+    def __post_init__(self) -> None:
+        require_day_in_range(self.effective_on, "生效日期")
 
 
 class ContributionBody(msgspec.Struct):
-    member_id: int
-    kind: str  # land | cash | asset | labour
+    member_id: Id
+    kind: Text16  # land | cash | asset | labour
     contributed_on: date
-    amount_fen: int | None = None
-    area_hundredths: int | None = None
-    plot: str = ""
+    amount_fen: SignedFen | None = None
+    area_hundredths: Area | None = None
+    plot: Text100 = ""
     term_from: date | None = None
     term_to: date | None = None
-    labour_days: int | None = None
-    asset_name: str = ""
-    asset_category: str = "equipment"
-    appraiser: str = ""
-    channel: str = "cash"
-    note: str = ""
+    labour_days: Annotated[int, Meta(ge=-36_600, le=36_600)] | None = None
+    asset_name: Text100 = ""
+    asset_category: Text20 = "equipment"
+    appraiser: Text100 = ""
+    channel: Text16 = "cash"
+    note: Text200 = ""
+
+    def __post_init__(self) -> None:
+        require_day_in_range(self.contributed_on, "入股日期")
+        require_day_in_range(self.term_from, "经营期起")
+        require_day_in_range(self.term_to, "经营期止")
 
 
 class ContributionOut(msgspec.Struct):
@@ -71,19 +102,25 @@ class ContributionOut(msgspec.Struct):
 
 
 class TransferIn(msgspec.Struct):
-    from_member_id: int
-    to_member_id: int
-    shares: int
+    from_member_id: Id
+    to_member_id: Id
+    shares: Count
     effective_on: date
-    reason: str = "转让"
+    reason: Text200 = "转让"
+
+    def __post_init__(self) -> None:
+        require_day_in_range(self.effective_on, "生效日期")
 
 
 class RedeemIn(msgspec.Struct):
-    member_id: int
-    shares: int
+    member_id: Id
+    shares: Count
     effective_on: date
-    channel: str = "cash"
-    reason: str = "退股"
+    channel: Text16 = "cash"
+    reason: Text200 = "退股"
+
+    def __post_init__(self) -> None:
+        require_day_in_range(self.effective_on, "生效日期")
 
 
 class OperationOut(msgspec.Struct):
@@ -92,20 +129,24 @@ class OperationOut(msgspec.Struct):
 
 class CharterIn(msgspec.Struct):
     effective_on: date
-    share_price_fen: int
-    land_value_per_mu_fen: int
-    labour_value_per_day_fen: int
-    reserve_rate_bp: int
-    policy: str
-    patronage_rate_bp: int
-    live_sale_commission_bp: int
-    machinery_development_bp: int = 6000
-    member_share_bp: int = 10000
-    collective_share_bp: int = 0
+    share_price_fen: CharterFen
+    land_value_per_mu_fen: CharterFen
+    labour_value_per_day_fen: CharterFen
+    reserve_rate_bp: Bp
+    policy: Text16
+    patronage_rate_bp: Bp
+    live_sale_commission_bp: Bp
+    machinery_development_bp: Bp = 6000
+    member_share_bp: Bp = 10000
+    collective_share_bp: Bp = 0
     redemption_allowed: bool = True
-    redemption_lock_months: int = 12
+    redemption_lock_months: Annotated[int, Meta(ge=0, le=LOCK_MONTHS_MAX)] = 12
     split_machinery_pool: bool = False
-    note: str = ""
+    capital_basis: Text16 = "record_date"  # or "days_held": coop.rules.capital
+    note: Annotated[str, Meta(max_length=500)] = ""
+
+    def __post_init__(self) -> None:
+        require_day_in_range(self.effective_on, "生效日期")
 
 
 class CharterOut(msgspec.Struct):
@@ -116,18 +157,21 @@ class CharterOut(msgspec.Struct):
 
 
 class LineIn(msgspec.Struct):
-    account_code: str
-    debit_fen: int = 0
-    credit_fen: int = 0
-    member_id: int | None = None
-    fund: str = ""  # "machinery" marks a cost of the machinery business (the 六四开 pool is net of it)
-    memo: str = ""
+    account_code: Annotated[str, Meta(max_length=8)]
+    debit_fen: Fen = 0
+    credit_fen: Fen = 0
+    member_id: Id | None = None
+    fund: Text16 = ""  # "machinery" marks a cost of the machinery business (the 六四开 pool is net of it)
+    memo: Text200 = ""
 
 
 class EntryIn(msgspec.Struct):
     entry_date: date
-    description: str
-    lines: list[LineIn]
+    description: Annotated[str, Meta(max_length=300)]
+    lines: Annotated[list[LineIn], Meta(max_length=500)]
+
+    def __post_init__(self) -> None:
+        require_day_in_range(self.entry_date, "凭证日期")
 
 
 class EntryOut(msgspec.Struct):
@@ -172,26 +216,32 @@ class BalanceSheetOut(msgspec.Struct):
 
 
 class DistributionIn(msgspec.Struct):
-    year: int
+    year: Year
 
 
 class ApproveIn(msgspec.Struct):
     assembly_on: date
-    members_total: int
-    attendance: int
-    votes_for: int
-    votes_against: int
-    votes_abstain: int = 0
+    members_total: Count
+    attendance: Count
+    votes_for: Count
+    votes_against: Count
+    votes_abstain: Count = 0
+
+    def __post_init__(self) -> None:
+        require_day_in_range(self.assembly_on, "成员大会日期")
 
 
 class ReverseIn(msgspec.Struct):
-    reason: str
+    reason: Text200
 
 
 class PayIn(msgspec.Struct):
-    member_id: int
-    channel: str
-    paid_on: date
+    member_id: Id
+    channel: Text16
+    paid_on: date | None = None  # None: today, on Beijing's calendar
+
+    def __post_init__(self) -> None:
+        require_day_in_range(self.paid_on, "发放日期")
 
 
 class StepOut(msgspec.Struct):

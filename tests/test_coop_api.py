@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
+from caoyuan import clock
 from coop.models import Contribution, Distribution, JournalEntry, JournalLine, ShareTransaction
 from coop.posting import MachineryServicePaid, post
 from coop.rules.charter import Terms
@@ -122,5 +123,5 @@ async def test_admit_and_status_through_the_api(client, world) -> None:  # type:
     bad = await client.post(f"/api/coop/{cid}/members", json={**good, "id_number": "150426198001010000"}, headers=h)
     assert bad.status_code == 422 and bad.json()["fields"][0]["field"] == "id_number"
     status = await client.post(f"/api/coop/members/{made.json()['id']}/status", headers=h,
-                               json={"status": "withdrawn", "effective_on": date.today().isoformat(), "reason": "迁出"})
+                               json={"status": "withdrawn", "effective_on": clock.today().isoformat(), "reason": "迁出"})
     assert status.status_code == 201 and status.json()["status"] == "withdrawn"

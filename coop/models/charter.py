@@ -35,5 +35,7 @@ class Charter(SQLModel, table=True):
     redemption_allowed: bool = Field(default=True)  # 退股
     redemption_lock_months: int = Field(default=12)  # shares must be held this long before 退股
     split_machinery_pool: bool = Field(default=False)  # keep the year's machinery income out of dividends, 六四开
+    # how capital counts in the year's distribution: "record_date" (股权登记日) or "days_held" (pro-rated)
+    capital_basis: str = Field(default="record_date", max_length=12, sa_column_kwargs={"server_default": "record_date"})
     note: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -18,8 +18,7 @@ class DistributionState(StrEnum):
     PAID = "paid"  # every member paid
 
 
-DISTRIBUTION_STATE_LABELS = {"draft": "草案", "approved": "已经成员大会通过", "posted": "已入账",
-                             "paid": "已全部发放"}
+DISTRIBUTION_STATE_LABELS = {"draft": "草案", "approved": "已经成员大会通过", "posted": "已入账", "paid": "已全部发放"}
 
 
 class Distribution(SQLModel, table=True):
@@ -33,6 +32,8 @@ class Distribution(SQLModel, table=True):
     year: int
     state: str = Field(default=DistributionState.DRAFT, max_length=12)
     policy: str = Field(max_length=16)
+    # the charter's capital_basis this distribution applied (kept, so the statement can say which rule)
+    capital_basis: str = Field(default="record_date", max_length=12, sa_column_kwargs={"server_default": "record_date"})
     charter_id: int | None = Field(default=None, foreign_key="coop_charter.id")
     surplus_fen: int = Field(default=0, sa_type=sa.BigInteger)  # 本年盈余 from the ledger
     loss_cover_fen: int = Field(default=0, sa_type=sa.BigInteger)  # 弥补以前年度亏损
@@ -96,6 +97,10 @@ class Allocation(SQLModel, table=True):
     reserve_base_fen: int = Field(default=0, sa_type=sa.BigInteger)  # quantified reserve before this year
     subsidy_fen: int = Field(default=0, sa_type=sa.BigInteger)
     shares: int = Field(default=0)
+    # capital (farmer: fen; shareholding: shares) as the charter's capital_basis counted it: the holding on
+    # 31 December if still a member, or fen·days / share·days held while a member (coop.rules.capital)
+    capital_counted: int = Field(default=0, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": "0"})
+    member_days: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # days a member this year
     patronage_fen: int = Field(default=0, sa_type=sa.BigInteger)
     patronage_adj: int = Field(default=0)
     remainder_fen: int = Field(default=0, sa_type=sa.BigInteger)

@@ -8,16 +8,19 @@ from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
+from litestar.params import FromQuery, MultipartBody, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 from sqlalchemy import func, select
 
+from caoyuan import clock
 from caoyuan.auth import Role
 from caoyuan.auth.current import requires
 from caoyuan.auth.models import UserAccount
+from caoyuan.bounds import COUNT_MAX, IdParam
 from caoyuan.deps import Db
-from caoyuan.errors import BadInput, NotFound
-from caoyuan.identity import IdentityError, normalize_id_number, normalize_phone
+from caoyuan.errors import AppError, BadInput, NotFound
+from caoyuan.identity import IdentityError, normalize_phone
+from caoyuan.web.forms import refused_form
 from coop.models import (
     CONTRIBUTION_LABELS,
     DISTRIBUTION_STATE_LABELS,
@@ -34,16 +37,19 @@ from coop.models import (
     ShareTransaction,
 )
 from coop.pages import forms as f
+from coop.params import DoneParam, SearchParam
 from coop.rules import chart
+from coop.rules.capital import BASES
 from coop.rules.charter import POLICIES, Terms
 from coop.rules.journal import credit, debit
-from coop.rules.members import MemberDraft
+from coop.rules.members import MEMBER_NO_MAX, MemberDraft
 from coop.services import accounts, members, reports, shares
 from coop.services.assets import FUNDING_LABELS, register_view
 from coop.services.charter import charter_in_force, record_charter
 from coop.services.contributions import ContributionIn, contribute
 from coop.services.ledger import write_entry
 from coop.services.member_io import export_members, import_members, read_table
+from coop.services.reports import check_period
 from coop.services.statements import dividends_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -67,269 +73,502 @@ class CoopAdminPages(Controller):
 
     @get("/")
     async def overview(self, db: Db) -> Template:
-        rows = (await db.execute(
-            select(Cooperative, func.count(Member.id), func.coalesce(func.sum(Member.household_size), 0))
-            .outerjoin(Member, Member.cooperative_id == Cooperative.id)
-            .group_by(Cooperative.id).order_by(Cooperative.id))).all()
-        capital = dict((await db.execute(select(ShareTransaction.cooperative_id, func.sum(ShareTransaction.amount_fen))
-                                         .group_by(ShareTransaction.cooperative_id))).all())
-        return Template("coop/overview.html", context={"rows": rows, "kinds": KIND_LABELS,
-                                                       "capital": {k: int(v) for k, v in capital.items()}})
+        rows = (
+            await db.execute(
+                select(Cooperative, func.count(Member.id), func.coalesce(func.sum(Member.household_size), 0))
+                .outerjoin(Member, Member.cooperative_id == Cooperative.id)
+                .group_by(Cooperative.id)
+                .order_by(Cooperative.id)
+            )
+        ).all()
+        capital = dict(
+            (
+                await db.execute(
+                    select(ShareTransaction.cooperative_id, func.sum(ShareTransaction.amount_fen)).group_by(
+                        ShareTransaction.cooperative_id
+                    )
+                )
+            ).all()
+        )
+        return Template(
+            "coop/overview.html",
+            context={"rows": rows, "kinds": KIND_LABELS, "capital": {k: int(v) for k, v in capital.items()}},
+        )
 
     @get("/{cooperative_id:int}/")
-    async def dashboard(self, cooperative_id: FromPath[int], db: Db) -> Template:
+    async def dashboard(self, cooperative_id: IdParam, db: Db) -> Template:
         coop = await cooperative(db, cooperative_id)
-        today = date.today()
+        today = clock.today()
         statement = await reports.income_statement(db, cooperative_id, date(today.year, 1, 1), today)
         charter = await charter_in_force(db, cooperative_id, today)
-        members_count = await db.scalar(select(func.count()).select_from(Member)
-                                        .where(Member.cooperative_id == cooperative_id))
-        latest = await db.scalar(select(Distribution).where(Distribution.cooperative_id == cooperative_id,
-                                                            Distribution.reverses_distribution_id.is_(None))
-                                 .order_by(Distribution.year.desc(), Distribution.id.desc()).limit(1))
-        return Template("coop/dashboard.html", context={
-            "coop": coop, "kinds": KIND_LABELS, "statement": statement, "charter": charter,
-            "members_count": members_count, "latest": latest, "year": today.year,
-            "states": DISTRIBUTION_STATE_LABELS})
+        members_count = await db.scalar(
+            select(func.count()).select_from(Member).where(Member.cooperative_id == cooperative_id)
+        )
+        latest = await db.scalar(
+            select(Distribution)
+            .where(Distribution.cooperative_id == cooperative_id, Distribution.reverses_distribution_id.is_(None))
+            .order_by(Distribution.year.desc(), Distribution.id.desc())
+            .limit(1)
+        )
+        return Template(
+            "coop/dashboard.html",
+            context={
+                "coop": coop,
+                "kinds": KIND_LABELS,
+                "statement": statement,
+                "charter": charter,
+                "members_count": members_count,
+                "latest": latest,
+                "year": today.year,
+                "states": DISTRIBUTION_STATE_LABELS,
+            },
+        )
 
     # ------------------------------------------------------------------ members
 
     @get("/{cooperative_id:int}/members")
-    async def members_list(self, cooperative_id: FromPath[int], db: Db, q: FromQuery[str] = "",
-                           done: FromQuery[str] = "") -> Template:
-        coop = await cooperative(db, cooperative_id)
-        query = select(Member).where(Member.cooperative_id == cooperative_id).order_by(Member.member_no)
-        if q.strip():
-            like = f"%{q.strip()}%"
-            query = query.where(Member.name.like(like) | Member.group_name.like(like))
-        rows = (await db.scalars(query.limit(500))).all()
-        held = await shares.holdings(db, cooperative_id)
-        return Template("coop/members.html", context={"coop": coop, "members": rows, "held": held, "q": q,
-                                                      "statuses": STATUS_LABELS, "done": done,
-                                                      "today": date.today().isoformat()})
+    async def members_list(
+        self, cooperative_id: IdParam, db: Db, q: SearchParam = "", done: DoneParam = ""
+    ) -> Template:
+        return Template("coop/members.html", context=await members_context(db, cooperative_id, q, done))
 
     @post("/{cooperative_id:int}/members")
-    async def admit(self, cooperative_id: FromPath[int], request: Request, db: Db,
-                    data: URLEncodedBody[dict[str, str]]) -> Redirect:
+    async def admit(
+        self, cooperative_id: IdParam, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
+    ) -> Redirect | Template:
         try:
             draft = MemberDraft(
-                f.integer(data, "member_no", "社员号") if f.text(data, "member_no") else None, f.text(data, "name"),
-                normalize_id_number(f.text(data, "id_number")),
-                normalize_phone(f.text(data, "phone")) if f.text(data, "phone") else "", f.text(data, "village"),
-                f.text(data, "group_name"), f.integer(data, "household_size", "家庭人口", 1),
-                data.get("hardship") == "on", f.optional_day(data, "joined_on", "入社日期"))
-        except IdentityError as exc:
-            raise BadInput(str(exc), field="id_number") from None
-        if not draft.name or not draft.village:
-            raise BadInput("姓名和嘎查村不能为空", field="name")
-        member = await members.admit(db, cooperative_id, draft, by_user_id=request.user.id)
+                f.integer(data, "member_no", "社员号", lo=1, hi=MEMBER_NO_MAX) if f.text(data, "member_no") else None,
+                f.text(data, "name"),
+                f.text(data, "id_number"),
+                f.text(data, "phone"),
+                f.text(data, "village"),
+                f.text(data, "group_name"),
+                f.integer(data, "household_size", "家庭人口", 1, lo=-COUNT_MAX),  # the member rule says 1–30
+                data.get("hardship") == "on",
+                f.optional_day(data, "joined_on", "入社日期"),
+            )
+            member = await members.admit(db, cooperative_id, draft, by_user_id=request.user.id)
+        except AppError as exc:
+            return await refused_form(
+                db, exc, "coop/members.html", data, lambda: members_context(db, cooperative_id, "", "")
+            )
         return back(f"/coop/{cooperative_id}/members", f"已登记社员 {member.member_no} 号 {member.name}")
 
     @post("/{cooperative_id:int}/members/import")
-    async def import_file(self, cooperative_id: FromPath[int], request: Request, db: Db,
-                          data: MultipartBody[dict[str, Any]]) -> Template:
+    async def import_file(
+        self, cooperative_id: IdParam, request: Request, db: Db, data: MultipartBody[dict[str, Any]]
+    ) -> Template:
         coop = await cooperative(db, cooperative_id)
         upload = data.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise BadInput("请选择要导入的 CSV 或 Excel 文件", field="file")
         content = await upload.read()
-        report = await import_members(db, cooperative_id, read_table(content, upload.filename),
-                                      by_user_id=request.user.id)
-        return Template("coop/import_report.html", context={"coop": coop, "report": report,
-                                                            "filename": upload.filename})
+        report = await import_members(
+            db, cooperative_id, read_table(content, upload.filename), by_user_id=request.user.id
+        )
+        return Template(
+            "coop/import_report.html", context={"coop": coop, "report": report, "filename": upload.filename}
+        )
 
     @get("/{cooperative_id:int}/members/export.xlsx")
-    async def export(self, cooperative_id: FromPath[int], db: Db) -> Response:
+    async def export(self, cooperative_id: IdParam, db: Db) -> Response:
         await cooperative(db, cooperative_id)
         body = await export_members(db, cooperative_id)
-        return Response(body, media_type=XLSX, headers={
-            "content-disposition": f"attachment; filename=members-{cooperative_id}.xlsx"})
+        return Response(
+            body,
+            media_type=XLSX,
+            headers={"content-disposition": f"attachment; filename=members-{cooperative_id}.xlsx"},
+        )
 
     @get("/{cooperative_id:int}/members/{member_id:int}")
-    async def member_detail(self, cooperative_id: FromPath[int], member_id: FromPath[int], db: Db,
-                            done: FromQuery[str] = "") -> Template:
-        coop = await cooperative(db, cooperative_id)
-        member = await members.get_member(db, member_id, cooperative_id)
-        others = (await db.scalars(select(Member).where(Member.cooperative_id == cooperative_id,
-                                                        Member.id != member_id, Member.status == "admitted")
-                                   .order_by(Member.member_no))).all()
-        contributions = (await db.scalars(select(Contribution).where(Contribution.member_id == member_id)
-                                          .order_by(Contribution.contributed_on))).all()
-        return Template("coop/member.html", context={
-            "coop": coop, "m": member, "history": await members.status_history(db, member_id),
-            "account": await accounts.member_account(db, member), "contributions": contributions,
-            "register": await shares.register(db, cooperative_id, member_id), "ops": SHARE_OP_LABELS,
-            "dividends": await dividends_of(db, member_id), "statuses": STATUS_LABELS, "others": others,
-            "kinds": CONTRIBUTION_LABELS, "done": done, "today": date.today().isoformat(),
-            "login": await db.get(UserAccount, member.user_id) if member.user_id else None})
+    async def member_detail(
+        self, cooperative_id: IdParam, member_id: IdParam, db: Db, done: DoneParam = ""
+    ) -> Template:
+        return Template("coop/member.html", context=await member_context(db, cooperative_id, member_id, done))
 
     @post("/{cooperative_id:int}/members/{member_id:int}/status")
-    async def change_status(self, cooperative_id: FromPath[int], member_id: FromPath[int], request: Request,
-                            db: Db, data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        await members.get_member(db, member_id, cooperative_id)
-        heir = f.integer(data, "heir_member_id", "继承人") if f.text(data, "heir_member_id") else None
-        await members.change_status(db, member_id, f.text(data, "status"), f.day(data, "effective_on", "生效日期"),
-                                    f.text(data, "reason"), heir_member_id=heir, by_user_id=request.user.id)
+    async def change_status(
+        self,
+        cooperative_id: IdParam,
+        member_id: IdParam,
+        request: Request,
+        db: Db,
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect | Template:
+        try:
+            await members.get_member(db, member_id, cooperative_id)
+            heir = f.ident(data, "heir_member_id", "继承人") if f.text(data, "heir_member_id") else None
+            await members.change_status(
+                db,
+                member_id,
+                f.text(data, "status"),
+                f.day(data, "effective_on", "生效日期"),
+                f.text(data, "reason"),
+                heir_member_id=heir,
+                by_user_id=request.user.id,
+            )
+        except AppError as exc:
+            return await _member_refused(db, exc, cooperative_id, member_id, data)
         return back(f"/coop/{cooperative_id}/members/{member_id}", "成员状态已更新")
 
     @post("/{cooperative_id:int}/members/{member_id:int}/login")
-    async def link_login(self, cooperative_id: FromPath[int], member_id: FromPath[int], db: Db,
-                         data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        """Let the household log in (role 社员) with an existing account's phone number, or unlink it."""
-        await members.get_member(db, member_id, cooperative_id)
-        phone = f.text(data, "phone")
-        user_id = None
-        if phone:
+    async def link_login(
+        self, cooperative_id: IdParam, member_id: IdParam, db: Db, data: URLEncodedBody[dict[str, str]]
+    ) -> Redirect | Template:
+        """Let the household log in (role 社员) with an existing account's phone number.
+
+        An empty field is refused: unlinking is its own button (``/login/unlink``), never a side effect."""
+        try:
+            await members.get_member(db, member_id, cooperative_id)
+            phone = f.text(data, "phone")
+            if not phone:
+                raise BadInput("请填写社员登录账户的手机号；要取消关联请按「取消关联」", field="phone")
             try:
                 phone = normalize_phone(phone)
             except IdentityError as exc:
                 raise BadInput(str(exc), field="phone") from None
             account = await db.scalar(select(UserAccount).where(UserAccount.phone == phone))
             if account is None or account.role != Role.MEMBER:
-                raise BadInput("没有这个手机号的社员账户；请先用 caoyuan user create --role member 建立账户",
-                               field="phone")
-            user_id = account.id
-        await members.link_login(db, member_id, user_id)
-        return back(f"/coop/{cooperative_id}/members/{member_id}", "登录账户已关联" if user_id else "已取消关联")
+                raise BadInput(
+                    "没有这个手机号的社员账户；请先用 caoyuan user create --role member 建立账户", field="phone"
+                )
+            await members.link_login(db, member_id, account.id)
+        except AppError as exc:
+            return await _member_refused(db, exc, cooperative_id, member_id, data)
+        return back(f"/coop/{cooperative_id}/members/{member_id}", "登录账户已关联")
+
+    @post("/{cooperative_id:int}/members/{member_id:int}/login/unlink")
+    async def unlink_login(self, cooperative_id: IdParam, member_id: IdParam, db: Db) -> Redirect:
+        """The explicit way to stop a household logging in (the account itself is kept)."""
+        await members.get_member(db, member_id, cooperative_id)
+        await members.link_login(db, member_id, None)
+        return back(f"/coop/{cooperative_id}/members/{member_id}", "已取消关联，这个账户不能再查看本户信息")
 
     # ------------------------------------------------------------------ contributions and register
 
     @get("/{cooperative_id:int}/contributions")
-    async def contributions(self, cooperative_id: FromPath[int], db: Db, done: FromQuery[str] = "") -> Template:
-        coop = await cooperative(db, cooperative_id)
-        rows = (await db.execute(select(Contribution, Member).join(Member, Member.id == Contribution.member_id)
-                                 .where(Contribution.cooperative_id == cooperative_id)
-                                 .order_by(Contribution.contributed_on.desc(), Contribution.id.desc()))).all()
-        people = (await db.scalars(select(Member).where(Member.cooperative_id == cooperative_id,
-                                                        Member.status == "admitted").order_by(Member.member_no))).all()
-        return Template("coop/contributions.html", context={
-            "coop": coop, "rows": rows, "people": people, "kinds": CONTRIBUTION_LABELS, "done": done,
-            "charter": await charter_in_force(db, cooperative_id, date.today()), "today": date.today().isoformat()})
+    async def contributions(self, cooperative_id: IdParam, db: Db, done: DoneParam = "") -> Template:
+        return Template("coop/contributions.html", context=await contributions_context(db, cooperative_id, done))
 
     @post("/{cooperative_id:int}/contributions")
-    async def add_contribution(self, cooperative_id: FromPath[int], request: Request, db: Db,
-                               data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        kind = f.text(data, "kind")
-        c = await contribute(db, cooperative_id, ContributionIn(
-            member_id=f.integer(data, "member_id", "社员"), kind=kind,
-            contributed_on=f.day(data, "contributed_on", "入股日期"),
-            amount_fen=f.optional_fen(data, "amount", "金额") if kind in ("cash", "asset") else None,
-            area_hundredths=f.mu(data, "area") if kind == "land" else None, plot=f.text(data, "plot"),
-            term_from=f.optional_day(data, "term_from"), term_to=f.optional_day(data, "term_to"),
-            labour_days=f.integer(data, "labour_days", "劳动天数") if kind == "labour" else None,
-            asset_name=f.text(data, "asset_name"), asset_category=f.text(data, "asset_category", "equipment"),
-            appraiser=f.text(data, "appraiser"), channel=f.text(data, "channel", "cash"), note=f.text(data, "note")),
-            by_user_id=request.user.id)
+    async def add_contribution(
+        self, cooperative_id: IdParam, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
+    ) -> Redirect | Template:
+        try:
+            kind = f.text(data, "kind")
+            c = await contribute(
+                db,
+                cooperative_id,
+                ContributionIn(
+                    member_id=f.ident(data, "member_id", "社员"),
+                    kind=kind,
+                    contributed_on=f.day(data, "contributed_on", "入股日期"),
+                    amount_fen=f.optional_fen(data, "amount", "金额") if kind in ("cash", "asset") else None,
+                    area_hundredths=f.mu(data, "area") if kind == "land" else None,
+                    plot=f.text(data, "plot"),
+                    term_from=f.optional_day(data, "term_from"),
+                    term_to=f.optional_day(data, "term_to"),
+                    labour_days=f.integer(data, "labour_days", "劳动天数") if kind == "labour" else None,
+                    asset_name=f.text(data, "asset_name"),
+                    asset_category=f.text(data, "asset_category", "equipment"),
+                    appraiser=f.text(data, "appraiser"),
+                    channel=f.text(data, "channel", "cash"),
+                    note=f.text(data, "note"),
+                ),
+                by_user_id=request.user.id,
+            )
+        except AppError as exc:
+            return await refused_form(
+                db, exc, "coop/contributions.html", data, lambda: contributions_context(db, cooperative_id)
+            )
         return back(f"/coop/{cooperative_id}/contributions", f"已入股 {c.shares} 股")
 
     @get("/{cooperative_id:int}/register")
-    async def register(self, cooperative_id: FromPath[int], db: Db, done: FromQuery[str] = "") -> Template:
-        coop = await cooperative(db, cooperative_id)
-        people = {m.id: m for m in (await db.scalars(select(Member).where(Member.cooperative_id == cooperative_id)
-                                                     .order_by(Member.member_no))).all()}
-        return Template("coop/register.html", context={
-            "coop": coop, "rows": await shares.register(db, cooperative_id), "people": people,
-            "held": await shares.holdings(db, cooperative_id), "ops": SHARE_OP_LABELS, "done": done,
-            "today": date.today().isoformat()})
+    async def register(self, cooperative_id: IdParam, db: Db, done: DoneParam = "") -> Template:
+        return Template("coop/register.html", context=await register_context(db, cooperative_id, done))
 
     @post("/{cooperative_id:int}/register/transfer")
-    async def transfer(self, cooperative_id: FromPath[int], request: Request, db: Db,
-                       data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        number = await shares.transfer(db, cooperative_id, f.integer(data, "from_member_id", "转出方"),
-                                       f.integer(data, "to_member_id", "受让方"), f.integer(data, "shares", "股数"),
-                                       f.day(data, "effective_on", "生效日期"), f.text(data, "reason", "转让"),
-                                       by_user_id=request.user.id)
+    async def transfer(
+        self, cooperative_id: IdParam, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
+    ) -> Redirect | Template:
+        try:
+            number = await shares.transfer(
+                db,
+                cooperative_id,
+                f.ident(data, "from_member_id", "转出方"),
+                f.ident(data, "to_member_id", "受让方"),
+                f.integer(data, "shares", "股数"),
+                f.day(data, "effective_on", "生效日期"),
+                f.text(data, "reason", "转让"),
+                by_user_id=request.user.id,
+            )
+        except AppError as exc:
+            return await refused_form(db, exc, "coop/register.html", data, lambda: register_context(db, cooperative_id))
         return back(f"/coop/{cooperative_id}/register", f"已登记第 {number} 号转让")
 
     @post("/{cooperative_id:int}/register/redeem")
-    async def redeem(self, cooperative_id: FromPath[int], request: Request, db: Db,
-                     data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        number = await shares.redeem(db, cooperative_id, f.integer(data, "member_id", "社员"),
-                                     f.integer(data, "shares", "股数"), f.day(data, "effective_on", "生效日期"),
-                                     f.text(data, "channel", "cash"), f.text(data, "reason", "退股"),
-                                     by_user_id=request.user.id)
+    async def redeem(
+        self, cooperative_id: IdParam, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
+    ) -> Redirect | Template:
+        try:
+            number = await shares.redeem(
+                db,
+                cooperative_id,
+                f.ident(data, "member_id", "社员"),
+                f.integer(data, "shares", "股数"),
+                f.day(data, "effective_on", "生效日期"),
+                f.text(data, "channel", "cash"),
+                f.text(data, "reason", "退股"),
+                by_user_id=request.user.id,
+            )
+        except AppError as exc:
+            return await refused_form(db, exc, "coop/register.html", data, lambda: register_context(db, cooperative_id))
         return back(f"/coop/{cooperative_id}/register", f"已登记第 {number} 号退股")
 
     @get("/{cooperative_id:int}/certificates/{member_id:int}")
-    async def certificate(self, cooperative_id: FromPath[int], member_id: FromPath[int], db: Db) -> Template:
+    async def certificate(self, cooperative_id: IdParam, member_id: IdParam, db: Db) -> Template:
         return await certificate_page(db, cooperative_id, member_id)
 
     # ------------------------------------------------------------------ books
 
     @get("/{cooperative_id:int}/ledger")
-    async def ledger(self, cooperative_id: FromPath[int], db: Db, done: FromQuery[str] = "") -> Template:
-        coop = await cooperative(db, cooperative_id)
-        entries = (await db.scalars(select(JournalEntry).where(JournalEntry.cooperative_id == cooperative_id)
-                                    .order_by(JournalEntry.entry_date.desc(), JournalEntry.id.desc()).limit(60))).all()
-        lines: dict[int, list[JournalLine]] = {}
-        if entries:
-            for ln in (await db.scalars(select(JournalLine).where(JournalLine.entry_id.in_([e.id for e in entries]))
-                                        .order_by(JournalLine.id))).all():
-                lines.setdefault(ln.entry_id, []).append(ln)
-        return Template("coop/ledger.html", context={"coop": coop, "entries": entries, "lines": lines,
-                                                     "chart": chart.CHART, "done": done,
-                                                     "today": date.today().isoformat()})
+    async def ledger(self, cooperative_id: IdParam, db: Db, done: DoneParam = "") -> Template:
+        return Template("coop/ledger.html", context=await ledger_context(db, cooperative_id, done))
 
     @post("/{cooperative_id:int}/ledger")
-    async def manual_entry(self, cooperative_id: FromPath[int], request: Request, db: Db,
-                           data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        await cooperative(db, cooperative_id)
-        amount = f.fen(data, "amount", "金额")
-        dr, cr = f.text(data, "debit_code"), f.text(data, "credit_code")
-        description = f.text(data, "description") or "手工凭证"
-        fund = chart.MACHINERY_FUND if data.get("machinery") == "on" else ""
-        entry = await write_entry(db, cooperative_id, [debit(dr, amount, fund=fund, memo=description),
-                                                       credit(cr, amount, memo=description)],
-                                  kind="manual", description=description, entry_date=f.day(data, "entry_date"),
-                                  user_id=request.user.id)
+    async def manual_entry(
+        self, cooperative_id: IdParam, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
+    ) -> Redirect | Template:
+        try:
+            await cooperative(db, cooperative_id)
+            amount = f.fen(data, "amount", "金额")
+            dr, cr = f.text(data, "debit_code"), f.text(data, "credit_code")
+            description = f.text(data, "description") or "手工凭证"
+            fund = chart.MACHINERY_FUND if data.get("machinery") == "on" else ""
+            entry = await write_entry(
+                db,
+                cooperative_id,
+                [debit(dr, amount, fund=fund, memo=description), credit(cr, amount, memo=description)],
+                kind="manual",
+                description=description,
+                entry_date=f.day(data, "entry_date", "凭证日期"),
+                user_id=request.user.id,
+            )
+        except AppError as exc:
+            return await refused_form(db, exc, "coop/ledger.html", data, lambda: ledger_context(db, cooperative_id))
         return back(f"/coop/{cooperative_id}/ledger", f"已记账：凭证 #{entry.id}")
 
     @get("/{cooperative_id:int}/reports")
-    async def reports_page(self, cooperative_id: FromPath[int], db: Db, start: FromQuery[date | None] = None,
-                           end: FromQuery[date | None] = None) -> Template:
+    async def reports_page(
+        self,
+        cooperative_id: IdParam,
+        db: Db,
+        start: FromQuery[date | None] = None,
+        end: FromQuery[date | None] = None,
+    ) -> Template:
         coop = await cooperative(db, cooperative_id)
-        end = end or date.today()
-        start = start or date(end.year, 1, 1)
-        if start > end:
-            raise BadInput("开始日期不能晚于结束日期", field="start")
-        return Template("coop/reports.html", context={
-            "coop": coop, "start": start, "end": end,
-            "trial": await reports.trial_balance(db, cooperative_id, start, end),
-            "statement": await reports.income_statement(db, cooperative_id, start, end),
-            "sheet": await reports.balance_sheet(db, cooperative_id, end)})
+        end = end or clock.today()
+        start = start or date(min(max(end.year, 2000), 2100), 1, 1)
+        check_period(start, end)
+        return Template(
+            "coop/reports.html",
+            context={
+                "coop": coop,
+                "start": start,
+                "end": end,
+                "trial": await reports.trial_balance(db, cooperative_id, start, end),
+                "statement": await reports.income_statement(db, cooperative_id, start, end),
+                "sheet": await reports.balance_sheet(db, cooperative_id, end),
+            },
+        )
 
     @get("/{cooperative_id:int}/assets")
-    async def assets(self, cooperative_id: FromPath[int], db: Db) -> Template:
+    async def assets(self, cooperative_id: IdParam, db: Db) -> Template:
         coop = await cooperative(db, cooperative_id)
-        view = await register_view(db, cooperative_id, date.today())
+        view = await register_view(db, cooperative_id, clock.today())
         return Template("coop/assets.html", context={"coop": coop, **view, "funding": FUNDING_LABELS})
 
     @get("/{cooperative_id:int}/charter")
-    async def charter(self, cooperative_id: FromPath[int], db: Db, done: FromQuery[str] = "") -> Template:
-        coop = await cooperative(db, cooperative_id)
-        versions = (await db.scalars(select(Charter).where(Charter.cooperative_id == cooperative_id)
-                                     .order_by(Charter.effective_on.desc()))).all()
-        return Template("coop/charter.html", context={"coop": coop, "versions": versions, "policies": POLICIES,
-                                                      "current": versions[0] if versions else None, "done": done,
-                                                      "today": date.today().isoformat()})
+    async def charter(self, cooperative_id: IdParam, db: Db, done: DoneParam = "") -> Template:
+        return Template("coop/charter.html", context=await charter_context(db, cooperative_id, done))
 
     @post("/{cooperative_id:int}/charter")
-    async def new_charter(self, cooperative_id: FromPath[int], db: Db,
-                          data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        collective = f.percent_bp(data, "collective_share", "集体股比例")
-        terms = Terms(share_price_fen=f.fen(data, "share_price", "每股金额"),
-                      land_value_per_mu_fen=f.fen(data, "land_value_per_mu", "每亩折价"),
-                      labour_value_per_day_fen=f.fen(data, "labour_value_per_day", "每个劳动日折价"),
-                      reserve_rate_bp=f.percent_bp(data, "reserve_rate", "公积金比例"), policy=f.text(data, "policy"),
-                      patronage_rate_bp=f.percent_bp(data, "patronage_rate", "按交易量返还比例"),
-                      live_sale_commission_bp=f.percent_bp(data, "commission", "直播佣金比例"),
-                      machinery_development_bp=f.percent_bp(data, "machinery_development", "农机收入发展比例"),
-                      member_share_bp=10000 - collective, collective_share_bp=collective,
-                      redemption_allowed=data.get("redemption_allowed") == "on",
-                      redemption_lock_months=f.integer(data, "redemption_lock_months", "退股锁定月数", 12),
-                      split_machinery_pool=data.get("split_machinery_pool") == "on")
-        await record_charter(db, cooperative_id, f.day(data, "effective_on", "生效日期"), terms, f.text(data, "note"))
+    async def new_charter(
+        self, cooperative_id: IdParam, db: Db, data: URLEncodedBody[dict[str, str]]
+    ) -> Redirect | Template:
+        try:
+            collective = f.percent_bp(data, "collective_share", "集体股比例")
+            terms = Terms(
+                share_price_fen=f.fen(data, "share_price", "每股金额"),
+                land_value_per_mu_fen=f.fen(data, "land_value_per_mu", "每亩折价"),
+                labour_value_per_day_fen=f.fen(data, "labour_value_per_day", "每个劳动日折价"),
+                reserve_rate_bp=f.percent_bp(data, "reserve_rate", "公积金比例"),
+                policy=f.text(data, "policy"),
+                patronage_rate_bp=f.percent_bp(data, "patronage_rate", "按交易量返还比例"),
+                live_sale_commission_bp=f.percent_bp(data, "commission", "直播佣金比例"),
+                machinery_development_bp=f.percent_bp(data, "machinery_development", "农机收入发展比例"),
+                member_share_bp=10000 - collective,
+                collective_share_bp=collective,
+                redemption_allowed=data.get("redemption_allowed") == "on",
+                redemption_lock_months=f.integer(data, "redemption_lock_months", "退股锁定月数", 12),
+                split_machinery_pool=data.get("split_machinery_pool") == "on",
+                capital_basis=f.text(data, "capital_basis", "record_date"),
+            )
+            await record_charter(
+                db, cooperative_id, f.day(data, "effective_on", "生效日期"), terms, f.text(data, "note")
+            )
+        except AppError as exc:
+            return await refused_form(db, exc, "coop/charter.html", data, lambda: charter_context(db, cooperative_id))
         return back(f"/coop/{cooperative_id}/charter", "新章程已登记")
+
+
+async def members_context(db: Db, cooperative_id: int, q: str = "", done: str = "") -> dict:
+    coop = await cooperative(db, cooperative_id)
+    query = select(Member).where(Member.cooperative_id == cooperative_id).order_by(Member.member_no)
+    if q.strip():
+        like = f"%{q.strip()}%"
+        query = query.where(Member.name.like(like) | Member.group_name.like(like))
+    rows = (await db.scalars(query.limit(500))).all()
+    return {
+        "coop": coop,
+        "members": rows,
+        "held": await shares.holdings(db, cooperative_id),
+        "q": q,
+        "statuses": STATUS_LABELS,
+        "done": done,
+        "today": clock.today().isoformat(),
+    }
+
+
+async def member_context(db: Db, cooperative_id: int, member_id: int, done: str = "") -> dict:
+    coop = await cooperative(db, cooperative_id)
+    member = await members.get_member(db, member_id, cooperative_id)
+    others = (
+        await db.scalars(
+            select(Member)
+            .where(Member.cooperative_id == cooperative_id, Member.id != member_id, Member.status == "admitted")
+            .order_by(Member.member_no)
+        )
+    ).all()
+    contributions = (
+        await db.scalars(
+            select(Contribution).where(Contribution.member_id == member_id).order_by(Contribution.contributed_on)
+        )
+    ).all()
+    return {
+        "coop": coop,
+        "m": member,
+        "history": await members.status_history(db, member_id),
+        "account": await accounts.member_account(db, member),
+        "contributions": contributions,
+        "register": await shares.register(db, cooperative_id, member_id),
+        "ops": SHARE_OP_LABELS,
+        "dividends": await dividends_of(db, member_id),
+        "statuses": STATUS_LABELS,
+        "others": others,
+        "kinds": CONTRIBUTION_LABELS,
+        "done": done,
+        "today": clock.today().isoformat(),
+        "login": await db.get(UserAccount, member.user_id) if member.user_id else None,
+    }
+
+
+async def _member_refused(db: Db, exc: AppError, cooperative_id: int, member_id: int, data: dict[str, str]) -> Template:
+    return await refused_form(db, exc, "coop/member.html", data, lambda: member_context(db, cooperative_id, member_id))
+
+
+async def contributions_context(db: Db, cooperative_id: int, done: str = "") -> dict:
+    coop = await cooperative(db, cooperative_id)
+    rows = (
+        await db.execute(
+            select(Contribution, Member)
+            .join(Member, Member.id == Contribution.member_id)
+            .where(Contribution.cooperative_id == cooperative_id)
+            .order_by(Contribution.contributed_on.desc(), Contribution.id.desc())
+        )
+    ).all()
+    people = (
+        await db.scalars(
+            select(Member)
+            .where(Member.cooperative_id == cooperative_id, Member.status == "admitted")
+            .order_by(Member.member_no)
+        )
+    ).all()
+    return {
+        "coop": coop,
+        "rows": rows,
+        "people": people,
+        "kinds": CONTRIBUTION_LABELS,
+        "done": done,
+        "charter": await charter_in_force(db, cooperative_id, clock.today()),
+        "today": clock.today().isoformat(),
+    }
+
+
+async def register_context(db: Db, cooperative_id: int, done: str = "") -> dict:
+    coop = await cooperative(db, cooperative_id)
+    people = {
+        m.id: m
+        for m in (
+            await db.scalars(select(Member).where(Member.cooperative_id == cooperative_id).order_by(Member.member_no))
+        ).all()
+    }
+    return {
+        "coop": coop,
+        "rows": await shares.register(db, cooperative_id),
+        "people": people,
+        "held": await shares.holdings(db, cooperative_id),
+        "ops": SHARE_OP_LABELS,
+        "done": done,
+        "today": clock.today().isoformat(),
+    }
+
+
+async def ledger_context(db: Db, cooperative_id: int, done: str = "") -> dict:
+    coop = await cooperative(db, cooperative_id)
+    entries = (
+        await db.scalars(
+            select(JournalEntry)
+            .where(JournalEntry.cooperative_id == cooperative_id)
+            .order_by(JournalEntry.entry_date.desc(), JournalEntry.id.desc())
+            .limit(60)
+        )
+    ).all()
+    lines: dict[int, list[JournalLine]] = {}
+    if entries:
+        for ln in (
+            await db.scalars(
+                select(JournalLine).where(JournalLine.entry_id.in_([e.id for e in entries])).order_by(JournalLine.id)
+            )
+        ).all():
+            lines.setdefault(ln.entry_id, []).append(ln)
+    return {
+        "coop": coop,
+        "entries": entries,
+        "lines": lines,
+        "chart": chart.CHART,
+        "done": done,
+        "today": clock.today().isoformat(),
+    }
+
+
+async def charter_context(db: Db, cooperative_id: int, done: str = "") -> dict:
+    coop = await cooperative(db, cooperative_id)
+    versions = (
+        await db.scalars(
+            select(Charter).where(Charter.cooperative_id == cooperative_id).order_by(Charter.effective_on.desc())
+        )
+    ).all()
+    return {
+        "coop": coop,
+        "versions": versions,
+        "policies": POLICIES,
+        "bases": BASES,
+        "current": versions[0] if versions else None,
+        "done": done,
+        "today": clock.today().isoformat(),
+    }
 
 
 async def certificate_page(db: Db, cooperative_id: int, member_id: int) -> Template:
@@ -338,10 +577,22 @@ async def certificate_page(db: Db, cooperative_id: int, member_id: int) -> Templ
     rows = await shares.register(db, cooperative_id, member_id)
     held = sum(r.shares for r in rows)
     capital = sum(r.amount_fen for r in rows)
-    contributions = (await db.scalars(select(Contribution).where(Contribution.member_id == member_id)
-                                      .order_by(Contribution.contributed_on))).all()
+    contributions = (
+        await db.scalars(
+            select(Contribution).where(Contribution.member_id == member_id).order_by(Contribution.contributed_on)
+        )
+    ).all()
     last = rows[-1].number if rows else 0
-    return Template("coop/certificate.html", context={
-        "coop": coop, "m": member, "held": held, "capital": capital, "contributions": contributions,
-        "kinds": CONTRIBUTION_LABELS, "number": f"{coop.id:03d}-{member.member_no:05d}-{last:06d}",
-        "as_of": rows[-1].effective_on if rows else None})
+    return Template(
+        "coop/certificate.html",
+        context={
+            "coop": coop,
+            "m": member,
+            "held": held,
+            "capital": capital,
+            "contributions": contributions,
+            "kinds": CONTRIBUTION_LABELS,
+            "number": f"{coop.id:03d}-{member.member_no:05d}-{last:06d}",
+            "as_of": rows[-1].effective_on if rows else None,
+        },
+    )

@@ -5,19 +5,27 @@ from __future__ import annotations
 from datetime import date
 
 from caoyuan.area import AreaError, parse_mu
+from caoyuan.bounds import COUNT_MAX, FEN_MAX, ID_MAX, check_day
 from caoyuan.errors import BadInput
 from caoyuan.money import MoneyError, parse_fen
 
 
-def text(data: dict[str, str], name: str, default: str = "") -> str:
-    return str(data.get(name, default) or default).strip()
+def text(data: dict[str, str], name: str, default: str = "", limit: int = 500) -> str:
+    """A text field, refused past ``limit`` characters (no column is longer)."""
+    value = str(data.get(name, default) or default).strip()
+    if len(value) > limit:
+        raise BadInput(f"最多 {limit} 个字", field=name)
+    return value
 
 
 def fen(data: dict[str, str], name: str, label: str = "金额") -> int:
     try:
-        return parse_fen(text(data, name))
+        value = parse_fen(text(data, name)[:30])
     except MoneyError as exc:
         raise BadInput(f"{label}：{exc}", field=name) from None
+    if abs(value) > FEN_MAX:
+        raise BadInput(f"{label}太大了", field=name)
+    return value
 
 
 def optional_fen(data: dict[str, str], name: str, label: str = "金额") -> int | None:
@@ -26,19 +34,32 @@ def optional_fen(data: dict[str, str], name: str, label: str = "金额") -> int 
 
 def mu(data: dict[str, str], name: str) -> int:
     try:
-        return parse_mu(text(data, name))
+        return parse_mu(text(data, name)[:30])
     except AreaError as exc:
         raise BadInput(str(exc), field=name) from None
 
 
-def integer(data: dict[str, str], name: str, label: str, default: int | None = None) -> int:
+def integer(
+    data: dict[str, str], name: str, label: str, default: int | None = None, lo: int = 0, hi: int = COUNT_MAX
+) -> int:
+    """A whole number within lo..hi (counts by default), refused at the field otherwise."""
     raw = text(data, name)
     if not raw and default is not None:
         return default
     try:
-        return int(raw)
+        value = int(raw) if len(raw) <= 20 else None
     except ValueError:
-        raise BadInput(f"{label}应为整数", field=name) from None
+        value = None
+    if value is None:
+        raise BadInput(f"{label}应为整数", field=name)
+    if not lo <= value <= hi:
+        raise BadInput(f"{label}应在 {lo} 到 {hi} 之间", field=name)
+    return value
+
+
+def ident(data: dict[str, str], name: str, label: str) -> int:
+    """An id chosen from a list on the page (a row's id: 1 … 2^31 − 1)."""
+    return integer(data, name, label, lo=1, hi=ID_MAX)
 
 
 def day(data: dict[str, str], name: str, label: str = "日期", default: date | None = None) -> date:
@@ -46,9 +67,11 @@ def day(data: dict[str, str], name: str, label: str = "日期", default: date | 
     if not raw and default is not None:
         return default
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         raise BadInput(f"{label}应写成 2025-12-31", field=name) from None
+    check_day(value, name, label)
+    return value
 
 
 def optional_day(data: dict[str, str], name: str, label: str = "日期") -> date | None:
@@ -59,6 +82,9 @@ def percent_bp(data: dict[str, str], name: str, label: str) -> int:
     """'60' or '60%' or '6.5' → basis points."""
     raw = text(data, name).removesuffix("%")
     try:
-        return parse_fen(raw) if raw else 0  # two decimals of a percent = basis points
+        value = parse_fen(raw[:30]) if raw else 0  # two decimals of a percent = basis points
     except MoneyError:
         raise BadInput(f"{label}应为百分数，例如 60 或 6.5", field=name) from None
+    if not 0 <= value <= 10_000:
+        raise BadInput(f"{label}应在 0 到 100% 之间", field=name)
+    return value

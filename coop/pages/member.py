@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get
-from litestar.params import FromPath
 from litestar.response import Template
 from sqlalchemy import select
 
 from caoyuan.auth import Role
 from caoyuan.auth.current import requires
+from caoyuan.bounds import IdParam
 from caoyuan.deps import Db
 from caoyuan.errors import NotFound
 from coop.models import (
@@ -31,8 +31,13 @@ MEMBER = [requires(Role.MEMBER)]
 
 
 async def my_member(db: Db, request: Request) -> tuple[Member, Cooperative] | None:
-    row = (await db.execute(select(Member, Cooperative).join(Cooperative, Cooperative.id == Member.cooperative_id)
-                            .where(Member.user_id == request.user.id))).first()
+    row = (
+        await db.execute(
+            select(Member, Cooperative)
+            .join(Cooperative, Cooperative.id == Member.cooperative_id)
+            .where(Member.user_id == request.user.id)
+        )
+    ).first()
     return (row[0], row[1]) if row else None
 
 
@@ -49,18 +54,38 @@ class CoopMemberPages(Controller):
         member, coop = found
         dividends = await dividends_of(db, member.id)  # type: ignore[arg-type]
         latest = dividends[-1] if dividends else None
-        explain = member_lines(latest[0].policy, latest[0].year, as_dict(latest[1], ALLOC_FIELDS),
-                               as_dict(latest[0], DIST_FIELDS)) if latest else []
-        contributions = (await db.scalars(select(Contribution).where(Contribution.member_id == member.id)
-                                          .order_by(Contribution.contributed_on))).all()
-        return Template("coop/me.html", context={
-            "m": member, "coop": coop, "account": await member_account(db, member), "statuses": STATUS_LABELS,
-            "dividends": dividends, "latest": latest, "explain": explain, "contributions": contributions,
-            "kinds": CONTRIBUTION_LABELS, "volume_labels": VOLUME_LABELS, "items": ACCOUNT_ITEM_LABELS,
-            "chart": bar_chart([(f"{d.year}年", a.total_fen) for d, a in dividends[-6:]], title="历年分红")})
+        explain = (
+            member_lines(
+                latest[0].policy, latest[0].year, as_dict(latest[1], ALLOC_FIELDS), as_dict(latest[0], DIST_FIELDS)
+            )
+            if latest
+            else []
+        )
+        contributions = (
+            await db.scalars(
+                select(Contribution).where(Contribution.member_id == member.id).order_by(Contribution.contributed_on)
+            )
+        ).all()
+        return Template(
+            "coop/me.html",
+            context={
+                "m": member,
+                "coop": coop,
+                "account": await member_account(db, member),
+                "statuses": STATUS_LABELS,
+                "dividends": dividends,
+                "latest": latest,
+                "explain": explain,
+                "contributions": contributions,
+                "kinds": CONTRIBUTION_LABELS,
+                "volume_labels": VOLUME_LABELS,
+                "items": ACCOUNT_ITEM_LABELS,
+                "chart": bar_chart([(f"{d.year}年", a.total_fen) for d, a in dividends[-6:]], title="历年分红"),
+            },
+        )
 
     @get("/dividends/{distribution_id:int}")
-    async def dividend(self, distribution_id: FromPath[int], request: Request, db: Db) -> Template:
+    async def dividend(self, distribution_id: IdParam, request: Request, db: Db) -> Template:
         found = await my_member(db, request)
         if found is None:
             raise NotFound("您的账户还没有关联社员档案")

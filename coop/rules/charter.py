@@ -6,8 +6,11 @@ from dataclasses import dataclass, fields
 from datetime import date
 
 from caoyuan.money import BP_WHOLE
+from coop.rules.capital import BASES
 
 MIN_PATRONAGE_BP = 6000  # 农民专业合作社法 art. 44: at least 60 % returned by transaction volume
+CHARTER_FEN_MAX = 10_000_000_00  # ¥1,000 万: a price per share, mu or day; its column is a 32-bit integer
+LOCK_MONTHS_MAX = 1200
 POLICIES = {"farmer": "农民专业合作社（按交易量返还为主）", "shareholding": "股份经济合作社（按股分红）"}
 
 
@@ -32,6 +35,7 @@ class Terms:
     redemption_allowed: bool = True
     redemption_lock_months: int = 12
     split_machinery_pool: bool = False
+    capital_basis: str = "record_date"  # how capital counts in a year: coop.rules.capital
 
     @property
     def machinery_assistance_bp(self) -> int:
@@ -47,19 +51,30 @@ def validate(terms: Terms) -> None:
     for name in ("share_price_fen", "land_value_per_mu_fen", "labour_value_per_day_fen"):
         if getattr(terms, name) <= 0:
             raise CharterError("金额必须大于零", name)
-    for name in ("reserve_rate_bp", "patronage_rate_bp", "live_sale_commission_bp", "machinery_development_bp",
-                 "member_share_bp", "collective_share_bp"):
+        if getattr(terms, name) > CHARTER_FEN_MAX:
+            raise CharterError(f"金额不能超过 {CHARTER_FEN_MAX // 100:,} 元", name)
+    for name in (
+        "reserve_rate_bp",
+        "patronage_rate_bp",
+        "live_sale_commission_bp",
+        "machinery_development_bp",
+        "member_share_bp",
+        "collective_share_bp",
+    ):
         if not 0 <= getattr(terms, name) <= BP_WHOLE:
             raise CharterError("比例应在 0% 到 100% 之间", name)
     if terms.policy not in POLICIES:
         raise CharterError("分配方式只能是农民专业合作社或股份经济合作社", "policy")
     if terms.policy == "farmer" and terms.patronage_rate_bp < MIN_PATRONAGE_BP:
-        raise CharterError("农民专业合作社按交易量返还的比例不得低于可分配盈余的 60%（合作社法第四十四条）",
-                           "patronage_rate_bp")
+        raise CharterError(
+            "农民专业合作社按交易量返还的比例不得低于可分配盈余的 60%（合作社法第四十四条）", "patronage_rate_bp"
+        )
     if terms.member_share_bp + terms.collective_share_bp != BP_WHOLE:
         raise CharterError("成员股与集体股的比例合计应为 100%", "collective_share_bp")
-    if terms.redemption_lock_months < 0:
-        raise CharterError("退股锁定期不能为负数", "redemption_lock_months")
+    if terms.capital_basis not in BASES:
+        raise CharterError("出资计算方式只能是按股权登记日或按持有天数", "capital_basis")
+    if not 0 <= terms.redemption_lock_months <= LOCK_MONTHS_MAX:
+        raise CharterError(f"退股锁定期应为 0 到 {LOCK_MONTHS_MAX} 个月", "redemption_lock_months")
 
 
 def effective(versions: list[tuple[date, Terms]], on: date) -> Terms | None:

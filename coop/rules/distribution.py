@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from caoyuan.money import BP_WHOLE, allocate, apply_bp, format_bp
 from coop.rules.allocation import split_columns
+from coop.rules.capital import BASES
 from coop.rules.charter import MIN_PATRONAGE_BP, Terms
 
 
@@ -32,12 +33,22 @@ class Members:
     reserve_base: list[int] = field(default_factory=list)  # reserve quantified in earlier years
     subsidy: list[int] = field(default_factory=list)  # quantified subsidies and donations
     shares: list[int] = field(default_factory=list)
+    # capital and shares as the charter's capital_basis counts them (coop.rules.capital); empty = as held
+    capital_counted: list[int] = field(default_factory=list)
+    shares_counted: list[int] = field(default_factory=list)
+    member_days: list[int] = field(default_factory=list)  # days of the year each household was a member
+    scale: int = 1  # reserve and subsidy × scale share the counted capital's units (days of the year, or 1)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def remainder_weights(self) -> list[int]:
-        return [a + b + c for a, b, c in zip(self.capital, self.reserve_base, self.subsidy, strict=True)]
+        capital = self.capital_counted or self.capital
+        k = self.scale
+        return [a + (b + c) * k for a, b, c in zip(capital, self.reserve_base, self.subsidy, strict=True)]
+
+    def share_weights(self) -> list[int]:
+        return self.shares_counted or self.shares
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +95,11 @@ def _fen(x: int) -> str:
 
 def check_policy(terms: Terms) -> None:
     if terms.policy == "farmer" and terms.patronage_rate_bp < MIN_PATRONAGE_BP:
-        raise DistributionError("按交易量返还不得低于可分配盈余的 60%（农民专业合作社法第四十四条），"
-                                f"章程中为 {format_bp(terms.patronage_rate_bp)}", "patronage_rate_bp")
+        raise DistributionError(
+            "按交易量返还不得低于可分配盈余的 60%（农民专业合作社法第四十四条），"
+            f"章程中为 {format_bp(terms.patronage_rate_bp)}",
+            "patronage_rate_bp",
+        )
     if terms.policy not in ("farmer", "shareholding"):
         raise DistributionError("章程的分配方式不明", "policy")
 
@@ -108,30 +122,65 @@ def plan(terms: Terms, surplus: int, prior_loss: int, machinery_income: int, mem
     p.patronage_parts, p.patronage_adj, p.remainder_parts, p.remainder_adj = zero, zero, zero, zero
     p.reserve_parts, p.reserve_adj = zero, zero
     p.volume_total = sum(members.volume)
-    p.weight_total = sum(members.shares) if terms.policy == "shareholding" else sum(members.remainder_weights())
-    p.steps.append(Step("surplus", "本年盈余", surplus, None, surplus,
-                        f"本年收入减支出，盈余 {_fen(surplus)}" if surplus >= 0 else f"本年亏损 {_fen(-surplus)}，结转下年弥补"))
+    p.weight_total = (
+        sum(members.share_weights()) if terms.policy == "shareholding" else sum(members.remainder_weights())
+    )
+    p.steps.append(
+        Step(
+            "surplus",
+            "本年盈余",
+            surplus,
+            None,
+            surplus,
+            f"本年收入减支出，盈余 {_fen(surplus)}" if surplus >= 0 else f"本年亏损 {_fen(-surplus)}，结转下年弥补",
+        )
+    )
     if surplus <= 0:
         return p
     left = surplus
     p.loss_cover = min(left, max(prior_loss, 0))
     left -= p.loss_cover
-    p.steps.append(Step("loss_cover", "弥补以前年度亏损", surplus, None, p.loss_cover,
-                        f"以前年度亏损 {_fen(prior_loss)}，本年弥补 {_fen(p.loss_cover)}"))
+    p.steps.append(
+        Step(
+            "loss_cover",
+            "弥补以前年度亏损",
+            surplus,
+            None,
+            p.loss_cover,
+            f"以前年度亏损 {_fen(prior_loss)}，本年弥补 {_fen(p.loss_cover)}",
+        )
+    )
     p.reserve = apply_bp(left, terms.reserve_rate_bp)
     reserve_name = "提取公积公益金" if terms.policy == "shareholding" else "提取公积金"
-    p.steps.append(Step("reserve", reserve_name, left, terms.reserve_rate_bp, p.reserve,
-                        f"按章程从 {_fen(left)} 中提取 {format_bp(terms.reserve_rate_bp)}"))
+    p.steps.append(
+        Step(
+            "reserve",
+            reserve_name,
+            left,
+            terms.reserve_rate_bp,
+            p.reserve,
+            f"按章程从 {_fen(left)} 中提取 {format_bp(terms.reserve_rate_bp)}",
+        )
+    )
     left -= p.reserve
     if terms.split_machinery_pool and machinery_income > 0:
         pool = min(machinery_income, left)
-        parts = allocate(pool, {"development": terms.machinery_development_bp,
-                                "assistance": terms.machinery_assistance_bp})
+        parts = allocate(
+            pool, {"development": terms.machinery_development_bp, "assistance": terms.machinery_assistance_bp}
+        )
         p.pool_development, p.pool_assistance = parts["development"], parts["assistance"]
-        p.steps.append(Step("pool_split", "农机收入“六四开”", pool, terms.machinery_development_bp, pool,
-                            f"农机作业净收益 {_fen(pool)}：{format_bp(terms.machinery_development_bp)} 滚动发展 "
-                            f"{_fen(p.pool_development)}，{format_bp(terms.machinery_assistance_bp)} 帮扶村民 "
-                            f"{_fen(p.pool_assistance)}，均不参与分红"))
+        p.steps.append(
+            Step(
+                "pool_split",
+                "农机收入“六四开”",
+                pool,
+                terms.machinery_development_bp,
+                pool,
+                f"农机作业净收益 {_fen(pool)}：{format_bp(terms.machinery_development_bp)} 滚动发展 "
+                f"{_fen(p.pool_development)}，{format_bp(terms.machinery_assistance_bp)} 帮扶村民 "
+                f"{_fen(p.pool_assistance)}，均不参与分红",
+            )
+        )
         left -= pool
     p.distributable = left
     p.steps.append(Step("distributable", "可分配盈余", left, None, left, f"可分配给成员的盈余 {_fen(left)}"))
@@ -154,12 +203,28 @@ def _farmer(p: Plan, terms: Terms, members: Members) -> None:
         raise DistributionError("社员没有出资、公积金量化或补助量化，剩余盈余无法按出资分配", "year")
     p.patronage_parts, p.patronage_adj = _split_column(p.patronage, members.nos, members.volume)
     p.remainder_parts, p.remainder_adj = _split_column(p.remainder, members.nos, weights)
-    p.steps.append(Step("patronage", "按交易量返还", p.distributable, terms.patronage_rate_bp, p.patronage,
-                        f"可分配盈余的 {format_bp(terms.patronage_rate_bp)} 按各户交易额占全社 {_fen(p.volume_total)} "
-                        "的比例返还（不低于 60%）"))
-    p.steps.append(Step("remainder", "按出资额等分配", p.distributable, BP_WHOLE - terms.patronage_rate_bp,
-                        p.remainder, "其余按各户出资额、公积金量化份额与补助量化份额之和占全社 "
-                        f"{_fen(p.weight_total)} 的比例分配"))
+    p.steps.append(
+        Step(
+            "patronage",
+            "按交易量返还",
+            p.distributable,
+            terms.patronage_rate_bp,
+            p.patronage,
+            f"可分配盈余的 {format_bp(terms.patronage_rate_bp)} 按各户交易额占全社 {_fen(p.volume_total)} "
+            "的比例返还（不低于 60%）",
+        )
+    )
+    p.steps.append(
+        Step(
+            "remainder",
+            "按出资额等分配",
+            p.distributable,
+            BP_WHOLE - terms.patronage_rate_bp,
+            p.remainder,
+            f"其余按各户出资额、公积金量化份额与补助量化份额之和占全社 {_fen(p.weight_total // members.scale)}"
+            f"{'（折合全年）' if members.scale > 1 else ''} 的比例分配；出资{BASES[terms.capital_basis]}",
+        )
+    )
 
 
 def _shareholding(p: Plan, terms: Terms, members: Members) -> None:
@@ -167,12 +232,29 @@ def _shareholding(p: Plan, terms: Terms, members: Members) -> None:
     p.collective, p.remainder = parts["collective"], parts["members"]
     if p.remainder and p.weight_total <= 0:
         raise DistributionError("社员名下没有股份，无法按股分红", "year")
-    p.remainder_parts, p.remainder_adj = _split_column(p.remainder, members.nos, members.shares)
+    p.remainder_parts, p.remainder_adj = _split_column(p.remainder, members.nos, members.share_weights())
     if p.collective:
-        p.steps.append(Step("collective", "集体股分红", p.distributable, terms.collective_share_bp, p.collective,
-                            f"集体股占 {format_bp(terms.collective_share_bp)}，留归村集体"))
-    p.steps.append(Step("by_shares", "按股分红", p.distributable, terms.member_share_bp, p.remainder,
-                        f"成员股分红按各户股数占全社 {p.weight_total:,} 股的比例分配"))
+        p.steps.append(
+            Step(
+                "collective",
+                "集体股分红",
+                p.distributable,
+                terms.collective_share_bp,
+                p.collective,
+                f"集体股占 {format_bp(terms.collective_share_bp)}，留归村集体",
+            )
+        )
+    p.steps.append(
+        Step(
+            "by_shares",
+            "按股分红",
+            p.distributable,
+            terms.member_share_bp,
+            p.remainder,
+            f"成员股分红按各户股数占全社 {p.weight_total // members.scale:,} 股"
+            f"{'（折合全年）' if members.scale > 1 else ''}的比例分配；股份{BASES[terms.capital_basis]}",
+        )
+    )
 
 
 def _quantify_reserve(p: Plan, terms: Terms, members: Members) -> None:
@@ -183,5 +265,13 @@ def _quantify_reserve(p: Plan, terms: Terms, members: Members) -> None:
     if not any(received):
         return
     p.reserve_parts, p.reserve_adj = _split_column(p.reserve, members.nos, received)
-    p.steps.append(Step("reserve_quantified", "公积金量化到成员账户", p.reserve, None, p.reserve,
-                        "本年提取的公积金按各户本年分配额的比例记入成员账户（不发放现金）"))
+    p.steps.append(
+        Step(
+            "reserve_quantified",
+            "公积金量化到成员账户",
+            p.reserve,
+            None,
+            p.reserve,
+            "本年提取的公积金按各户本年分配额的比例记入成员账户（不发放现金）",
+        )
+    )

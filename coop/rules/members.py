@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from caoyuan.bounds import DAY_MAX, DAY_MIN, day_in_range
 from caoyuan.identity import IdentityError, normalize_id_number, normalize_phone
 
 # from → allowed next statuses; a deceased member's holding passes to an heir
@@ -27,13 +28,33 @@ HEADERS = {
     "hardship": ("困难户", "hardship"),
     "joined_on": ("入社日期", "加入日期", "joined_on"),
 }
-EXPORT_COLUMNS = ("社员号", "姓名", "身份证号", "手机号", "嘎查村", "村民小组", "家庭人口", "困难户", "入社日期", "状态")
+EXPORT_COLUMNS = (
+    "社员号",
+    "姓名",
+    "身份证号",
+    "手机号",
+    "嘎查村",
+    "村民小组",
+    "家庭人口",
+    "困难户",
+    "入社日期",
+    "状态",
+)
 YES = {"是", "y", "yes", "true", "1", "困难户", "✓"}
 NO = {"", "否", "n", "no", "false", "0"}
 
 
+HOUSEHOLD_MIN, HOUSEHOLD_MAX = 1, 30  # people in one household
+TEXT_MAX = 50  # name, 嘎查村 and 村民小组 columns
+MEMBER_NO_MAX = 999_999
+
+
 class RowError(ValueError):
-    pass
+    """A member's details that cannot be admitted; ``field`` names the form field or column."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +68,42 @@ class MemberDraft:
     household_size: int
     hardship: bool
     joined_on: date | None
+
+
+def make_draft(
+    member_no: int | None,
+    name: str,
+    id_number: str,
+    phone: str,
+    village: str,
+    group_name: str,
+    household_size: int,
+    hardship: bool,
+    joined_on: date | None,
+) -> MemberDraft:
+    """The one member rule, for the page, the API and the import alike: normalised, checked, or RowError."""
+    name, village, group_name = name.strip(), village.strip(), group_name.strip()
+    if not name or len(name) > TEXT_MAX:
+        raise RowError(f"姓名不能为空，且不超过 {TEXT_MAX} 个字", "name")
+    try:
+        id_number = normalize_id_number(id_number)
+    except IdentityError as exc:
+        raise RowError(str(exc), "id_number") from None
+    try:
+        phone = normalize_phone(phone) if phone.strip() else ""
+    except IdentityError as exc:
+        raise RowError(str(exc), "phone") from None
+    if not village or len(village) > TEXT_MAX:
+        raise RowError(f"嘎查/村不能为空，且不超过 {TEXT_MAX} 个字", "village")
+    if len(group_name) > TEXT_MAX:
+        raise RowError(f"村民小组不超过 {TEXT_MAX} 个字", "group_name")
+    if member_no is not None and not 1 <= member_no <= MEMBER_NO_MAX:
+        raise RowError(f"社员号应为 1 到 {MEMBER_NO_MAX} 的整数", "member_no")
+    if not HOUSEHOLD_MIN <= household_size <= HOUSEHOLD_MAX:
+        raise RowError(f"家庭人口应为 {HOUSEHOLD_MIN} 到 {HOUSEHOLD_MAX} 的整数", "household_size")
+    if joined_on is not None and not day_in_range(joined_on):
+        raise RowError(f"入社日期须在 {DAY_MIN} 至 {DAY_MAX} 之间", "joined_on")
+    return MemberDraft(member_no, name, id_number, phone, village, group_name, household_size, hardship, joined_on)
 
 
 def column_map(header: list[str]) -> dict[str, int]:
@@ -93,24 +150,22 @@ def parse_row(cells: list[object], columns: dict[str, int]) -> MemberDraft:
         i = columns.get(field)
         return cells[i] if i is not None and i < len(cells) else None
 
-    name = _text(get("name"))
-    if not name or len(name) > 50:
-        raise RowError("姓名不能为空，且不超过 50 个字")
-    try:
-        id_number = normalize_id_number(_text(get("id_number")))
-        phone = normalize_phone(_text(get("phone"))) if _text(get("phone")) else ""
-    except IdentityError as exc:
-        raise RowError(str(exc)) from None
-    village = _text(get("village"))
-    if not village:
-        raise RowError("嘎查/村不能为空")
     no_text, size_text = _text(get("member_no")), _text(get("household_size")) or "1"
-    if no_text and not no_text.isdigit():
-        raise RowError(f"社员号「{no_text}」应为正整数")
-    if not size_text.isdigit() or not 1 <= int(size_text) <= 30:
-        raise RowError(f"家庭人口「{size_text}」应为 1 到 30 的整数")
+    if no_text and not (no_text.isdigit() and len(no_text) <= 9):
+        raise RowError(f"社员号「{no_text[:20]}」应为 1 到 {MEMBER_NO_MAX} 的整数")
+    if not (size_text.isdigit() and len(size_text) <= 3):
+        raise RowError(f"家庭人口「{size_text[:20]}」应为 {HOUSEHOLD_MIN} 到 {HOUSEHOLD_MAX} 的整数")
     hardship_text = _text(get("hardship")).lower()
     if hardship_text not in YES | NO:
-        raise RowError(f"困难户一栏请填「是」或「否」，不是「{hardship_text}」")
-    return MemberDraft(int(no_text) if no_text else None, name, id_number, phone, village,
-                       _text(get("group_name"))[:50], int(size_text), hardship_text in YES, _date(get("joined_on")))
+        raise RowError(f"困难户一栏请填「是」或「否」，不是「{hardship_text[:20]}」")
+    return make_draft(
+        int(no_text) if no_text else None,
+        _text(get("name")),
+        _text(get("id_number")),
+        _text(get("phone")),
+        _text(get("village")),
+        _text(get("group_name")),
+        int(size_text),
+        hardship_text in YES,
+        _date(get("joined_on")),
+    )

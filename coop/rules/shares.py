@@ -22,6 +22,9 @@ class Valued:
     capital_reserve_fen: int  # → 资本公积
 
 
+SHARES_MAX = 1_000_000_000  # a holding is a 32-bit integer column
+
+
 def land_value(terms: Terms, area_hundredths: int) -> int:
     """亩 × the charter's value per 亩 (area in hundredths; rounded down to the fen)."""
     if area_hundredths <= 0:
@@ -42,6 +45,8 @@ def to_shares(terms: Terms, value_fen: int) -> Valued:
     shares, rest = divmod(value_fen, terms.share_price_fen)
     if shares == 0:
         raise ShareRuleError(f"出资不足一股（每股 {terms.share_price_fen / 100:.2f} 元）", "value")
+    if shares > SHARES_MAX:
+        raise ShareRuleError(f"一次出资最多折 {SHARES_MAX:,} 股，请核对金额", "value")
     return Valued(value_fen, shares, shares * terms.share_price_fen, rest)
 
 
@@ -74,5 +79,6 @@ def check_redemption(terms: Terms, holding: int, acquisitions: list[tuple[date, 
         raise ShareRuleError(f"退股 {shares} 股超过持有的 {holding} 股", "shares")
     allowed = redeemable(terms, holding, acquisitions, on)
     if shares > allowed:
-        raise ShareRuleError(f"按章程，入股满 {terms.redemption_lock_months} 个月的股份才能退；"
-                             f"目前最多可退 {allowed} 股", "shares")
+        raise ShareRuleError(
+            f"按章程，入股满 {terms.redemption_lock_months} 个月的股份才能退；目前最多可退 {allowed} 股", "shares"
+        )

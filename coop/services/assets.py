@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from caoyuan.clock import BEIJING
 from caoyuan.errors import BadInput
 from coop.models import FixedAsset, Posting, Resource
 from coop.rules import chart as c
@@ -36,7 +36,9 @@ class FixedAssetIn:
     salvage_fen: int = 0
 
 
-async def acquire(db: AsyncSession, cooperative_id: int, data: FixedAssetIn, by_user_id: int | None = None) -> FixedAsset:
+async def acquire(
+    db: AsyncSession, cooperative_id: int, data: FixedAssetIn, by_user_id: int | None = None
+) -> FixedAsset:
     """Bought with a state fund (Dr 固定资产, Cr 专项基金) or the collective's own money (Cr 银行存款)."""
     await require_cooperative(db, cooperative_id)
     if data.cost_fen <= 0:
@@ -53,9 +55,18 @@ async def acquire(db: AsyncSession, cooperative_id: int, data: FixedAssetIn, by_
     db.add(asset)
     await db.flush()
     memo = f"购入{data.name}（{FUNDING_LABELS[data.funding_source]}）"
-    await write_entry(db, cooperative_id, [debit(c.FIXED_ASSETS, data.cost_fen, memo=memo),
-                                           credit(FUNDING_CREDIT[data.funding_source], data.cost_fen, memo=memo)],
-                      kind="asset", description=memo, entry_date=data.purchased_on, user_id=by_user_id)
+    await write_entry(
+        db,
+        cooperative_id,
+        [
+            debit(c.FIXED_ASSETS, data.cost_fen, memo=memo),
+            credit(FUNDING_CREDIT[data.funding_source], data.cost_fen, memo=memo),
+        ],
+        kind="asset",
+        description=memo,
+        entry_date=data.purchased_on,
+        user_id=by_user_id,
+    )
     return asset
 
 
@@ -68,8 +79,11 @@ async def depreciate_month(db: AsyncSession, cooperative_id: int, year: int, mon
     if not 1 <= month <= 12:
         raise BadInput("月份应在 1 到 12 之间", field="month")
     month_end = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
-    assets = (await db.scalars(select(FixedAsset).where(FixedAsset.cooperative_id == cooperative_id,
-                                                        FixedAsset.in_service.is_(True)))).all()
+    assets = (
+        await db.scalars(
+            select(FixedAsset).where(FixedAsset.cooperative_id == cooperative_id, FixedAsset.in_service.is_(True))
+        )
+    ).all()
     charges = {"": 0, c.MACHINERY_FUND: 0}  # machines' depreciation is a machinery cost
     lines = []
     for a in assets:
@@ -81,13 +95,27 @@ async def depreciate_month(db: AsyncSession, cooperative_id: int, year: int, mon
     total = sum(charges.values())
     if not total:
         return 0
-    occurred = datetime.combine(month_end, time(23, 0), ZoneInfo("Asia/Shanghai"))
+    occurred = datetime.combine(month_end, time(23, 0), BEIJING)
     debits = drop_zero([debit(c.DEPRECIATION, amount, fund=fund) for fund, amount in charges.items()])
-    entry = await write_entry(db, cooperative_id, [*debits, *lines], kind="depreciation",
-                              description=f"{year} 年 {month} 月固定资产折旧", occurred_at=occurred,
-                              entry_date=month_end)
-    db.add(Posting(reference=reference, cooperative_id=cooperative_id, kind="depreciation", amount_fen=total,
-                   fingerprint=reference, entry_id=entry.id))  # type: ignore[arg-type]
+    entry = await write_entry(
+        db,
+        cooperative_id,
+        [*debits, *lines],
+        kind="depreciation",
+        description=f"{year} 年 {month} 月固定资产折旧",
+        occurred_at=occurred,
+        entry_date=month_end,
+    )
+    db.add(
+        Posting(
+            reference=reference,
+            cooperative_id=cooperative_id,
+            kind="depreciation",
+            amount_fen=total,
+            fingerprint=reference,
+            entry_id=entry.id,
+        )
+    )  # type: ignore[arg-type]
     await db.flush()
     return total
 
@@ -101,16 +129,21 @@ class AssetRow:
 
 
 async def register_view(db: AsyncSession, cooperative_id: int, on: date) -> dict[str, object]:
-    assets = (await db.scalars(select(FixedAsset).where(FixedAsset.cooperative_id == cooperative_id)
-                               .order_by(FixedAsset.id))).all()
+    assets = (
+        await db.scalars(select(FixedAsset).where(FixedAsset.cooperative_id == cooperative_id).order_by(FixedAsset.id))
+    ).all()
     rows = []
     for a in assets:
         acc = accumulated(a.cost_fen, a.salvage_fen, a.useful_life_months, months_in_service(a.purchased_on, on))
         due = a.insurance_expires_on is not None and (a.insurance_expires_on - on).days <= 30
         rows.append(AssetRow(a, acc, a.cost_fen - acc, due))
-    resources = (await db.scalars(select(Resource).where(Resource.cooperative_id == cooperative_id)
-                                  .order_by(Resource.id))).all()
+    resources = (
+        await db.scalars(select(Resource).where(Resource.cooperative_id == cooperative_id).order_by(Resource.id))
+    ).all()
     sums = await account_sums(db, cooperative_id, end=on)
-    funds = [(code, c.account(code).name, c.signed_balance(code, *sums[code]))
-             for code in (c.CASH, c.BANK, c.ALIPAY, c.SPECIAL_FUND, c.SURPLUS_RESERVE, c.WELFARE_FUND) if code in sums]
+    funds = [
+        (code, c.account(code).name, c.signed_balance(code, *sums[code]))
+        for code in (c.CASH, c.BANK, c.ALIPAY, c.SPECIAL_FUND, c.SURPLUS_RESERVE, c.WELFARE_FUND)
+        if code in sums
+    ]
     return {"assets": rows, "resources": list(resources), "funds": funds}

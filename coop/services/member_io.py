@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.errors import BadInput
+from caoyuan.exports import safe_row
 from caoyuan.identity import mask_id_number
 from coop.models import STATUS_LABELS, Member, MemberStatusChange
 from coop.rules.members import EXPORT_COLUMNS, MemberDraft, RowError, column_map, parse_row
@@ -57,19 +58,26 @@ def read_table(content: bytes, filename: str) -> list[list[object]]:
     return rows
 
 
-async def import_members(db: AsyncSession, cooperative_id: int, rows: list[list[object]], *,
-                         today: date | None = None, by_user_id: int | None = None,
-                         on_row: Callable[[], None] | None = None) -> ImportReport:
+async def import_members(
+    db: AsyncSession,
+    cooperative_id: int,
+    rows: list[list[object]],
+    *,
+    today: date | None = None,
+    by_user_id: int | None = None,
+    on_row: Callable[[], None] | None = None,
+) -> ImportReport:
     """Each good row becomes a member (with its status history); each bad row is reported with its reason.
     A row is all or nothing; the caller's transaction makes the whole import one unit."""
     await require_cooperative(db, cooperative_id)
     header_at, columns = _find_header(rows)
-    existing = (await db.execute(select(Member.member_no, Member.id_number)
-                                 .where(Member.cooperative_id == cooperative_id))).all()
+    existing = (
+        await db.execute(select(Member.member_no, Member.id_number).where(Member.cooperative_id == cooperative_id))
+    ).all()
     numbers, ids = {n for n, _ in existing}, {i for _, i in existing}
     drafts: list[tuple[int, MemberDraft]] = []
     report = ImportReport()
-    for line_no, cells in enumerate(rows[header_at + 1:], start=header_at + 2):
+    for line_no, cells in enumerate(rows[header_at + 1 :], start=header_at + 2):
         try:
             draft = parse_row(cells, columns)
             if draft.member_no is not None and draft.member_no in numbers:
@@ -109,22 +117,41 @@ def _find_header(rows: list[list[object]]) -> tuple[int, dict[str, int]]:
 async def export_members(db: AsyncSession, cooperative_id: int, *, with_id_numbers: bool = False) -> bytes:
     """The member list as XLSX. ID numbers are masked unless the accountant asks for them whole."""
     coop = await require_cooperative(db, cooperative_id)
-    members = (await db.scalars(select(Member).where(Member.cooperative_id == cooperative_id)
-                                .order_by(Member.member_no))).all()
-    joined = dict((await db.execute(
-        select(MemberStatusChange.member_id, func.min(MemberStatusChange.effective_on))
-        .join(Member, Member.id == MemberStatusChange.member_id)
-        .where(Member.cooperative_id == cooperative_id, MemberStatusChange.status == "admitted")
-        .group_by(MemberStatusChange.member_id))).all())
+    members = (
+        await db.scalars(select(Member).where(Member.cooperative_id == cooperative_id).order_by(Member.member_no))
+    ).all()
+    joined = dict(
+        (
+            await db.execute(
+                select(MemberStatusChange.member_id, func.min(MemberStatusChange.effective_on))
+                .join(Member, Member.id == MemberStatusChange.member_id)
+                .where(Member.cooperative_id == cooperative_id, MemberStatusChange.status == "admitted")
+                .group_by(MemberStatusChange.member_id)
+            )
+        ).all()
+    )
     book = Workbook()
     sheet = book.active
     sheet.title = "社员名册"
-    sheet.append([f"{coop.name} 社员名册"])
-    sheet.append(list(EXPORT_COLUMNS))
+    sheet.append(safe_row([f"{coop.name} 社员名册"]))
+    sheet.append(safe_row(EXPORT_COLUMNS))
     for m in members:
-        sheet.append([m.member_no, m.name, m.id_number if with_id_numbers else mask_id_number(m.id_number),
-                      m.phone, m.village, m.group_name, m.household_size, "是" if m.hardship else "否",
-                      (joined.get(m.id) or m.status_since).isoformat(), STATUS_LABELS.get(m.status, m.status)])
+        sheet.append(
+            safe_row(
+                [
+                    m.member_no,
+                    m.name,
+                    m.id_number if with_id_numbers else mask_id_number(m.id_number),
+                    m.phone,
+                    m.village,
+                    m.group_name,
+                    m.household_size,
+                    "是" if m.hardship else "否",
+                    (joined.get(m.id) or m.status_since).isoformat(),
+                    STATUS_LABELS.get(m.status, m.status),
+                ]
+            )
+        )
     for column, width in zip("ABCDEFGHIJ", (8, 10, 22, 14, 14, 10, 8, 8, 12, 10), strict=True):
         sheet.column_dimensions[column].width = width
     out = io.BytesIO()

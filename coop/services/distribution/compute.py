@@ -20,17 +20,36 @@ from coop.models import (
     DistributionStep,
     Member,
     MemberAccountItem,
+    MemberStatusChange,
     MemberVolume,
     ShareTransaction,
 )
+from coop.rules import capital as capital_rule
 from coop.rules.distribution import DistributionError, Members, Plan, plan
 from coop.services.charter import charter_in_force, terms_of
 from coop.services.distribution.common import reversed_by, year_figures
 from coop.services.ledger import require_cooperative
 
-ALLOCATION_COLUMNS = ("distribution_id", "member_id", "member_no", "volume_fen", "capital_fen", "reserve_base_fen",
-                      "subsidy_fen", "shares", "patronage_fen", "patronage_adj", "remainder_fen", "remainder_adj",
-                      "reserve_share_fen", "reserve_adj", "total_fen", "paid_channel")
+ALLOCATION_COLUMNS = (
+    "distribution_id",
+    "member_id",
+    "member_no",
+    "volume_fen",
+    "capital_fen",
+    "reserve_base_fen",
+    "subsidy_fen",
+    "shares",
+    "capital_counted",
+    "member_days",
+    "patronage_fen",
+    "patronage_adj",
+    "remainder_fen",
+    "remainder_adj",
+    "reserve_share_fen",
+    "reserve_adj",
+    "total_fen",
+    "paid_channel",
+)
 
 
 async def compute_draft(db: AsyncSession, cooperative_id: int, year: int) -> Distribution:
@@ -43,7 +62,7 @@ async def compute_draft(db: AsyncSession, cooperative_id: int, year: int) -> Dis
         raise BadInput(f"{year} 年末没有生效的章程，请先登记章程（股金、提取比例、分配方式）", field="year")
     terms = terms_of(charter)
     surplus, prior_loss, machinery, _ = await year_figures(db, cooperative_id, year)
-    members = await member_weights(db, cooperative_id, year)
+    members = await member_weights(db, cooperative_id, year, terms.capital_basis, terms.policy)
     try:
         result = plan(terms, surplus, prior_loss, machinery, members)
     except DistributionError as exc:
@@ -55,60 +74,115 @@ async def compute_draft(db: AsyncSession, cooperative_id: int, year: int) -> Dis
         await db.execute(delete(Allocation).where(Allocation.distribution_id == draft.id))
         await db.execute(delete(DistributionStep).where(DistributionStep.distribution_id == draft.id))
     _copy_figures(draft, result, charter.id, len(members))  # type: ignore[arg-type]
+    draft.capital_basis = terms.capital_basis
     await db.flush()
-    await db.execute(insert(DistributionStep), [
-        {"distribution_id": draft.id, "seq": i, "code": s.code, "label": s.label, "base_fen": s.base_fen,
-         "rate_bp": s.rate_bp, "amount_fen": s.amount_fen, "explanation": s.explanation[:300]}
-        for i, s in enumerate(result.steps, start=1)])
+    await db.execute(
+        insert(DistributionStep),
+        [
+            {
+                "distribution_id": draft.id,
+                "seq": i,
+                "code": s.code,
+                "label": s.label,
+                "base_fen": s.base_fen,
+                "rate_bp": s.rate_bp,
+                "amount_fen": s.amount_fen,
+                "explanation": s.explanation[:300],
+            }
+            for i, s in enumerate(result.steps, start=1)
+        ],
+    )
     await write_allocations(db, allocation_records(draft.id, members, result))  # type: ignore[arg-type]
     return draft
 
 
 async def _open_distribution(db: AsyncSession, cooperative_id: int, year: int) -> Distribution | None:
     """The year's draft to recompute, or None; refuses while an approved or posted one stands."""
-    rows = (await db.scalars(select(Distribution).where(
-        Distribution.cooperative_id == cooperative_id, Distribution.year == year,
-        Distribution.reverses_distribution_id.is_(None)).order_by(Distribution.id))).all()
+    rows = (
+        await db.scalars(
+            select(Distribution)
+            .where(
+                Distribution.cooperative_id == cooperative_id,
+                Distribution.year == year,
+                Distribution.reverses_distribution_id.is_(None),
+            )
+            .order_by(Distribution.id)
+        )
+    ).all()
     draft = None
     for dist in rows:
         if dist.state == DistributionState.DRAFT:
             draft = dist
         elif await reversed_by(db, dist.id) is None:  # type: ignore[arg-type]
-            raise Conflict(f"{year} 年的分配方案已{'入账' if dist.state != 'approved' else '经成员大会通过'}，"
-                           "不能重新计算；如确有错误，请先冲销", field="year")
+            raise Conflict(
+                f"{year} 年的分配方案已{'入账' if dist.state != 'approved' else '经成员大会通过'}，"
+                "不能重新计算；如确有错误，请先冲销",
+                field="year",
+            )
     return draft
 
 
 def _copy_figures(d: Distribution, p: Plan, charter_id: int, count: int) -> None:
     d.policy, d.charter_id, d.state, d.computed_at = p.policy, charter_id, DistributionState.DRAFT, utcnow()
-    for name in ("surplus", "loss_cover", "reserve", "pool_development", "pool_assistance", "distributable",
-                 "patronage", "remainder", "collective", "volume_total", "weight_total"):
+    for name in (
+        "surplus",
+        "loss_cover",
+        "reserve",
+        "pool_development",
+        "pool_assistance",
+        "distributable",
+        "patronage",
+        "remainder",
+        "collective",
+        "volume_total",
+        "weight_total",
+    ):
         setattr(d, f"{name}_fen", getattr(p, name))
     d.members_count = count
 
 
-async def member_weights(db: AsyncSession, cooperative_id: int, year: int) -> Members:
+async def member_weights(
+    db: AsyncSession, cooperative_id: int, year: int, basis: str = "record_date", policy: str = "farmer"
+) -> Members:
     """Each member's volume, capital, quantified reserve and subsidy shares, summed by the database
     in one query (one round trip for 100,000 members), in member-number order."""
     year_end = date(year, 12, 31)
-    vol = (select(MemberVolume.member_id, func.sum(MemberVolume.amount_fen).label("v"))
-           .where(MemberVolume.cooperative_id == cooperative_id, MemberVolume.year == year)
-           .group_by(MemberVolume.member_id).subquery())
-    cap = (select(ShareTransaction.member_id, func.sum(ShareTransaction.shares).label("s"),
-                  func.sum(ShareTransaction.amount_fen).label("a"))
-           .where(ShareTransaction.cooperative_id == cooperative_id, ShareTransaction.effective_on <= year_end)
-           .group_by(ShareTransaction.member_id).subquery())
+    vol = (
+        select(MemberVolume.member_id, func.sum(MemberVolume.amount_fen).label("v"))
+        .where(MemberVolume.cooperative_id == cooperative_id, MemberVolume.year == year)
+        .group_by(MemberVolume.member_id)
+        .subquery()
+    )
+    cap = (
+        select(
+            ShareTransaction.member_id,
+            func.sum(ShareTransaction.shares).label("s"),
+            func.sum(ShareTransaction.amount_fen).label("a"),
+        )
+        .where(ShareTransaction.cooperative_id == cooperative_id, ShareTransaction.effective_on <= year_end)
+        .group_by(ShareTransaction.member_id)
+        .subquery()
+    )
     is_reserve = (MemberAccountItem.item == AccountItem.RESERVE_SHARE) & (MemberAccountItem.year < year)
     is_subsidy = (MemberAccountItem.item == AccountItem.SUBSIDY_SHARE) & (MemberAccountItem.year <= year)
-    acc = (select(MemberAccountItem.member_id,
-                  func.sum(case((is_reserve, MemberAccountItem.amount_fen), else_=0)).label("r"),
-                  func.sum(case((is_subsidy, MemberAccountItem.amount_fen), else_=0)).label("q"))
-           .where(MemberAccountItem.cooperative_id == cooperative_id, is_reserve | is_subsidy)
-           .group_by(MemberAccountItem.member_id).subquery())
-    query = (select(Member.id, Member.member_no, vol.c.v, cap.c.s, cap.c.a, acc.c.r, acc.c.q)
-             .outerjoin(vol, vol.c.member_id == Member.id).outerjoin(cap, cap.c.member_id == Member.id)
-             .outerjoin(acc, acc.c.member_id == Member.id)
-             .where(Member.cooperative_id == cooperative_id).order_by(Member.member_no))
+    acc = (
+        select(
+            MemberAccountItem.member_id,
+            func.sum(case((is_reserve, MemberAccountItem.amount_fen), else_=0)).label("r"),
+            func.sum(case((is_subsidy, MemberAccountItem.amount_fen), else_=0)).label("q"),
+        )
+        .where(MemberAccountItem.cooperative_id == cooperative_id, is_reserve | is_subsidy)
+        .group_by(MemberAccountItem.member_id)
+        .subquery()
+    )
+    query = (
+        select(Member.id, Member.member_no, vol.c.v, cap.c.s, cap.c.a, acc.c.r, acc.c.q)
+        .outerjoin(vol, vol.c.member_id == Member.id)
+        .outerjoin(cap, cap.c.member_id == Member.id)
+        .outerjoin(acc, acc.c.member_id == Member.id)
+        .where(Member.cooperative_id == cooperative_id)
+        .order_by(Member.member_no)
+    )
     out = Members()
     for member_id, member_no, v, shares, capital, reserve, subsidy in (await db.execute(query)).all():
         # refunds may cross a year end: never a negative weight
@@ -122,16 +196,82 @@ async def member_weights(db: AsyncSession, cooperative_id: int, year: int) -> Me
             out.reserve_base.append(reserve)
             out.subsidy.append(subsidy)
             out.shares.append(shares)
+    await _count_capital(db, cooperative_id, year, basis, policy, out)
     return out
+
+
+async def _count_capital(
+    db: AsyncSession, cooperative_id: int, year: int, basis: str, policy: str, out: Members
+) -> None:
+    """Each member's capital (or shares) as the charter's capital_basis counts it, read from the share
+    register and the status history up to 31 December (coop.rules.capital)."""
+    if not out.ids:
+        return
+    year_end = date(year, 12, 31)
+    amount = ShareTransaction.shares if policy == "shareholding" else ShareTransaction.amount_fen
+    holdings: dict[int, list[tuple[date, int]]] = {}
+    for member_id, day, value in (
+        await db.execute(
+            select(ShareTransaction.member_id, ShareTransaction.effective_on, amount).where(
+                ShareTransaction.cooperative_id == cooperative_id, ShareTransaction.effective_on <= year_end
+            )
+        )
+    ).all():
+        holdings.setdefault(member_id, []).append((day, int(value)))
+    history: dict[int, list[tuple[date, str]]] = {}
+    for member_id, day, status in (
+        await db.execute(
+            select(MemberStatusChange.member_id, MemberStatusChange.effective_on, MemberStatusChange.status)
+            .join(Member, Member.id == MemberStatusChange.member_id)
+            .where(Member.cooperative_id == cooperative_id, MemberStatusChange.effective_on <= year_end)
+            .order_by(MemberStatusChange.effective_on, MemberStatusChange.id)
+        )
+    ).all():
+        history.setdefault(member_id, []).append((day, str(status)))
+    # a register kept before the status history existed: the member's current status since its day
+    current = {
+        mid: [(since, str(status))]
+        for mid, status, since in (
+            await db.execute(
+                select(Member.id, Member.status, Member.status_since).where(Member.cooperative_id == cooperative_id)
+            )
+        ).all()
+    }
+    for member_id in out.ids:
+        periods = capital_rule.membership(year, history.get(member_id) or current.get(member_id, []))
+        out.member_days.append(capital_rule.counted_days(periods))
+        value = capital_rule.counted(basis, year, holdings.get(member_id, []), periods)
+        (out.shares_counted if policy == "shareholding" else out.capital_counted).append(value)
+    out.scale = capital_rule.scale(basis, year)
 
 
 def allocation_records(distribution_id: int, m: Members, p: Plan) -> list[tuple]:
     """Rows in ALLOCATION_COLUMNS order, zipped column-wise (C speed for 100,000 members)."""
     n = len(m)
     totals = list(map(operator.add, p.patronage_parts, p.remainder_parts))
-    return list(zip(repeat(distribution_id, n), m.ids, m.nos, m.volume, m.capital, m.reserve_base, m.subsidy,
-                    m.shares, p.patronage_parts, p.patronage_adj, p.remainder_parts, p.remainder_adj,
-                    p.reserve_parts, p.reserve_adj, totals, repeat("", n), strict=True))
+    return list(
+        zip(
+            repeat(distribution_id, n),
+            m.ids,
+            m.nos,
+            m.volume,
+            m.capital,
+            m.reserve_base,
+            m.subsidy,
+            m.shares,
+            m.shares_counted or m.capital_counted or m.capital,
+            m.member_days or repeat(0, n),
+            p.patronage_parts,
+            p.patronage_adj,
+            p.remainder_parts,
+            p.remainder_adj,
+            p.reserve_parts,
+            p.reserve_adj,
+            totals,
+            repeat("", n),
+            strict=True,
+        )
+    )
 
 
 async def write_allocations(db: AsyncSession, records: list[tuple]) -> None:
@@ -145,4 +285,4 @@ async def write_allocations(db: AsyncSession, records: list[tuple]) -> None:
         return
     rows = [dict(zip(ALLOCATION_COLUMNS, r, strict=True)) for r in records]
     for start in range(0, len(rows), 5_000):
-        await db.execute(insert(Allocation), rows[start:start + 5_000])
+        await db.execute(insert(Allocation), rows[start : start + 5_000])
