@@ -9,9 +9,9 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from caoyuan import clock
 from caoyuan.auth import Role
 from caoyuan.auth.current import requires
-from caoyuan.db import utcnow
 from caoyuan.deps import AppDatabase, AppSettings, Db
 from caoyuan.errors import AppError
 from caoyuan.payments.client import gateway_for
@@ -20,7 +20,6 @@ from storefront import links
 from storefront.admin_controllers import approve_and_pay
 from storefront.controllers import order_by_no
 from storefront.models import STATUS_LABELS, Order, Refund
-from storefront.rules import LOCAL_TZ
 from storefront.services import catalogue, fulfil, pay, refund
 from storefront.services.settle_payment import Notice, settle
 
@@ -39,21 +38,44 @@ class ShopPages(Controller):
         return Template("storefront/catalogue.html", context={"products": await catalogue.active_catalogue(db)})
 
     @get("/orders/{order_no:str}")
-    async def order(self, request: Request, order_no: FromPath[str], t: FromQuery[str | None], db: Db,
-                    database: AppDatabase, settings: AppSettings, refund_error: FromQuery[str | None] = None) -> Template:
+    async def order(
+        self,
+        request: Request,
+        order_no: FromPath[str],
+        t: FromQuery[str | None],
+        db: Db,
+        database: AppDatabase,
+        settings: AppSettings,
+        refund_error: FromQuery[str | None] = None,
+    ) -> Template:
         links.check_token(settings, order_no, t)
         order = await order_by_no(db, order_no)
         if order.status == "pending_payment" and request.query_params.get("out_trade_no") == order_no:
             # Back from Alipay's cashier: ask Alipay (server to server) rather than wait for the notify.
             await db.commit()
             order = await settle_from_query(request, database, order_no) or order
-        return Template("storefront/order.html", context={
-            "order": order, "labels": STATUS_LABELS, "t": t, "pay_url": links.pay_url(settings, order_no),
-            "refundable": order.status in refund.REFUNDABLE, "refund_error": refund_error})
+        return Template(
+            "storefront/order.html",
+            context={
+                "order": order,
+                "labels": STATUS_LABELS,
+                "t": t,
+                "pay_url": links.pay_url(settings, order_no),
+                "refundable": order.status in refund.REFUNDABLE,
+                "refund_error": refund_error,
+            },
+        )
 
     @get("/orders/{order_no:str}/pay")
-    async def pay_page(self, request: Request, order_no: FromPath[str], t: FromQuery[str | None], db: Db,
-                       settings: AppSettings, method: FromQuery[str | None] = None) -> Template | Redirect:
+    async def pay_page(
+        self,
+        request: Request,
+        order_no: FromPath[str],
+        t: FromQuery[str | None],
+        db: Db,
+        settings: AppSettings,
+        method: FromQuery[str | None] = None,
+    ) -> Template | Redirect:
         """Phone: straight to Alipay's pay page. Computer: a QR code to scan with the Alipay app."""
         links.check_token(settings, order_no, t)
         order = await order_by_no(db, order_no)
@@ -62,17 +84,31 @@ class ShopPages(Controller):
             return Redirect(status_url, status_code=303)
         gateway = gateway_for(request.app)
         if (method or ("wap" if is_phone(request) else "qr")) == "wap":
-            return Redirect(await pay.start_wap(gateway, db, order, settings.public_base_url + status_url),
-                            status_code=303)
+            return Redirect(
+                await pay.start_wap(gateway, db, order, settings.public_base_url + status_url), status_code=303
+            )
         code, svg = await pay.start_qr(gateway, db, order)
-        return Template("storefront/pay_qr.html", context={
-            "order": order, "qr_svg": svg, "qr_code": code, "status_url": status_url,
-            "api_status_url": f"/api/shop/orders/{order_no}?t={t}",
-            "wap_url": f"{links.pay_url(settings, order_no)}&method=wap"})
+        return Template(
+            "storefront/pay_qr.html",
+            context={
+                "order": order,
+                "qr_svg": svg,
+                "qr_code": code,
+                "status_url": status_url,
+                "api_status_url": f"/api/shop/orders/{order_no}?t={t}",
+                "wap_url": f"{links.pay_url(settings, order_no)}&method=wap",
+            },
+        )
 
     @post("/orders/{order_no:str}/refund")
-    async def refund_request(self, order_no: FromPath[str], t: FromQuery[str | None], db: Db, settings: AppSettings,
-                             data: URLEncodedBody[dict[str, str]]) -> Redirect:
+    async def refund_request(
+        self,
+        order_no: FromPath[str],
+        t: FromQuery[str | None],
+        db: Db,
+        settings: AppSettings,
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect:
         links.check_token(settings, order_no, t)
         order = await order_by_no(db, order_no)
         url = links.status_url(settings, order_no)
@@ -103,18 +139,48 @@ class FulfilmentPages(Controller):
     guards = [requires(Role.ADMIN)]
 
     @get("/")
-    async def desk(self, db: Db, ship_by: FromQuery[date | None] = None, notice: FromQuery[str | None] = None,
-                   error: FromQuery[str | None] = None) -> Template:
-        day = ship_by or (utcnow().astimezone(LOCAL_TZ).date() + timedelta(days=1))
+    async def desk(
+        self,
+        db: Db,
+        ship_by: FromQuery[date | None] = None,
+        notice: FromQuery[str | None] = None,
+        error: FromQuery[str | None] = None,
+    ) -> Template:
+        day = ship_by or (clock.today() + timedelta(days=1))  # 今天拍明天发: tomorrow in Beijing
         lines, orders = await fulfil.packing_list(db, day)
-        dates = list(await db.scalars(sa.select(Order.ship_by).where(Order.ship_by.is_not(None))
-                                      .distinct().order_by(Order.ship_by.desc()).limit(14)))
-        refunds = (await db.execute(sa.select(Refund, Order).join(Order, Order.id == Refund.order_id)
-                                    .where(Refund.status.in_(["requested", "approved"])).order_by(Refund.id))).all()
+        dates = list(
+            await db.scalars(
+                sa.select(Order.ship_by)
+                .where(Order.ship_by.is_not(None))
+                .distinct()
+                .order_by(Order.ship_by.desc())
+                .limit(14)
+            )
+        )
+        refunds = (
+            await db.execute(
+                sa.select(Refund, Order)
+                .join(Order, Order.id == Refund.order_id)
+                .where(Refund.status.in_(["requested", "approved"]))
+                .order_by(Refund.id)
+            )
+        ).all()
         counts = dict((await db.execute(sa.select(Order.status, sa.func.count()).group_by(Order.status))).all())
-        return Template("storefront/desk.html", context={
-            "day": day, "lines": lines, "orders": orders, "dates": dates, "refunds": refunds, "counts": counts,
-            "labels": STATUS_LABELS, "couriers": fulfil.COURIERS, "notice": notice, "error": error})
+        return Template(
+            "storefront/desk.html",
+            context={
+                "day": day,
+                "lines": lines,
+                "orders": orders,
+                "dates": dates,
+                "refunds": refunds,
+                "counts": counts,
+                "labels": STATUS_LABELS,
+                "couriers": fulfil.COURIERS,
+                "notice": notice,
+                "error": error,
+            },
+        )
 
     @get("/packing/{day:date}")
     async def packing(self, day: FromPath[date], db: Db) -> Template:
@@ -128,8 +194,9 @@ class FulfilmentPages(Controller):
             if data.get("action") == "pack":
                 await fulfil.mark_packed(db, data.get("order_no", ""))
             else:
-                await fulfil.mark_shipped(db, data.get("order_no", ""), data.get("courier", ""),
-                                          data.get("tracking_no", ""))
+                await fulfil.mark_shipped(
+                    db, data.get("order_no", ""), data.get("courier", ""), data.get("tracking_no", "")
+                )
         except AppError as exc:
             await db.rollback()
             return see_other(back, error=exc.message)
@@ -139,7 +206,11 @@ class FulfilmentPages(Controller):
     async def tracking_import(self, request: Request, db: Db) -> Redirect:
         form = await request.form()
         upload = form.get("file")
-        text = (await upload.read(500_001)).decode("utf-8-sig", errors="replace") if upload and not isinstance(upload, str) else ""
+        text = (
+            (await upload.read(500_001)).decode("utf-8-sig", errors="replace")
+            if upload and not isinstance(upload, str)
+            else ""
+        )
         result = await fulfil.import_tracking_csv(db, text) if text else None
         if result is None:
             return see_other("/shop/admin/", error="请选择 CSV 文件")
@@ -149,8 +220,14 @@ class FulfilmentPages(Controller):
         return see_other("/shop/admin/", notice=f"已发货 {len(result.shipped)} 单")
 
     @post("/refunds/{refund_id:int}")
-    async def decide_refund(self, request: Request, refund_id: FromPath[int], db: Db, database: AppDatabase,
-                            data: URLEncodedBody[dict[str, str]]) -> Redirect:
+    async def decide_refund(
+        self,
+        request: Request,
+        refund_id: FromPath[int],
+        db: Db,
+        database: AppDatabase,
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect:
         try:
             if data.get("decision") == "approve":
                 await approve_and_pay(request, refund_id, db, database)
