@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from caoyuan import clock
 from caoyuan.auth import Role
 from caoyuan.auth.current import requires
+from caoyuan.bounds import check_day
 from caoyuan.deps import AppDatabase, AppSettings, Db
 from caoyuan.errors import AppError
 from caoyuan.payments.client import gateway_for
@@ -20,7 +21,7 @@ from storefront import links
 from storefront.admin_controllers import approve_and_pay
 from storefront.controllers import order_by_no
 from storefront.models import STATUS_LABELS, Order, Refund
-from storefront.services import catalogue, fulfil, pay, refund
+from storefront.services import catalogue, exports, fulfil, pay, refund
 from storefront.services.settle_payment import Notice, settle
 
 
@@ -184,8 +185,22 @@ class FulfilmentPages(Controller):
 
     @get("/packing/{day:date}")
     async def packing(self, day: FromPath[date], db: Db) -> Template:
+        check_day(day, "day", "发货日期")
         lines, orders = await fulfil.packing_list(db, day)
         return Template("storefront/packing.html", context={"day": day, "lines": lines, "orders": orders})
+
+    @get("/packing/{day:date}/csv")
+    async def packing_csv(self, day: FromPath[date], db: Db) -> Response[str]:
+        check_day(day, "day", "发货日期")
+        lines, orders = await fulfil.packing_list(db, day)
+        return _csv_download(exports.packing_csv(day, lines, orders), f"packing-{day.isoformat()}.csv")
+
+    @get("/tracking/{day:date}/csv")
+    async def tracking_csv(self, day: FromPath[date], db: Db) -> Response[str]:
+        """The sheet to fill in courier and tracking number per order, then upload to the tracking import."""
+        check_day(day, "day", "发货日期")
+        _, orders = await fulfil.packing_list(db, day)
+        return _csv_download(exports.tracking_csv(orders), f"tracking-{day.isoformat()}.csv")
 
     @post("/ship")
     async def ship(self, db: Db, data: URLEncodedBody[dict[str, str]]) -> Redirect:
@@ -237,3 +252,11 @@ class FulfilmentPages(Controller):
             await db.rollback()
             return see_other("/shop/admin/", error=exc.message)
         return see_other("/shop/admin/", notice="退款已处理")
+
+
+def _csv_download(text: str, filename: str) -> Response[str]:
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
