@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from caoyuan import clock
 from caoyuan.auth import Role
 from caoyuan.auth.current import requires
-from caoyuan.bounds import check_day
+from caoyuan.bounds import IdParam, check_day, day_in_range
 from caoyuan.deps import AppDatabase, AppSettings, Db
 from caoyuan.errors import AppError
 from caoyuan.payments.client import gateway_for
@@ -20,6 +20,7 @@ from caoyuan.web.responses import see_other
 from storefront import links
 from storefront.admin_controllers import approve_and_pay
 from storefront.controllers import order_by_no
+from storefront.links import OrderNoParam
 from storefront.models import STATUS_LABELS, Order, Refund
 from storefront.services import catalogue, exports, fulfil, pay, refund
 from storefront.services.settle_payment import Notice, settle
@@ -42,7 +43,7 @@ class ShopPages(Controller):
     async def order(
         self,
         request: Request,
-        order_no: FromPath[str],
+        order_no: OrderNoParam,
         t: FromQuery[str | None],
         db: Db,
         database: AppDatabase,
@@ -71,7 +72,7 @@ class ShopPages(Controller):
     async def pay_page(
         self,
         request: Request,
-        order_no: FromPath[str],
+        order_no: OrderNoParam,
         t: FromQuery[str | None],
         db: Db,
         settings: AppSettings,
@@ -104,7 +105,7 @@ class ShopPages(Controller):
     @post("/orders/{order_no:str}/refund")
     async def refund_request(
         self,
-        order_no: FromPath[str],
+        order_no: OrderNoParam,
         t: FromQuery[str | None],
         db: Db,
         settings: AppSettings,
@@ -147,6 +148,7 @@ class FulfilmentPages(Controller):
         notice: FromQuery[str | None] = None,
         error: FromQuery[str | None] = None,
     ) -> Template:
+        check_day(ship_by, "ship_by", "发货日期")
         day = ship_by or (clock.today() + timedelta(days=1))  # 今天拍明天发: tomorrow in Beijing
         lines, orders = await fulfil.packing_list(db, day)
         dates = list(
@@ -204,7 +206,8 @@ class FulfilmentPages(Controller):
 
     @post("/ship")
     async def ship(self, db: Db, data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        back = f"/shop/admin/?ship_by={data.get('day', '')}" if data.get("day") else "/shop/admin/"
+        day = _day_or_none(data.get("day", ""))
+        back = f"/shop/admin/?ship_by={day.isoformat()}" if day else "/shop/admin/"
         try:
             if data.get("action") == "pack":
                 await fulfil.mark_packed(db, data.get("order_no", ""))
@@ -238,7 +241,7 @@ class FulfilmentPages(Controller):
     async def decide_refund(
         self,
         request: Request,
-        refund_id: FromPath[int],
+        refund_id: IdParam,
         db: Db,
         database: AppDatabase,
         data: URLEncodedBody[dict[str, str]],
@@ -260,3 +263,12 @@ def _csv_download(text: str, filename: str) -> Response[str]:
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def _day_or_none(text: str) -> date | None:
+    """The form's ship date, only to return to it: anything odd returns to the desk's default day."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return day if day_in_range(day) else None

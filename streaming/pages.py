@@ -7,21 +7,22 @@ from datetime import datetime, time
 
 import sqlalchemy as sa
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from caoyuan import clock
 from caoyuan.auth import Role
 from caoyuan.auth.current import requires
+from caoyuan.bounds import COUNT_MAX, ID_MAX, IdParam, OptionalIdParam
 from caoyuan.deps import AppSettings, Db
 from caoyuan.errors import AppError, BadInput
 from caoyuan.feed import last_seq
-from caoyuan.money import MoneyError, parse_fen
+from caoyuan.money import MoneyError, format_fen, parse_fen
 from caoyuan.web.responses import see_other
 from storefront import links
 from storefront.models import STATUS_LABELS, Order, Product, Sku
 from storefront.rules import PROVINCES
-from storefront.schemas import OrderIn
+from storefront.schemas import PRICE_MAX_FEN, OrderIn
 from storefront.services import waitlist
 from streaming.models import (
     CONTENT_LINE_LABELS,
@@ -41,17 +42,46 @@ HOSTS = requires(Role.HOST, Role.ADMIN)
 
 
 def _int(data: dict[str, str], name: str, label: str) -> int:
+    """A whole number from a form, ASCII digits only, within ±COUNT_MAX (the rules then say what fits)."""
+    text = data.get(name, "").strip()
     try:
-        return int(data.get(name, "").strip())
+        value = int(text) if text.isascii() and len(text) <= 12 else None
     except ValueError:
-        raise BadInput(f"请填写{label}（整数）", field=name) from None
+        value = None
+    if value is None or abs(value) > COUNT_MAX:
+        raise BadInput(f"请填写{label}（整数）", field=name)
+    return value
+
+
+def _id(data: dict[str, str], name: str, label: str) -> int:
+    value = _id_or_none(data.get(name, ""))
+    if value is None:
+        raise BadInput(f"请选择{label}", field=name)
+    return value
+
+
+def _id_or_none(text: str) -> int | None:
+    text = text.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 10):
+        return None
+    value = int(text)
+    return value if 1 <= value <= ID_MAX else None
 
 
 def _fen(data: dict[str, str], name: str, label: str) -> int:
     try:
-        return parse_fen(data.get(name, ""))
+        value = parse_fen(data.get(name, "")[:20])
     except MoneyError:
         raise BadInput(f"请填写{label}（元，最多两位小数）", field=name) from None
+    if value > PRICE_MAX_FEN:
+        raise BadInput(f"{label}不能超过 {format_fen(PRICE_MAX_FEN)}", field=name)
+    return value
+
+
+def _back_to_item(data: dict[str, str]) -> dict[str, str]:
+    """Reopen the chosen product after a refusal, when the form named a real id."""
+    pool_id = _id_or_none(data.get("pool_id", ""))
+    return {"item": str(pool_id)} if pool_id else {}
 
 
 class LivePages(Controller):
@@ -74,10 +104,10 @@ class LivePages(Controller):
     @get("/{session_id:int}")
     async def live_room(
         self,
-        session_id: FromPath[int],
+        session_id: IdParam,
         db: Db,
         error: FromQuery[str | None] = None,
-        item: FromQuery[int | None] = None,
+        item: OptionalIdParam = None,
         notice: FromQuery[str | None] = None,
     ) -> Template:
         view = await session_view(db, session_id)
@@ -99,14 +129,14 @@ class LivePages(Controller):
     async def order(
         self,
         request: Request,
-        session_id: FromPath[int],
+        session_id: IdParam,
         db: Db,
         settings: AppSettings,
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
         try:
             body = OrderIn(
-                pool_id=_int(data, "pool_id", "商品"),
+                pool_id=_id(data, "pool_id", "商品"),
                 quantity=_int(data, "quantity", "数量"),
                 phone=data.get("phone", ""),
                 name=data.get("name", ""),
@@ -121,18 +151,18 @@ class LivePages(Controller):
         except AppError as exc:
             await db.rollback()
             if exc.code == "sold_out":
-                return see_other(f"/live/{session_id}", error="已售罄，可以登记候补", item=data.get("pool_id", ""))
-            return see_other(f"/live/{session_id}", error=exc.message, item=data.get("pool_id", ""))
+                return see_other(f"/live/{session_id}", error="已售罄，可以登记候补", **_back_to_item(data))
+            return see_other(f"/live/{session_id}", error=exc.message, **_back_to_item(data))
         return Redirect(links.pay_url(settings, placed.order.public_no), status_code=303)
 
     @post("/{session_id:int}/waitlist")
     async def waitlist(
-        self, request: Request, session_id: FromPath[int], db: Db, data: URLEncodedBody[dict[str, str]]
+        self, request: Request, session_id: IdParam, db: Db, data: URLEncodedBody[dict[str, str]]
     ) -> Redirect:
         try:
             _, position = await waitlist.join(
                 db,
-                _int(data, "pool_id", "商品"),
+                _id(data, "pool_id", "商品"),
                 data.get("phone", ""),
                 _int(data, "quantity", "数量"),
                 data.get("name", ""),
@@ -190,7 +220,7 @@ class HostConsole(Controller):
             made = await sessions.schedule(
                 db,
                 request.user,
-                room_id=_int(data, "room_id", "直播间"),
+                room_id=_id(data, "room_id", "直播间"),
                 title=data.get("title", ""),
                 content_line=data.get("content_line", ""),
                 scheduled_start=start,
@@ -205,7 +235,7 @@ class HostConsole(Controller):
     async def session_page(
         self,
         request: Request,
-        session_id: FromPath[int],
+        session_id: IdParam,
         db: Db,
         error: FromQuery[str | None] = None,
         notice: FromQuery[str | None] = None,
@@ -245,7 +275,7 @@ class HostConsole(Controller):
 
     @post("/{session_id:int}/action")
     async def action(
-        self, request: Request, session_id: FromPath[int], db: Db, data: URLEncodedBody[dict[str, str]]
+        self, request: Request, session_id: IdParam, db: Db, data: URLEncodedBody[dict[str, str]]
     ) -> Redirect:
         user, what = request.user, data.get("action", "")
         try:
@@ -255,7 +285,7 @@ class HostConsole(Controller):
                 await sessions.end(db, user, session_id)
             elif what == "pin":
                 raw = data.get("item_id", "")
-                await shelf.pin(db, user, session_id, int(raw) if raw else None)
+                await shelf.pin(db, user, session_id, _id(data, "item_id", "讲解商品") if raw.strip() else None)
             elif what == "tick":
                 await shelf.tick(db, user, session_id, data.get("step", ""))
             elif what == "shelf":
@@ -263,7 +293,7 @@ class HostConsole(Controller):
                     db,
                     user,
                     session_id,
-                    sku_id=_int(data, "sku_id", "规格"),
+                    sku_id=_id(data, "sku_id", "规格"),
                     price_fen=_fen(data, "price", "直播价"),
                     quantity=_int(data, "quantity", "分配库存"),
                     per_buyer_cap=_int(data, "per_buyer_cap", "每人限购") if data.get("per_buyer_cap") else None,
@@ -273,7 +303,7 @@ class HostConsole(Controller):
                     db,
                     user,
                     session_id,
-                    item_id=_int(data, "item_id", "商品"),
+                    item_id=_id(data, "item_id", "商品"),
                     deal_price_fen=_fen(data, "deal_price", "秒杀价"),
                     total_cap=_int(data, "total_cap", "秒杀总量"),
                     per_buyer_cap=_int(data, "per_buyer_cap", "每人限购"),

@@ -19,6 +19,7 @@ from storefront.schemas import ProductIn, ProductPublic, SkuIn, SkuPatch, SkuPub
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 1200
+STOCK_LIMIT = 100_000_000  # a SKU's stock stays far below the INTEGER column's 2^31
 
 
 async def active_catalogue(db: AsyncSession) -> list[ProductPublic]:
@@ -42,6 +43,7 @@ async def active_catalogue(db: AsyncSession) -> list[ProductPublic]:
 async def create_product(db: AsyncSession, data: ProductIn) -> Product:
     if data.shipping_fen < 0 or any(fee < 0 for fee in data.region_fees.values()):
         raise BadInput("运费不能为负数", field="shipping_fen")
+    await _check_owner(db, data.cooperative_id, data.supplier_member_id)
     fees = {}
     for province, fee in data.region_fees.items():
         try:
@@ -55,6 +57,21 @@ async def create_product(db: AsyncSession, data: ProductIn) -> Product:
     await db.flush()
     db.add_all([ShippingRegionFee(product_id=product.id, province=p, fee_fen=f) for p, f in fees.items()])  # type: ignore[arg-type]
     return product
+
+
+async def _check_owner(db: AsyncSession, cooperative_id: int | None, supplier_member_id: int | None) -> None:
+    """The cooperative and the supplying member must exist (a foreign key would refuse them as a 500)."""
+    from coop.models import Cooperative, Member  # reading coop's register; storefront never writes it
+
+    if cooperative_id is not None and await db.get(Cooperative, cooperative_id) is None:
+        raise BadInput("没有这个合作社", field="cooperative_id", code="unknown_cooperative")
+    if supplier_member_id is None:
+        return
+    member = await db.get(Member, supplier_member_id)
+    if member is None:
+        raise BadInput("没有这个供货社员", field="supplier_member_id", code="unknown_member")
+    if cooperative_id is not None and member.cooperative_id != cooperative_id:
+        raise BadInput("供货社员不属于这个合作社", field="supplier_member_id", code="member_of_other_cooperative")
 
 
 async def add_sku(db: AsyncSession, product_id: int, data: SkuIn) -> Sku:
@@ -89,10 +106,13 @@ async def patch_sku(db: AsyncSession, sku_id: int, data: SkuPatch) -> Sku:
             raise BadInput("补货数量不能为 0", field="add_stock")
         values["stock"] = Sku.stock + data.add_stock  # relative: concurrent allocations are not overwritten
     if values:
-        moved = await db.execute(sa.update(Sku).where(Sku.id == sku_id, Sku.stock + (data.add_stock or 0) >= 0)
+        after = Sku.stock + (data.add_stock or 0)
+        moved = await db.execute(sa.update(Sku).where(Sku.id == sku_id, after >= 0, after <= STOCK_LIMIT)
                                  .values(**values))
         if moved.rowcount != 1:
-            raise BadInput("减少的库存超过了现有库存", field="add_stock")
+            too_many = (data.add_stock or 0) > 0
+            raise BadInput(f"库存不能超过 {STOCK_LIMIT:,} 件" if too_many else "减少的库存超过了现有库存",
+                           field="add_stock")
     await db.refresh(sku)
     return sku
 

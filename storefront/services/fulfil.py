@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.db import utcnow
 from caoyuan.errors import BadInput, Conflict, NotFound
+from storefront.links import is_order_no
 from storefront.models import Order, OrderStatus, Product, Sku, StockPool
 from storefront.services.events import order_event, sku_label
 
@@ -42,6 +43,8 @@ async def packing_list(db: AsyncSession, ship_by: date) -> tuple[list[PackingLin
 
 
 async def _locked(db: AsyncSession, order_no: str) -> Order:
+    if not is_order_no(order_no):
+        raise NotFound(f"没有订单 {order_no[:24]}")
     order = await db.scalar(sa.select(Order).where(Order.public_no == order_no).with_for_update())
     if order is None:
         raise NotFound(f"没有订单 {order_no}")
@@ -104,9 +107,10 @@ async def import_tracking_csv(db: AsyncSession, text: str) -> ImportResult:
         except BadInput as exc:
             problems.append((number, exc.message))
             continue
-        order = await db.scalar(sa.select(Order).where(Order.public_no == (row["order_no"] or "").strip()))
+        order_no = (row["order_no"] or "").strip()
+        order = await db.scalar(sa.select(Order).where(Order.public_no == order_no)) if is_order_no(order_no) else None
         if order is None:
-            problems.append((number, f"没有订单 {row['order_no']}"))
+            problems.append((number, f"没有订单 {order_no[:24]}"))
         elif order.status not in (OrderStatus.PAID, OrderStatus.PACKED):
             problems.append((number, f"订单 {order.public_no} 当前状态不能发货"))
     if problems:

@@ -148,8 +148,9 @@ def rules_quantity(quantity: int, cap: int | None) -> None:
 
 
 def _validate(req: OrderRequest) -> dict:
-    if not 8 <= len(req.idempotency_key) <= 80:
-        raise BadInput("Idempotency-Key 请求头应为 8–80 个字符（每次下单生成一个新的）", field="Idempotency-Key")
+    key = req.idempotency_key
+    if not 8 <= len(key) <= 80 or not (key.isascii() and key.isprintable()):
+        raise BadInput("Idempotency-Key 请求头应为 8–80 个可见 ASCII 字符（每次下单生成一个新的）", field="Idempotency-Key")
     try:
         phone = normalize_phone(req.phone)
     except IdentityError as exc:

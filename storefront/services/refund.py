@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,6 +13,7 @@ from storefront.models import Order, OrderStatus, Refund, StockPool
 from storefront.services import books, stock
 from storefront.services.events import order_event, sku_label, stock_event
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # PostgreSQL refuses NUL; the rest has no place
 REFUNDABLE = (OrderStatus.PAID, OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
 
 
@@ -19,7 +22,7 @@ async def request_refund(db: AsyncSession, order_no: str, phone: str, reason: st
     if order is None or order.buyer_phone != phone:
         raise NotFound("没有找到这笔订单（请核对订单号和手机号）")
     reason = reason.strip()
-    if not 2 <= len(reason) <= 200:
+    if not 2 <= len(reason) <= 200 or _CONTROL.search(reason):
         raise BadInput("请写明退款原因（2–200 字）", field="reason")
     if order.status not in REFUNDABLE:
         raise Conflict("这笔订单现在不能申请退款", code="bad_state")
@@ -69,7 +72,7 @@ async def reject_refund(db: AsyncSession, refund_id: int, admin_id: int, note: s
     refund = await db.get(Refund, refund_id, with_for_update=True)
     if refund is None or refund.status != "requested":
         raise Conflict("这笔退款已经处理过了", code="already_decided")
-    refund.status, refund.decided_by, refund.failure = "rejected", admin_id, note[:200]
+    refund.status, refund.decided_by, refund.failure = "rejected", admin_id, _CONTROL.sub("", note)[:200]
     order = await db.get(Order, refund.order_id, with_for_update=True)
     order.status = refund.order_status_before  # type: ignore[union-attr]
     return refund

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import sqlalchemy as sa
@@ -10,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from caoyuan.errors import BadInput, Conflict, NotFound
 from caoyuan.identity import IdentityError, normalize_phone
 from storefront.models import StockPool, WaitlistEntry
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # PostgreSQL refuses NUL in text
 
 
 async def join(db: AsyncSession, pool_id: int, phone: str, quantity: int, name: str = "") -> tuple[WaitlistEntry, int]:
@@ -28,7 +31,7 @@ async def join(db: AsyncSession, pool_id: int, phone: str, quantity: int, name: 
     entry = await db.scalar(sa.select(WaitlistEntry).where(WaitlistEntry.pool_id == pool_id, WaitlistEntry.phone == phone,
                                                            WaitlistEntry.status.in_(["waiting", "offered"])))
     if entry is None:
-        entry = WaitlistEntry(pool_id=pool_id, phone=phone, name=name.strip()[:30], quantity=quantity,
+        entry = WaitlistEntry(pool_id=pool_id, phone=phone, name=_CONTROL.sub("", name).strip()[:30], quantity=quantity,
                               token=secrets.token_urlsafe(16))
         db.add(entry)
         await db.flush()

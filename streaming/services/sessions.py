@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.auth.current import CurrentUser
+from caoyuan.bounds import check_day
 from caoyuan.db import utcnow
 from caoyuan.errors import BadInput, Forbidden, NotFound
 from caoyuan.feed import append_event
@@ -24,6 +26,8 @@ from streaming.models import (
 )
 from streaming.services.access import feed_stream, require, session_for_host
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
 
 async def schedule(db: AsyncSession, user: CurrentUser, *, room_id: int, title: str, content_line: str,
                    scheduled_start: datetime, cutoff_local: time = time(22, 0),
@@ -36,12 +40,14 @@ async def schedule(db: AsyncSession, user: CurrentUser, *, room_id: int, title: 
     if user.role != "admin" and user.id not in room_hosts:
         raise Forbidden("您不是这个直播间的主播")
     title = title.strip()
-    if not 2 <= len(title) <= 100:
+    if not 2 <= len(title) <= 100 or _CONTROL.search(title):
         raise BadInput("标题应为 2–100 个字", field="title")
     if content_line not in CONTENT_LINE_LABELS:
         raise BadInput(f"内容线应为：{'、'.join(CONTENT_LINE_LABELS.values())}", field="content_line")
     if scheduled_start.tzinfo is None:
         raise BadInput("开播时间需要带时区", field="scheduled_start")
+    # Bounded before any conversion: 0001-01-01 or 9999-12-31 would overflow on the way to UTC.
+    check_day(scheduled_start.date(), "scheduled_start", "开播日期")
     unknown = set(co_host_ids or []) - set(room_hosts)
     if unknown:
         raise BadInput("联合主播必须是这个直播间的主播", field="co_host_ids")
