@@ -14,14 +14,14 @@ from caoyuan.auth import Role
 from caoyuan.auth.current import requires
 from caoyuan.bounds import IdParam, check_day, day_in_range
 from caoyuan.deps import AppDatabase, AppSettings, Db
-from caoyuan.errors import AppError
+from caoyuan.errors import AppError, BadInput
 from caoyuan.payments.client import gateway_for
 from caoyuan.web.responses import see_other
 from storefront import links
 from storefront.admin_controllers import approve_and_pay
 from storefront.controllers import order_by_no
 from storefront.links import OrderNoParam
-from storefront.models import STATUS_LABELS, Order, Refund
+from storefront.models import REFUND_STATUS_LABELS, STATUS_LABELS, Order, Refund, RefundStatus
 from storefront.services import catalogue, exports, fulfil, pay, refund
 from storefront.services.settle_payment import Notice, settle
 
@@ -164,7 +164,7 @@ class FulfilmentPages(Controller):
             await db.execute(
                 sa.select(Refund, Order)
                 .join(Order, Order.id == Refund.order_id)
-                .where(Refund.status.in_(["requested", "approved"]))
+                .where(Refund.status.in_([RefundStatus.REQUESTED, *refund.DECIDED]))
                 .order_by(Refund.id)
             )
         ).all()
@@ -179,6 +179,7 @@ class FulfilmentPages(Controller):
                 "refunds": refunds,
                 "counts": counts,
                 "labels": STATUS_LABELS,
+                "refund_labels": REFUND_STATUS_LABELS,
                 "couriers": fulfil.COURIERS,
                 "notice": notice,
                 "error": error,
@@ -246,15 +247,20 @@ class FulfilmentPages(Controller):
         database: AppDatabase,
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
+        decision = data.get("decision", "")
         try:
-            if data.get("decision") == "approve":
-                await approve_and_pay(request, refund_id, db, database)
-            else:
+            if decision in ("approve", "retry"):
+                made = await approve_and_pay(request, refund_id, db, database, retry_only=decision == "retry")
+                if made.status != RefundStatus.REFUNDED:
+                    return see_other("/shop/admin/", error=f"支付宝暂未退款（{made.last_error}），系统会自动重试")
+            elif decision == "reject":
                 await refund.reject_refund(db, refund_id, request.user.id, data.get("note", "合作社不同意退款"))
+            else:
+                raise BadInput("请选择同意、重试或拒绝", field="decision")
         except AppError as exc:
             await db.rollback()
             return see_other("/shop/admin/", error=exc.message)
-        return see_other("/shop/admin/", notice="退款已处理")
+        return see_other("/shop/admin/", notice="退款已完成" if decision != "reject" else "已拒绝退款")
 
 
 def _csv_download(text: str, filename: str) -> Response[str]:

@@ -22,8 +22,15 @@ ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
 
 def Text(max_length: int, *, min_length: int = 0, multiline: bool = False, description: str = "") -> object:  # noqa: N802
     """A text field bounded to its column's length, without control characters."""
-    return Annotated[str, msgspec.Meta(min_length=min_length, max_length=max_length,
-                                       pattern=NO_CONTROL if multiline else ONE_LINE, description=description)]
+    return Annotated[
+        str,
+        msgspec.Meta(
+            min_length=min_length,
+            max_length=max_length,
+            pattern=NO_CONTROL if multiline else ONE_LINE,
+            description=description,
+        ),
+    ]
 
 
 Phone = Annotated[str, msgspec.Meta(min_length=11, max_length=20, description="中国大陆手机号")]
@@ -123,8 +130,12 @@ class RefundOut(msgspec.Struct):
     id: int
     order_no: str
     amount_fen: int
-    status: str
+    status: str  # requested / refunding / refunded / rejected
     reason: str
+    kind: str = "after_sale"  # after_sale / late_payment
+    attempts: int = 0  # calls made to Alipay
+    last_error: str = ""
+    next_attempt_at: str | None = None
 
 
 class ShipIn(msgspec.Struct, forbid_unknown_fields=True):
