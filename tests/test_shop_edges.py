@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 import sqlalchemy as sa
 from litestar.routes import HTTPRoute
 
@@ -204,8 +205,12 @@ class Walker:
             dict(self.api) if url.startswith("/api/") else {"x-csrftoken": self.client.cookies.get("caoyuan_csrf", "")}
         )
         headers.update(kw.pop("headers", {}))
-        response = await self.client.request(method, url, headers=headers, follow_redirects=False, **kw)
         self.sent += 1
+        try:
+            response = await self.client.request(method, url, headers=headers, follow_redirects=False, **kw)
+        except httpx.HTTPError as exc:  # e.g. a redirect whose Location echoes 100 kB: no client can follow it
+            self.world.failures.append(f"{self.role} {method} {url[:120]} [{what}] → {type(exc).__name__}: {exc}")
+            return
         if response.status_code >= 500:
             self.world.failures.append(
                 f"{self.role} {method} {url[:120]} [{what}] → {response.status_code} {response.text[:200]}"
