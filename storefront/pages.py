@@ -56,10 +56,13 @@ class ShopPages(Controller):
             # Back from Alipay's cashier: ask Alipay (server to server) rather than wait for the notify.
             await db.commit()
             order = await settle_from_query(request, database, order_no) or order
+        latest_refund = await db.scalar(sa.select(Refund).where(Refund.order_id == order.id).order_by(Refund.id.desc()))
         return Template(
             "storefront/order.html",
             context={
                 "order": order,
+                "refund": latest_refund,
+                "refund_labels": REFUND_STATUS_LABELS,
                 "labels": STATUS_LABELS,
                 "t": t,
                 "pay_url": links.pay_url(settings, order_no),

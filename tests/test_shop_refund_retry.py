@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
+from urllib.parse import unquote
 
 import httpx
 import sqlalchemy as sa
@@ -26,7 +27,8 @@ PHONE_UA = {"user-agent": "Mozilla/5.0 (iPhone) Mobile"}
 class FlakyAlipay(httpx.AsyncBaseTransport):
     """Between us and the sandbox: the next refund calls fail as told, then calls pass through.
 
-    ``timeout``: the call never reaches Alipay. ``lost``: Alipay refunds, but its answer never comes back."""
+    ``timeout``: the call never reaches Alipay. ``lost``: Alipay refunds, but its answer never comes back.
+    ``refuse``: Alipay answers with a business refusal (unsigned, as Alipay's error answers may be)."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport, failures: list[str]) -> None:
         self.inner, self.failures, self.refund_calls = inner, failures, 0
@@ -38,6 +40,12 @@ class FlakyAlipay(httpx.AsyncBaseTransport):
         failure = self.failures.pop(0) if self.failures else None
         if failure == "timeout":
             raise httpx.ConnectTimeout("alipay did not answer", request=request)
+        if failure == "refuse":
+            body = (
+                '{"alipay_trade_refund_response":{"code":"40004","msg":"Business Failed",'
+                '"sub_code":"ACQ.SYSTEM_ERROR","sub_msg":"系统繁忙"}}'
+            )
+            return httpx.Response(200, content=body.encode(), request=request)
         response = await self.inner.handle_async_request(request)
         if failure == "lost":
             await response.aread()
@@ -138,6 +146,8 @@ async def test_late_payment_refund_that_timed_out_is_retried_until_alipay_confir
     assert "GATEWAY_UNREACHABLE" in made.last_error and made.next_attempt_at > utcnow()
     assert made.out_request_no == f"{late['order_no']}-LATE"
     assert await _books(db, order.id, sc.supplier_id) == ([], 0)  # nothing booked while the money is in flight
+    page = await client.get(late["status_url"])
+    assert "退款中（原路退回支付宝" in page.text  # the buyer sees the money is on its way back
 
     gateway = same_loop_gateway(settings, db)
     assert await refund_drive.drive_due(db, gateway) == 0  # not due yet: the reconciler waits its turn
@@ -172,7 +182,7 @@ async def test_a_refund_whose_answer_was_lost_is_confirmed_not_paid_twice(client
 
 
 async def test_desk_shows_a_failing_refund_and_retries_it_now(client, db, make_user, login_api, login_page) -> None:
-    flaky = make_flaky(client.app, ["timeout", "timeout"])
+    flaky = make_flaky(client.app, ["refuse", "timeout"])
     sc = await build(db, make_user, shelf_qty=5)
     made = await _place(client, sc.session_id, sc.pool_id, "13800000001")
     cashier = await client.get(made["pay_url"], follow_redirects=True, headers=PHONE_UA)
@@ -191,13 +201,13 @@ async def test_desk_shows_a_failing_refund_and_retries_it_now(client, db, make_u
     approved = await client.post(f"/api/shop/admin/refunds/{refund_id}/approve", headers=admin)
     assert approved.status_code == 200, approved.text
     body = approved.json()
-    assert (body["status"], body["attempts"]) == ("refunding", 1) and "GATEWAY_UNREACHABLE" in body["last_error"]
+    assert (body["status"], body["attempts"]) == ("refunding", 1) and "ACQ.SYSTEM_ERROR" in body["last_error"]
     assert body["next_attempt_at"]
 
     await login_page(client, "13600004444")
     desk = await client.get("/shop/admin/")
     assert desk.status_code == 200 and desk.text.count('value="retry"') == 1 and desk.text.count("立即重试") == 1
-    assert desk.text.count("GATEWAY_UNREACHABLE") == 1 and '<span class="chip">退款中</span>' in desk.text
+    assert desk.text.count("ACQ.SYSTEM_ERROR") == 1 and '<span class="chip">退款中</span>' in desk.text
     csrf = client.cookies.get("caoyuan_csrf", "")
     again = await client.post(
         f"/shop/admin/refunds/{refund_id}",
@@ -205,7 +215,7 @@ async def test_desk_shows_a_failing_refund_and_retries_it_now(client, db, make_u
         headers={"x-csrftoken": csrf},
         follow_redirects=False,
     )
-    assert again.status_code == 303 and "error=" in again.headers["location"]  # the second timeout, shown
+    assert again.status_code == 303 and "GATEWAY_UNREACHABLE" in unquote(again.headers["location"])  # shown
     retried = await client.post(f"/api/shop/admin/refunds/{refund_id}/retry", headers=admin)
     assert retried.json()["status"] == "refunded" and retried.json()["attempts"] == 3
     assert flaky.refund_calls == 3

@@ -67,7 +67,8 @@ async def drive(database: Database, gateway: AlipayGateway, refund_id: int, *, n
     try:  # committed above: Alipay is never called inside our transaction
         result = await gateway.refund(order_no, amount, request_no, reason)
     except PaymentError as exc:
-        return await _failed(database, refund_id, f"{exc.sub_code or exc.code}：{exc.message}")
+        code = exc.sub_code or exc.code
+        return await _failed(database, refund_id, exc.message if code in exc.message else f"{code}：{exc.message}")
     if result.refunded_fen_total < amount:
         return await _failed(
             database, refund_id, f"支付宝累计退款 {result.refunded_fen_total} 分，少于应退 {amount} 分"
