@@ -44,8 +44,15 @@ class ShopApi(Controller):
         return order_out(settings, await order_by_no(db, order_no))
 
     @post("/orders/{order_no:str}/pay", status_code=200, summary="发起支付宝付款：qr 电脑扫码，wap 手机跳转")
-    async def pay(self, request: Request, order_no: OrderNoParam, t: FromQuery[str], data: JSONBody[PayIn],
-                  db: Db, settings: AppSettings) -> PayOut:
+    async def pay(
+        self,
+        request: Request,
+        order_no: OrderNoParam,
+        t: FromQuery[str],
+        data: JSONBody[PayIn],
+        db: Db,
+        settings: AppSettings,
+    ) -> PayOut:
         links.check_token(settings, order_no, t)
         order = await order_by_no(db, order_no)
         gateway = gateway_for(request.app)
@@ -56,8 +63,9 @@ class ShopApi(Controller):
         return PayOut(order_no, "wap", redirect_url=url)
 
     @post("/orders/{order_no:str}/refund", status_code=201, summary="申请退款（售后）")
-    async def request_refund(self, order_no: OrderNoParam, t: FromQuery[str], data: JSONBody[RefundIn], db: Db,
-                             settings: AppSettings) -> RefundOut:
+    async def request_refund(
+        self, order_no: OrderNoParam, t: FromQuery[str], data: JSONBody[RefundIn], db: Db, settings: AppSettings
+    ) -> RefundOut:
         links.check_token(settings, order_no, t)
         phone = _phone(data.phone)
         made = await refund.request_refund(db, order_no, phone, data.reason)

@@ -34,10 +34,32 @@ HEARTBEAT_S = 15.0
 SEND_TIMEOUT_S = 10.0
 BATCH = 500
 VIEWER_EVERY_S = 0.25
-VIEWER_KINDS = {"stock", "pinned", "flash_sale_scheduled", "flash_sale_opened", "flash_sale_closed",
-                "session_live", "session_ended", "shelf_added"}
-VIEWER_FIELDS = {"pool_id", "remaining", "item_id", "sale_id", "deal_price_fen", "total_cap", "per_buyer_cap",
-                 "opens_at", "closes_at", "price_fen", "sku_id", "started_at", "ended_at", "returned"}
+VIEWER_KINDS = {
+    "stock",
+    "pinned",
+    "flash_sale_scheduled",
+    "flash_sale_opened",
+    "flash_sale_closed",
+    "session_live",
+    "session_ended",
+    "shelf_added",
+}
+VIEWER_FIELDS = {
+    "pool_id",
+    "remaining",
+    "item_id",
+    "sale_id",
+    "deal_price_fen",
+    "total_cap",
+    "per_buyer_cap",
+    "opens_at",
+    "closes_at",
+    "price_fen",
+    "sku_id",
+    "started_at",
+    "ended_at",
+    "returned",
+}
 
 
 class SlowReader(Exception):
@@ -90,8 +112,7 @@ async def host_feed(socket: WebSocket, session_id: FromPath[int]) -> None:
     code, reason = 1000, ""
     try:
         async with reading(database, feed_stream(session_id)) as tail:
-            await _send(socket, {"type": "hello", "session_id": session_id, "last_seq": tail.last_seq,
-                                 "after": after})
+            await _send(socket, {"type": "hello", "session_id": session_id, "last_seq": tail.last_seq, "after": after})
             code, reason = await _pump_host(socket, database, tail, after)
     except SlowReader:
         code, reason = 4408, "读取太慢，请用收到的最后一个 seq 重新连接"

@@ -36,9 +36,12 @@ async def packing_list(db: AsyncSession, ship_by: date) -> tuple[list[PackingLin
     orders = list(await db.scalars(base.order_by(Order.paid_at, Order.id)))
     totals = await db.execute(
         sa.select(Sku.id, Product.name, Sku.name, sa.func.sum(Order.quantity), sa.func.count(Order.id))
-        .join(Sku, Sku.id == Order.sku_id).join(Product, Product.id == Sku.product_id)
+        .join(Sku, Sku.id == Order.sku_id)
+        .join(Product, Product.id == Sku.product_id)
         .where(Order.ship_by == ship_by, Order.status.in_([OrderStatus.PAID, OrderStatus.PACKED]))
-        .group_by(Sku.id, Product.name, Sku.name).order_by(Product.name, Sku.name))
+        .group_by(Sku.id, Product.name, Sku.name)
+        .order_by(Product.name, Sku.name)
+    )
     return [PackingLine(*row) for row in totals], orders
 
 
@@ -74,7 +77,12 @@ async def mark_shipped(db: AsyncSession, order_no: str, courier: str, tracking_n
     order = await _locked(db, order_no)
     if order.status not in (OrderStatus.PAID, OrderStatus.PACKED):
         raise Conflict(f"订单 {order_no} 当前状态不能发货", code="bad_state")
-    order.status, order.courier, order.tracking_no, order.shipped_at = OrderStatus.SHIPPED, courier, tracking_no, utcnow()
+    order.status, order.courier, order.tracking_no, order.shipped_at = (
+        OrderStatus.SHIPPED,
+        courier,
+        tracking_no,
+        utcnow(),
+    )
     order.packed_at = order.packed_at or order.shipped_at
     await _event(db, order, "order_shipped", courier=courier)
     return order
