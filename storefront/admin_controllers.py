@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Annotated
 
 import sqlalchemy as sa
 from litestar import Controller, Request, get, patch, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
+from litestar.params import FromQuery, JSONBody, MultipartBody, Parameter
 
 from caoyuan.auth import Role
 from caoyuan.auth.current import requires
+from caoyuan.bounds import IdParam, check_day
 from caoyuan.deps import AppDatabase, AppSettings, Db
 from caoyuan.errors import BadInput, Conflict, NotFound
 from caoyuan.payments.client import gateway_for
-from storefront.models import Order, Refund
+from storefront.links import OrderNoParam
+from storefront.models import Order, OrderStatus, Refund, RefundStatus
 from storefront.schemas import (
     OrderOut,
     PackingLineOut,
@@ -28,7 +31,7 @@ from storefront.schemas import (
     TrackingImportIn,
     TrackingImportOut,
 )
-from storefront.services import catalogue, fulfil, pay, refund
+from storefront.services import catalogue, fulfil, refund, refund_drive
 from storefront.views import order_out
 
 
@@ -38,9 +41,16 @@ class ShopAdminApi(Controller):
     guards = [requires(Role.ADMIN)]
 
     @get("/orders", summary="订单列表（按状态、发货日期）")
-    async def orders(self, db: Db, settings: AppSettings, status: FromQuery[str | None] = None,
-                     ship_by: FromQuery[date | None] = None, limit: FromQuery[int] = 100) -> list[OrderOut]:
-        query = sa.select(Order).order_by(Order.id.desc()).limit(min(max(limit, 1), 500))
+    async def orders(
+        self,
+        db: Db,
+        settings: AppSettings,
+        status: FromQuery[OrderStatus | None] = None,
+        ship_by: FromQuery[date | None] = None,
+        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
+    ) -> list[OrderOut]:
+        check_day(ship_by, "ship_by", "发货日期")
+        query = sa.select(Order).order_by(Order.id.desc()).limit(limit)
         if status:
             query = query.where(Order.status == status)
         if ship_by:
@@ -49,20 +59,24 @@ class ShopAdminApi(Controller):
 
     @get("/packing-list", summary="某个发货日的打包单（按商品汇总 + 逐单）")
     async def packing_list(self, ship_by: FromQuery[date], db: Db, settings: AppSettings) -> PackingListOut:
+        check_day(ship_by, "ship_by", "发货日期")
         lines, orders = await fulfil.packing_list(db, ship_by)
-        return PackingListOut(ship_by.isoformat(), [PackingLineOut(**vars(line)) for line in lines],
-                              [order_out(settings, o) for o in orders])
+        return PackingListOut(
+            ship_by.isoformat(),
+            [PackingLineOut(**vars(line)) for line in lines],
+            [order_out(settings, o) for o in orders],
+        )
 
     @post("/orders/{order_no:str}/pack", status_code=200)
-    async def pack(self, order_no: FromPath[str], db: Db, settings: AppSettings) -> OrderOut:
+    async def pack(self, order_no: OrderNoParam, db: Db, settings: AppSettings) -> OrderOut:
         return order_out(settings, await fulfil.mark_packed(db, order_no))
 
     @post("/orders/{order_no:str}/ship", status_code=200, summary="录入快递公司和单号")
-    async def ship(self, order_no: FromPath[str], data: JSONBody[ShipIn], db: Db, settings: AppSettings) -> OrderOut:
+    async def ship(self, order_no: OrderNoParam, data: JSONBody[ShipIn], db: Db, settings: AppSettings) -> OrderOut:
         return order_out(settings, await fulfil.mark_shipped(db, order_no, data.courier, data.tracking_no))
 
     @post("/orders/{order_no:str}/complete", status_code=200)
-    async def complete(self, order_no: FromPath[str], db: Db, settings: AppSettings) -> OrderOut:
+    async def complete(self, order_no: OrderNoParam, db: Db, settings: AppSettings) -> OrderOut:
         return order_out(settings, await fulfil.mark_completed(db, order_no))
 
     @post("/tracking-import", status_code=200, summary="批量导入快递单号（CSV：order_no,courier,tracking_no）")
@@ -70,22 +84,34 @@ class ShopAdminApi(Controller):
         result = await fulfil.import_tracking_csv(db, data.csv)
         return TrackingImportOut(result.shipped, [{"line": n, "reason": r} for n, r in result.problems])
 
-    @get("/refunds", summary="退款申请")
-    async def refunds(self, db: Db, status: FromQuery[str | None] = None) -> list[RefundOut]:
+    @get("/refunds", summary="退款（待处理、退款中、已退款）")
+    async def refunds(
+        self,
+        db: Db,
+        status: Annotated[str | None, Parameter(max_length=12, pattern=r"^[a-z_]+$")] = None,
+    ) -> list[RefundOut]:
         query = sa.select(Refund, Order.public_no).join(Order, Order.id == Refund.order_id).order_by(Refund.id.desc())
         if status:
             query = query.where(Refund.status == status)
-        return [RefundOut(r.id, no, r.amount_fen, r.status, r.reason) for r, no in (await db.execute(query)).all()]  # type: ignore[arg-type]
+        return [refund_out(r, no) for r, no in (await db.execute(query)).all()]
 
-    @post("/refunds/{refund_id:int}/approve", status_code=200, summary="同意退款并通过支付宝退回")
-    async def approve(self, request: Request, refund_id: FromPath[int], db: Db, database: AppDatabase) -> RefundOut:
+    @post(
+        "/refunds/{refund_id:int}/approve",
+        status_code=200,
+        summary="同意退款并通过支付宝退回（失败则记录原因，自动重试）",
+    )
+    async def approve(self, request: Request, refund_id: IdParam, db: Db, database: AppDatabase) -> RefundOut:
         return await approve_and_pay(request, refund_id, db, database)
 
+    @post("/refunds/{refund_id:int}/retry", status_code=200, summary="退款中：立即再向支付宝退一次")
+    async def retry(self, request: Request, refund_id: IdParam, db: Db, database: AppDatabase) -> RefundOut:
+        return await approve_and_pay(request, refund_id, db, database, retry_only=True)
+
     @post("/refunds/{refund_id:int}/reject", status_code=200)
-    async def reject(self, request: Request, refund_id: FromPath[int], db: Db) -> RefundOut:
+    async def reject(self, request: Request, refund_id: IdParam, db: Db) -> RefundOut:
         made = await refund.reject_refund(db, refund_id, request.user.id, "合作社不同意退款")
         order = await db.get(Order, made.order_id)
-        return RefundOut(made.id, order.public_no, made.amount_fen, made.status, made.reason)  # type: ignore[arg-type,union-attr]
+        return refund_out(made, order.public_no)  # type: ignore[union-attr]
 
     @post("/products", status_code=201)
     async def create_product(self, data: JSONBody[ProductIn], db: Db) -> dict:
@@ -93,18 +119,19 @@ class ShopAdminApi(Controller):
         return {"id": product.id, "name": product.name}
 
     @post("/products/{product_id:int}/skus", status_code=201)
-    async def add_sku(self, product_id: FromPath[int], data: JSONBody[SkuIn], db: Db) -> dict:
+    async def add_sku(self, product_id: IdParam, data: JSONBody[SkuIn], db: Db) -> dict:
         sku = await catalogue.add_sku(db, product_id, data)
         return {"id": sku.id, "name": sku.name, "stock": sku.stock, "price_fen": sku.price_fen}
 
     @patch("/skus/{sku_id:int}", summary="改价、补货（add_stock 可为负）、上下架")
-    async def patch_sku(self, sku_id: FromPath[int], data: JSONBody[SkuPatch], db: Db) -> dict:
+    async def patch_sku(self, sku_id: IdParam, data: JSONBody[SkuPatch], db: Db) -> dict:
         sku = await catalogue.patch_sku(db, sku_id, data)
         return {"id": sku.id, "stock": sku.stock, "price_fen": sku.price_fen, "active": sku.active}
 
     @post("/products/{product_id:int}/images", status_code=201, summary="上传商品图片（≤ 5 MB，自动缩放）")
-    async def upload_image(self, product_id: FromPath[int], data: MultipartBody[dict[str, UploadFile]], db: Db,
-                           settings: AppSettings) -> dict:
+    async def upload_image(
+        self, product_id: IdParam, data: MultipartBody[dict[str, UploadFile]], db: Db, settings: AppSettings
+    ) -> dict:
         upload = data.get("file")
         if upload is None:
             raise BadInput("请选择图片文件", field="file")
@@ -113,17 +140,43 @@ class ShopAdminApi(Controller):
         return {"id": image.id, "url": f"/media/{image.filename}", "width": image.width, "height": image.height}
 
 
-async def approve_and_pay(request: Request, refund_id: int, db: Db, database: AppDatabase) -> RefundOut:
-    """Approve (committed first), pay back through Alipay, then mark refunded. A retry resumes after a failure."""
+def refund_out(made: Refund, order_no: str) -> RefundOut:
+    return RefundOut(
+        made.id,
+        order_no,
+        made.amount_fen,
+        made.status,
+        made.reason,
+        made.kind,  # type: ignore[arg-type]
+        made.attempts,
+        made.last_error,
+        made.next_attempt_at.isoformat() if made.next_attempt_at else None,
+    )
+
+
+async def approve_and_pay(
+    request: Request, refund_id: int, db: Db, database: AppDatabase, retry_only: bool = False
+) -> RefundOut:
+    """Approve (committed first), then ask Alipay at once. A failed call leaves the refund ``refunding`` with
+    its error; the reconciler asks again, and so does this call on a refund already refunding (retry now)."""
     existing = await db.get(Refund, refund_id)
     if existing is None:
         raise NotFound("没有这笔退款申请")
-    if existing.status not in ("requested", "approved"):
-        raise Conflict("这笔退款已经处理过了", code="already_decided")
-    if existing.status == "requested":
+    if existing.status == RefundStatus.REQUESTED and not retry_only:
         await refund.approve_refund(db, refund_id, request.user.id)
-    made, order = existing, await db.get(Order, existing.order_id)
+    elif existing.status not in refund.DECIDED:
+        raise Conflict(
+            "这笔退款已经处理过了" if existing.status != RefundStatus.REQUESTED else "请先同意这笔退款",
+            code="already_decided" if existing.status != RefundStatus.REQUESTED else "not_approved",
+        )
     await db.commit()
-    await pay.refund(gateway_for(request.app), order, made.amount_fen, made.out_request_no, made.reason)  # type: ignore[arg-type]
-    done = await refund.complete_refund(db, refund_id)
-    return RefundOut(made.id, done.public_no, made.amount_fen, "refunded", made.reason)  # type: ignore[arg-type]
+    await refund_drive.drive(database, gateway_for(request.app), refund_id, now_due=True)
+    row = (
+        await db.execute(
+            sa.select(Refund, Order.public_no)
+            .join(Order, Order.id == Refund.order_id)
+            .where(Refund.id == refund_id)
+            .execution_options(populate_existing=True)
+        )
+    ).one()
+    return refund_out(*row)

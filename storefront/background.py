@@ -6,6 +6,7 @@ from typing import Any
 
 from caoyuan import background
 from caoyuan.payments.client import gateway_for
+from storefront.services import refund_drive
 from storefront.services.reconcile import reconcile, sweep
 
 
@@ -19,6 +20,7 @@ async def start(app: Any) -> None:
     async def reconcile_round(app: Any) -> None:
         if payments_on:
             await reconcile(database, gateway_for(app))
+            await refund_drive.drive_due(database, gateway_for(app))  # refunds Alipay has not confirmed yet
 
     background.start(app, "storefront.sweep", 15, sweep_round)
     background.start(app, "storefront.reconcile", 60, reconcile_round)

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
+from caoyuan.bounds import IdParam
 from caoyuan.deps import AppSettings, Db
 from caoyuan.errors import BadInput, NotFound
 from caoyuan.identity import IdentityError, normalize_phone
 from caoyuan.payments.client import gateway_for
 from storefront import links
+from storefront.links import OrderNoParam, WaitlistTokenParam
 from storefront.models import Order, WaitlistEntry
 from storefront.schemas import OrderOut, PayIn, PayOut, ProductPublic, RefundIn, RefundOut, WaitlistIn, WaitlistOut
 from storefront.services import catalogue, pay, refund, waitlist
@@ -20,6 +22,8 @@ from storefront.views import order_out
 
 
 async def order_by_no(db: Db, order_no: str) -> Order:
+    if not links.is_order_no(order_no):
+        raise NotFound("没有找到这笔订单")
     order = await db.scalar(sa.select(Order).where(Order.public_no == order_no))
     if order is None:
         raise NotFound("没有找到这笔订单")
@@ -35,13 +39,20 @@ class ShopApi(Controller):
         return await catalogue.active_catalogue(db)
 
     @get("/orders/{order_no:str}", summary="订单状态（凭订单链接里的 t 令牌，无需登录）")
-    async def order_status(self, order_no: FromPath[str], t: FromQuery[str], db: Db, settings: AppSettings) -> OrderOut:
+    async def order_status(self, order_no: OrderNoParam, t: FromQuery[str], db: Db, settings: AppSettings) -> OrderOut:
         links.check_token(settings, order_no, t)
         return order_out(settings, await order_by_no(db, order_no))
 
     @post("/orders/{order_no:str}/pay", status_code=200, summary="发起支付宝付款：qr 电脑扫码，wap 手机跳转")
-    async def pay(self, request: Request, order_no: FromPath[str], t: FromQuery[str], data: JSONBody[PayIn],
-                  db: Db, settings: AppSettings) -> PayOut:
+    async def pay(
+        self,
+        request: Request,
+        order_no: OrderNoParam,
+        t: FromQuery[str],
+        data: JSONBody[PayIn],
+        db: Db,
+        settings: AppSettings,
+    ) -> PayOut:
         links.check_token(settings, order_no, t)
         order = await order_by_no(db, order_no)
         gateway = gateway_for(request.app)
@@ -52,20 +63,21 @@ class ShopApi(Controller):
         return PayOut(order_no, "wap", redirect_url=url)
 
     @post("/orders/{order_no:str}/refund", status_code=201, summary="申请退款（售后）")
-    async def request_refund(self, order_no: FromPath[str], t: FromQuery[str], data: JSONBody[RefundIn], db: Db,
-                             settings: AppSettings) -> RefundOut:
+    async def request_refund(
+        self, order_no: OrderNoParam, t: FromQuery[str], data: JSONBody[RefundIn], db: Db, settings: AppSettings
+    ) -> RefundOut:
         links.check_token(settings, order_no, t)
         phone = _phone(data.phone)
         made = await refund.request_refund(db, order_no, phone, data.reason)
         return RefundOut(made.id, order_no, made.amount_fen, made.status, made.reason)  # type: ignore[arg-type]
 
     @post("/pools/{pool_id:int}/waitlist", status_code=201, summary="售罄后登记候补")
-    async def join_waitlist(self, pool_id: FromPath[int], data: JSONBody[WaitlistIn], db: Db) -> WaitlistOut:
+    async def join_waitlist(self, pool_id: IdParam, data: JSONBody[WaitlistIn], db: Db) -> WaitlistOut:
         entry, position = await waitlist.join(db, pool_id, data.phone, data.quantity, data.name)
         return WaitlistOut(entry.id, pool_id, position, entry.token, entry.status)  # type: ignore[arg-type]
 
     @get("/waitlist/{token:str}", summary="查看候补状态（被通知后凭 token 下单）")
-    async def waitlist_status(self, token: FromPath[str], db: Db) -> WaitlistOut:
+    async def waitlist_status(self, token: WaitlistTokenParam, db: Db) -> WaitlistOut:
         entry = await db.scalar(sa.select(WaitlistEntry).where(WaitlistEntry.token == token))
         if entry is None:
             raise NotFound("没有这个候补登记")

@@ -30,8 +30,15 @@ class OrderStatus(StrEnum):
 
 
 STATUS_LABELS = {
-    "pending_payment": "待付款", "paid": "已付款", "packed": "已打包", "shipped": "已发货", "completed": "已完成",
-    "expired": "已过期", "cancelled": "已取消", "refund_requested": "退款申请中", "refunded": "已退款",
+    "pending_payment": "待付款",
+    "paid": "已付款",
+    "packed": "已打包",
+    "shipped": "已发货",
+    "completed": "已完成",
+    "expired": "已过期",
+    "cancelled": "已取消",
+    "refund_requested": "退款申请中",
+    "refunded": "已退款",
 }
 
 
@@ -190,17 +197,42 @@ class PaymentAttempt(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class RefundKind(StrEnum):
+    AFTER_SALE = "after_sale"  # the buyer asked, the cooperative approved
+    LATE_PAYMENT = "late_payment"  # paid after the order expired and its stock was gone: given back unasked
+
+
+class RefundStatus(StrEnum):
+    REQUESTED = "requested"  # waiting for the cooperative's decision (after-sale only)
+    REFUNDING = "refunding"  # decided: Alipay is asked, and asked again until it confirms
+    REFUNDED = "refunded"  # Alipay confirmed; the books are corrected
+    REJECTED = "rejected"
+
+
+REFUND_STATUS_LABELS = {"requested": "待处理", "refunding": "退款中", "refunded": "已退款", "rejected": "已拒绝"}
+
+
 class Refund(SQLModel, table=True):
+    """Money going back to a buyer, as a state the reconciler drives until Alipay confirms it.
+
+    ``out_request_no`` is fixed when the refund is created, so every retry is the same request at Alipay
+    (it refunds once per request number; a repeat answers with the earlier result).
+    """
+
     __tablename__ = "shop_refund"
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="shop_order.id", index=True)
+    kind: str = Field(default=RefundKind.AFTER_SALE, max_length=16)
     out_request_no: str = Field(max_length=64, unique=True)
     amount_fen: int
     reason: str = Field(max_length=200)
-    status: str = Field(default="requested", max_length=12)  # requested / approved / refunded / rejected
+    status: str = Field(default=RefundStatus.REQUESTED, max_length=12, index=True)
     order_status_before: str = Field(default="", max_length=20)
     requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     decided_by: int | None = Field(default=None, foreign_key="user_account.id")
     refunded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    failure: str = Field(default="", max_length=200)
+    failure: str = Field(default="", max_length=200)  # why the cooperative rejected it
+    attempts: int = Field(default=0)  # calls made to Alipay
+    last_error: str = Field(default="", max_length=200)  # the last failed call, for the fulfilment desk
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # when the reconciler tries again

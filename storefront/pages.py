@@ -5,23 +5,24 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from caoyuan import clock
 from caoyuan.auth import Role
 from caoyuan.auth.current import requires
-from caoyuan.db import utcnow
+from caoyuan.bounds import IdParam, check_day, day_in_range
 from caoyuan.deps import AppDatabase, AppSettings, Db
-from caoyuan.errors import AppError
+from caoyuan.errors import AppError, BadInput
 from caoyuan.payments.client import gateway_for
 from caoyuan.web.responses import see_other
 from storefront import links
 from storefront.admin_controllers import approve_and_pay
 from storefront.controllers import order_by_no
-from storefront.models import STATUS_LABELS, Order, Refund
-from storefront.rules import LOCAL_TZ
-from storefront.services import catalogue, fulfil, pay, refund
+from storefront.links import OrderNoParam
+from storefront.models import REFUND_STATUS_LABELS, STATUS_LABELS, Order, Refund, RefundStatus
+from storefront.services import catalogue, exports, fulfil, pay, refund
 from storefront.services.settle_payment import Notice, settle
 
 
@@ -39,21 +40,47 @@ class ShopPages(Controller):
         return Template("storefront/catalogue.html", context={"products": await catalogue.active_catalogue(db)})
 
     @get("/orders/{order_no:str}")
-    async def order(self, request: Request, order_no: FromPath[str], t: FromQuery[str | None], db: Db,
-                    database: AppDatabase, settings: AppSettings, refund_error: FromQuery[str | None] = None) -> Template:
+    async def order(
+        self,
+        request: Request,
+        order_no: OrderNoParam,
+        t: FromQuery[str | None],
+        db: Db,
+        database: AppDatabase,
+        settings: AppSettings,
+        refund_error: FromQuery[str | None] = None,
+    ) -> Template:
         links.check_token(settings, order_no, t)
         order = await order_by_no(db, order_no)
         if order.status == "pending_payment" and request.query_params.get("out_trade_no") == order_no:
             # Back from Alipay's cashier: ask Alipay (server to server) rather than wait for the notify.
             await db.commit()
             order = await settle_from_query(request, database, order_no) or order
-        return Template("storefront/order.html", context={
-            "order": order, "labels": STATUS_LABELS, "t": t, "pay_url": links.pay_url(settings, order_no),
-            "refundable": order.status in refund.REFUNDABLE, "refund_error": refund_error})
+        latest_refund = await db.scalar(sa.select(Refund).where(Refund.order_id == order.id).order_by(Refund.id.desc()))
+        return Template(
+            "storefront/order.html",
+            context={
+                "order": order,
+                "refund": latest_refund,
+                "refund_labels": REFUND_STATUS_LABELS,
+                "labels": STATUS_LABELS,
+                "t": t,
+                "pay_url": links.pay_url(settings, order_no),
+                "refundable": order.status in refund.REFUNDABLE,
+                "refund_error": refund_error,
+            },
+        )
 
     @get("/orders/{order_no:str}/pay")
-    async def pay_page(self, request: Request, order_no: FromPath[str], t: FromQuery[str | None], db: Db,
-                       settings: AppSettings, method: FromQuery[str | None] = None) -> Template | Redirect:
+    async def pay_page(
+        self,
+        request: Request,
+        order_no: OrderNoParam,
+        t: FromQuery[str | None],
+        db: Db,
+        settings: AppSettings,
+        method: FromQuery[str | None] = None,
+    ) -> Template | Redirect:
         """Phone: straight to Alipay's pay page. Computer: a QR code to scan with the Alipay app."""
         links.check_token(settings, order_no, t)
         order = await order_by_no(db, order_no)
@@ -62,17 +89,31 @@ class ShopPages(Controller):
             return Redirect(status_url, status_code=303)
         gateway = gateway_for(request.app)
         if (method or ("wap" if is_phone(request) else "qr")) == "wap":
-            return Redirect(await pay.start_wap(gateway, db, order, settings.public_base_url + status_url),
-                            status_code=303)
+            return Redirect(
+                await pay.start_wap(gateway, db, order, settings.public_base_url + status_url), status_code=303
+            )
         code, svg = await pay.start_qr(gateway, db, order)
-        return Template("storefront/pay_qr.html", context={
-            "order": order, "qr_svg": svg, "qr_code": code, "status_url": status_url,
-            "api_status_url": f"/api/shop/orders/{order_no}?t={t}",
-            "wap_url": f"{links.pay_url(settings, order_no)}&method=wap"})
+        return Template(
+            "storefront/pay_qr.html",
+            context={
+                "order": order,
+                "qr_svg": svg,
+                "qr_code": code,
+                "status_url": status_url,
+                "api_status_url": f"/api/shop/orders/{order_no}?t={t}",
+                "wap_url": f"{links.pay_url(settings, order_no)}&method=wap",
+            },
+        )
 
     @post("/orders/{order_no:str}/refund")
-    async def refund_request(self, order_no: FromPath[str], t: FromQuery[str | None], db: Db, settings: AppSettings,
-                             data: URLEncodedBody[dict[str, str]]) -> Redirect:
+    async def refund_request(
+        self,
+        order_no: OrderNoParam,
+        t: FromQuery[str | None],
+        db: Db,
+        settings: AppSettings,
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect:
         links.check_token(settings, order_no, t)
         order = await order_by_no(db, order_no)
         url = links.status_url(settings, order_no)
@@ -103,33 +144,81 @@ class FulfilmentPages(Controller):
     guards = [requires(Role.ADMIN)]
 
     @get("/")
-    async def desk(self, db: Db, ship_by: FromQuery[date | None] = None, notice: FromQuery[str | None] = None,
-                   error: FromQuery[str | None] = None) -> Template:
-        day = ship_by or (utcnow().astimezone(LOCAL_TZ).date() + timedelta(days=1))
+    async def desk(
+        self,
+        db: Db,
+        ship_by: FromQuery[date | None] = None,
+        notice: FromQuery[str | None] = None,
+        error: FromQuery[str | None] = None,
+    ) -> Template:
+        check_day(ship_by, "ship_by", "发货日期")
+        day = ship_by or (clock.today() + timedelta(days=1))  # 今天拍明天发: tomorrow in Beijing
         lines, orders = await fulfil.packing_list(db, day)
-        dates = list(await db.scalars(sa.select(Order.ship_by).where(Order.ship_by.is_not(None))
-                                      .distinct().order_by(Order.ship_by.desc()).limit(14)))
-        refunds = (await db.execute(sa.select(Refund, Order).join(Order, Order.id == Refund.order_id)
-                                    .where(Refund.status.in_(["requested", "approved"])).order_by(Refund.id))).all()
+        dates = list(
+            await db.scalars(
+                sa.select(Order.ship_by)
+                .where(Order.ship_by.is_not(None))
+                .distinct()
+                .order_by(Order.ship_by.desc())
+                .limit(14)
+            )
+        )
+        refunds = (
+            await db.execute(
+                sa.select(Refund, Order)
+                .join(Order, Order.id == Refund.order_id)
+                .where(Refund.status.in_([RefundStatus.REQUESTED, *refund.DECIDED]))
+                .order_by(Refund.id)
+            )
+        ).all()
         counts = dict((await db.execute(sa.select(Order.status, sa.func.count()).group_by(Order.status))).all())
-        return Template("storefront/desk.html", context={
-            "day": day, "lines": lines, "orders": orders, "dates": dates, "refunds": refunds, "counts": counts,
-            "labels": STATUS_LABELS, "couriers": fulfil.COURIERS, "notice": notice, "error": error})
+        return Template(
+            "storefront/desk.html",
+            context={
+                "day": day,
+                "lines": lines,
+                "orders": orders,
+                "dates": dates,
+                "refunds": refunds,
+                "counts": counts,
+                "labels": STATUS_LABELS,
+                "refund_labels": REFUND_STATUS_LABELS,
+                "couriers": fulfil.COURIERS,
+                "notice": notice,
+                "error": error,
+            },
+        )
 
     @get("/packing/{day:date}")
     async def packing(self, day: FromPath[date], db: Db) -> Template:
+        check_day(day, "day", "发货日期")
         lines, orders = await fulfil.packing_list(db, day)
         return Template("storefront/packing.html", context={"day": day, "lines": lines, "orders": orders})
 
+    @get("/packing/{day:date}/csv")
+    async def packing_csv(self, day: FromPath[date], db: Db) -> Response[str]:
+        check_day(day, "day", "发货日期")
+        lines, orders = await fulfil.packing_list(db, day)
+        return _csv_download(exports.packing_csv(day, lines, orders), f"packing-{day.isoformat()}.csv")
+
+    @get("/tracking/{day:date}/csv")
+    async def tracking_csv(self, day: FromPath[date], db: Db) -> Response[str]:
+        """The sheet to fill in courier and tracking number per order, then upload to the tracking import."""
+        check_day(day, "day", "发货日期")
+        _, orders = await fulfil.packing_list(db, day)
+        return _csv_download(exports.tracking_csv(orders), f"tracking-{day.isoformat()}.csv")
+
     @post("/ship")
     async def ship(self, db: Db, data: URLEncodedBody[dict[str, str]]) -> Redirect:
-        back = f"/shop/admin/?ship_by={data.get('day', '')}" if data.get("day") else "/shop/admin/"
+        day = _day_or_none(data.get("day", ""))
+        back = f"/shop/admin/?ship_by={day.isoformat()}" if day else "/shop/admin/"
         try:
             if data.get("action") == "pack":
                 await fulfil.mark_packed(db, data.get("order_no", ""))
             else:
-                await fulfil.mark_shipped(db, data.get("order_no", ""), data.get("courier", ""),
-                                          data.get("tracking_no", ""))
+                await fulfil.mark_shipped(
+                    db, data.get("order_no", ""), data.get("courier", ""), data.get("tracking_no", "")
+                )
         except AppError as exc:
             await db.rollback()
             return see_other(back, error=exc.message)
@@ -139,7 +228,11 @@ class FulfilmentPages(Controller):
     async def tracking_import(self, request: Request, db: Db) -> Redirect:
         form = await request.form()
         upload = form.get("file")
-        text = (await upload.read(500_001)).decode("utf-8-sig", errors="replace") if upload and not isinstance(upload, str) else ""
+        text = (
+            (await upload.read(500_001)).decode("utf-8-sig", errors="replace")
+            if upload and not isinstance(upload, str)
+            else ""
+        )
         result = await fulfil.import_tracking_csv(db, text) if text else None
         if result is None:
             return see_other("/shop/admin/", error="请选择 CSV 文件")
@@ -149,14 +242,42 @@ class FulfilmentPages(Controller):
         return see_other("/shop/admin/", notice=f"已发货 {len(result.shipped)} 单")
 
     @post("/refunds/{refund_id:int}")
-    async def decide_refund(self, request: Request, refund_id: FromPath[int], db: Db, database: AppDatabase,
-                            data: URLEncodedBody[dict[str, str]]) -> Redirect:
+    async def decide_refund(
+        self,
+        request: Request,
+        refund_id: IdParam,
+        db: Db,
+        database: AppDatabase,
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect:
+        decision = data.get("decision", "")
         try:
-            if data.get("decision") == "approve":
-                await approve_and_pay(request, refund_id, db, database)
-            else:
+            if decision in ("approve", "retry"):
+                made = await approve_and_pay(request, refund_id, db, database, retry_only=decision == "retry")
+                if made.status != RefundStatus.REFUNDED:
+                    return see_other("/shop/admin/", error=f"支付宝暂未退款（{made.last_error}），系统会自动重试")
+            elif decision == "reject":
                 await refund.reject_refund(db, refund_id, request.user.id, data.get("note", "合作社不同意退款"))
+            else:
+                raise BadInput("请选择同意、重试或拒绝", field="decision")
         except AppError as exc:
             await db.rollback()
             return see_other("/shop/admin/", error=exc.message)
-        return see_other("/shop/admin/", notice="退款已处理")
+        return see_other("/shop/admin/", notice="退款已完成" if decision != "reject" else "已拒绝退款")
+
+
+def _csv_download(text: str, filename: str) -> Response[str]:
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _day_or_none(text: str) -> date | None:
+    """The form's ship date, only to return to it: anything odd returns to the desk's default day."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return day if day_in_range(day) else None

@@ -6,21 +6,55 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+from caoyuan.clock import BEIJING
+
 MAX_QUANTITY = 99
 
 PROVINCES = (
-    "北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省", "江苏省", "浙江省",
-    "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省", "广东省", "海南省", "四川省", "贵州省",
-    "云南省", "陕西省", "甘肃省", "青海省", "台湾省", "内蒙古自治区", "广西壮族自治区", "西藏自治区",
-    "宁夏回族自治区", "新疆维吾尔自治区", "香港特别行政区", "澳门特别行政区",
+    "北京市",
+    "天津市",
+    "上海市",
+    "重庆市",
+    "河北省",
+    "山西省",
+    "辽宁省",
+    "吉林省",
+    "黑龙江省",
+    "江苏省",
+    "浙江省",
+    "安徽省",
+    "福建省",
+    "江西省",
+    "山东省",
+    "河南省",
+    "湖北省",
+    "湖南省",
+    "广东省",
+    "海南省",
+    "四川省",
+    "贵州省",
+    "云南省",
+    "陕西省",
+    "甘肃省",
+    "青海省",
+    "台湾省",
+    "内蒙古自治区",
+    "广西壮族自治区",
+    "西藏自治区",
+    "宁夏回族自治区",
+    "新疆维吾尔自治区",
+    "香港特别行政区",
+    "澳门特别行政区",
 )
 # Couriers from the mainland do not deliver fresh meat to these.
 NOT_SHIPPED_TO = frozenset({"台湾省", "香港特别行政区", "澳门特别行政区"})
-_SHORT = {p.removesuffix("省").removesuffix("市").removesuffix("自治区").removesuffix("特别行政区"): p for p in PROVINCES}
-_SHORT.update({"内蒙古": "内蒙古自治区", "广西": "广西壮族自治区", "宁夏": "宁夏回族自治区", "新疆": "新疆维吾尔自治区"})
+_SHORT = {
+    p.removesuffix("省").removesuffix("市").removesuffix("自治区").removesuffix("特别行政区"): p for p in PROVINCES
+}
+_SHORT.update(
+    {"内蒙古": "内蒙古自治区", "广西": "广西壮族自治区", "宁夏": "宁夏回族自治区", "新疆": "新疆维吾尔自治区"}
+)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f<>]")
 
 
@@ -89,8 +123,8 @@ def shipping_fee(kind: str, flat_fen: int, region_fees: dict[str, int], province
 
 
 def ship_by(paid_at: datetime, cutoff_local: time) -> date:
-    """今天拍明天发: paid before the cut-off (local time) ships tomorrow, after it the day after."""
-    local = paid_at.astimezone(LOCAL_TZ)
+    """今天拍明天发: paid before the cut-off (Beijing time) ships tomorrow, after it the day after."""
+    local = paid_at.astimezone(BEIJING)
     days = 1 if local.time() < cutoff_local else 2
     return local.date() + timedelta(days=days)
 

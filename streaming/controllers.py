@@ -6,10 +6,11 @@ from datetime import time
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.params import HeaderParameter, JSONBody, Parameter
 
 from caoyuan.auth import Role
 from caoyuan.auth.current import requires
+from caoyuan.bounds import IdParam
 from caoyuan.deps import AppSettings, Db
 from caoyuan.errors import BadInput
 from storefront.schemas import OrderIn, OrderOut
@@ -34,59 +35,92 @@ class LiveSessionApi(Controller):
             cutoff = time(hour, minute)
         except ValueError:
             raise BadInput("截单时间格式应为 HH:MM", field="cutoff_local") from None
-        made = await sessions.schedule(db, request.user, room_id=data.room_id, title=data.title,
-                                       content_line=data.content_line, scheduled_start=data.scheduled_start,
-                                       cutoff_local=cutoff, co_host_ids=data.co_host_ids)
+        made = await sessions.schedule(
+            db,
+            request.user,
+            room_id=data.room_id,
+            title=data.title,
+            content_line=data.content_line,
+            scheduled_start=data.scheduled_start,
+            cutoff_local=cutoff,
+            co_host_ids=data.co_host_ids,
+        )
         return await session_view(db, made.id)  # type: ignore[arg-type]
 
     @get("/{session_id:int}", summary="一场直播的货架、讲解中商品和秒杀（公开）")
-    async def read(self, session_id: FromPath[int], db: Db) -> SessionOut:
+    async def read(self, session_id: IdParam, db: Db) -> SessionOut:
         return await session_view(db, session_id)
 
     @post("/{session_id:int}/start", status_code=200, guards=[HOSTS])
-    async def start(self, request: Request, session_id: FromPath[int], db: Db) -> SessionOut:
+    async def start(self, request: Request, session_id: IdParam, db: Db) -> SessionOut:
         await sessions.go_live(db, request.user, session_id)
         return await session_view(db, session_id)
 
     @post("/{session_id:int}/end", status_code=200, guards=[HOSTS], summary="结束直播：停止下单，剩余库存退回")
-    async def end(self, request: Request, session_id: FromPath[int], db: Db) -> SessionOut:
+    async def end(self, request: Request, session_id: IdParam, db: Db) -> SessionOut:
         await sessions.end(db, request.user, session_id)
         return await session_view(db, session_id)
 
     @post("/{session_id:int}/shelf", status_code=201, guards=[HOSTS], summary="上架：直播价和分配库存")
-    async def add_to_shelf(self, request: Request, session_id: FromPath[int], data: JSONBody[ShelfItemIn],
-                           db: Db) -> SessionOut:
-        await shelf.add_item(db, request.user, session_id, sku_id=data.sku_id, price_fen=data.price_fen,
-                             quantity=data.quantity, per_buyer_cap=data.per_buyer_cap)
+    async def add_to_shelf(
+        self, request: Request, session_id: IdParam, data: JSONBody[ShelfItemIn], db: Db
+    ) -> SessionOut:
+        await shelf.add_item(
+            db,
+            request.user,
+            session_id,
+            sku_id=data.sku_id,
+            price_fen=data.price_fen,
+            quantity=data.quantity,
+            per_buyer_cap=data.per_buyer_cap,
+        )
         return await session_view(db, session_id)
 
     @post("/{session_id:int}/pin", status_code=200, guards=[HOSTS], summary="设置/取消“讲解中”商品")
-    async def pin(self, request: Request, session_id: FromPath[int], data: JSONBody[PinIn], db: Db) -> SessionOut:
+    async def pin(self, request: Request, session_id: IdParam, data: JSONBody[PinIn], db: Db) -> SessionOut:
         await shelf.pin(db, request.user, session_id, data.item_id)
         return await session_view(db, session_id)
 
     @post("/{session_id:int}/checklist/{step:str}", status_code=200, guards=[HOSTS], summary="直播流程打勾")
-    async def tick(self, request: Request, session_id: FromPath[int], step: FromPath[str], db: Db) -> list[str]:
+    async def tick(
+        self,
+        request: Request,
+        session_id: IdParam,
+        step: Annotated[str, Parameter(max_length=24, pattern=r"^[a-z_]+$")],
+        db: Db,
+    ) -> list[str]:
         return await shelf.tick(db, request.user, session_id, step)
 
     @post("/{session_id:int}/flash-sales", status_code=201, guards=[HOSTS], summary="开秒杀（倒计时 10–300 秒）")
-    async def open_flash_sale(self, request: Request, session_id: FromPath[int], data: JSONBody[FlashSaleIn],
-                              db: Db) -> SessionOut:
-        await flash_sale.open_flash_sale(db, request.user, session_id, item_id=data.item_id,
-                                         deal_price_fen=data.deal_price_fen, total_cap=data.total_cap,
-                                         per_buyer_cap=data.per_buyer_cap, countdown_s=data.countdown_s,
-                                         window_min=data.window_min)
+    async def open_flash_sale(
+        self, request: Request, session_id: IdParam, data: JSONBody[FlashSaleIn], db: Db
+    ) -> SessionOut:
+        await flash_sale.open_flash_sale(
+            db,
+            request.user,
+            session_id,
+            item_id=data.item_id,
+            deal_price_fen=data.deal_price_fen,
+            total_cap=data.total_cap,
+            per_buyer_cap=data.per_buyer_cap,
+            countdown_s=data.countdown_s,
+            window_min=data.window_min,
+        )
         return await session_view(db, session_id)
 
     @get("/{session_id:int}/stats", guards=[HOSTS], summary="本场数据：GMV（按付款）、订单、付款率、单品、买家")
-    async def stats(self, request: Request, session_id: FromPath[int], db: Db) -> StatsOut:
+    async def stats(self, request: Request, session_id: IdParam, db: Db) -> StatsOut:
         await session_for_host(db, session_id, request.user)
         return await analytics.session_stats(db, session_id)
 
     @post("/{session_id:int}/orders", status_code=201, summary="直播间下单（游客即可；必须带 Idempotency-Key 请求头）")
-    async def order(self, session_id: FromPath[int], data: JSONBody[OrderIn], db: Db, settings: AppSettings,
-                    idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None,
-                    ) -> Response[OrderOut]:
+    async def order(
+        self,
+        session_id: IdParam,
+        data: JSONBody[OrderIn],
+        db: Db,
+        settings: AppSettings,
+        idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None,
+    ) -> Response[OrderOut]:
         placed = await take_order(db, settings, session_id, data, idempotency_key or "", None)
         return Response(order_out(settings, placed.order), status_code=201 if placed.created else 200)
-

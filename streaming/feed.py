@@ -23,6 +23,7 @@ from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
 
+from caoyuan.bounds import ID_MAX
 from caoyuan.db import Database, utcnow
 from caoyuan.feed import last_seq
 from caoyuan.feed.tail import Item, StreamTail, reading, replay
@@ -33,10 +34,32 @@ HEARTBEAT_S = 15.0
 SEND_TIMEOUT_S = 10.0
 BATCH = 500
 VIEWER_EVERY_S = 0.25
-VIEWER_KINDS = {"stock", "pinned", "flash_sale_scheduled", "flash_sale_opened", "flash_sale_closed",
-                "session_live", "session_ended", "shelf_added"}
-VIEWER_FIELDS = {"pool_id", "remaining", "item_id", "sale_id", "deal_price_fen", "total_cap", "per_buyer_cap",
-                 "opens_at", "closes_at", "price_fen", "sku_id", "started_at", "ended_at", "returned"}
+VIEWER_KINDS = {
+    "stock",
+    "pinned",
+    "flash_sale_scheduled",
+    "flash_sale_opened",
+    "flash_sale_closed",
+    "session_live",
+    "session_ended",
+    "shelf_added",
+}
+VIEWER_FIELDS = {
+    "pool_id",
+    "remaining",
+    "item_id",
+    "sale_id",
+    "deal_price_fen",
+    "total_cap",
+    "per_buyer_cap",
+    "opens_at",
+    "closes_at",
+    "price_fen",
+    "sku_id",
+    "started_at",
+    "ended_at",
+    "returned",
+}
 
 
 class SlowReader(Exception):
@@ -69,6 +92,8 @@ async def host_feed(socket: WebSocket, session_id: FromPath[int]) -> None:
     database: Database = socket.app.state.database
     user = socket.scope.get("user")
     raw_after = socket.query_params.get("after", "0")
+    if not 1 <= session_id <= ID_MAX:
+        return await _refuse(socket, 4404, "没有这场直播")
     if user is None:
         return await _refuse(socket, 4401, "请先登录")
     if user.via == "session" and not _same_origin(socket, socket.app.state.settings.public_base_url):
@@ -81,19 +106,29 @@ async def host_feed(socket: WebSocket, session_id: FromPath[int]) -> None:
             return await _refuse(socket, 4403, "您不是这场直播的主播")
         newest = await last_seq(db, feed_stream(session_id))
     await socket.accept()
-    if not raw_after.isdigit() or int(raw_after) > newest:
+    after = parse_after(raw_after, newest)
+    if after is None:
         return await _close_quietly(socket, 4400, f"after 应为 0 到 {newest} 之间的整数")
     code, reason = 1000, ""
     try:
         async with reading(database, feed_stream(session_id)) as tail:
-            await _send(socket, {"type": "hello", "session_id": session_id, "last_seq": tail.last_seq,
-                                 "after": int(raw_after)})
-            code, reason = await _pump_host(socket, database, tail, int(raw_after))
+            await _send(socket, {"type": "hello", "session_id": session_id, "last_seq": tail.last_seq, "after": after})
+            code, reason = await _pump_host(socket, database, tail, after)
     except SlowReader:
         code, reason = 4408, "读取太慢，请用收到的最后一个 seq 重新连接"
     except WebSocketDisconnect:
         return
     await _close_quietly(socket, code, reason)
+
+
+def parse_after(raw: str, newest: int) -> int | None:
+    """The client's last seen seq: ASCII digits only ("²".isdigit() is True, int("²") is not), 0..newest.
+
+    The length is checked before int(): a 5,000-digit value would raise past Python's digit limit."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(newest)) + 1:
+        return None
+    value = int(raw)
+    return value if value <= newest else None
 
 
 async def _pump_host(socket: WebSocket, database: Database, tail: StreamTail, cursor: int) -> tuple[int, str]:
@@ -142,6 +177,8 @@ async def _read_client(socket: WebSocket) -> str | None:
 @websocket("/ws/live/{session_id:int}/viewers")
 async def viewer_feed(socket: WebSocket, session_id: FromPath[int]) -> None:
     database: Database = socket.app.state.database
+    if not 1 <= session_id <= ID_MAX:
+        return await _refuse(socket, 4404, "没有这场直播")
     async with database.sessionmaker() as db:
         if await db.get(LiveSession, session_id) is None:
             return await _refuse(socket, 4404, "没有这场直播")

@@ -7,21 +7,22 @@ from datetime import datetime, time
 
 import sqlalchemy as sa
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from caoyuan import clock
 from caoyuan.auth import Role
 from caoyuan.auth.current import requires
-from caoyuan.db import utcnow
+from caoyuan.bounds import COUNT_MAX, ID_MAX, IdParam, OptionalIdParam
 from caoyuan.deps import AppSettings, Db
 from caoyuan.errors import AppError, BadInput
 from caoyuan.feed import last_seq
-from caoyuan.money import MoneyError, parse_fen
+from caoyuan.money import MoneyError, format_fen, parse_fen
 from caoyuan.web.responses import see_other
 from storefront import links
 from storefront.models import STATUS_LABELS, Order, Product, Sku
 from storefront.rules import PROVINCES
-from storefront.schemas import OrderIn
+from storefront.schemas import PRICE_MAX_FEN, OrderIn
 from storefront.services import waitlist
 from streaming.models import (
     CONTENT_LINE_LABELS,
@@ -32,7 +33,6 @@ from streaming.models import (
     LiveRoomHost,
     LiveSession,
 )
-from streaming.rules import LOCAL_TZ
 from streaming.services import analytics, flash_sale, sessions, shelf
 from streaming.services.access import feed_stream, session_for_host
 from streaming.services.intake import take_order
@@ -42,17 +42,46 @@ HOSTS = requires(Role.HOST, Role.ADMIN)
 
 
 def _int(data: dict[str, str], name: str, label: str) -> int:
+    """A whole number from a form, ASCII digits only, within ±COUNT_MAX (the rules then say what fits)."""
+    text = data.get(name, "").strip()
     try:
-        return int(data.get(name, "").strip())
+        value = int(text) if text.isascii() and len(text) <= 12 else None
     except ValueError:
-        raise BadInput(f"请填写{label}（整数）", field=name) from None
+        value = None
+    if value is None or abs(value) > COUNT_MAX:
+        raise BadInput(f"请填写{label}（整数）", field=name)
+    return value
+
+
+def _id(data: dict[str, str], name: str, label: str) -> int:
+    value = _id_or_none(data.get(name, ""))
+    if value is None:
+        raise BadInput(f"请选择{label}", field=name)
+    return value
+
+
+def _id_or_none(text: str) -> int | None:
+    text = text.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 10):
+        return None
+    value = int(text)
+    return value if 1 <= value <= ID_MAX else None
 
 
 def _fen(data: dict[str, str], name: str, label: str) -> int:
     try:
-        return parse_fen(data.get(name, ""))
+        value = parse_fen(data.get(name, "")[:20])
     except MoneyError:
         raise BadInput(f"请填写{label}（元，最多两位小数）", field=name) from None
+    if value > PRICE_MAX_FEN:
+        raise BadInput(f"{label}不能超过 {format_fen(PRICE_MAX_FEN)}", field=name)
+    return value
+
+
+def _back_to_item(data: dict[str, str]) -> dict[str, str]:
+    """Reopen the chosen product after a refusal, when the form named a real id."""
+    pool_id = _id_or_none(data.get("pool_id", ""))
+    return {"item": str(pool_id)} if pool_id else {}
 
 
 class LivePages(Controller):
@@ -62,41 +91,82 @@ class LivePages(Controller):
     @get("/")
     async def rooms(self, db: Db) -> Template:
         rooms = (await db.scalars(sa.select(LiveRoom).order_by(LiveRoom.id))).all()
-        upcoming = (await db.scalars(sa.select(LiveSession).where(LiveSession.state != "ended")
-                                     .order_by(LiveSession.scheduled_start))).all()
-        return Template("streaming/rooms.html", context={"rooms": rooms, "sessions": upcoming,
-                                                         "states": STATE_LABELS, "lines": CONTENT_LINE_LABELS})
+        upcoming = (
+            await db.scalars(
+                sa.select(LiveSession).where(LiveSession.state != "ended").order_by(LiveSession.scheduled_start)
+            )
+        ).all()
+        return Template(
+            "streaming/rooms.html",
+            context={"rooms": rooms, "sessions": upcoming, "states": STATE_LABELS, "lines": CONTENT_LINE_LABELS},
+        )
 
     @get("/{session_id:int}")
-    async def live_room(self, session_id: FromPath[int], db: Db, error: FromQuery[str | None] = None,
-                        item: FromQuery[int | None] = None, notice: FromQuery[str | None] = None) -> Template:
+    async def live_room(
+        self,
+        session_id: IdParam,
+        db: Db,
+        error: FromQuery[str | None] = None,
+        item: OptionalIdParam = None,
+        notice: FromQuery[str | None] = None,
+    ) -> Template:
         view = await session_view(db, session_id)
-        return Template("streaming/live_room.html", context={"order_status": STATUS_LABELS,
-            "s": view, "states": STATE_LABELS, "provinces": PROVINCES, "order_key": secrets.token_urlsafe(16),
-            "error": error, "chosen": item, "notice": notice})
+        return Template(
+            "streaming/live_room.html",
+            context={
+                "order_status": STATUS_LABELS,
+                "s": view,
+                "states": STATE_LABELS,
+                "provinces": PROVINCES,
+                "order_key": secrets.token_urlsafe(16),
+                "error": error,
+                "chosen": item,
+                "notice": notice,
+            },
+        )
 
     @post("/{session_id:int}/order")
-    async def order(self, request: Request, session_id: FromPath[int], db: Db, settings: AppSettings,
-                    data: URLEncodedBody[dict[str, str]]) -> Redirect:
+    async def order(
+        self,
+        request: Request,
+        session_id: IdParam,
+        db: Db,
+        settings: AppSettings,
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect:
         try:
-            body = OrderIn(pool_id=_int(data, "pool_id", "商品"), quantity=_int(data, "quantity", "数量"),
-                           phone=data.get("phone", ""), name=data.get("name", ""), province=data.get("province", ""),
-                           city=data.get("city", ""), county=data.get("county", ""), detail=data.get("detail", ""))
-            placed = await take_order(db, settings, session_id, body, data.get("order_key", ""),
-                                      request.scope.get("user"))
+            body = OrderIn(
+                pool_id=_id(data, "pool_id", "商品"),
+                quantity=_int(data, "quantity", "数量"),
+                phone=data.get("phone", ""),
+                name=data.get("name", ""),
+                province=data.get("province", ""),
+                city=data.get("city", ""),
+                county=data.get("county", ""),
+                detail=data.get("detail", ""),
+            )
+            placed = await take_order(
+                db, settings, session_id, body, data.get("order_key", ""), request.scope.get("user")
+            )
         except AppError as exc:
             await db.rollback()
             if exc.code == "sold_out":
-                return see_other(f"/live/{session_id}", error="已售罄，可以登记候补", item=data.get("pool_id", ""))
-            return see_other(f"/live/{session_id}", error=exc.message, item=data.get("pool_id", ""))
+                return see_other(f"/live/{session_id}", error="已售罄，可以登记候补", **_back_to_item(data))
+            return see_other(f"/live/{session_id}", error=exc.message, **_back_to_item(data))
         return Redirect(links.pay_url(settings, placed.order.public_no), status_code=303)
 
     @post("/{session_id:int}/waitlist")
-    async def waitlist(self, request: Request, session_id: FromPath[int], db: Db,
-                       data: URLEncodedBody[dict[str, str]]) -> Redirect:
+    async def waitlist(
+        self, request: Request, session_id: IdParam, db: Db, data: URLEncodedBody[dict[str, str]]
+    ) -> Redirect:
         try:
-            _, position = await waitlist.join(db, _int(data, "pool_id", "商品"), data.get("phone", ""),
-                                              _int(data, "quantity", "数量"), data.get("name", ""))
+            _, position = await waitlist.join(
+                db,
+                _id(data, "pool_id", "商品"),
+                data.get("phone", ""),
+                _int(data, "quantity", "数量"),
+                data.get("name", ""),
+            )
         except AppError as exc:
             await db.rollback()
             return see_other(f"/live/{session_id}", error=exc.message)
@@ -113,49 +183,100 @@ class HostConsole(Controller):
         user = request.user
         rooms_q = sa.select(LiveRoom).order_by(LiveRoom.id)
         if user.role != Role.ADMIN:
-            rooms_q = rooms_q.join(LiveRoomHost, LiveRoomHost.room_id == LiveRoom.id).where(LiveRoomHost.user_id == user.id)
+            rooms_q = rooms_q.join(LiveRoomHost, LiveRoomHost.room_id == LiveRoom.id).where(
+                LiveRoomHost.user_id == user.id
+            )
         rooms = (await db.scalars(rooms_q)).all()
         room_ids = [r.id for r in rooms]
-        recent = (await db.scalars(sa.select(LiveSession).where(LiveSession.room_id.in_(room_ids or [0]))
-                                   .order_by(LiveSession.scheduled_start.desc()).limit(30))).all()
+        recent = (
+            await db.scalars(
+                sa.select(LiveSession)
+                .where(LiveSession.room_id.in_(room_ids or [0]))
+                .order_by(LiveSession.scheduled_start.desc())
+                .limit(30)
+            )
+        ).all()
         stats = {room.id: await analytics.room_stats(db, room.id) for room in rooms}  # type: ignore[index]
-        return Template("streaming/console.html", context={
-            "rooms": rooms, "sessions": recent, "states": STATE_LABELS, "lines": CONTENT_LINE_LABELS, "error": error,
-            "stats": stats, "default_start": utcnow().astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M")})
+        return Template(
+            "streaming/console.html",
+            context={
+                "rooms": rooms,
+                "sessions": recent,
+                "states": STATE_LABELS,
+                "lines": CONTENT_LINE_LABELS,
+                "error": error,
+                "stats": stats,
+                "default_start": clock.beijing_now().strftime("%Y-%m-%dT%H:%M"),
+            },
+        )
 
     @post("/schedule")
     async def schedule(self, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]) -> Redirect:
         try:
-            start = datetime.fromisoformat(data.get("scheduled_start", "")).replace(tzinfo=LOCAL_TZ)
+            start = datetime.fromisoformat(data.get("scheduled_start", "")).replace(tzinfo=clock.BEIJING)
         except ValueError:
             return see_other("/live/console/", error="请填写开播时间")
         try:
-            made = await sessions.schedule(db, request.user, room_id=_int(data, "room_id", "直播间"),
-                                           title=data.get("title", ""), content_line=data.get("content_line", ""),
-                                           scheduled_start=start, cutoff_local=time(22, 0))
+            made = await sessions.schedule(
+                db,
+                request.user,
+                room_id=_id(data, "room_id", "直播间"),
+                title=data.get("title", ""),
+                content_line=data.get("content_line", ""),
+                scheduled_start=start,
+                cutoff_local=time(22, 0),
+            )
         except AppError as exc:
             await db.rollback()
             return see_other("/live/console/", error=exc.message)
         return see_other(f"/live/console/{made.id}")
 
     @get("/{session_id:int}")
-    async def session_page(self, request: Request, session_id: FromPath[int], db: Db,
-                           error: FromQuery[str | None] = None, notice: FromQuery[str | None] = None) -> Template:
+    async def session_page(
+        self,
+        request: Request,
+        session_id: IdParam,
+        db: Db,
+        error: FromQuery[str | None] = None,
+        notice: FromQuery[str | None] = None,
+    ) -> Template:
         await session_for_host(db, session_id, request.user)
         view = await session_view(db, session_id)
-        skus = (await db.execute(sa.select(Sku, Product.name).join(Product, Product.id == Sku.product_id)
-                                 .where(Sku.active.is_(True), Sku.stock > 0).order_by(Product.id, Sku.id))).all()
-        orders = (await db.scalars(sa.select(Order).where(Order.live_session_id == session_id)
-                                   .order_by(Order.id.desc()).limit(50))).all()
+        skus = (
+            await db.execute(
+                sa.select(Sku, Product.name)
+                .join(Product, Product.id == Sku.product_id)
+                .where(Sku.active.is_(True), Sku.stock > 0)
+                .order_by(Product.id, Sku.id)
+            )
+        ).all()
+        orders = (
+            await db.scalars(
+                sa.select(Order).where(Order.live_session_id == session_id).order_by(Order.id.desc()).limit(50)
+            )
+        ).all()
         newest = await last_seq(db, feed_stream(session_id))
-        return Template("streaming/session.html", context={
-            "s": view, "states": STATE_LABELS, "skus": skus, "orders": orders, "steps": RUN_OF_SHOW, "last_seq": newest, "order_labels": STATUS_LABELS,
-            "step_labels": RUN_OF_SHOW_LABELS, "stats": await analytics.session_stats(db, session_id),
-            "error": error, "notice": notice})
+        return Template(
+            "streaming/session.html",
+            context={
+                "s": view,
+                "states": STATE_LABELS,
+                "skus": skus,
+                "orders": orders,
+                "steps": RUN_OF_SHOW,
+                "last_seq": newest,
+                "order_labels": STATUS_LABELS,
+                "step_labels": RUN_OF_SHOW_LABELS,
+                "stats": await analytics.session_stats(db, session_id),
+                "error": error,
+                "notice": notice,
+            },
+        )
 
     @post("/{session_id:int}/action")
-    async def action(self, request: Request, session_id: FromPath[int], db: Db,
-                     data: URLEncodedBody[dict[str, str]]) -> Redirect:
+    async def action(
+        self, request: Request, session_id: IdParam, db: Db, data: URLEncodedBody[dict[str, str]]
+    ) -> Redirect:
         user, what = request.user, data.get("action", "")
         try:
             if what == "start":
@@ -164,18 +285,31 @@ class HostConsole(Controller):
                 await sessions.end(db, user, session_id)
             elif what == "pin":
                 raw = data.get("item_id", "")
-                await shelf.pin(db, user, session_id, int(raw) if raw else None)
+                await shelf.pin(db, user, session_id, _id(data, "item_id", "讲解商品") if raw.strip() else None)
             elif what == "tick":
                 await shelf.tick(db, user, session_id, data.get("step", ""))
             elif what == "shelf":
-                await shelf.add_item(db, user, session_id, sku_id=_int(data, "sku_id", "规格"),
-                                     price_fen=_fen(data, "price", "直播价"), quantity=_int(data, "quantity", "分配库存"),
-                                     per_buyer_cap=_int(data, "per_buyer_cap", "每人限购") if data.get("per_buyer_cap") else None)
+                await shelf.add_item(
+                    db,
+                    user,
+                    session_id,
+                    sku_id=_id(data, "sku_id", "规格"),
+                    price_fen=_fen(data, "price", "直播价"),
+                    quantity=_int(data, "quantity", "分配库存"),
+                    per_buyer_cap=_int(data, "per_buyer_cap", "每人限购") if data.get("per_buyer_cap") else None,
+                )
             elif what == "flash":
                 await flash_sale.open_flash_sale(
-                    db, user, session_id, item_id=_int(data, "item_id", "商品"), deal_price_fen=_fen(data, "deal_price", "秒杀价"),
-                    total_cap=_int(data, "total_cap", "秒杀总量"), per_buyer_cap=_int(data, "per_buyer_cap", "每人限购"),
-                    countdown_s=_int(data, "countdown_s", "倒计时"), window_min=_int(data, "window_min", "秒杀时长"))
+                    db,
+                    user,
+                    session_id,
+                    item_id=_id(data, "item_id", "商品"),
+                    deal_price_fen=_fen(data, "deal_price", "秒杀价"),
+                    total_cap=_int(data, "total_cap", "秒杀总量"),
+                    per_buyer_cap=_int(data, "per_buyer_cap", "每人限购"),
+                    countdown_s=_int(data, "countdown_s", "倒计时"),
+                    window_min=_int(data, "window_min", "秒杀时长"),
+                )
             else:
                 raise BadInput("未知操作", field="action")
         except AppError as exc:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+from caoyuan.clock import BEIJING
 
 COUNTDOWN_SECONDS = (10, 300)
 WINDOW_MINUTES = (1, 20)
@@ -42,8 +41,9 @@ def flash_state(closed: bool, opens_at: datetime, closes_at: datetime, now: date
     return "open" if now >= opens_at else "countdown"
 
 
-def check_flash_caps(deal_price_fen: int, shelf_price_fen: int, total_cap: int, per_buyer_cap: int,
-                     shelf_remaining: int) -> None:
+def check_flash_caps(
+    deal_price_fen: int, shelf_price_fen: int, total_cap: int, per_buyer_cap: int, shelf_remaining: int
+) -> None:
     if not 0 < deal_price_fen <= shelf_price_fen:
         raise RuleError("秒杀价必须大于 0 且不高于直播价", "deal_price")
     if total_cap <= 0:
@@ -72,4 +72,4 @@ def order_refusal(state: str) -> str:
 
 def local_hour(moment: datetime) -> str:
     """Bucket for the sales-over-time chart, in Beijing time."""
-    return moment.astimezone(LOCAL_TZ).strftime("%m-%d %H:00")
+    return moment.astimezone(BEIJING).strftime("%m-%d %H:00")

@@ -7,34 +7,39 @@ from typing import Annotated
 
 import msgspec
 
+from caoyuan.bounds import COUNT_MAX, Id
+from storefront.schemas import PriceFen, Quantity, Text
+
+Small = Annotated[int, msgspec.Meta(ge=-COUNT_MAX, le=COUNT_MAX)]  # the rules give the real range and message
+
 
 class SessionIn(msgspec.Struct, forbid_unknown_fields=True):
-    room_id: int
-    title: Annotated[str, msgspec.Meta(max_length=100)]
-    content_line: Annotated[str, msgspec.Meta(description="goods / culture / scenery / stories / memory")]
-    scheduled_start: datetime
+    room_id: Id
+    title: Text(100)  # type: ignore[valid-type]
+    content_line: Text(12, description="goods / culture / scenery / stories / memory")  # type: ignore[valid-type]
+    scheduled_start: datetime  # bounded to 2000–2100 by sessions.schedule
     cutoff_local: Annotated[str, msgspec.Meta(pattern=r"^\d{2}:\d{2}$", description="截单时间（北京时间）")] = "22:00"
-    co_host_ids: list[int] = []
+    co_host_ids: Annotated[list[Id], msgspec.Meta(max_length=20)] = []
 
 
 class ShelfItemIn(msgspec.Struct, forbid_unknown_fields=True):
-    sku_id: int
-    price_fen: int
-    quantity: int
-    per_buyer_cap: int | None = None
+    sku_id: Id
+    price_fen: PriceFen
+    quantity: Quantity
+    per_buyer_cap: Small | None = None
 
 
 class PinIn(msgspec.Struct, forbid_unknown_fields=True):
-    item_id: int | None
+    item_id: Id | None
 
 
 class FlashSaleIn(msgspec.Struct, forbid_unknown_fields=True):
-    item_id: int
-    deal_price_fen: int
-    total_cap: int
-    per_buyer_cap: int
-    countdown_s: int = 30
-    window_min: int = 5
+    item_id: Id
+    deal_price_fen: PriceFen
+    total_cap: Quantity
+    per_buyer_cap: Small
+    countdown_s: Small = 30
+    window_min: Small = 5
 
 
 class ShelfItemOut(msgspec.Struct):

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.db import utcnow
 from caoyuan.errors import BadInput, Conflict, NotFound
+from storefront.links import is_order_no
 from storefront.models import Order, OrderStatus, Product, Sku, StockPool
 from storefront.services.events import order_event, sku_label
 
@@ -35,13 +36,18 @@ async def packing_list(db: AsyncSession, ship_by: date) -> tuple[list[PackingLin
     orders = list(await db.scalars(base.order_by(Order.paid_at, Order.id)))
     totals = await db.execute(
         sa.select(Sku.id, Product.name, Sku.name, sa.func.sum(Order.quantity), sa.func.count(Order.id))
-        .join(Sku, Sku.id == Order.sku_id).join(Product, Product.id == Sku.product_id)
+        .join(Sku, Sku.id == Order.sku_id)
+        .join(Product, Product.id == Sku.product_id)
         .where(Order.ship_by == ship_by, Order.status.in_([OrderStatus.PAID, OrderStatus.PACKED]))
-        .group_by(Sku.id, Product.name, Sku.name).order_by(Product.name, Sku.name))
+        .group_by(Sku.id, Product.name, Sku.name)
+        .order_by(Product.name, Sku.name)
+    )
     return [PackingLine(*row) for row in totals], orders
 
 
 async def _locked(db: AsyncSession, order_no: str) -> Order:
+    if not is_order_no(order_no):
+        raise NotFound(f"没有订单 {order_no[:24]}")
     order = await db.scalar(sa.select(Order).where(Order.public_no == order_no).with_for_update())
     if order is None:
         raise NotFound(f"没有订单 {order_no}")
@@ -71,7 +77,12 @@ async def mark_shipped(db: AsyncSession, order_no: str, courier: str, tracking_n
     order = await _locked(db, order_no)
     if order.status not in (OrderStatus.PAID, OrderStatus.PACKED):
         raise Conflict(f"订单 {order_no} 当前状态不能发货", code="bad_state")
-    order.status, order.courier, order.tracking_no, order.shipped_at = OrderStatus.SHIPPED, courier, tracking_no, utcnow()
+    order.status, order.courier, order.tracking_no, order.shipped_at = (
+        OrderStatus.SHIPPED,
+        courier,
+        tracking_no,
+        utcnow(),
+    )
     order.packed_at = order.packed_at or order.shipped_at
     await _event(db, order, "order_shipped", courier=courier)
     return order
@@ -104,9 +115,10 @@ async def import_tracking_csv(db: AsyncSession, text: str) -> ImportResult:
         except BadInput as exc:
             problems.append((number, exc.message))
             continue
-        order = await db.scalar(sa.select(Order).where(Order.public_no == (row["order_no"] or "").strip()))
+        order_no = (row["order_no"] or "").strip()
+        order = await db.scalar(sa.select(Order).where(Order.public_no == order_no)) if is_order_no(order_no) else None
         if order is None:
-            problems.append((number, f"没有订单 {row['order_no']}"))
+            problems.append((number, f"没有订单 {order_no[:24]}"))
         elif order.status not in (OrderStatus.PAID, OrderStatus.PACKED):
             problems.append((number, f"订单 {order.public_no} 当前状态不能发货"))
     if problems:

@@ -66,24 +66,40 @@ class SoldOut(Conflict):
 
 
 def sold_out(pool_id: int) -> SoldOut:
-    return SoldOut("已售罄", extra={"waitlist": {"pool_id": pool_id, "href": f"/api/shop/pools/{pool_id}/waitlist"},
-                                 "message_hint": "可以登记候补，有人退单时按登记先后通知"})
+    return SoldOut(
+        "已售罄",
+        extra={
+            "waitlist": {"pool_id": pool_id, "href": f"/api/shop/pools/{pool_id}/waitlist"},
+            "message_hint": "可以登记候补，有人退单时按登记先后通知",
+        },
+    )
 
 
 def new_public_no(now: datetime) -> str:
     return f"CY{now:%y%m%d}{secrets.token_hex(5).upper()}"
 
 
-async def place_order(db: AsyncSession, req: OrderRequest, expiry: timedelta = DEFAULT_EXPIRY,
-                      precheck: Callable[[], Awaitable[None]] | None = None) -> Placed:
+async def place_order(
+    db: AsyncSession,
+    req: OrderRequest,
+    expiry: timedelta = DEFAULT_EXPIRY,
+    precheck: Callable[[], Awaitable[None]] | None = None,
+) -> Placed:
     """Take an order. ``precheck`` (e.g. "is the show still live?") runs after a replay is ruled out.
 
     On PostgreSQL, called with no transaction open, the order is committed when this returns.
     """
     now = utcnow()
     clean = _validate(req)
-    digest = rules.request_digest(req.pool_id, req.quantity, clean["phone"], clean["name"], clean["address"],
-                                  req.live_session_id, req.waitlist_token)
+    digest = rules.request_digest(
+        req.pool_id,
+        req.quantity,
+        clean["phone"],
+        clean["name"],
+        clean["address"],
+        req.live_session_id,
+        req.waitlist_token,
+    )
     one_statement = db.bind.dialect.name == "postgresql" and not req.waitlist_token
     own = one_statement and not db.in_transaction() and not (db.new or db.dirty or db.deleted)
     if own:
@@ -100,14 +116,27 @@ async def place_order(db: AsyncSession, req: OrderRequest, expiry: timedelta = D
     return placed
 
 
-async def _place(db: AsyncSession, req: OrderRequest, clean: dict, digest: str, now: datetime, expiry: timedelta,
-                 precheck: Callable[[], Awaitable[None]] | None, one_statement: bool, own: bool) -> Placed:
+async def _place(
+    db: AsyncSession,
+    req: OrderRequest,
+    clean: dict,
+    digest: str,
+    now: datetime,
+    expiry: timedelta,
+    precheck: Callable[[], Awaitable[None]] | None,
+    one_statement: bool,
+    own: bool,
+) -> Placed:
     address: rules.Address = clean["address"]
     if db.new or db.dirty or db.deleted:
         await db.flush()  # the read below goes straight to the connection (no ORM layer, no autoflush)
     conn = await db.connection()
-    ctx = (await conn.execute(_READ, {"key": req.idempotency_key, "pool_id": req.pool_id, "phone": clean["phone"],
-                                      "province": address.province})).first()
+    ctx = (
+        await conn.execute(
+            _READ,
+            {"key": req.idempotency_key, "pool_id": req.pool_id, "phone": clean["phone"], "province": address.province},
+        )
+    ).first()
     existing = ctx.existing if ctx is not None else await _id_by_key(db, req.idempotency_key)
     if existing is not None:
         return _replay(await db.get(Order, existing), digest)  # type: ignore[arg-type]
@@ -125,14 +154,28 @@ async def _place(db: AsyncSession, req: OrderRequest, clean: dict, digest: str, 
     region_fees = {address.province: ctx.region_fee} if ctx.region_fee is not None else {}
     shipping = rules.shipping_fee(ctx.shipping_kind, ctx.shipping_fen, region_fees, address.province)
     order = Order(
-        public_no=new_public_no(now), idempotency_key=req.idempotency_key, request_digest=digest,
-        pool_id=ctx.id, sku_id=ctx.sku_id, cooperative_id=ctx.cooperative_id,
-        supplier_member_id=ctx.supplier_member_id, live_session_id=req.live_session_id,
-        buyer_user_id=req.buyer_user_id, buyer_phone=clean["phone"], buyer_name=clean["name"],
-        province=address.province, city=address.city, county=address.county,
-        address_detail=address.detail, quantity=req.quantity, unit_price_fen=ctx.price_fen,
-        goods_fen=ctx.price_fen * req.quantity, shipping_fen=shipping,
-        total_fen=ctx.price_fen * req.quantity + shipping, created_at=now, expires_at=now + expiry,
+        public_no=new_public_no(now),
+        idempotency_key=req.idempotency_key,
+        request_digest=digest,
+        pool_id=ctx.id,
+        sku_id=ctx.sku_id,
+        cooperative_id=ctx.cooperative_id,
+        supplier_member_id=ctx.supplier_member_id,
+        live_session_id=req.live_session_id,
+        buyer_user_id=req.buyer_user_id,
+        buyer_phone=clean["phone"],
+        buyer_name=clean["name"],
+        province=address.province,
+        city=address.city,
+        county=address.county,
+        address_detail=address.detail,
+        quantity=req.quantity,
+        unit_price_fen=ctx.price_fen,
+        goods_fen=ctx.price_fen * req.quantity,
+        shipping_fen=shipping,
+        total_fen=ctx.price_fen * req.quantity + shipping,
+        created_at=now,
+        expires_at=now + expiry,
     )
     sku_name = f"{ctx.product_name} {ctx.sku_name}"
     if one_statement:
@@ -148,8 +191,11 @@ def rules_quantity(quantity: int, cap: int | None) -> None:
 
 
 def _validate(req: OrderRequest) -> dict:
-    if not 8 <= len(req.idempotency_key) <= 80:
-        raise BadInput("Idempotency-Key 请求头应为 8–80 个字符（每次下单生成一个新的）", field="Idempotency-Key")
+    key = req.idempotency_key
+    if not 8 <= len(key) <= 80 or not (key.isascii() and key.isprintable()):
+        raise BadInput(
+            "Idempotency-Key 请求头应为 8–80 个可见 ASCII 字符（每次下单生成一个新的）", field="Idempotency-Key"
+        )
     try:
         phone = normalize_phone(req.phone)
     except IdentityError as exc:
@@ -166,17 +212,32 @@ def _validate(req: OrderRequest) -> dict:
 _READ = (
     sa.select(
         sa.select(Order.id).where(Order.idempotency_key == sa.bindparam("key")).scalar_subquery().label("existing"),
-        StockPool.id, StockPool.price_fen, StockPool.remaining, StockPool.open, StockPool.opens_at,
-        StockPool.closes_at, StockPool.per_buyer_cap, StockPool.feed_stream, Sku.id.label("sku_id"),
-        Sku.name.label("sku_name"), Product.name.label("product_name"), Product.cooperative_id,
-        Product.supplier_member_id, Product.shipping_kind, Product.shipping_fen,
-        sa.select(ShippingRegionFee.fee_fen).where(ShippingRegionFee.product_id == Product.id,
-                                                   ShippingRegionFee.province == sa.bindparam("province"))
-        .scalar_subquery().label("region_fee"),
-        sa.select(BuyerQuota.used).where(BuyerQuota.pool_id == StockPool.id, BuyerQuota.phone == sa.bindparam("phone"))
-        .scalar_subquery().label("quota_used"),
+        StockPool.id,
+        StockPool.price_fen,
+        StockPool.remaining,
+        StockPool.open,
+        StockPool.opens_at,
+        StockPool.closes_at,
+        StockPool.per_buyer_cap,
+        StockPool.feed_stream,
+        Sku.id.label("sku_id"),
+        Sku.name.label("sku_name"),
+        Product.name.label("product_name"),
+        Product.cooperative_id,
+        Product.supplier_member_id,
+        Product.shipping_kind,
+        Product.shipping_fen,
+        sa.select(ShippingRegionFee.fee_fen)
+        .where(ShippingRegionFee.product_id == Product.id, ShippingRegionFee.province == sa.bindparam("province"))
+        .scalar_subquery()
+        .label("region_fee"),
+        sa.select(BuyerQuota.used)
+        .where(BuyerQuota.pool_id == StockPool.id, BuyerQuota.phone == sa.bindparam("phone"))
+        .scalar_subquery()
+        .label("quota_used"),
     )
-    .join(Sku, Sku.id == StockPool.sku_id).join(Product, Product.id == Sku.product_id)
+    .join(Sku, Sku.id == StockPool.sku_id)
+    .join(Product, Product.id == Sku.product_id)
     .where(StockPool.id == sa.bindparam("pool_id"))
 )
 
@@ -216,14 +277,22 @@ def _cap_reached(cap: int) -> Conflict:
 # ---------------------------------------------------------------- PostgreSQL: one statement
 
 
-async def _place_in_one_statement(db: AsyncSession, conn: AsyncConnection, ctx: Any, order: Order, sku_name: str,
-                                  own: bool) -> Placed:
+async def _place_in_one_statement(
+    db: AsyncSession, conn: AsyncConnection, ctx: Any, order: Order, sku_name: str, own: bool
+) -> Placed:
     capped, stream = ctx.per_buyer_cap is not None, ctx.feed_stream
     params = {name: _plain(getattr(order, key)) for name, key in _ORDER_PARAMS}
-    params.update(pool_id=ctx.id, quantity=order.quantity, phone=order.buyer_phone, cap=ctx.per_buyer_cap,
-                  stream=stream, channel=CHANNEL, now=order.created_at,
-                  order_payload=msgspec.json.encode(order_payload(order, sku_name)).decode(),
-                  stock_prefix=f'{{"pool_id":{ctx.id},"remaining":')
+    params.update(
+        pool_id=ctx.id,
+        quantity=order.quantity,
+        phone=order.buyer_phone,
+        cap=ctx.per_buyer_cap,
+        stream=stream,
+        channel=CHANNEL,
+        now=order.created_at,
+        order_payload=msgspec.json.encode(order_payload(order, sku_name)).decode(),
+        stock_prefix=f'{{"pool_id":{ctx.id},"remaining":',
+    )
     statement = _intake_statement(capped, bool(stream))
     try:
         if own:  # autocommit: the statement is all-or-nothing by itself
@@ -262,10 +331,13 @@ class _Refused(Exception):  # noqa: N818 - internal signal: roll the savepoint b
 
 
 async def _give_back_quota(db: AsyncSession, pool_id: int, phone: str, quantity: int) -> None:
-    await db.execute(sa.text(
-        "UPDATE shop_buyer_quota SET used = used - CAST(:q AS INTEGER) "
-        "WHERE pool_id = :pool AND phone = :phone AND used >= CAST(:q AS INTEGER)"),
-        {"pool": pool_id, "phone": phone, "q": quantity})
+    await db.execute(
+        sa.text(
+            "UPDATE shop_buyer_quota SET used = used - CAST(:q AS INTEGER) "
+            "WHERE pool_id = :pool AND phone = :phone AND used >= CAST(:q AS INTEGER)"
+        ),
+        {"pool": pool_id, "phone": phone, "q": quantity},
+    )
 
 
 _ORDER_COLUMNS = [column for column in Order.__table__.columns if column.name != "id"]  # type: ignore[attr-defined]
@@ -294,11 +366,14 @@ def _intake_statement(capped: bool, feed: bool) -> sa.TextClause:
             "quota AS (INSERT INTO shop_buyer_quota (pool_id, phone, used) "
             "SELECT CAST(:pool_id AS INTEGER), CAST(:phone AS VARCHAR), CAST(:quantity AS INTEGER) WHERE CAST(:quantity AS INTEGER) <= CAST(:cap AS INTEGER) "
             "ON CONFLICT (pool_id, phone) DO UPDATE SET used = shop_buyer_quota.used + EXCLUDED.used "
-            "WHERE shop_buyer_quota.used + EXCLUDED.used <= CAST(:cap AS INTEGER) RETURNING used)")
+            "WHERE shop_buyer_quota.used + EXCLUDED.used <= CAST(:cap AS INTEGER) RETURNING used)"
+        )
     steps.append(
         "stock AS (UPDATE shop_stock_pool SET remaining = remaining - CAST(:quantity AS INTEGER) "
         "WHERE id = :pool_id AND remaining >= CAST(:quantity AS INTEGER) AND open"
-        + (" AND EXISTS (SELECT 1 FROM quota)" if capped else "") + " RETURNING remaining)")
+        + (" AND EXISTS (SELECT 1 FROM quota)" if capped else "")
+        + " RETURNING remaining)"
+    )
     names = ", ".join(column.name for column in _ORDER_COLUMNS)
     values = ", ".join(f"CAST(:o_{column.name} AS {_sql_type(column)})" for column in _ORDER_COLUMNS)
     steps.append(f"placed AS (INSERT INTO shop_order ({names}) SELECT {values} FROM stock RETURNING id)")
@@ -306,25 +381,33 @@ def _intake_statement(capped: bool, feed: bool) -> sa.TextClause:
         now = "CAST(:now AS TIMESTAMP WITH TIME ZONE)"
         steps.append(
             "counter AS (INSERT INTO feed_stream (key, last_seq) SELECT CAST(:stream AS VARCHAR), 2 FROM stock "
-            "ON CONFLICT (key) DO UPDATE SET last_seq = feed_stream.last_seq + 2 RETURNING last_seq)")
+            "ON CONFLICT (key) DO UPDATE SET last_seq = feed_stream.last_seq + 2 RETURNING last_seq)"
+        )
         steps.append(
             "events AS (INSERT INTO feed_event (stream, seq, kind, payload, created_at) "
             f"SELECT CAST(:stream AS VARCHAR), last_seq - 1, 'order_placed', CAST(:order_payload AS TEXT), {now} "
             "FROM counter UNION ALL "
             f"SELECT CAST(:stream AS VARCHAR), last_seq, 'stock', CAST(:stock_prefix AS TEXT) || remaining || '}}', {now} "
-            "FROM counter, stock)")
+            "FROM counter, stock)"
+        )
     used = "(SELECT used FROM quota)" if capped else "CAST(NULL AS INTEGER)"
-    notify = ("(SELECT count(*) FROM (SELECT pg_notify(CAST(:channel AS TEXT), CAST(:stream AS TEXT)) FROM counter) AS n)"
-              if feed else "0")
-    return sa.text(f"WITH {', '.join(steps)} SELECT {used} AS used, (SELECT remaining FROM stock) AS remaining, "
-                   f"(SELECT id FROM placed) AS order_id, {notify} AS notified")
+    notify = (
+        "(SELECT count(*) FROM (SELECT pg_notify(CAST(:channel AS TEXT), CAST(:stream AS TEXT)) FROM counter) AS n)"
+        if feed
+        else "0"
+    )
+    return sa.text(
+        f"WITH {', '.join(steps)} SELECT {used} AS used, (SELECT remaining FROM stock) AS remaining, "
+        f"(SELECT id FROM placed) AS order_id, {notify} AS notified"
+    )
 
 
 # ---------------------------------------------------------------- SQLite (and waitlist claims): step by step
 
 
-async def _place_stepwise(db: AsyncSession, ctx: Any, order: Order, sku_name: str,
-                          waitlist_token: str | None) -> Placed:
+async def _place_stepwise(
+    db: AsyncSession, ctx: Any, order: Order, sku_name: str, waitlist_token: str | None
+) -> Placed:
     try:
         async with db.begin_nested():
             remaining = await _reserve(db, ctx, order, waitlist_token)
@@ -349,10 +432,14 @@ async def _reserve(db: AsyncSession, pool: Any, order: Order, waitlist_token: st
         return None
     if pool.per_buyer_cap is not None:
         await _take_quota(db, pool, order.buyer_phone, order.quantity)
-    row = (await db.execute(
-        sa.update(StockPool).where(StockPool.id == pool.id, StockPool.remaining >= order.quantity,
-                                   StockPool.open.is_(True))
-        .values(remaining=StockPool.remaining - order.quantity).returning(StockPool.remaining))).first()
+    row = (
+        await db.execute(
+            sa.update(StockPool)
+            .where(StockPool.id == pool.id, StockPool.remaining >= order.quantity, StockPool.open.is_(True))
+            .values(remaining=StockPool.remaining - order.quantity)
+            .returning(StockPool.remaining)
+        )
+    ).first()
     if row is None:
         raise sold_out(pool.id)
     return row[0]
@@ -374,10 +461,16 @@ async def _take_quota(db: AsyncSession, pool: Any, phone: str, quantity: int) ->
 
 async def _claim_hold(db: AsyncSession, pool: Any, order: Order, token: str) -> None:
     claimed = await db.execute(
-        sa.update(WaitlistEntry).where(WaitlistEntry.token == token, WaitlistEntry.pool_id == pool.id,
-                                       WaitlistEntry.status == "offered", WaitlistEntry.phone == order.buyer_phone,
-                                       WaitlistEntry.held == order.quantity,
-                                       WaitlistEntry.offer_expires_at > order.created_at)
-        .values(status="claimed"))
+        sa.update(WaitlistEntry)
+        .where(
+            WaitlistEntry.token == token,
+            WaitlistEntry.pool_id == pool.id,
+            WaitlistEntry.status == "offered",
+            WaitlistEntry.phone == order.buyer_phone,
+            WaitlistEntry.held == order.quantity,
+            WaitlistEntry.offer_expires_at > order.created_at,
+        )
+        .values(status="claimed")
+    )
     if claimed.rowcount != 1:
         raise Conflict("候补名额已失效（超时或数量不符），请重新下单或再次候补", code="hold_gone")

@@ -11,7 +11,7 @@ from caoyuan.db import Database, utcnow
 from caoyuan.errors import AppError
 from caoyuan.payments.client import AlipayGateway, PaymentError
 from storefront.models import Order, OrderStatus
-from storefront.services import expire_orders, pay
+from storefront.services import expire_orders, pay, refund_drive
 from storefront.services.settle_payment import Notice, settle
 
 log = logging.getLogger("caoyuan.storefront.reconcile")
@@ -24,9 +24,17 @@ async def sweep(database: Database, gateway: AlipayGateway | None) -> list[str]:
         expired = await expire_orders.expire_due(db)
         if gateway is None:
             return expired
-        stale = list(await db.scalars(sa.select(Order.public_no).where(
-            Order.status == OrderStatus.EXPIRED, Order.trade_closed.is_(False),
-            Order.closed_at < utcnow() - timedelta(minutes=1)).limit(50)))
+        stale = list(
+            await db.scalars(
+                sa.select(Order.public_no)
+                .where(
+                    Order.status == OrderStatus.EXPIRED,
+                    Order.trade_closed.is_(False),
+                    Order.closed_at < utcnow() - timedelta(minutes=1),
+                )
+                .limit(50)
+            )
+        )
     to_close = list(dict.fromkeys(expired + stale))
     if gateway is not None and to_close:
         closed = await pay.close_trades(gateway, to_close)
@@ -40,9 +48,18 @@ async def reconcile(database: Database, gateway: AlipayGateway, limit: int = 50)
     """Query trades of quiet pending orders (and recently expired ones): a lost notify still settles."""
     since = utcnow() - timedelta(hours=2)
     async with database.session() as db:
-        quiet = list(await db.scalars(sa.select(Order.public_no).where(
-            Order.status.in_([OrderStatus.PENDING, OrderStatus.EXPIRED]), Order.trade_no == "",
-            Order.created_at < utcnow() - QUIET_AFTER, Order.created_at > since).limit(limit)))
+        quiet = list(
+            await db.scalars(
+                sa.select(Order.public_no)
+                .where(
+                    Order.status.in_([OrderStatus.PENDING, OrderStatus.EXPIRED]),
+                    Order.trade_no == "",
+                    Order.created_at < utcnow() - QUIET_AFTER,
+                    Order.created_at > since,
+                )
+                .limit(limit)
+            )
+        )
     settled = 0
     for order_no in quiet:
         try:
@@ -54,8 +71,9 @@ async def reconcile(database: Database, gateway: AlipayGateway, limit: int = 50)
             continue
         try:
             async with database.session() as db:
-                result = await settle(db, Notice(order_no, trade.trade_no, trade.total_fen, trade.status),
-                                      source="query")
+                result = await settle(
+                    db, Notice(order_no, trade.trade_no, trade.total_fen, trade.status), source="query"
+                )
             settled += result.outcome == "paid"
             if result.outcome == "refund_needed":
                 await refund_late_payment(database, gateway, order_no)
@@ -65,14 +83,6 @@ async def reconcile(database: Database, gateway: AlipayGateway, limit: int = 50)
 
 
 async def refund_late_payment(database: Database, gateway: AlipayGateway, order_no: str) -> None:
-    """An expired order paid when its stock was gone: give the money back and mark the order refunded."""
-    async with database.session() as db:
-        order = await db.scalar(sa.select(Order).where(Order.public_no == order_no).with_for_update())
-        if order is None or order.status == OrderStatus.REFUNDED:
-            return
-        amount = order.total_fen
-    await pay.refund(gateway, order, amount, f"{order_no}-LATE", "订单已过期且库存不足，自动退款")
-    async with database.session() as db:
-        await db.execute(sa.update(Order).where(Order.public_no == order_no)
-                         .values(status=OrderStatus.REFUNDED, refunded_at=utcnow(),
-                                 refund_reason="订单已过期且库存不足，自动退款"))
+    """An expired order paid when its stock was gone: its refund (written at settlement) is tried now; a
+    failure is recorded on the refund and retried by :func:`refund_drive.drive_due`, never lost."""
+    await refund_drive.drive_late_refund(database, gateway, order_no)

@@ -12,7 +12,7 @@ from caoyuan.db import utcnow
 from caoyuan.errors import BadInput, Conflict, NotFound
 from storefront import rules
 from storefront.models import Order, OrderStatus, PaymentAttempt, StockPool
-from storefront.services import books, stock
+from storefront.services import books, refund, stock
 from storefront.services.events import order_event, sku_label, stock_event
 
 DEFAULT_CUTOFF = time(22, 0)
@@ -51,8 +51,16 @@ async def settle(db: AsyncSession, notice: Notice, source: str = "notify") -> Se
         outcome = await _late_payment(db, order, notice)
     else:
         outcome = "duplicate"
-    db.add(PaymentAttempt(order_id=order.id, source=source, trade_no=notice.trade_no,  # type: ignore[arg-type]
-                          trade_status=notice.trade_status, total_fen=notice.total_fen, outcome=outcome))
+    db.add(
+        PaymentAttempt(
+            order_id=order.id,
+            source=source,
+            trade_no=notice.trade_no,  # type: ignore[arg-type]
+            trade_status=notice.trade_status,
+            total_fen=notice.total_fen,
+            outcome=outcome,
+        )
+    )
     return Settled(outcome, order)
 
 
@@ -65,16 +73,29 @@ async def _mark_paid(db: AsyncSession, order: Order, notice: Notice) -> None:
     order.ship_by = rules.ship_by(order.paid_at, cutoff)
     await db.flush()
     await books.post_paid(db, order)
-    await order_event(db, pool.feed_stream if pool else "", "order_paid", order, await sku_label(db, order.sku_id),
-                      ship_by=order.ship_by.isoformat(), gmv_fen=await session_gmv(db, order.live_session_id))
+    await order_event(
+        db,
+        pool.feed_stream if pool else "",
+        "order_paid",
+        order,
+        await sku_label(db, order.sku_id),
+        ship_by=order.ship_by.isoformat(),
+        gmv_fen=await session_gmv(db, order.live_session_id),
+    )
 
 
 async def session_gmv(db: AsyncSession, session_id: int | None) -> int:
     """Running GMV of a live session, counted at payment (refunds are reported apart)."""
     if session_id is None:
         return 0
-    return int(await db.scalar(sa.select(sa.func.coalesce(sa.func.sum(Order.total_fen), 0))
-                               .where(Order.live_session_id == session_id, Order.paid_at.is_not(None))) or 0)
+    return int(
+        await db.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(Order.total_fen), 0)).where(
+                Order.live_session_id == session_id, Order.paid_at.is_not(None)
+            )
+        )
+        or 0
+    )
 
 
 async def _late_payment(db: AsyncSession, order: Order, notice: Notice) -> str:
@@ -88,6 +109,7 @@ async def _late_payment(db: AsyncSession, order: Order, notice: Notice) -> str:
         order.trade_no = notice.trade_no
         order.close_reason = "过期后付款，库存已不足，自动退款"
         await db.flush()
+        await refund.refund_late_payment(db, order)  # a refund to drive, written with the settlement
         return "refund_needed"
     order.stock_returned = False
     order.closed_at = None
@@ -106,4 +128,3 @@ async def _quota_again(db: AsyncSession, pool: StockPool, order: Order) -> bool:
     except Conflict:
         return False
     return True
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import sqlalchemy as sa
@@ -10,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from caoyuan.errors import BadInput, Conflict, NotFound
 from caoyuan.identity import IdentityError, normalize_phone
 from storefront.models import StockPool, WaitlistEntry
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # PostgreSQL refuses NUL in text
 
 
 async def join(db: AsyncSession, pool_id: int, phone: str, quantity: int, name: str = "") -> tuple[WaitlistEntry, int]:
@@ -25,13 +28,26 @@ async def join(db: AsyncSession, pool_id: int, phone: str, quantity: int, name: 
         raise NotFound("这件商品已下架，不能候补")
     if pool.remaining >= quantity:
         raise Conflict("还有货，可以直接下单", code="in_stock")
-    entry = await db.scalar(sa.select(WaitlistEntry).where(WaitlistEntry.pool_id == pool_id, WaitlistEntry.phone == phone,
-                                                           WaitlistEntry.status.in_(["waiting", "offered"])))
+    entry = await db.scalar(
+        sa.select(WaitlistEntry).where(
+            WaitlistEntry.pool_id == pool_id,
+            WaitlistEntry.phone == phone,
+            WaitlistEntry.status.in_(["waiting", "offered"]),
+        )
+    )
     if entry is None:
-        entry = WaitlistEntry(pool_id=pool_id, phone=phone, name=name.strip()[:30], quantity=quantity,
-                              token=secrets.token_urlsafe(16))
+        entry = WaitlistEntry(
+            pool_id=pool_id,
+            phone=phone,
+            name=_CONTROL.sub("", name).strip()[:30],
+            quantity=quantity,
+            token=secrets.token_urlsafe(16),
+        )
         db.add(entry)
         await db.flush()
-    ahead = await db.scalar(sa.select(sa.func.count()).select_from(WaitlistEntry).where(
-        WaitlistEntry.pool_id == pool_id, WaitlistEntry.status == "waiting", WaitlistEntry.id < entry.id))
+    ahead = await db.scalar(
+        sa.select(sa.func.count())
+        .select_from(WaitlistEntry)
+        .where(WaitlistEntry.pool_id == pool_id, WaitlistEntry.status == "waiting", WaitlistEntry.id < entry.id)
+    )
     return entry, (ahead or 0) + 1
