@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -35,6 +35,7 @@ log = logging.getLogger("caoyuan.app")
 
 # Paths that use no cookie (bearer API, signed payment callbacks, websockets) skip CSRF.
 CSRF_EXEMPT = ["/api/", "/pay/", "/ws/", "/healthz", "/readyz"]
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SANDBOX_CSRF_EXEMPT = ["/sandbox/alipay/gateway"]  # only when the sandbox is mounted
 
 
@@ -77,9 +78,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     database = database or create_database(settings.database_url, settings.database_pool_size)
     domains = installed_domains()
 
-    async def provide_db() -> AsyncIterator[AsyncSession]:
+    async def provide_db(request: Request) -> AsyncIterator[AsyncSession]:
         # One request, one transaction: committed when the handler returns, rolled back when it raises.
-        async with database.sessionmaker() as session:
+        # On SQLite a POST takes the write lock at its first statement (it waits for, rather than collides
+        # with, other writers); a GET reads without it, so it never blocks a payment callback it triggers.
+        maker = database.reader if request.method in READ_METHODS else database.sessionmaker
+        async with maker() as session:  # type: ignore[misc]
             try:
                 yield session
                 await session.commit()
