@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if settings.check_migrations:
             await ensure_migrated(database)
         HUB.bind(asyncio.get_running_loop())
+        background.start_kernel_jobs(app)
         listener = None if settings.is_sqlite else PostgresListener(asyncpg_dsn(settings.database_url))
         if listener:
             await listener.start()
