@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -24,7 +24,7 @@ from caoyuan.db.metadata import load_all_models
 from caoyuan.db.migrate import is_at_head
 from caoyuan.domains import installed_domains
 from caoyuan.feed.hub import HUB, PostgresListener
-from caoyuan.settings import Settings, get_settings
+from caoyuan.settings import Settings, check_payments_mode, get_settings
 from caoyuan.web.errors import handle_exception
 from caoyuan.web.health import Health
 from caoyuan.web.logging import access_log_middleware, configure_logging
@@ -34,7 +34,9 @@ from caoyuan.web.templating import template_config
 log = logging.getLogger("caoyuan.app")
 
 # Paths that use no cookie (bearer API, signed payment callbacks, websockets) skip CSRF.
-CSRF_EXEMPT = ["/api/", "/pay/", "/ws/", "/sandbox/alipay/gateway", "/healthz", "/readyz"]
+CSRF_EXEMPT = ["/api/", "/pay/", "/ws/", "/healthz", "/readyz"]
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SANDBOX_CSRF_EXEMPT = ["/sandbox/alipay/gateway"]  # only when the sandbox is mounted
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -71,13 +73,17 @@ async def ensure_migrated(database: Database) -> None:
 def create_app(settings: Settings | None = None, database: Database | None = None) -> CaoyuanApp:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    check_payments_mode(settings, warn=True)  # also for settings not made by load_settings
     load_all_models()
     database = database or create_database(settings.database_url, settings.database_pool_size)
     domains = installed_domains()
 
-    async def provide_db() -> AsyncIterator[AsyncSession]:
+    async def provide_db(request: Request) -> AsyncIterator[AsyncSession]:
         # One request, one transaction: committed when the handler returns, rolled back when it raises.
-        async with database.sessionmaker() as session:
+        # On SQLite a POST takes the write lock at its first statement (it waits for, rather than collides
+        # with, other writers); a GET reads without it, so it never blocks a payment callback it triggers.
+        maker = database.reader if request.method in READ_METHODS else database.sessionmaker
+        async with maker() as session:  # type: ignore[misc]
             try:
                 yield session
                 await session.commit()
@@ -90,6 +96,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if settings.check_migrations:
             await ensure_migrated(database)
         HUB.bind(asyncio.get_running_loop())
+        background.start_kernel_jobs(app)
         listener = None if settings.is_sqlite else PostgresListener(asyncpg_dsn(settings.database_url))
         if listener:
             await listener.start()
@@ -107,9 +114,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                     await hook(app)
             await database.dispose()
 
-    handlers: list[Any] = [Health, HomePage, AccountPages, LoginPages, AuthApi,
-                           create_static_files_router(path="/static", directories=[_static_dir()],
-                                                      include_in_schema=False)]
+    handlers: list[Any] = [
+        Health,
+        HomePage,
+        AccountPages,
+        LoginPages,
+        AuthApi,
+        create_static_files_router(path="/static", directories=[_static_dir()], include_in_schema=False),
+    ]
     for domain in domains:
         handlers.extend(domain.route_handlers())
     from caoyuan.payments.mount import payment_routes  # checks CAOYUAN_ALIPAY_* now; the sandbox if on
@@ -125,13 +137,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             "database": Provide(lambda: database, use_cache=True, sync_to_thread=False),
         },
         middleware=[auth_middleware(database)],
-        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="caoyuan_csrf",
-                               header_name="x-csrftoken", exclude=CSRF_EXEMPT,
-                               cookie_secure=settings.public_base_url.startswith("https://")),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="caoyuan_csrf",
+            header_name="x-csrftoken",
+            exclude=CSRF_EXEMPT + (SANDBOX_CSRF_EXEMPT if settings.payments == "sandbox" else []),
+            cookie_secure=settings.public_base_url.startswith("https://"),
+        ),
         template_config=templates,
         exception_handlers={Exception: handle_exception},
-        openapi_config=OpenAPIConfig(title="草原 Caoyuan API", version="0.1.0", path="/schema",
-                                     render_plugins=[ScalarRenderPlugin()]),
+        openapi_config=OpenAPIConfig(
+            title="草原 Caoyuan API", version="0.1.0", path="/schema", render_plugins=[ScalarRenderPlugin()]
+        ),
         lifespan=[lifespan],
         logging_config=None,
         debug=False,

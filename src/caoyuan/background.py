@@ -13,6 +13,7 @@ from typing import Any
 
 log = logging.getLogger("caoyuan.background")
 _TASKS = "caoyuan_background_tasks"
+PURGE_LOGINS_EVERY_S = 3600.0
 
 
 def start(app: Any, name: str, every_s: float, job: Callable[[Any], Awaitable[object]]) -> None:
@@ -39,3 +40,18 @@ async def stop_all(app: Any) -> None:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     tasks.clear()
+
+
+def start_kernel_jobs(app: Any) -> None:
+    """The kernel's own rounds: expired tokens, sessions and stale login-try counts are deleted hourly."""
+    start(app, "purge-logins", PURGE_LOGINS_EVERY_S, purge_logins)
+
+
+async def purge_logins(app: Any) -> tuple[int, int]:
+    from caoyuan.auth.service import purge_stale_logins
+
+    async with app.state.database.session() as db:
+        tokens, throttles = await purge_stale_logins(db)
+    if tokens or throttles:
+        log.info("purged %d expired logins and %d stale login-try counts", tokens, throttles)
+    return tokens, throttles

@@ -35,7 +35,18 @@ def main() -> None:
 def serve(host: str | None, port: int | None, workers: int, reload: bool) -> None:
     settings = _settings()
     _refuse_unmigrated(settings)
+    _share_secret_key(settings, workers, reload)
     _run_server(host or settings.host, port or settings.port, workers, reload)
+
+
+def _share_secret_key(settings, workers: int, reload: bool) -> None:  # type: ignore[no-untyped-def]
+    """Give every worker process the same key: each would otherwise make its own random one, and a
+    cookie or order link signed by one worker would fail on the next. Workers inherit the environment."""
+    import os
+
+    if (workers > 1 or reload) and not os.environ.get("CAOYUAN_SECRET_KEY"):
+        os.environ["CAOYUAN_SECRET_KEY"] = settings.secret_key  # this start's throwaway key (never production)
+        click.echo("CAOYUAN_SECRET_KEY 未设置：本次启动生成一个密钥，供所有 worker 共用（重启后登录失效）。", err=True)
 
 
 def _refuse_unmigrated(settings) -> None:  # type: ignore[no-untyped-def]
@@ -60,8 +71,17 @@ def _refuse_unmigrated(settings) -> None:  # type: ignore[no-untyped-def]
 def _run_server(host: str, port: int, workers: int, reload: bool) -> None:
     import uvicorn
 
-    uvicorn.run("caoyuan.app:create_app", factory=True, host=host, port=port, workers=workers,
-                reload=reload, access_log=False, log_level="warning", ws="websockets-sansio")
+    uvicorn.run(
+        "caoyuan.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        access_log=False,
+        log_level="warning",
+        ws="websockets-sansio",
+    )
 
 
 @main.group(help="Database migrations.")
@@ -138,8 +158,9 @@ def user_create(phone: str, role: str, display_name: str, password: str) -> None
         database = create_database(settings.database_url, 1)
         try:
             async with database.session() as session:
-                account = await create_user(session, phone=phone, password=password, role=role,
-                                            display_name=display_name)
+                account = await create_user(
+                    session, phone=phone, password=password, role=role, display_name=display_name
+                )
                 return account.id  # type: ignore[return-value]
         finally:
             await database.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +12,9 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./var/caoyuan.db"
+SANDBOX_OPT_IN = "CAOYUAN_ALLOW_SANDBOX_PAYMENTS"
+
+log = logging.getLogger("caoyuan.settings")
 
 
 class SettingsError(RuntimeError):
@@ -32,6 +36,8 @@ class Settings(BaseSettings):
     api_token_hours: int = Field(default=24, ge=1, le=24 * 90)
     check_migrations: bool = True
     payments: Literal["sandbox", "alipay", "off"] = "sandbox"
+    # The pretend cashier marks orders paid for free: production refuses it unless this says so on purpose.
+    allow_sandbox_payments: bool = False
     order_expiry_minutes: int = Field(default=15, ge=1, le=24 * 60)
     background_tasks: bool = True  # sweepers and reconcilers; tests run them by hand
     media_dir: str = "./var/media"
@@ -55,8 +61,9 @@ class Settings(BaseSettings):
     @classmethod
     def _long_enough(cls, value: str) -> str:
         if value and len(value) < 32:
-            raise ValueError("must be at least 32 characters "
-                             "(try: python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+            raise ValueError(
+                "must be at least 32 characters (try: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
         return value
 
     @property
@@ -89,7 +96,34 @@ def load_settings(**overrides: object) -> Settings:
             raise SettingsError("bad setting — CAOYUAN_SECRET_KEY: required in production")
         # Development and tests get a throwaway key: sessions do not survive a restart.
         settings = settings.with_overrides(secret_key=secrets.token_urlsafe(48))
+    check_payments_mode(settings)
     return settings
+
+
+def sandbox_in_production(settings: Settings) -> bool:
+    return settings.environment == "production" and settings.payments == "sandbox"
+
+
+def check_payments_mode(settings: Settings, *, warn: bool = False) -> None:
+    """Refuse the sandbox cashier in production unless opted in; with ``warn``, say loudly that it is on.
+
+    In sandbox mode anyone can "pay" an order at the built-in cashier and the income is posted to the
+    books, so a production process must never run it by default.
+    """
+    if not sandbox_in_production(settings):
+        return
+    if not settings.allow_sandbox_payments:
+        raise SettingsError(
+            "bad setting — CAOYUAN_PAYMENTS: sandbox (the default) is refused when CAOYUAN_ENVIRONMENT=production, "
+            "because its pretend cashier marks real orders paid for free; set CAOYUAN_PAYMENTS=alipay (or off), "
+            f"or {SANDBOX_OPT_IN}=1 to run the sandbox in production on purpose"
+        )
+    if warn:
+        log.warning(
+            "!!! %s=1: the Alipay SANDBOX runs in production — orders can be marked paid without "
+            "any money. Never use this for a real sale. !!!",
+            SANDBOX_OPT_IN,
+        )
 
 
 @lru_cache(maxsize=1)

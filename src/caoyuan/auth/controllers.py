@@ -18,8 +18,10 @@ class AuthApi(Controller):
     tags = ["auth"]
 
     @post("/token", status_code=201, summary="用手机号和密码换取 API 令牌")
-    async def token(self, data: JSONBody[TokenRequest], db: Db, settings: AppSettings) -> TokenResponse:
-        user = await service.authenticate(db, data.phone, data.password)
+    async def token(
+        self, request: Request, data: JSONBody[TokenRequest], db: Db, settings: AppSettings
+    ) -> TokenResponse:
+        user = await service.authenticate(db, data.phone, data.password, source=client_address(request))
         token, row = await service.issue_token(db, user, "api", settings.api_token_hours)
         return TokenResponse(token, "bearer", row.expires_at.isoformat(), user.role)
 
@@ -32,6 +34,11 @@ class AuthApi(Controller):
     async def me(self, request: Request) -> Me:
         user: CurrentUser = request.user
         return Me(user.id, user.phone, user.display_name, user.role)
+
+
+def client_address(request: Request) -> str:
+    """The caller's address as uvicorn saw it (behind the documented nginx, from X-Forwarded-For)."""
+    return request.client.host if request.client else ""
 
 
 def _safe_next(target: str | None) -> str:
@@ -54,6 +61,7 @@ class LoginPages(Controller):
     @post("/login")
     async def login(
         self,
+        request: Request,
         data: URLEncodedBody[dict[str, str]],
         db: Db,
         settings: AppSettings,
@@ -61,14 +69,24 @@ class LoginPages(Controller):
         phone, password = data.get("phone", ""), data.get("password", "")
         target = _safe_next(data.get("next"))
         try:
-            user = await service.authenticate(db, phone, password)
+            user = await service.authenticate(db, phone, password, source=client_address(request))
         except AppError as exc:
-            return Template("login.html", status_code=exc.status,
-                            context={"next": target, "phone": phone[:16], "error": exc.message})
+            return Template(
+                "login.html",
+                status_code=exc.status,
+                context={"next": target, "phone": phone[:16], "error": exc.message},
+            )
         token, _ = await service.issue_token(db, user, "session", settings.session_hours)
         response = Redirect(target if target != "/login" else "/", status_code=303)
-        response.set_cookie(SESSION_COOKIE, token, max_age=settings.session_hours * 3600, httponly=True,
-                            samesite="lax", secure=settings.public_base_url.startswith("https://"), path="/")
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            max_age=settings.session_hours * 3600,
+            httponly=True,
+            samesite="lax",
+            secure=settings.public_base_url.startswith("https://"),
+            path="/",
+        )
         return response
 
     @post("/logout")

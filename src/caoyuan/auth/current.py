@@ -79,7 +79,7 @@ def auth_middleware(db: Database):
                     else:
                         token, kind = _cookie(scope, SESSION_COOKIE), "session"
                     if token:
-                        async with db.sessionmaker() as session:
+                        async with db.reader() as session:  # type: ignore[misc]
                             account = await service.user_for_token(session, token, kind)
                         if account is not None:
                             scope["user"] = CurrentUser.from_account(account, kind, token)  # type: ignore[typeddict-unknown-key]

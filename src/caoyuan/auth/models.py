@@ -31,9 +31,25 @@ class AuthToken(SQLModel, table=True):
 
     token_hash: str = Field(primary_key=True, max_length=64)
     user_id: int = Field(
-        sa_column=sa.Column(sa.Integer, sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True,
-                            nullable=False)
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True, nullable=False
+        )
     )
     kind: str = Field(max_length=8)  # "session" (page cookie) or "api" (bearer)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Password tries per account and source address: a stranger's wrong passwords lock only the
+    stranger's own address out of that account, not the village office (see auth.service)."""
+
+    __tablename__ = "auth_login_throttle"
+
+    user_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    )
+    source: str = Field(primary_key=True, max_length=64)  # the client address ("" when unknown)
+    tries: int = Field(default=0)  # tries since the last success or lock, including ones still being checked
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -1,4 +1,12 @@
-"""Engine and session factory. SQLite gets WAL and foreign keys; PostgreSQL a small pool."""
+"""Engine and session factory. SQLite gets WAL, foreign keys and real transactions; PostgreSQL a small pool.
+
+pysqlite's own transaction handling sends no BEGIN before a SAVEPOINT (so a savepoint's work survived the
+rollback of its request) and begins lazily, so two read-then-write transactions collide with "database is
+locked" instead of waiting. SQLAlchemy's documented remedy for pysqlite/aiosqlite: take transaction control
+away from the driver (``isolation_level = None`` on connect) and emit BEGIN ourselves in the ``begin`` event.
+Transactions that may write begin IMMEDIATE (they take the write lock at once, so a second writer waits
+under the busy timeout instead of failing); read-only work asks for DEFERRED through ``Database.reader``.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +18,20 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+SQLITE_BEGIN = "sqlite_begin"  # execution option: "IMMEDIATE" (default) or "DEFERRED"
+BUSY_TIMEOUT_S = 30
+
 
 @dataclass
 class Database:
     engine: AsyncEngine
-    sessionmaker: async_sessionmaker[AsyncSession]
+    sessionmaker: async_sessionmaker[AsyncSession]  # may write: IMMEDIATE on SQLite
+    reader: async_sessionmaker[AsyncSession] | None = None  # read-only work: DEFERRED on SQLite
+
+    def __post_init__(self) -> None:
+        if self.reader is None:
+            deferred = self.engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
+            self.reader = async_sessionmaker(deferred, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -40,18 +57,23 @@ def create_database(url: str, pool_size: int = 10, echo: bool = False) -> Databa
         path = url.split(":///", 1)[1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": BUSY_TIMEOUT_S})
+        event.listen(engine.sync_engine, "connect", _sqlite_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
     else:
-        engine = create_async_engine(
-            url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-        )
+        engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
     return Database(engine, async_sessionmaker(engine, expire_on_commit=False))
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    dbapi_connection.isolation_level = None  # the driver stops issuing BEGIN/COMMIT on its own
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
     cursor.close()
+
+
+def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
+    connection.exec_driver_sql("BEGIN DEFERRED" if mode == "DEFERRED" else "BEGIN IMMEDIATE")

@@ -18,6 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from caoyuan.db import sqlite_guards
 from caoyuan.domains import installed_domains
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -76,12 +77,17 @@ def _off_the_loop(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
 
 
 def upgrade(url: str, revision: str = "heads") -> None:
-    """Blocking (it waits for the migration), safe to call with or without a running loop."""
+    """Blocking (it waits for the migration), safe to call with or without a running loop.
+
+    On SQLite the VARCHAR-length triggers are rebuilt afterwards (batch migrations drop a rebuilt
+    table's triggers, and new columns need theirs)."""
     _off_the_loop(command.upgrade, alembic_config(url), revision)
+    _off_the_loop(sqlite_guards.install_for_url, url)
 
 
 def downgrade(url: str, revision: str) -> None:
     _off_the_loop(command.downgrade, alembic_config(url), revision)
+    _off_the_loop(sqlite_guards.install_for_url, url)
 
 
 def revision(url: str, owner: str, message: str, depends_on: Iterable[str] = ()) -> None:
@@ -98,9 +104,13 @@ def revision(url: str, owner: str, message: str, depends_on: Iterable[str] = ())
     locations[owner].mkdir(parents=True, exist_ok=True)
     upgrade(url)  # autogenerate compares against a database at every head
     command.revision(
-        alembic_config(url, owner), message=message, autogenerate=True,
-        head="base" if first else f"{owner}@head", branch_label=owner if first else None,
-        version_path=str(locations[owner]), depends_on=sorted(n for n in needs if n) or None,
+        alembic_config(url, owner),
+        message=message,
+        autogenerate=True,
+        head="base" if first else f"{owner}@head",
+        branch_label=owner if first else None,
+        version_path=str(locations[owner]),
+        depends_on=sorted(n for n in needs if n) or None,
     )
 
 

@@ -60,7 +60,7 @@ class StreamTail:
 
     async def _run(self) -> None:
         try:
-            async with self.database.sessionmaker() as db:
+            async with self.database.reader() as db:  # type: ignore[misc]
                 self.last_seq = await last_seq(db, self.stream)
         except Exception as exc:  # noqa: BLE001 - handed to the waiting readers
             self._failed = exc
@@ -83,7 +83,7 @@ class StreamTail:
                 idle_since = None
 
     async def pull(self) -> None:
-        async with self.database.sessionmaker() as db:
+        async with self.database.reader() as db:  # type: ignore[misc]
             rows = await events_after(db, self.stream, self.last_seq, 1000)
         if not rows:
             return
@@ -136,5 +136,5 @@ async def reading(database: Database, stream: str) -> AsyncIterator[StreamTail]:
 
 
 async def replay(database: Database, stream: str, after: int, limit: int = 500) -> list[Item]:
-    async with database.sessionmaker() as db:
+    async with database.reader() as db:  # type: ignore[misc]
         return [to_item(row) for row in await events_after(db, stream, after, limit)]

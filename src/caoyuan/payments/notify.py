@@ -22,6 +22,16 @@ from caoyuan.settings import Settings
 
 ANSWER_OK = "success"  # the exact body Alipay waits for; anything else makes it retry
 ANSWER_RETRY = "failure"
+# Longest values Alipay documents for the fields we keep (a signed form is still bounded before use).
+FIELD_LENGTHS = {
+    "out_trade_no": 64,
+    "trade_no": 64,
+    "trade_status": 32,
+    "notify_id": 128,
+    "buyer_id": 32,
+    "app_id": 32,
+    "seller_id": 32,
+}
 
 
 class NotifyRejected(Exception):
@@ -76,21 +86,30 @@ async def verify_notify(params: Mapping[str, str], settings: PaymentConfig | Set
     for field in ("out_trade_no", "trade_no", "trade_status", "total_amount"):
         if not params.get(field):
             raise NotifyRejected("missing_field", f"通知缺少 {field}")
+    for field, longest in FIELD_LENGTHS.items():
+        if len(params.get(field) or "") > longest:
+            raise NotifyRejected("bad_field", f"通知的 {field} 超过 {longest} 个字符")
     return PaymentNotice(
-        out_trade_no=params["out_trade_no"], trade_no=params["trade_no"], trade_status=params["trade_status"],
-        total_fen=_amount(params, "total_amount"), app_id=params["app_id"], seller_id=params["seller_id"],
+        out_trade_no=params["out_trade_no"],
+        trade_no=params["trade_no"],
+        trade_status=params["trade_status"],
+        total_fen=_amount(params, "total_amount"),
+        app_id=params["app_id"],
+        seller_id=params["seller_id"],
         notify_id=params.get("notify_id", ""),
         receipt_fen=_amount(params, "receipt_amount") if params.get("receipt_amount") else None,
         refund_fen=_amount(params, "refund_fee") if params.get("refund_fee") else None,
-        buyer_id=params.get("buyer_id") or None, gmt_payment=parse_alipay_time(params.get("gmt_payment")),
-        notify_time=parse_alipay_time(params.get("notify_time")))
+        buyer_id=params.get("buyer_id") or None,
+        gmt_payment=parse_alipay_time(params.get("gmt_payment")),
+        notify_time=parse_alipay_time(params.get("notify_time")),
+    )
 
 
 def _amount(params: Mapping[str, str], field: str) -> int:
     try:
         return fen_from_text(params[field])
     except MoneyError:
-        raise NotifyRejected("bad_amount", f"通知的 {field} 不是金额：{params[field]!r}") from None
+        raise NotifyRejected("bad_amount", f"通知的 {field} 不是有效金额：{params[field][:20]!r}") from None
 
 
 def qr_svg(text: str, *, scale: int = 6, title: str = "支付二维码") -> str:

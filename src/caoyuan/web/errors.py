@@ -11,6 +11,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
 
 from caoyuan.errors import AppError
+from caoyuan.web.dberrors import database_refusal
 
 log = logging.getLogger("caoyuan.errors")
 
@@ -28,9 +29,19 @@ DEFAULT_MESSAGES = {
     500: "服务器出错了，我们已经记录，请稍后再试",
     503: "服务暂时不可用，请稍后再试",
 }
-CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-         409: "conflict", 413: "too_large", 422: "invalid", 429: "too_many_requests", 500: "server_error",
-         503: "unavailable"}
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "too_many_requests",
+    500: "server_error",
+    503: "unavailable",
+}
 
 
 def wants_json(request: Request) -> bool:
@@ -77,12 +88,25 @@ def _describe(exc: Exception) -> tuple[int, str, str, list[dict], dict]:
         if status == 400 and ("JSON" in detail or "decode" in detail.lower()):
             return 400, "malformed_json", "请求体不是有效的 JSON", [], {}
         return status, CODES.get(status, "error"), DEFAULT_MESSAGES.get(status, detail or "请求失败"), [], {}
+    if refusal := database_refusal(exc):
+        return refusal.status, refusal.code, refusal.message, [], {}
     return 500, "server_error", DEFAULT_MESSAGES[500], [], {}
 
 
 def handle_exception(request: Request, exc: Exception) -> Response:
     status, code, message, fields, extra = _describe(exc)
-    if status >= 500:
+    if refusal := database_refusal(exc):
+        # The request's transaction is already rolled back (the db dependency). Log what kind of refusal
+        # and which constraint, never the statement's values: they may be personal.
+        log.warning(
+            "database refused %s %s: %s (sqlstate=%s constraint=%s)",
+            request.method,
+            request.url.path,
+            refusal.kind,
+            refusal.sqlstate or "-",
+            refusal.constraint or "-",
+        )
+    elif status >= 500:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if wants_json(request):
         body: dict = {"code": code, "message": message}

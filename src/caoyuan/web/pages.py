@@ -48,12 +48,20 @@ class AccountPages(Controller):
 
     @post("/password", guards=[requires()])
     async def change_password(
-        self, request: Request, db: Db,
+        self,
+        request: Request,
+        db: Db,
         data: URLEncodedBody[dict[str, str]],
     ) -> Template | Redirect:
         try:
-            await change_password(db, request.user.id, data.get("current", ""), data.get("new", ""),
-                                  data.get("confirm", ""))
+            await change_password(
+                db,
+                request.user.id,
+                data.get("current", ""),
+                data.get("new", ""),
+                data.get("confirm", ""),
+                keep_token=request.user.token,
+            )
         except AppError as exc:
             return Template("account.html", status_code=exc.status, context={"error": exc.message, "done": False})
         return Redirect("/account/?done=true", status_code=303)
