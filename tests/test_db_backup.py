@@ -24,6 +24,7 @@ from sqlalchemy.pool import NullPool
 from caoyuan.cli import main
 from caoyuan.db import backup as backup_module
 from caoyuan.db.backup import BackupError, Manifest, backup_database, inventory, manifest_path, version_notes
+from caoyuan.db.migrate import upgrade
 from tests.conftest import PG_URL, _blocking, _pg_admin
 
 _names = itertools.count(1)
@@ -218,6 +219,18 @@ def test_restore_refuses_a_database_that_is_not_empty(backend, demo_url, request
     forced = cli(target, "restore", "--force", str(file))
     assert forced.exit_code == 0, forced.output
     assert rows(target, "SELECT last_seq FROM feed_stream WHERE key = 'live:written-after'") == []
+    assert inventory(target) == inventory(demo_url)
+    assert books(target) == books(demo_url)
+
+
+def test_restore_into_a_freshly_migrated_database(backend, demo_url, request, made_databases, tmp_path) -> None:
+    # e.g. the migration Job already ran against the new, empty database: nothing to lose, no --force
+    file = tmp_path / "caoyuan.backup"
+    assert cli(demo_url, "backup", str(file)).exit_code == 0
+    target = _empty_database(backend, request, made_databases, tmp_path)
+    upgrade(target)
+    result = cli(target, "restore", str(file))
+    assert result.exit_code == 0, result.output
     assert inventory(target) == inventory(demo_url)
     assert books(target) == books(demo_url)
 

@@ -230,9 +230,9 @@ def _sqlite_backup(source: Path, partial: Path, say: Say) -> Manifest:
 def _sqlite_restore(source: Path, target: Path, force: bool, say: Say) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with _sqlite(target) as dest:
-        existing = _sqlite_counts(dest)
-        if existing and not force:
-            raise BackupError(_not_empty(target.name, existing))
+        data = _holding_data(_sqlite_counts(dest))
+        if data and not force:
+            raise BackupError(_not_empty(target.name, data))
         say(f"正在把 {source.name} 恢复到 SQLite 数据库 {target} …")
         with _readonly(source) as backup:
             backup.backup(dest)  # replaces every page of the target: nothing of the old content is left
@@ -268,9 +268,14 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _holding_data(tables: dict[str, int]) -> dict[str, int]:
+    """The tables with rows. A freshly migrated database (only its migration rows) has nothing to lose."""
+    return {name: count for name, count in tables.items() if count and name != "alembic_version"}
+
+
 def _not_empty(where: str, tables: dict[str, int]) -> str:
     return (
-        f"目标数据库 {where} 不是空的（已有 {len(tables)} 张表、{sum(tables.values())} 行数据）。"
+        f"目标数据库 {where} 不是空的（{len(tables)} 张表里共有 {sum(tables.values())} 行数据）。"
         "恢复会用备份替换其中的全部数据；确认无误请加 --force 再运行，或者恢复到一个新建的空数据库。"
     )
 
@@ -306,8 +311,9 @@ async def _pg_restore(url: URL, source: Path, force: bool, say: Say) -> None:
             existing = await _pg_counts(conn)
     finally:
         await engine.dispose()
-    if existing and not force:
-        raise BackupError(_not_empty(_where(url), existing))
+    data = _holding_data(existing)
+    if data and not force:
+        raise BackupError(_not_empty(_where(url), data))
     say(f"正在把 {source.name} 恢复到 PostgreSQL 数据库 {_where(url)} …")
     # One transaction: a failed restore leaves the database as it was. Objects belong to the restoring role.
     args = [pg_restore, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
