@@ -65,9 +65,12 @@ class Manifest:
 
     @classmethod
     def read(cls, path: Path) -> Manifest:
-        data = json.loads(path.read_text())
-        if data.get("format") != MANIFEST_FORMAT:
-            raise BackupError(f"备份清单 {path} 的格式不认识：{data.get('format')!r}")
+        try:
+            data = json.loads(path.read_text())
+        except ValueError as exc:
+            raise BackupError(f"备份清单 {path} 读不出来：{exc}") from None
+        if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+            raise BackupError(f"备份清单 {path} 的格式不认识")
         return cls(**data)
 
 
@@ -102,7 +105,8 @@ def backup_database(url: str, target: Path, say: Say = _quiet) -> Manifest:
     partial = target.with_name(target.name + ".part")
     try:
         if _is_sqlite(url):
-            manifest = _sqlite_backup(_sqlite_file(url), partial, say)
+            with _sqlite_errors():
+                manifest = _sqlite_backup(_sqlite_file(url), partial, say)
         else:
             manifest = _pg(_pg_backup(make_url(url), partial, say))
         manifest.write(manifest_path(target))
@@ -120,7 +124,8 @@ def restore_database(url: str, source: Path, force: bool = False, say: Say = _qu
     manifest = _read_manifest(source, say)
     _check_kind(source, url)
     if _is_sqlite(url):
-        _sqlite_restore(source, _sqlite_file(url), force, say)
+        with _sqlite_errors():
+            _sqlite_restore(source, _sqlite_file(url), force, say)
     else:
         _pg(_pg_restore(make_url(url), source, force, say))
     say("正在核对恢复结果 …")
@@ -131,10 +136,18 @@ def restore_database(url: str, source: Path, force: bool = False, say: Say = _qu
 def inventory(url: str) -> tuple[dict[str, int], list[str]]:
     """Rows per table and the migration rows, as the database holds them now."""
     if _is_sqlite(url):
-        with _sqlite(_sqlite_file(url)) as conn:
+        with _sqlite_errors(), _sqlite(_sqlite_file(url)) as conn:
             tables = _sqlite_counts(conn)
             return tables, _sqlite_revisions(conn, tables)
     return _pg(_pg_inventory(url))
+
+
+@contextmanager
+def _sqlite_errors() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise BackupError(f"SQLite 出错：{exc}（数据库文件损坏、被占用或不是数据库？）") from None
 
 
 def _pg(work: Coroutine[Any, Any, T]) -> T:
