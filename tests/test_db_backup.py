@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -33,24 +34,29 @@ _names = itertools.count(1)
 # ---------------------------------------------------------------- databases
 
 
+@dataclass
+class Made:
+    demos: dict[str, str] = field(default_factory=dict)  # backend → URL of the seeded demo
+    pg_names: list[str] = field(default_factory=list)  # PostgreSQL databases to drop at the end
+
+
 @pytest.fixture(scope="module")
-def made_databases() -> Iterator[dict[str, str]]:
-    """Seeded demo sources per backend (seeding takes a while: once per module), and PostgreSQL databases
-    to drop at the end."""
-    made: dict[str, str] = {}
+def made_databases() -> Iterator[Made]:
+    """Seeding the demo takes a while: once per backend and module."""
+    made = Made()
     yield made
-    for name in made.get("pg_names", "").split():
+    for name in made.pg_names:
         _blocking(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def _new_pg_database(made: dict[str, str], role: str) -> str:
+def _new_pg_database(made: Made, role: str) -> str:
     name = f"caoyuan_backup_{role}_{os.getpid()}_{next(_names)}"
     _blocking(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'))
-    made["pg_names"] = f"{made.get('pg_names', '')} {name}"
+    made.pg_names.append(name)
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
 
-def _empty_database(backend: str, request: pytest.FixtureRequest, made: dict[str, str], tmp_path: Path) -> str:
+def _empty_database(backend: str, request: pytest.FixtureRequest, made: Made, tmp_path: Path) -> str:
     if backend == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / f'restored-{next(_names)}.db'}"
     request.getfixturevalue("postgres_url")  # skips (or fails, REQUIRE_POSTGRES=1) when PostgreSQL is down
@@ -61,7 +67,7 @@ def _empty_database(backend: str, request: pytest.FixtureRequest, made: dict[str
 def demo_url(
     backend: str,
     request: pytest.FixtureRequest,
-    made_databases: dict[str, str],
+    made_databases: Made,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> str:
     return _seeded_demo(backend, request, made_databases, tmp_path_factory)
@@ -70,12 +76,12 @@ def demo_url(
 def _seeded_demo(
     backend: str,
     request: pytest.FixtureRequest,
-    made_databases: dict[str, str],
+    made_databases: Made,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> str:
     """The demo, seeded by the real command (`caoyuan demo --no-serve`) into a fresh database."""
-    if backend in made_databases:
-        return made_databases[backend]
+    if backend in made_databases.demos:
+        return made_databases.demos[backend]
     if backend == "sqlite":
         db_file = tmp_path_factory.mktemp("demo") / "demo.db"
         url = f"sqlite+aiosqlite:///{db_file}"
@@ -92,7 +98,7 @@ def _seeded_demo(
         timeout=300,
     )
     assert seeded.returncode == 0, seeded.stderr
-    made_databases[backend] = url
+    made_databases.demos[backend] = url
     return url
 
 
