@@ -54,6 +54,9 @@ class Distribution(SQLModel, table=True):
     votes_for: int | None = None
     votes_against: int | None = None
     votes_abstain: int | None = None
+    # who approved it: "members" (成员大会) or "representatives" (成员代表大会), and the rule applied in words
+    assembly_body: str = Field(default="members", max_length=16, sa_column_kwargs={"server_default": "members"})
+    assembly_rule: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     approved_by_user_id: int | None = Field(default=None, foreign_key="user_account.id")
     posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closing_entry_id: int | None = Field(default=None, foreign_key="coop_journal_entry.id")
@@ -111,3 +114,16 @@ class Allocation(SQLModel, table=True):
     paid_on: date | None = None
     paid_channel: str = Field(default="", max_length=8)
     payment_entry_id: int | None = Field(default=None, foreign_key="coop_journal_entry.id")
+
+
+class AssemblyBallot(SQLModel, table=True):
+    """How each household present at the approving assembly voted (the attendance, recorded by member)."""
+
+    __tablename__ = "coop_assembly_ballot"
+    __table_args__ = (sa.UniqueConstraint("distribution_id", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    distribution_id: int = Field(foreign_key="coop_distribution.id", index=True)
+    member_id: int = Field(foreign_key="coop_member.id")
+    member_no: int
+    vote: str = Field(max_length=8)  # "for", "against", "abstain"

@@ -414,6 +414,7 @@ class CoopAdminPages(Controller):
                 redemption_lock_months=f.integer(data, "redemption_lock_months", "退股锁定月数", 12),
                 split_machinery_pool=data.get("split_machinery_pool") == "on",
                 capital_basis=f.text(data, "capital_basis", "record_date"),
+                representatives=f.integer(data, "representatives", "成员代表人数", 0),
             )
             await record_charter(
                 db, cooperative_id, f.day(data, "effective_on", "生效日期"), terms, f.text(data, "note")

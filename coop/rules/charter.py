@@ -11,6 +11,7 @@ from coop.rules.capital import BASES
 MIN_PATRONAGE_BP = 6000  # 农民专业合作社法 art. 44: at least 60 % returned by transaction volume
 CHARTER_FEN_MAX = 10_000_000_00  # ¥1,000 万: a price per share, mu or day; its column is a 32-bit integer
 LOCK_MONTHS_MAX = 1200
+REPRESENTATIVES_MAX = 100_000
 POLICIES = {"farmer": "农民专业合作社（按交易量返还为主）", "shareholding": "股份经济合作社（按股分红）"}
 
 # Limits a charter may not cross (checked by ``validate``; each is explained next to its field on the page).
@@ -29,6 +30,8 @@ LIMIT_NOTES = {
     "reserve_rate_bp": "股份经济合作社公积公益金 5%–50%；农民专业合作社公积金 0%–50%（合作社法第四十二条“可以”提取）",
     "collective_share_bp": "只有股份经济合作社可设集体股，且以成员股为主：集体股不超过总股本的 30%；农民专业合作社为 0",
     "machinery_development_bp": "农机收入单列“六四开”时，发展和帮扶两边都必须大于 0%",
+    "representatives": "0 表示由成员大会审议分配方案；设成员代表大会的填代表人数。农民专业合作社须成员超过 150 人、"
+    "代表不少于成员的 10% 且不少于 51 人（合作社法第三十二条）",
     "patronage_rate_bp": "农民专业合作社不低于 60%（合作社法第四十四条）；股份经济合作社不适用",
 }
 
@@ -55,6 +58,7 @@ class Terms:
     redemption_lock_months: int = 12
     split_machinery_pool: bool = False
     capital_basis: str = "record_date"  # how capital counts in a year: coop.rules.capital
+    representatives: int = 0  # 0: 成员大会 approves; n > 0: a 成员代表大会 of n (coop.rules.assembly)
 
     @property
     def machinery_assistance_bp(self) -> int:
@@ -94,6 +98,8 @@ def validate(terms: Terms, kind: str | None = None) -> None:
     _validate_for_kind(terms, kind or terms.policy)
     if terms.capital_basis not in BASES:
         raise CharterError("出资计算方式只能是按股权登记日或按持有天数", "capital_basis")
+    if not 0 <= terms.representatives <= REPRESENTATIVES_MAX:
+        raise CharterError(f"成员代表人数应为 0（召开成员大会）到 {REPRESENTATIVES_MAX} 人", "representatives")
     if not 0 <= terms.redemption_lock_months <= LOCK_MONTHS_MAX:
         raise CharterError(f"退股锁定期应为 0 到 {LOCK_MONTHS_MAX} 个月", "redemption_lock_months")
 
