@@ -144,6 +144,7 @@ class CharterIn(msgspec.Struct):
     split_machinery_pool: bool = False
     capital_basis: Text16 = "record_date"  # or "days_held": coop.rules.capital
     representatives: Annotated[int, Meta(ge=0, le=REPRESENTATIVES_MAX)] = 0  # 0: 成员大会 approves
+    reserve_before_pool: bool = False  # the 六四开 pool leaves the surplus before the reserve unless set
     note: Annotated[str, Meta(max_length=500)] = ""
 
     def __post_init__(self) -> None:

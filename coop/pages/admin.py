@@ -415,6 +415,7 @@ class CoopAdminPages(Controller):
                 split_machinery_pool=data.get("split_machinery_pool") == "on",
                 capital_basis=f.text(data, "capital_basis", "record_date"),
                 representatives=f.integer(data, "representatives", "成员代表人数", 0),
+                reserve_before_pool=data.get("reserve_before_pool") == "on",
             )
             await record_charter(
                 db, cooperative_id, f.day(data, "effective_on", "生效日期"), terms, f.text(data, "note")

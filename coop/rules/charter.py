@@ -32,6 +32,8 @@ LIMIT_NOTES = {
     "machinery_development_bp": "农机收入单列“六四开”时，发展和帮扶两边都必须大于 0%",
     "representatives": "0 表示由成员大会审议分配方案；设成员代表大会的填代表人数。农民专业合作社须成员超过 150 人、"
     "代表不少于成员的 10% 且不少于 51 人（合作社法第三十二条）",
+    "reserve_before_pool": "默认先把农机净收益单列“六四开”，再就其余盈余提取公积金，成员分红不负担农机收入的公积金；"
+    "章程另有规定时勾选此项",
     "patronage_rate_bp": "农民专业合作社不低于 60%（合作社法第四十四条）；股份经济合作社不适用",
 }
 
@@ -59,6 +61,7 @@ class Terms:
     split_machinery_pool: bool = False
     capital_basis: str = "record_date"  # how capital counts in a year: coop.rules.capital
     representatives: int = 0  # 0: 成员大会 approves; n > 0: a 成员代表大会 of n (coop.rules.assembly)
+    reserve_before_pool: bool = False  # draw the reserve on the whole surplus before the 六四开 pool leaves it
 
     @property
     def machinery_assistance_bp(self) -> int:
