@@ -47,6 +47,8 @@ class Distribution(SQLModel, table=True):
     volume_total_fen: int = Field(default=0, sa_type=sa.BigInteger)
     weight_total_fen: int = Field(default=0, sa_type=sa.BigInteger)  # capital + reserve + subsidy, or shares
     members_count: int = 0
+    # per kind of input, a digest of what the draft was computed from (coop.services.distribution.inputs)
+    inputs_fingerprint: str = Field(default="", max_length=400, sa_column_kwargs={"server_default": ""})
     computed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     assembly_on: date | None = None
     assembly_attendance: int | None = None

@@ -14,7 +14,8 @@ from caoyuan.errors import BadInput, Conflict
 from coop.models import AssemblyBallot, Cooperative, Distribution, DistributionState, Member, MemberStatusChange
 from coop.rules.assembly import AssemblyError, Ballot, decide
 from coop.services.charter import terms_in_force
-from coop.services.distribution.common import load, year_figures
+from coop.services.distribution.common import load
+from coop.services.distribution.inputs import stale_inputs
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,8 @@ async def approve(
         raise Conflict("只有草案可以提交成员大会审议；这个方案已经通过了", field="state")
     if vote.assembly_on <= date(dist.year, 12, 31):
         raise BadInput(f"审议 {dist.year} 年分配方案的会议应在 {dist.year} 年结束之后召开", field="assembly_on")
-    surplus, *_ = await year_figures(db, dist.cooperative_id, dist.year)
-    if surplus != dist.surplus_fen:
-        raise Conflict("草案计算之后账目又有变动，请先重新计算草案再审议", field="surplus")
+    if what := await stale_inputs(db, dist.cooperative_id, dist.year, dist.inputs_fingerprint):
+        raise Conflict(f"草案计算之后{'、'.join(what)}有变动，草案已过时；请先重新计算草案，再提交审议", field="state")
     kind = str(await db.scalar(select(Cooperative.kind).where(Cooperative.id == dist.cooperative_id)))
     _, terms = await terms_in_force(db, dist.cooperative_id, vote.assembly_on)
     register = await register_on(db, dist.cooperative_id, vote.assembly_on)
