@@ -21,12 +21,13 @@ from coop.pages.admin import XLSX, back, cooperative
 from coop.params import DoneParam, PageParam
 from coop.rules.assembly import BODIES, AssemblyError, body_of, format_numbers, parse_numbers
 from coop.rules.capital import BASES
+from coop.rules.explain import zero_reason
 from coop.services import distribution as flow
 from coop.services.charter import terms_in_force
 from coop.services.distribution.approve import AssemblyVote, register_on
 from coop.services.distribution.common import load, reversed_by
 from coop.services.distribution.pay import PAY_CHANNELS
-from coop.services.statements import publicity_rows, publicity_xlsx, statement, steps_of
+from coop.services.statements import ALLOC_FIELDS, as_dict, publicity_rows, publicity_xlsx, statement, steps_of
 
 ADMIN = [requires(Role.ADMIN)]
 
@@ -141,13 +142,16 @@ class DistributionPages(Controller):
     @get("/distributions/{distribution_id:int}/publicity", guards=ADMIN)
     async def publicity(self, distribution_id: IdParam, db: Db) -> Template:
         dist = await load(db, distribution_id)
+        rows = await publicity_rows(db, distribution_id)
         return Template(
             "coop/publicity.html",
             context={
                 "coop": await cooperative(db, dist.cooperative_id),
                 "d": dist,
                 "steps": await steps_of(db, distribution_id),
-                "rows": await publicity_rows(db, distribution_id),
+                "rows": rows,
+                "why": {a.member_id: zero_reason(dist.policy, as_dict(a, ALLOC_FIELDS)) for a, _, _ in rows},
+                "shares_total": sum(a.shares for a, _, _ in rows),
                 "bases": BASES,
             },
         )
