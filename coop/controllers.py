@@ -274,12 +274,7 @@ class DistributionApi(Controller):
         self, distribution_id: IdParam, data: JSONBody[sc.ApproveIn], request: Request, db: Db
     ) -> sc.DistributionOut:
         vote = AssemblyVote(
-            data.assembly_on,
-            data.members_total,
-            data.attendance,
-            data.votes_for,
-            data.votes_against,
-            data.votes_abstain,
+            data.assembly_on, frozenset(data.votes_for), frozenset(data.votes_against), frozenset(data.votes_abstain)
         )
         return await distribution_out(db, await dist_service.approve(db, distribution_id, vote, request.user.id))
 

@@ -258,13 +258,7 @@ async def _wengniute(ctx: DemoContext, coop_id: int, login_id: int) -> list[int]
     await approve(
         db,
         draft.id,
-        AssemblyVote(
-            date(YEAR + 1, 1, 18),
-            members_total=6,
-            attendance=6,  # type: ignore[arg-type]
-            votes_for=6,
-            votes_against=0,
-        ),
+        AssemblyVote(date(YEAR + 1, 1, 18), votes_for=frozenset(range(1, len(ids) + 1))),  # every household, by number
     )
     await post_distribution(db, draft.id)  # type: ignore[arg-type]
     await publish(db, draft.id)  # type: ignore[arg-type]

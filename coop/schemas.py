@@ -9,7 +9,7 @@ import msgspec
 from msgspec import Meta
 
 from caoyuan.bounds import FEN_MAX, Count, Fen, Id, Year, require_day_in_range
-from coop.rules.charter import CHARTER_FEN_MAX, LOCK_MONTHS_MAX
+from coop.rules.charter import CHARTER_FEN_MAX, LOCK_MONTHS_MAX, REPRESENTATIVES_MAX
 from coop.rules.members import HOUSEHOLD_MAX, HOUSEHOLD_MIN
 
 # text as long as the column it lands in
@@ -143,6 +143,8 @@ class CharterIn(msgspec.Struct):
     redemption_lock_months: Annotated[int, Meta(ge=0, le=LOCK_MONTHS_MAX)] = 12
     split_machinery_pool: bool = False
     capital_basis: Text16 = "record_date"  # or "days_held": coop.rules.capital
+    representatives: Annotated[int, Meta(ge=0, le=REPRESENTATIVES_MAX)] = 0  # 0: 成员大会 approves
+    reserve_before_pool: bool = False  # the 六四开 pool leaves the surplus before the reserve unless set
     note: Annotated[str, Meta(max_length=500)] = ""
 
     def __post_init__(self) -> None:
@@ -219,13 +221,16 @@ class DistributionIn(msgspec.Struct):
     year: Year
 
 
+Ballots = Annotated[list[MemberNo], Meta(max_length=100_000)]
+
+
 class ApproveIn(msgspec.Struct):
+    """The assembly's vote by member number; the number entitled to vote comes from the register that day."""
+
     assembly_on: date
-    members_total: Count
-    attendance: Count
-    votes_for: Count
-    votes_against: Count
-    votes_abstain: Count = 0
+    votes_for: Ballots
+    votes_against: Ballots = msgspec.field(default_factory=list)
+    votes_abstain: Ballots = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
         require_day_in_range(self.assembly_on, "成员大会日期")

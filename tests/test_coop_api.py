@@ -70,7 +70,7 @@ async def test_distribution_through_the_api_and_posting_twice(client, db, world)
     did = draft.json()["id"]
     assert [s["code"] for s in draft.json()["steps"]][:3] == ["surplus", "loss_cover", "reserve"]
     assert (await client.post(f"/api/coop/distributions/{did}/post", headers=h)).status_code == 409
-    vote = {"assembly_on": "2026-01-10", "members_total": 3, "attendance": 3, "votes_for": 2, "votes_against": 1}
+    vote = {"assembly_on": "2026-01-10", "votes_for": [1, 2], "votes_against": [3]}
     assert (await client.post(f"/api/coop/distributions/{did}/approve", json=vote, headers=h)).status_code == 201
     assert (await client.post(f"/api/coop/distributions/{did}/post", headers=h)).json()["state"] == "posted"
     before = await _counts(db)

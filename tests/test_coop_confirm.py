@@ -36,7 +36,7 @@ async def _approved(client, db, make_user, login_page):  # type: ignore[no-untyp
         f"/coop/{cid}/distributions", data={"year": "2025"}, headers=_csrf(client), follow_redirects=False
     )
     did = int(made.headers["location"].split("?")[0].rsplit("/", 1)[1])
-    vote = {"assembly_on": "2026-01-10", "members_total": "3", "attendance": "3", "votes_for": "3"}
+    vote = {"assembly_on": "2026-01-10", "votes_for": "1, 2 3"}
     approved = await client.post(
         f"/coop/distributions/{did}/approve", data=vote, headers=_csrf(client), follow_redirects=False
     )

@@ -72,7 +72,8 @@ def test_shareholding_divides_by_shares_after_collective_share(surplus, collecti
 
 def test_six_four_split_of_the_machinery_pool_keeps_it_out_of_dividends() -> None:
     m = Members([1, 2], [1, 2], [0, 0], [0, 0], [0, 0], [0, 0], [30, 70])
-    terms = Terms(policy="shareholding", patronage_rate_bp=0, reserve_rate_bp=1000, split_machinery_pool=True)
+    terms = Terms(policy="shareholding", patronage_rate_bp=0, reserve_rate_bp=1000, split_machinery_pool=True,
+                  reserve_before_pool=True)  # the charter's explicit choice: reserve on the whole surplus first
     p = plan(terms, 100_000_00, 0, 25_000_01, m)
     assert p.reserve == 10_000_00
     assert (p.pool_development, p.pool_assistance) == (15_000_01, 10_000_00)

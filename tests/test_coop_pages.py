@@ -47,13 +47,12 @@ async def test_accountant_runs_the_distribution_and_the_member_reads_it(client, 
     wizard = await client.get(wizard_url)
     assert "按交易量返还" in wizard.text and "成员大会审议" in wizard.text
     refused = await client.post(f"/coop/distributions/{did}/approve", headers=_csrf(client), data={
-        "assembly_on": "2026-01-10", "members_total": "2", "attendance": "1", "votes_for": "1"})
+        "assembly_on": "2026-01-10", "votes_for": "1"})
     assert refused.status_code == 422 and "三分之二" in refused.text
     # the message sits on the form, in Chinese, with what was typed kept; no English field name
-    assert 'id="attendance-error"' in refused.text and 'name="attendance" min="0" value="1"' in refused.text
-    assert "`attendance`" not in refused.text
-    for step, data in (("approve", {"assembly_on": "2026-01-10", "members_total": "2", "attendance": "2",
-                                    "votes_for": "2"}), ("post", {"confirm": "on"}), ("publish", {"confirm": "on"})):
+    assert 'id="votes_for-error"' in refused.text and '>1</textarea>' in refused.text
+    assert "`votes_for`" not in refused.text
+    for step, data in (("approve", {"assembly_on": "2026-01-10", "votes_for": "1-2"}), ("post", {"confirm": "on"}), ("publish", {"confirm": "on"})):
         response = await client.post(f"/coop/distributions/{did}/{step}", data=data, headers=_csrf(client),
                                      follow_redirects=False)
         assert response.status_code == 303, (step, response.text)

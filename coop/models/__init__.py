@@ -13,6 +13,7 @@ from coop.models.charter import (  # noqa: F401
 from coop.models.distribution import (  # noqa: F401
     DISTRIBUTION_STATE_LABELS,
     Allocation,
+    AssemblyBallot,
     Distribution,
     DistributionState,
     DistributionStep,

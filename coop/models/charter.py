@@ -37,5 +37,9 @@ class Charter(SQLModel, table=True):
     split_machinery_pool: bool = Field(default=False)  # keep the year's machinery income out of dividends, 六四开
     # how capital counts in the year's distribution: "record_date" (股权登记日) or "days_held" (pro-rated)
     capital_basis: str = Field(default="record_date", max_length=12, sa_column_kwargs={"server_default": "record_date"})
+    # 0: the 成员大会 approves the distribution; n > 0: a 成员代表大会 of n representatives (coop.rules.assembly)
+    representatives: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # the reserve on the whole surplus before the 六四开 pool leaves it (default: the pool leaves first)
+    reserve_before_pool: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     note: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

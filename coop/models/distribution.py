@@ -47,6 +47,8 @@ class Distribution(SQLModel, table=True):
     volume_total_fen: int = Field(default=0, sa_type=sa.BigInteger)
     weight_total_fen: int = Field(default=0, sa_type=sa.BigInteger)  # capital + reserve + subsidy, or shares
     members_count: int = 0
+    # per kind of input, a digest of what the draft was computed from (coop.services.distribution.inputs)
+    inputs_fingerprint: str = Field(default="", max_length=400, sa_column_kwargs={"server_default": ""})
     computed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     assembly_on: date | None = None
     assembly_attendance: int | None = None
@@ -54,6 +56,9 @@ class Distribution(SQLModel, table=True):
     votes_for: int | None = None
     votes_against: int | None = None
     votes_abstain: int | None = None
+    # who approved it: "members" (成员大会) or "representatives" (成员代表大会), and the rule applied in words
+    assembly_body: str = Field(default="members", max_length=16, sa_column_kwargs={"server_default": "members"})
+    assembly_rule: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     approved_by_user_id: int | None = Field(default=None, foreign_key="user_account.id")
     posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closing_entry_id: int | None = Field(default=None, foreign_key="coop_journal_entry.id")
@@ -111,3 +116,16 @@ class Allocation(SQLModel, table=True):
     paid_on: date | None = None
     paid_channel: str = Field(default="", max_length=8)
     payment_entry_id: int | None = Field(default=None, foreign_key="coop_journal_entry.id")
+
+
+class AssemblyBallot(SQLModel, table=True):
+    """How each household present at the approving assembly voted (the attendance, recorded by member)."""
+
+    __tablename__ = "coop_assembly_ballot"
+    __table_args__ = (sa.UniqueConstraint("distribution_id", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    distribution_id: int = Field(foreign_key="coop_distribution.id", index=True)
+    member_id: int = Field(foreign_key="coop_member.id")
+    member_no: int
+    vote: str = Field(max_length=8)  # "for", "against", "abstain"

@@ -40,7 +40,7 @@ from coop.pages import forms as f
 from coop.params import DoneParam, SearchParam
 from coop.rules import chart
 from coop.rules.capital import BASES
-from coop.rules.charter import POLICIES, Terms
+from coop.rules.charter import LIMIT_NOTES, POLICIES, Terms
 from coop.rules.journal import credit, debit
 from coop.rules.members import MEMBER_NO_MAX, MemberDraft
 from coop.services import accounts, members, reports, shares
@@ -414,11 +414,14 @@ class CoopAdminPages(Controller):
                 redemption_lock_months=f.integer(data, "redemption_lock_months", "退股锁定月数", 12),
                 split_machinery_pool=data.get("split_machinery_pool") == "on",
                 capital_basis=f.text(data, "capital_basis", "record_date"),
+                representatives=f.integer(data, "representatives", "成员代表人数", 0),
+                reserve_before_pool=data.get("reserve_before_pool") == "on",
             )
             await record_charter(
                 db, cooperative_id, f.day(data, "effective_on", "生效日期"), terms, f.text(data, "note")
             )
         except AppError as exc:
+            exc.field = CHARTER_FORM_NAMES.get(exc.field or "", exc.field)  # the page's input, not the term
             return await refused_form(db, exc, "coop/charter.html", data, lambda: charter_context(db, cooperative_id))
         return back(f"/coop/{cooperative_id}/charter", "新章程已登记")
 
@@ -553,6 +556,20 @@ async def ledger_context(db: Db, cooperative_id: int, done: str = "") -> dict:
     }
 
 
+# a refused term → the page input that carries it
+CHARTER_FORM_NAMES = {
+    "share_price_fen": "share_price",
+    "land_value_per_mu_fen": "land_value_per_mu",
+    "labour_value_per_day_fen": "labour_value_per_day",
+    "reserve_rate_bp": "reserve_rate",
+    "patronage_rate_bp": "patronage_rate",
+    "live_sale_commission_bp": "commission",
+    "machinery_development_bp": "machinery_development",
+    "collective_share_bp": "collective_share",
+    "member_share_bp": "collective_share",
+}
+
+
 async def charter_context(db: Db, cooperative_id: int, done: str = "") -> dict:
     coop = await cooperative(db, cooperative_id)
     versions = (
@@ -564,6 +581,7 @@ async def charter_context(db: Db, cooperative_id: int, done: str = "") -> dict:
         "coop": coop,
         "versions": versions,
         "policies": POLICIES,
+        "limits": LIMIT_NOTES,
         "bases": BASES,
         "current": versions[0] if versions else None,
         "done": done,

@@ -15,16 +15,19 @@ from caoyuan.deps import Db
 from caoyuan.errors import AppError, BadInput, NotFound
 from caoyuan.money import format_fen
 from caoyuan.web.forms import refused_form
-from coop.models import DISTRIBUTION_STATE_LABELS, Allocation, Distribution, Member
+from coop.models import DISTRIBUTION_STATE_LABELS, Allocation, AssemblyBallot, Distribution, Member
 from coop.pages import forms as f
 from coop.pages.admin import XLSX, back, cooperative
 from coop.params import DoneParam, PageParam
+from coop.rules.assembly import BODIES, AssemblyError, body_of, format_numbers, parse_numbers
 from coop.rules.capital import BASES
+from coop.rules.explain import zero_reason
 from coop.services import distribution as flow
-from coop.services.distribution.approve import AssemblyVote
+from coop.services.charter import terms_in_force
+from coop.services.distribution.approve import AssemblyVote, register_on
 from coop.services.distribution.common import load, reversed_by
 from coop.services.distribution.pay import PAY_CHANNELS
-from coop.services.statements import publicity_rows, publicity_xlsx, statement, steps_of
+from coop.services.statements import ALLOC_FIELDS, as_dict, publicity_rows, publicity_xlsx, statement, steps_of
 
 ADMIN = [requires(Role.ADMIN)]
 
@@ -67,11 +70,7 @@ class DistributionPages(Controller):
         try:
             vote = AssemblyVote(
                 f.day(data, "assembly_on", "成员大会日期"),
-                f.integer(data, "members_total", "成员总数"),
-                f.integer(data, "attendance", "出席人数"),
-                f.integer(data, "votes_for", "赞成票"),
-                f.integer(data, "votes_against", "反对票", 0),
-                f.integer(data, "votes_abstain", "弃权票", 0),
+                *(_numbers(data, name) for name in ("votes_for", "votes_against", "votes_abstain")),
             )
             await flow.approve(db, distribution_id, vote, request.user.id)
         except AppError as exc:
@@ -143,13 +142,16 @@ class DistributionPages(Controller):
     @get("/distributions/{distribution_id:int}/publicity", guards=ADMIN)
     async def publicity(self, distribution_id: IdParam, db: Db) -> Template:
         dist = await load(db, distribution_id)
+        rows = await publicity_rows(db, distribution_id)
         return Template(
             "coop/publicity.html",
             context={
                 "coop": await cooperative(db, dist.cooperative_id),
                 "d": dist,
                 "steps": await steps_of(db, distribution_id),
-                "rows": await publicity_rows(db, distribution_id),
+                "rows": rows,
+                "why": {a.member_id: zero_reason(dist.policy, as_dict(a, ALLOC_FIELDS)) for a, _, _ in rows},
+                "shares_total": sum(a.shares for a, _, _ in rows),
                 "bases": BASES,
             },
         )
@@ -215,6 +217,13 @@ async def _refused(db: Db, exc: AppError, distribution_id: int, data: dict[str, 
     )
 
 
+def _numbers(data: dict[str, str], name: str) -> frozenset[int]:
+    try:
+        return parse_numbers(data.get(name, ""), name)
+    except AssemblyError as exc:
+        raise BadInput(str(exc), field=exc.field) from None
+
+
 async def wizard_context(db: Db, distribution_id: int, done: str, page: int) -> dict:
     dist = await load(db, distribution_id)
     coop = await cooperative(db, dist.cooperative_id)
@@ -227,11 +236,13 @@ async def wizard_context(db: Db, distribution_id: int, done: str, page: int) -> 
             )
         )
     ).one()
-    members_total = await db.scalar(
-        select(func.count())
-        .select_from(Member)
-        .where(Member.cooperative_id == dist.cooperative_id, Member.status == "admitted")
-    )
+    today = clock.today()
+    register = await register_on(db, dist.cooperative_id, today)
+    _, terms = await terms_in_force(db, dist.cooperative_id, today)
+    ballots: dict[str, list[int]] = {"for": [], "against": [], "abstain": []}
+    for no, how in (await db.execute(select(AssemblyBallot.member_no, AssemblyBallot.vote).where(
+            AssemblyBallot.distribution_id == distribution_id))).all():
+        ballots.setdefault(how, []).append(no)
     return {
         "coop": coop,
         "d": dist,
@@ -246,8 +257,12 @@ async def wizard_context(db: Db, distribution_id: int, done: str, page: int) -> 
         "unpaid_fen": int(unpaid_fen),
         "channels": PAY_CHANNELS,
         "reversed_by": await reversed_by(db, distribution_id),
-        "members_total": members_total,
-        "today": clock.today().isoformat(),
+        "register_count": len(register),
+        "body": BODIES[body_of(terms.representatives)],
+        "representatives": terms.representatives,
+        "ballots": {how: format_numbers(nos) for how, nos in ballots.items()},
+        "bodies": BODIES,
+        "today": today.isoformat(),
     }
 
 

@@ -1,9 +1,17 @@
 """The yearly distribution as a pipeline of charter-configured steps (pure; columns, not objects, so
 100,000 members stay fast). Every split sums exactly to its pool; ties go to the lower member number.
 
-农民专业合作社 (art. 44): surplus → cover losses → 公积金 → [六四开 pool] → distributable →
+农民专业合作社 (art. 44): surplus → cover losses → [六四开 pool] → 公积金 → distributable →
     ≥ 60 % by transaction volume, the rest by capital + quantified reserve + quantified subsidies.
-股份经济合作社: surplus → cover losses → 公积公益金 → [六四开 pool] → 集体股 (if any) → the rest by shares.
+股份经济合作社: surplus → cover losses → [六四开 pool] → 公积公益金 → 集体股 (if any) → the rest by shares.
+
+Order of the 六四开 pool and the reserve (charter term ``reserve_before_pool``): by default the machinery
+net earnings leave the surplus first (八道岭村's rule: machinery earnings go 60 % to development and 40 % to
+assistance, none of it to dividends), and the reserve is drawn on what remains — otherwise the members'
+dividends would pay the reserve on machinery earnings they never receive (八道岭村 2025: ¥6,391.50). A
+charter that wants the reserve drawn on the whole surplus first sets ``reserve_before_pool``; the steps
+(and so the statement) show the order applied. No article found by search fixes this order; it follows
+the GUIDE's reading (the 六四开 is a charter rule on that income pool) and the charter.
 """
 
 from __future__ import annotations
@@ -150,38 +158,12 @@ def plan(terms: Terms, surplus: int, prior_loss: int, machinery_income: int, mem
             f"以前年度亏损 {_fen(prior_loss)}，本年弥补 {_fen(p.loss_cover)}",
         )
     )
-    p.reserve = apply_bp(left, terms.reserve_rate_bp)
-    reserve_name = "提取公积公益金" if terms.policy == "shareholding" else "提取公积金"
-    p.steps.append(
-        Step(
-            "reserve",
-            reserve_name,
-            left,
-            terms.reserve_rate_bp,
-            p.reserve,
-            f"按章程从 {_fen(left)} 中提取 {format_bp(terms.reserve_rate_bp)}",
-        )
-    )
-    left -= p.reserve
-    if terms.split_machinery_pool and machinery_income > 0:
-        pool = min(machinery_income, left)
-        parts = allocate(
-            pool, {"development": terms.machinery_development_bp, "assistance": terms.machinery_assistance_bp}
-        )
-        p.pool_development, p.pool_assistance = parts["development"], parts["assistance"]
-        p.steps.append(
-            Step(
-                "pool_split",
-                "农机收入“六四开”",
-                pool,
-                terms.machinery_development_bp,
-                pool,
-                f"农机作业净收益 {_fen(pool)}：{format_bp(terms.machinery_development_bp)} 滚动发展 "
-                f"{_fen(p.pool_development)}，{format_bp(terms.machinery_assistance_bp)} 帮扶村民 "
-                f"{_fen(p.pool_assistance)}，均不参与分红",
-            )
-        )
-        left -= pool
+    if terms.reserve_before_pool:
+        left = _draw_reserve(p, terms, left)
+        left = _split_pool(p, terms, machinery_income, left)
+    else:
+        left = _split_pool(p, terms, machinery_income, left)
+        left = _draw_reserve(p, terms, left)
     p.distributable = left
     p.steps.append(Step("distributable", "可分配盈余", left, None, left, f"可分配给成员的盈余 {_fen(left)}"))
     if terms.policy == "farmer":
@@ -190,6 +172,46 @@ def plan(terms: Terms, surplus: int, prior_loss: int, machinery_income: int, mem
         _shareholding(p, terms, members)
     _quantify_reserve(p, terms, members)
     return p
+
+
+def _draw_reserve(p: Plan, terms: Terms, left: int) -> int:
+    p.reserve = apply_bp(left, terms.reserve_rate_bp)
+    reserve_name = "提取公积公益金" if terms.policy == "shareholding" else "提取公积金"
+    whole = "（含农机收入，章程规定先提取）" if terms.split_machinery_pool and terms.reserve_before_pool else ""
+    after = "（已扣除单列的农机收入）" if terms.split_machinery_pool and not terms.reserve_before_pool else ""
+    p.steps.append(
+        Step(
+            "reserve",
+            reserve_name,
+            left,
+            terms.reserve_rate_bp,
+            p.reserve,
+            f"按章程从 {_fen(left)}{whole or after} 中提取 {format_bp(terms.reserve_rate_bp)}",
+        )
+    )
+    return left - p.reserve
+
+
+def _split_pool(p: Plan, terms: Terms, machinery_income: int, left: int) -> int:
+    if not (terms.split_machinery_pool and machinery_income > 0):
+        return left
+    pool = min(machinery_income, left)
+    parts = allocate(pool, {"development": terms.machinery_development_bp, "assistance": terms.machinery_assistance_bp})
+    p.pool_development, p.pool_assistance = parts["development"], parts["assistance"]
+    order = "，已按章程先提取公积金" if terms.reserve_before_pool else "，先于提取公积金单列，不负担公积金"
+    p.steps.append(
+        Step(
+            "pool_split",
+            "农机收入“六四开”",
+            pool,
+            terms.machinery_development_bp,
+            pool,
+            f"农机作业净收益 {_fen(pool)}：{format_bp(terms.machinery_development_bp)} 滚动发展 "
+            f"{_fen(p.pool_development)}，{format_bp(terms.machinery_assistance_bp)} 帮扶村民 "
+            f"{_fen(p.pool_assistance)}，均不参与分红{order}",
+        )
+    )
+    return left - pool
 
 
 def _farmer(p: Plan, terms: Terms, members: Members) -> None:

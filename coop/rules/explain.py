@@ -70,3 +70,21 @@ def member_lines(policy: str, year: int, a: dict, d: dict) -> list[str]:
     if a.get("reserve_share_fen"):
         lines.append(f"另有本年公积金量化 {format_fen(a['reserve_share_fen'])} 记入您的成员账户（不发放现金）")
     return lines
+
+
+def zero_reason(policy: str, a: dict) -> str:
+    """Why a household on the list gets ¥0.00 this year ("" when it gets something): the 公示表 says so
+    instead of showing a bare zero. ``a``: the member's allocation row as a dict."""
+    if a["total_fen"]:
+        return ""
+    if policy == "shareholding":
+        held = a["shares"]
+        if held and not a.get("capital_counted", held):
+            return "股份未计入本年分配（股权登记日不在册或年内未持有）"
+        if not held:
+            business = "有农机作业、直播等交易，" if a["volume_fen"] else ""
+            return f"本年无股份；{business}股份经济合作社按股分红，交易额不参与分配"
+        return "本年可分配盈余为零"
+    if not a["volume_fen"] and not (a.get("capital_counted") or a["capital_fen"]):
+        return "本年无交易额，出资未计入本年分配"
+    return "本年可分配盈余为零"

@@ -20,8 +20,11 @@ def terms_of(charter: Charter) -> Terms:
 
 async def charter_in_force(db: AsyncSession, cooperative_id: int, on: date) -> Charter | None:
     return await db.scalar(
-        select(Charter).where(Charter.cooperative_id == cooperative_id, Charter.effective_on <= on)
-        .order_by(Charter.effective_on.desc()).limit(1))
+        select(Charter)
+        .where(Charter.cooperative_id == cooperative_id, Charter.effective_on <= on)
+        .order_by(Charter.effective_on.desc())
+        .limit(1)
+    )
 
 
 async def terms_in_force(db: AsyncSession, cooperative_id: int, on: date) -> tuple[int | None, Terms]:
@@ -30,16 +33,18 @@ async def terms_in_force(db: AsyncSession, cooperative_id: int, on: date) -> tup
     return (charter.id, terms_of(charter)) if charter else (None, DEFAULT_TERMS)
 
 
-async def record_charter(db: AsyncSession, cooperative_id: int, effective_on: date, terms: Terms,
-                         note: str = "") -> Charter:
+async def record_charter(
+    db: AsyncSession, cooperative_id: int, effective_on: date, terms: Terms, note: str = ""
+) -> Charter:
     """A new version from ``effective_on``; earlier versions stay as they were (history is kept)."""
-    await require_cooperative(db, cooperative_id)
+    coop = await require_cooperative(db, cooperative_id)
     try:
-        validate(terms)
+        validate(terms, coop.kind)
     except CharterError as exc:
         raise BadInput(str(exc), field=exc.field) from None
-    clash = await db.scalar(select(Charter.id).where(Charter.cooperative_id == cooperative_id,
-                                                      Charter.effective_on == effective_on))
+    clash = await db.scalar(
+        select(Charter.id).where(Charter.cooperative_id == cooperative_id, Charter.effective_on == effective_on)
+    )
     if clash:
         raise Conflict(f"{effective_on} 已有一版章程；请用新的生效日期", field="effective_on")
     charter = Charter(cooperative_id=cooperative_id, effective_on=effective_on, note=note, **asdict(terms))

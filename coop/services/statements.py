@@ -15,7 +15,7 @@ from caoyuan.errors import NotFound
 from caoyuan.exports import safe_row
 from coop.models import Allocation, Cooperative, Distribution, DistributionState, DistributionStep, Member
 from coop.rules.capital import BASES
-from coop.rules.explain import member_lines
+from coop.rules.explain import member_lines, zero_reason
 from coop.services.distribution.common import load
 
 VISIBLE = (DistributionState.POSTED, DistributionState.PAID)
@@ -165,14 +165,23 @@ async def publicity_xlsx(db: AsyncSession, distribution_id: int) -> bytes:
             "按出资分配（元）",
             "公积金量化（元）",
             "合计（元）",
+            "说明",
         ]
         if farmer
-        else ["社员号", "姓名", "小组", "股数", "按股分红（元）", "合计（元）"]
+        else ["社员号", "姓名", "小组", "股数", "按股分红（元）", "合计（元）", "说明"]
     )
     put(header)
-    total = 0
+    # column sums for the 合计 row, in the rows' own units (fen, or shares), summed from the rows themselves
+    fen_fields = (
+        ("volume_fen", "patronage_fen", "capital_fen", "remainder_fen", "reserve_share_fen", "total_fen")
+        if farmer
+        else ("remainder_fen", "total_fen")
+    )
+    sums = dict.fromkeys((*fen_fields, "shares"), 0)
     for a, name, group in await publicity_rows(db, distribution_id):
-        total += a.total_fen
+        for key in sums:
+            sums[key] += getattr(a, key)
+        why = zero_reason(dist.policy, as_dict(a, ALLOC_FIELDS))
         if farmer:
             put(
                 [
@@ -185,12 +194,30 @@ async def publicity_xlsx(db: AsyncSession, distribution_id: int) -> bytes:
                     _yuan(a.remainder_fen),
                     _yuan(a.reserve_share_fen),
                     _yuan(a.total_fen),
+                    why,
                 ]
             )
         else:
-            put([a.member_no, name, group, a.shares, _yuan(a.remainder_fen), _yuan(a.total_fen)])
-    # the sum of the rows above, as a number under the 合计 column (a spreadsheet can check it)
-    put(["合计", *[""] * (len(header) - 2), _yuan(total)])
+            put([a.member_no, name, group, a.shares, _yuan(a.remainder_fen), _yuan(a.total_fen), why])
+    # the sums of the rows above, as numbers under their own columns (a spreadsheet can check them)
+    y = {key: _yuan(value) for key, value in sums.items() if key != "shares"}
+    if farmer:
+        put(
+            [
+                "合计",
+                "",
+                "",
+                y["volume_fen"],
+                y["patronage_fen"],
+                y["capital_fen"],
+                y["remainder_fen"],
+                y["reserve_share_fen"],
+                y["total_fen"],
+                "",
+            ]
+        )
+    else:
+        put(["合计", "", "", sums["shares"], y["remainder_fen"], y["total_fen"], ""])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

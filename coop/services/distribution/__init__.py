@@ -6,5 +6,13 @@ from coop.services.distribution.pay import convert_to_capital, pay, pay_all
 from coop.services.distribution.post import post_distribution, reverse_distribution
 from coop.services.distribution.publish import publish
 
-__all__ = ["approve", "compute_draft", "convert_to_capital", "pay", "pay_all", "post_distribution", "publish",
-           "reverse_distribution"]
+__all__ = [
+    "approve",
+    "compute_draft",
+    "convert_to_capital",
+    "pay",
+    "pay_all",
+    "post_distribution",
+    "publish",
+    "reverse_distribution",
+]

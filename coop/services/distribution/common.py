@@ -32,9 +32,15 @@ async def machinery_costs(db: AsyncSession, cooperative_id: int, start: date, en
     total = await db.scalar(
         select(func.coalesce(func.sum(JournalLine.debit_fen - JournalLine.credit_fen), 0))
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-        .where(JournalLine.cooperative_id == cooperative_id, JournalLine.fund == c.MACHINERY_FUND,
-               JournalLine.account_code.in_(expense_codes), JournalEntry.entry_date >= start,
-               JournalEntry.entry_date <= end, JournalEntry.kind.not_in(CLOSING_KINDS)))
+        .where(
+            JournalLine.cooperative_id == cooperative_id,
+            JournalLine.fund == c.MACHINERY_FUND,
+            JournalLine.account_code.in_(expense_codes),
+            JournalEntry.entry_date >= start,
+            JournalEntry.entry_date <= end,
+            JournalEntry.kind.not_in(CLOSING_KINDS),
+        )
+    )
     return int(total)
 
 

@@ -15,6 +15,7 @@ from caoyuan.errors import BadInput, Conflict
 from coop.models import (
     AccountItem,
     Allocation,
+    AssemblyBallot,
     Distribution,
     DistributionState,
     DistributionStep,
@@ -26,8 +27,8 @@ from coop.models import (
 )
 from coop.rules import capital as capital_rule
 from coop.rules.distribution import DistributionError, Members, Plan, plan
-from coop.services.charter import charter_in_force, terms_of
-from coop.services.distribution.common import reversed_by, year_figures
+from coop.services.distribution.common import reversed_by
+from coop.services.distribution.inputs import changed, encode, gather
 from coop.services.ledger import require_cooperative
 
 ALLOCATION_COLUMNS = (
@@ -56,15 +57,11 @@ async def compute_draft(db: AsyncSession, cooperative_id: int, year: int) -> Dis
     await require_cooperative(db, cooperative_id)
     if not 2000 <= year <= 2100:
         raise BadInput("年度不正确", field="year")
-    draft = await _open_distribution(db, cooperative_id, year)
-    charter = await charter_in_force(db, cooperative_id, date(year, 12, 31))
-    if charter is None:
-        raise BadInput(f"{year} 年末没有生效的章程，请先登记章程（股金、提取比例、分配方式）", field="year")
-    terms = terms_of(charter)
-    surplus, prior_loss, machinery, _ = await year_figures(db, cooperative_id, year)
-    members = await member_weights(db, cooperative_id, year, terms.capital_basis, terms.policy)
+    inputs = await gather(db, cooperative_id, year)
+    draft = await _open_distribution(db, cooperative_id, year, inputs.fingerprint())
+    terms, members = inputs.terms, inputs.members
     try:
-        result = plan(terms, surplus, prior_loss, machinery, members)
+        result = plan(terms, inputs.surplus, inputs.prior_loss, inputs.machinery, members)
     except DistributionError as exc:
         raise BadInput(str(exc), field=exc.field) from None
     if draft is None:
@@ -73,8 +70,9 @@ async def compute_draft(db: AsyncSession, cooperative_id: int, year: int) -> Dis
     else:
         await db.execute(delete(Allocation).where(Allocation.distribution_id == draft.id))
         await db.execute(delete(DistributionStep).where(DistributionStep.distribution_id == draft.id))
-    _copy_figures(draft, result, charter.id, len(members))  # type: ignore[arg-type]
+    _copy_figures(draft, result, inputs.charter_id, len(members))
     draft.capital_basis = terms.capital_basis
+    draft.inputs_fingerprint = encode(inputs.fingerprint())
     await db.flush()
     await db.execute(
         insert(DistributionStep),
@@ -96,8 +94,12 @@ async def compute_draft(db: AsyncSession, cooperative_id: int, year: int) -> Dis
     return draft
 
 
-async def _open_distribution(db: AsyncSession, cooperative_id: int, year: int) -> Distribution | None:
-    """The year's draft to recompute, or None; refuses while an approved or posted one stands."""
+async def _open_distribution(
+    db: AsyncSession, cooperative_id: int, year: int, fingerprint: dict[str, str]
+) -> Distribution | None:
+    """The year's draft to recompute, or None; refuses while an approved or posted one stands — unless the
+    approved one has gone stale (its inputs changed before it was posted): the assembly approved other
+    figures, so it goes back to a draft, its vote cleared, to be approved again."""
     rows = (
         await db.scalars(
             select(Distribution)
@@ -113,6 +115,9 @@ async def _open_distribution(db: AsyncSession, cooperative_id: int, year: int) -
     for dist in rows:
         if dist.state == DistributionState.DRAFT:
             draft = dist
+        elif dist.state == DistributionState.APPROVED and changed(dist.inputs_fingerprint, fingerprint):
+            await _withdraw_approval(db, dist)
+            draft = dist
         elif await reversed_by(db, dist.id) is None:  # type: ignore[arg-type]
             raise Conflict(
                 f"{year} 年的分配方案已{'入账' if dist.state != 'approved' else '经成员大会通过'}，"
@@ -120,6 +125,14 @@ async def _open_distribution(db: AsyncSession, cooperative_id: int, year: int) -
                 field="year",
             )
     return draft
+
+
+async def _withdraw_approval(db: AsyncSession, dist: Distribution) -> None:
+    await db.execute(delete(AssemblyBallot).where(AssemblyBallot.distribution_id == dist.id))
+    dist.state, dist.approved_by_user_id, dist.assembly_on = DistributionState.DRAFT, None, None
+    dist.assembly_members = dist.assembly_attendance = None
+    dist.votes_for = dist.votes_against = dist.votes_abstain = None
+    dist.assembly_body, dist.assembly_rule = "members", ""
 
 
 def _copy_figures(d: Distribution, p: Plan, charter_id: int, count: int) -> None:

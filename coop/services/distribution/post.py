@@ -14,11 +14,14 @@ from coop.models import AccountItem, Allocation, Distribution, DistributionState
 from coop.rules import chart as c
 from coop.rules.journal import Line, credit, debit, drop_zero
 from coop.services.distribution.common import load, reversed_by, year_figures
+from coop.services.distribution.inputs import stale_inputs
 from coop.services.ledger import reverse_entry, write_entry
 
-ITEM_COLUMNS = {AccountItem.PATRONAGE_REFUND: Allocation.patronage_fen,
-                AccountItem.REMAINDER_DIVIDEND: Allocation.remainder_fen,
-                AccountItem.RESERVE_SHARE: Allocation.reserve_share_fen}
+ITEM_COLUMNS = {
+    AccountItem.PATRONAGE_REFUND: Allocation.patronage_fen,
+    AccountItem.REMAINDER_DIVIDEND: Allocation.remainder_fen,
+    AccountItem.RESERVE_SHARE: Allocation.reserve_share_fen,
+}
 
 
 def closing_lines(sums: dict[str, tuple[int, int]], surplus: int) -> list[Line]:
@@ -34,18 +37,19 @@ def closing_lines(sums: dict[str, tuple[int, int]], surplus: int) -> list[Line]:
 
 def distribution_lines(d: Distribution) -> list[Line]:
     if d.surplus_fen < 0:  # a loss is carried forward in 未分配盈余
-        return [debit(c.UNDISTRIBUTED, -d.surplus_fen, memo="本年亏损结转"),
-                credit(c.CURRENT_SURPLUS, -d.surplus_fen)]
-    return drop_zero([
-        debit(c.CURRENT_SURPLUS, d.surplus_fen),
-        credit(c.UNDISTRIBUTED, d.loss_cover_fen, memo="弥补以前年度亏损"),
-        credit(c.SURPLUS_RESERVE, d.reserve_fen, memo="提取公积金" if d.policy == "farmer" else "提取公积公益金"),
-        credit(c.SURPLUS_RESERVE, d.pool_development_fen, fund="development", memo="农机收入六四开：滚动发展"),
-        credit(c.WELFARE_FUND, d.pool_assistance_fen, fund="assistance", memo="农机收入六四开：帮扶村民"),
-        credit(c.PATRONAGE_PAYABLE, d.patronage_fen, memo="按交易量返还"),
-        credit(c.REMAINDER_PAYABLE, d.remainder_fen, memo="按出资额（按股）分配"),
-        credit(c.UNDISTRIBUTED, d.collective_fen, memo="集体股分红留归集体"),
-    ])
+        return [debit(c.UNDISTRIBUTED, -d.surplus_fen, memo="本年亏损结转"), credit(c.CURRENT_SURPLUS, -d.surplus_fen)]
+    return drop_zero(
+        [
+            debit(c.CURRENT_SURPLUS, d.surplus_fen),
+            credit(c.UNDISTRIBUTED, d.loss_cover_fen, memo="弥补以前年度亏损"),
+            credit(c.SURPLUS_RESERVE, d.reserve_fen, memo="提取公积金" if d.policy == "farmer" else "提取公积公益金"),
+            credit(c.SURPLUS_RESERVE, d.pool_development_fen, fund="development", memo="农机收入六四开：滚动发展"),
+            credit(c.WELFARE_FUND, d.pool_assistance_fen, fund="assistance", memo="农机收入六四开：帮扶村民"),
+            credit(c.PATRONAGE_PAYABLE, d.patronage_fen, memo="按交易量返还"),
+            credit(c.REMAINDER_PAYABLE, d.remainder_fen, memo="按出资额（按股）分配"),
+            credit(c.UNDISTRIBUTED, d.collective_fen, memo="集体股分红留归集体"),
+        ]
+    )
 
 
 async def post_distribution(db: AsyncSession, distribution_id: int, by_user_id: int | None = None) -> Distribution:
@@ -54,19 +58,36 @@ async def post_distribution(db: AsyncSession, distribution_id: int, by_user_id: 
         raise Conflict("这个分配方案已经入账，不能重复入账", field="state")
     if dist.state != DistributionState.APPROVED:
         raise Conflict("分配方案须先经成员大会审议通过，才能入账", field="state")
+    if what := await stale_inputs(db, dist.cooperative_id, dist.year, dist.inputs_fingerprint):
+        raise Conflict(
+            f"方案通过之后{'、'.join(what)}有变动，方案已过时，不能入账；请重新计算草案，再提交成员大会审议",
+            field="state",
+        )
     surplus, _, _, sums = await year_figures(db, dist.cooperative_id, dist.year)
-    if surplus != dist.surplus_fen:
-        raise Conflict("方案通过之后账目又有变动；请冲销后重新计算", field="surplus")
     year_end = date(dist.year, 12, 31)
     closing = closing_lines(sums, surplus)
     if len(closing) >= 2:
-        entry = await write_entry(db, dist.cooperative_id, closing, kind="closing", entry_date=year_end,
-                                  description=f"{dist.year} 年损益结转本年盈余", user_id=by_user_id)
+        entry = await write_entry(
+            db,
+            dist.cooperative_id,
+            closing,
+            kind="closing",
+            entry_date=year_end,
+            description=f"{dist.year} 年损益结转本年盈余",
+            user_id=by_user_id,
+        )
         dist.closing_entry_id = entry.id
     lines = distribution_lines(dist)
     if len(lines) >= 2:
-        entry = await write_entry(db, dist.cooperative_id, lines, kind="distribution", entry_date=year_end,
-                                  description=f"{dist.year} 年盈余分配", user_id=by_user_id)
+        entry = await write_entry(
+            db,
+            dist.cooperative_id,
+            lines,
+            kind="distribution",
+            entry_date=year_end,
+            description=f"{dist.year} 年盈余分配",
+            user_id=by_user_id,
+        )
         dist.entry_id = entry.id
     await _credit_member_accounts(db, dist)
     dist.state, dist.posted_at = DistributionState.POSTED, utcnow()
@@ -76,15 +97,27 @@ async def post_distribution(db: AsyncSession, distribution_id: int, by_user_id: 
 
 async def _credit_member_accounts(db: AsyncSession, dist: Distribution) -> None:
     for item, column in ITEM_COLUMNS.items():
-        rows = select(literal(dist.cooperative_id), Allocation.member_id, literal(dist.year), literal(str(item)),
-                      column, Allocation.distribution_id, literal(f"{dist.year} 年盈余分配"), literal(utcnow(), UTCDateTime()))
-        await db.execute(insert(MemberAccountItem).from_select(
-            ["cooperative_id", "member_id", "year", "item", "amount_fen", "distribution_id", "note", "created_at"],
-            rows.where(Allocation.distribution_id == dist.id, column != 0)))
+        rows = select(
+            literal(dist.cooperative_id),
+            Allocation.member_id,
+            literal(dist.year),
+            literal(str(item)),
+            column,
+            Allocation.distribution_id,
+            literal(f"{dist.year} 年盈余分配"),
+            literal(utcnow(), UTCDateTime()),
+        )
+        await db.execute(
+            insert(MemberAccountItem).from_select(
+                ["cooperative_id", "member_id", "year", "item", "amount_fen", "distribution_id", "note", "created_at"],
+                rows.where(Allocation.distribution_id == dist.id, column != 0),
+            )
+        )
 
 
-async def reverse_distribution(db: AsyncSession, distribution_id: int, reason: str,
-                               by_user_id: int | None = None) -> Distribution:
+async def reverse_distribution(
+    db: AsyncSession, distribution_id: int, reason: str, by_user_id: int | None = None
+) -> Distribution:
     """A reversing distribution: negated figures, reversing journal entries, negative member-account lines.
     Refused once any member has been paid (pay-backs are a matter for the assembly, not a button)."""
     dist = await load(db, distribution_id, lock=True)
@@ -94,42 +127,114 @@ async def reverse_distribution(db: AsyncSession, distribution_id: int, reason: s
         raise Conflict("只有已入账的方案需要冲销；草案可以直接重新计算", field="state")
     if await reversed_by(db, distribution_id):
         raise Conflict("这个方案已经冲销过了", field="state")
-    paid = await db.scalar(select(func.count()).select_from(Allocation).where(
-        Allocation.distribution_id == distribution_id, Allocation.paid_on.is_not(None)))
+    paid = await db.scalar(
+        select(func.count())
+        .select_from(Allocation)
+        .where(Allocation.distribution_id == distribution_id, Allocation.paid_on.is_not(None))
+    )
     if paid:
         raise Conflict(f"已有 {paid} 户领取或转股，不能冲销", field="state")
     if not reason.strip():
         raise Conflict("请写明冲销原因", field="reason")
-    figures = {f"{n}_fen": -getattr(dist, f"{n}_fen") for n in (
-        "surplus", "loss_cover", "reserve", "pool_development", "pool_assistance", "distributable", "patronage",
-        "remainder", "collective")}
-    rev = Distribution(cooperative_id=dist.cooperative_id, year=dist.year, state=DistributionState.POSTED,
-                       policy=dist.policy, charter_id=dist.charter_id, members_count=dist.members_count,
-                       volume_total_fen=dist.volume_total_fen, weight_total_fen=dist.weight_total_fen,
-                       reverses_distribution_id=dist.id, posted_at=utcnow(), note=f"冲销：{reason.strip()}"[:500],
-                       approved_by_user_id=by_user_id, **figures)
+    figures = {
+        f"{n}_fen": -getattr(dist, f"{n}_fen")
+        for n in (
+            "surplus",
+            "loss_cover",
+            "reserve",
+            "pool_development",
+            "pool_assistance",
+            "distributable",
+            "patronage",
+            "remainder",
+            "collective",
+        )
+    }
+    rev = Distribution(
+        cooperative_id=dist.cooperative_id,
+        year=dist.year,
+        state=DistributionState.POSTED,
+        policy=dist.policy,
+        charter_id=dist.charter_id,
+        members_count=dist.members_count,
+        volume_total_fen=dist.volume_total_fen,
+        weight_total_fen=dist.weight_total_fen,
+        reverses_distribution_id=dist.id,
+        posted_at=utcnow(),
+        note=f"冲销：{reason.strip()}"[:500],
+        approved_by_user_id=by_user_id,
+        **figures,
+    )
     db.add(rev)
     await db.flush()
     year_end = date(dist.year, 12, 31)
     if dist.entry_id:
-        rev.entry_id = (await reverse_entry(db, dist.entry_id, reason=reason, user_id=by_user_id, on=year_end,
-                                            kind="distribution")).id
+        rev.entry_id = (
+            await reverse_entry(db, dist.entry_id, reason=reason, user_id=by_user_id, on=year_end, kind="distribution")
+        ).id
     if dist.closing_entry_id:
-        rev.closing_entry_id = (await reverse_entry(db, dist.closing_entry_id, reason=reason, user_id=by_user_id,
-                                                    on=year_end, kind="closing")).id
-    negated = [Allocation.member_id, Allocation.member_no, Allocation.volume_fen, Allocation.capital_fen,
-               Allocation.reserve_base_fen, Allocation.subsidy_fen, Allocation.shares]
-    await db.execute(insert(Allocation).from_select(
-        ["distribution_id", "member_id", "member_no", "volume_fen", "capital_fen", "reserve_base_fen", "subsidy_fen",
-         "shares", "patronage_fen", "patronage_adj", "remainder_fen", "remainder_adj", "reserve_share_fen",
-         "reserve_adj", "total_fen", "paid_channel"],
-        select(literal(rev.id), *negated, -Allocation.patronage_fen, Allocation.patronage_adj, -Allocation.remainder_fen,
-               Allocation.remainder_adj, -Allocation.reserve_share_fen, Allocation.reserve_adj, -Allocation.total_fen,
-               literal("")).where(Allocation.distribution_id == dist.id)))
-    await db.execute(insert(MemberAccountItem).from_select(
-        ["cooperative_id", "member_id", "year", "item", "amount_fen", "distribution_id", "note", "created_at"],
-        select(MemberAccountItem.cooperative_id, MemberAccountItem.member_id, MemberAccountItem.year,
-               MemberAccountItem.item, -MemberAccountItem.amount_fen, literal(rev.id), literal("冲销"),
-               literal(utcnow(), UTCDateTime())).where(MemberAccountItem.distribution_id == dist.id)))
+        rev.closing_entry_id = (
+            await reverse_entry(
+                db, dist.closing_entry_id, reason=reason, user_id=by_user_id, on=year_end, kind="closing"
+            )
+        ).id
+    negated = [
+        Allocation.member_id,
+        Allocation.member_no,
+        Allocation.volume_fen,
+        Allocation.capital_fen,
+        Allocation.reserve_base_fen,
+        Allocation.subsidy_fen,
+        Allocation.shares,
+    ]
+    await db.execute(
+        insert(Allocation).from_select(
+            [
+                "distribution_id",
+                "member_id",
+                "member_no",
+                "volume_fen",
+                "capital_fen",
+                "reserve_base_fen",
+                "subsidy_fen",
+                "shares",
+                "patronage_fen",
+                "patronage_adj",
+                "remainder_fen",
+                "remainder_adj",
+                "reserve_share_fen",
+                "reserve_adj",
+                "total_fen",
+                "paid_channel",
+            ],
+            select(
+                literal(rev.id),
+                *negated,
+                -Allocation.patronage_fen,
+                Allocation.patronage_adj,
+                -Allocation.remainder_fen,
+                Allocation.remainder_adj,
+                -Allocation.reserve_share_fen,
+                Allocation.reserve_adj,
+                -Allocation.total_fen,
+                literal(""),
+            ).where(Allocation.distribution_id == dist.id),
+        )
+    )
+    await db.execute(
+        insert(MemberAccountItem).from_select(
+            ["cooperative_id", "member_id", "year", "item", "amount_fen", "distribution_id", "note", "created_at"],
+            select(
+                MemberAccountItem.cooperative_id,
+                MemberAccountItem.member_id,
+                MemberAccountItem.year,
+                MemberAccountItem.item,
+                -MemberAccountItem.amount_fen,
+                literal(rev.id),
+                literal("冲销"),
+                literal(utcnow(), UTCDateTime()),
+            ).where(MemberAccountItem.distribution_id == dist.id),
+        )
+    )
     await db.flush()
     return rev
