@@ -295,8 +295,8 @@ def report(args: argparse.Namespace, runs: dict, checked: dict[str, int]) -> dic
 
 
 async def _prepare(url: str, name: str) -> tuple[dict[str, int], date]:
-    from caoyuan.db.migrate import upgrade
     from caoyuan.clock import today as local_today
+    from caoyuan.db.migrate import upgrade
 
     await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     await asyncio.to_thread(upgrade, url)
