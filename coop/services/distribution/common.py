@@ -12,6 +12,19 @@ from coop.models import Distribution, JournalEntry, JournalLine
 from coop.rules import chart as c
 from coop.services.reports import CLOSING_KINDS, account_sums
 
+# The pool figures a distribution stores as <name>_fen; computing copies them, a reversal negates them.
+POOL_FIGURES = (
+    "surplus",
+    "loss_cover",
+    "reserve",
+    "pool_development",
+    "pool_assistance",
+    "distributable",
+    "patronage",
+    "remainder",
+    "collective",
+)
+
 
 async def load(db: AsyncSession, distribution_id: int, *, lock: bool = False) -> Distribution:
     query = select(Distribution).where(Distribution.id == distribution_id)

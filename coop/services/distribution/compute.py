@@ -27,7 +27,7 @@ from coop.models import (
 )
 from coop.rules import capital as capital_rule
 from coop.rules.distribution import DistributionError, Members, Plan, plan
-from coop.services.distribution.common import reversed_by
+from coop.services.distribution.common import POOL_FIGURES, reversed_by
 from coop.services.distribution.inputs import changed, encode, gather
 from coop.services.ledger import require_cooperative
 
@@ -137,19 +137,7 @@ async def _withdraw_approval(db: AsyncSession, dist: Distribution) -> None:
 
 def _copy_figures(d: Distribution, p: Plan, charter_id: int, count: int) -> None:
     d.policy, d.charter_id, d.state, d.computed_at = p.policy, charter_id, DistributionState.DRAFT, utcnow()
-    for name in (
-        "surplus",
-        "loss_cover",
-        "reserve",
-        "pool_development",
-        "pool_assistance",
-        "distributable",
-        "patronage",
-        "remainder",
-        "collective",
-        "volume_total",
-        "weight_total",
-    ):
+    for name in (*POOL_FIGURES, "volume_total", "weight_total"):
         setattr(d, f"{name}_fen", getattr(p, name))
     d.members_count = count
 

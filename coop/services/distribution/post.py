@@ -13,7 +13,7 @@ from caoyuan.errors import Conflict
 from coop.models import AccountItem, Allocation, Distribution, DistributionState, MemberAccountItem
 from coop.rules import chart as c
 from coop.rules.journal import Line, credit, debit, drop_zero
-from coop.services.distribution.common import load, reversed_by, year_figures
+from coop.services.distribution.common import POOL_FIGURES, load, reversed_by, year_figures
 from coop.services.distribution.inputs import stale_inputs
 from coop.services.ledger import reverse_entry, write_entry
 
@@ -136,20 +136,7 @@ async def reverse_distribution(
         raise Conflict(f"已有 {paid} 户领取或转股，不能冲销", field="state")
     if not reason.strip():
         raise Conflict("请写明冲销原因", field="reason")
-    figures = {
-        f"{n}_fen": -getattr(dist, f"{n}_fen")
-        for n in (
-            "surplus",
-            "loss_cover",
-            "reserve",
-            "pool_development",
-            "pool_assistance",
-            "distributable",
-            "patronage",
-            "remainder",
-            "collective",
-        )
-    }
+    figures = {f"{n}_fen": -getattr(dist, f"{n}_fen") for n in POOL_FIGURES}
     rev = Distribution(
         cooperative_id=dist.cooperative_id,
         year=dist.year,
