@@ -25,9 +25,7 @@ from coop.machinery.schemas import (
     CancelIn,
     CompleteIn,
     DashboardOut,
-    MachineIn,
     MaintenanceIn,
-    OperatorIn,
     PayIn,
     PriceOut,
     ProposalConfirmIn,
@@ -39,11 +37,10 @@ from coop.machinery.schemas import (
     SlotOut,
 )
 from coop.machinery.services import booking as booking_service
-from coop.machinery.services import fleet, payment, rating, schedule, work
+from coop.machinery.services import fleet, payment, rating, schedule, setup, work
 from coop.machinery.services.common import (
     booking_for,
     caller_for,
-    default_cooperative_id,
     ensure_can_read,
     member_of_user,
 )
@@ -142,12 +139,12 @@ async def quote_for(
 
 
 async def _coop(db: Db, user: CurrentUser, given: int | None) -> int:
-    if given:
-        if await db.get(Cooperative, given) is None:
-            raise NotFound("没有这个合作社", field="cooperative_id")
-        return given
+    if given and await db.get(Cooperative, given) is None:
+        raise NotFound("没有这个合作社", field="cooperative_id")
     member = await member_of_user(db, user.id) if user.role == "member" else None
-    return member.cooperative_id if member else await default_cooperative_id(db)
+    if member is not None:
+        return given or member.cooperative_id
+    return await setup.cooperative_of(db, user, given)  # a fleet manager acts on their own cooperative only
 
 
 class MachineryApi(Controller):
@@ -298,20 +295,6 @@ class MachineryApi(Controller):
         )
         return await booking_views(db, moved)
 
-    @post("/machines", guards=[requires(Role.ADMIN)], summary="登记农机")
-    async def add_machine(self, request: Request, db: Db, data: JSONBody[MachineIn]) -> dict[str, int]:
-        machine = await fleet.add_machine(
-            db,
-            await _coop(db, request.user, data.cooperative_id),
-            kind=data.kind,
-            model=data.model,
-            plate=data.plate,
-            daily_capacity=area_param(data.daily_capacity, "daily_capacity"),
-            slope_factor_bp=data.slope_factor_bp,
-            asset_id=data.asset_id,
-        )
-        return {"id": machine.id}  # type: ignore[dict-item]
-
     @post("/machines/{machine_id:int}/maintenance", guards=[requires(Role.ADMIN)], summary="检修停用")
     async def add_maintenance(
         self, request: Request, db: Db, machine_id: IdParam, data: JSONBody[MaintenanceIn]
@@ -319,19 +302,6 @@ class MachineryApi(Controller):
         machine = await fleet.machine_in(db, await _coop(db, request.user, None), machine_id)
         upkeep = await schedule.add_maintenance(db, machine, data.starts_on, data.ends_on, data.note)
         return {"id": upkeep.id}  # type: ignore[dict-item]
-
-    @post("/operators", guards=[requires(Role.ADMIN)], summary="登记农机手")
-    async def add_operator(self, request: Request, db: Db, data: JSONBody[OperatorIn]) -> dict[str, int]:
-        operator = await fleet.add_operator(
-            db,
-            await _coop(db, request.user, data.cooperative_id),
-            user_id=data.user_id,
-            daily_capacity=area_param(data.daily_capacity, "daily_capacity"),
-            wage_basis=data.wage_basis,
-            wage_rate_fen=data.wage_rate_fen,
-            machine_id=data.machine_id,
-        )
-        return {"id": operator.id}  # type: ignore[dict-item]
 
     @get("/dashboard", guards=[requires(Role.ADMIN)], summary="农机服务看板数据")
     async def get_dashboard(

@@ -404,7 +404,7 @@ async def _book_context(db: Db, user: CurrentUser) -> dict[str, Any]:
     coop_id = await _coop(db, user, None)
     caller = await caller_for(db, user, coop_id)
     services = (
-        await db.scalars(select(ServiceType).where(ServiceType.cooperative_id == coop_id).order_by(ServiceType.id))
+        await db.scalars(select(ServiceType).where(ServiceType.cooperative_id == coop_id, ServiceType.active).order_by(ServiceType.id))
     ).all()
     members = (
         (
