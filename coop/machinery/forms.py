@@ -237,6 +237,10 @@ class PolicyForm(Struct):
     hardship_mode: Flag = "reduce"
     hardship_reduction_fen: Money = "0"
     max_area: Area = ""
+    season_starts_on: date | None = None
+
+    def __post_init__(self) -> None:
+        check_day(self.season_starts_on, "season_starts_on")
 
     def change(self):  # type: ignore[no-untyped-def]
         from coop.machinery.services.setup import PolicyChange
@@ -246,6 +250,7 @@ class PolicyForm(Struct):
             self.hardship_mode,
             fen_of(self.hardship_reduction_fen, "hardship_reduction_fen", blank=0),  # type: ignore[arg-type]
             mu_of(self.max_area, "max_area"),
+            self.season_starts_on,
         )
 
 

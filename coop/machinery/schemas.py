@@ -268,6 +268,10 @@ class PolicyIn(Struct):
     hardship_mode: Annotated[str, Meta(max_length=8)]  # "reduce" | "waive"
     hardship_reduction_fen: PriceFen
     max_area: Area  # 亩 per booking
+    season_starts_on: date | None = None  # the harvest's first day; None leaves it as it is
+
+    def __post_init__(self) -> None:
+        check_day(self.season_starts_on, "season_starts_on")
 
 
 class PolicyOut(msgspec.Struct):
@@ -276,6 +280,7 @@ class PolicyOut(msgspec.Struct):
     hardship_mode: str
     hardship_reduction_fen: int
     max_area: str
+    season_starts_on: date | None = None
 
 
 class OperatorNewIn(Struct):

@@ -59,7 +59,12 @@ def price_out(row: setup.PriceRow, season: int) -> PriceRowOut:
 
 def policy_out(p: PricingPolicy | setup.PolicyChange) -> PolicyOut:
     return PolicyOut(
-        p.member_discount_fen, p.non_member_discount_fen, p.hardship_mode, p.hardship_reduction_fen, mu_text(p.max_area)
+        p.member_discount_fen,
+        p.non_member_discount_fen,
+        p.hardship_mode,
+        p.hardship_reduction_fen,
+        mu_text(p.max_area),
+        p.season_starts_on,
     )
 
 
@@ -107,6 +112,7 @@ def policy_change(data: PolicyIn) -> setup.PolicyChange:
         data.hardship_mode,
         data.hardship_reduction_fen,
         area_param(data.max_area, "max_area"),
+        data.season_starts_on,
     )
 
 

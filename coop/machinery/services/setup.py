@@ -8,12 +8,14 @@ functions; every refusal names its field and the request's transaction is rolled
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan import clock
 from caoyuan.auth.current import CurrentUser
+from caoyuan.bounds import check_day
 from caoyuan.errors import BadInput, Conflict, Forbidden, NotFound
 from coop.machinery.models import Manager, PricingPolicy, SeasonPrice, ServiceType
 from coop.machinery.rules.pricing import HARDSHIP_REDUCE, HARDSHIP_WAIVE
@@ -224,6 +226,7 @@ class PolicyChange:
     hardship_mode: str
     hardship_reduction_fen: int
     max_area: int  # hundredths of a mu per booking
+    season_starts_on: date | None = None  # the harvest's first day (slope plots first); None: unchanged
 
 
 async def _policy_row(db: AsyncSession, cooperative_id: int) -> PricingPolicy:
@@ -250,6 +253,8 @@ async def update_policy(db: AsyncSession, cooperative_id: int, change: PolicyCha
         "max_area",
     ):
         setattr(row, field, getattr(change, field))
+    if change.season_starts_on is not None:
+        row.season_starts_on = check_day(change.season_starts_on, "season_starts_on")
     await _policy_fits_prices(db, cooperative_id, row)
     db.add(row)
     await db.flush()
