@@ -12,6 +12,7 @@ from caoyuan.auth.service import create_user
 from caoyuan.errors import BadInput, Conflict, NotFound
 from coop.machinery.models import HOLDING_STATUSES, Booking, ClosedDay, Machine, Maintenance, Operator
 
+CAPACITY_MAX = 10_000_000  # hundredths of a mu a day: 100,000 mu, far above any crew; inside INTEGER
 WAGE_MAX_FEN = 10_000_000  # ¥100,000 a mu or a day: far above any wage, inside INTEGER
 
 
@@ -161,8 +162,7 @@ async def _fill_machine(
 ) -> None:
     if not kind.strip():
         raise BadInput("请填写农机种类，例如 玉米收割机", field="kind")
-    if daily_capacity <= 0:
-        raise BadInput("日作业能力必须大于零", field="daily_capacity")
+    _check_capacity(daily_capacity)
     if slope_factor_bp < 10000:
         raise BadInput("坡地系数不能小于 1", field="slope_factor_bp")
     if slope_factor_bp > 50000:
@@ -179,6 +179,13 @@ async def _fill_machine(
         await _check_asset(db, machine.cooperative_id, asset_id)
     machine.kind, machine.model, machine.plate = kind.strip(), model.strip(), plate
     machine.daily_capacity, machine.slope_factor_bp, machine.asset_id = daily_capacity, slope_factor_bp, asset_id
+
+
+def _check_capacity(daily_capacity: int) -> None:
+    if daily_capacity <= 0:
+        raise BadInput("日作业能力必须大于零", field="daily_capacity")
+    if daily_capacity > CAPACITY_MAX:
+        raise BadInput(f"日作业能力最多 {CAPACITY_MAX // 100:,} 亩", field="daily_capacity")
 
 
 async def set_machine_active(db: AsyncSession, cooperative_id: int, machine_id: int, active: bool) -> Machine:
@@ -315,8 +322,7 @@ async def _fill_operator(
 ) -> None:
     if wage_basis not in WAGE_BASES:
         raise BadInput("工资按亩（mu）或按天（day）计", field="wage_basis")
-    if daily_capacity <= 0:
-        raise BadInput("日作业能力必须大于零", field="daily_capacity")
+    _check_capacity(daily_capacity)
     if wage_rate_fen < 0:
         raise BadInput("工资不能为负", field="wage_rate_fen")
     if wage_rate_fen > WAGE_MAX_FEN:
