@@ -270,7 +270,8 @@ async def _policy_fits_prices(db: AsyncSession, cooperative_id: int, policy: Pri
             ServiceType.cooperative_id == cooperative_id, ServiceType.active, SeasonPrice.season >= clock.today().year
         )
     )  # past seasons are history
-    for price, name in (await db.execute(query)).all():
+    rows = (await db.execute(query)).all()
+    for price, name in rows:  # a discount beyond a price first: it is what the person just typed
         field = (
             "member_discount_fen"
             if price.member_fen is None and policy.member_discount_fen > price.market_fen
@@ -281,6 +282,7 @@ async def _policy_fits_prices(db: AsyncSession, cooperative_id: int, policy: Pri
         except BadInput as exc:
             exc.message = f"{price.season} 年{exc.message}"
             raise
+    for price, name in rows:
         member_price = (
             price.member_fen if price.member_fen is not None else price.market_fen - policy.member_discount_fen
         )
