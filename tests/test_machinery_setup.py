@@ -531,3 +531,26 @@ async def test_setup_page_is_for_admins_only(client, db, login_page) -> None:
     assert (await client.get("/machinery/setup")).status_code == 403
     await login_page(client, OPERATOR_PHONES[0])
     assert (await client.get("/machinery/setup")).status_code == 403
+
+
+async def test_cli_ties_an_admin_to_one_cooperative(client, db, login_api, database_url) -> None:
+    from tests.test_machinery_cli_demo import _run
+
+    fleet = await make_fleet(db)
+    async with db.session() as s:
+        other, _ = await make_cooperative(s, members=1, name="另一个合作社")
+        await create_user(s, phone=OTHER_ADMIN, password=PASSWORD, role="admin", display_name="李会计")
+        other_id = other.id
+    them = await login_api(client, OTHER_ADMIN)
+    assert len((await client.get("/api/machinery/services", headers=them)).json()) == 2  # the install's admin
+    code, out = await _run(
+        "machinery", "manager", "--phone", MEMBER_PHONE, "--cooperative", str(other_id), url=database_url
+    )
+    assert code != 0 and "不是管理员" in out
+    code, out = await _run(
+        "machinery", "manager", "--phone", OTHER_ADMIN, "--cooperative", str(other_id), url=database_url
+    )
+    assert code == 0, out
+    assert (await client.get("/api/machinery/services", headers=them)).json() == []
+    renamed = await client.patch(f"/api/machinery/services/{fleet.harvest_id}", headers=them, json={"name": "改了"})
+    assert renamed.status_code == 404

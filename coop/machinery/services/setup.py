@@ -36,6 +36,30 @@ async def cooperative_of(db: AsyncSession, user: CurrentUser, given: int | None 
     return given or await default_cooperative_id(db)
 
 
+async def bind_manager(db: AsyncSession, phone: str, cooperative_id: int) -> Manager:
+    """Tie an admin login to the cooperative whose fleet it keeps (for installs with several cooperatives)."""
+    from caoyuan.auth.models import UserAccount
+    from caoyuan.identity import IdentityError, normalize_phone
+    from coop.models import Cooperative
+
+    try:
+        phone = normalize_phone(phone)
+    except IdentityError as exc:
+        raise BadInput(str(exc), field="phone") from None
+    account = await db.scalar(select(UserAccount).where(UserAccount.phone == phone))
+    if account is None or account.role != "admin":
+        raise BadInput(f"{phone} 不是管理员账户", field="phone")
+    if await db.get(Cooperative, cooperative_id) is None:
+        raise NotFound("没有这个合作社", field="cooperative_id")
+    row = await db.scalar(select(Manager).where(Manager.user_id == account.id))
+    if row is None:
+        row = Manager(user_id=account.id, cooperative_id=cooperative_id)  # type: ignore[arg-type]
+        db.add(row)
+    row.cooperative_id = cooperative_id
+    await db.flush()
+    return row
+
+
 # ---------------------------------------------------------------------- service types
 
 
