@@ -362,6 +362,7 @@ async def test_setup_page_sets_up_a_fleet(client, db, login_page) -> None:
         "/machinery/setup/services", {"form_id": "services-new", "name": "播种", "machine_kind": "拖拉机"}
     )
     assert done.status_code == 303 and "saved=services-new" in done.headers["location"]
+    assert "已保存" in (await client.get(done.headers["location"])).text
     sowing = (await _rows(db, ServiceType, ServiceType.name == "播种"))[0]
     done = await send(
         "/machinery/setup/prices",
@@ -429,7 +430,9 @@ async def test_setup_page_sets_up_a_fleet(client, db, login_page) -> None:
     assert done.status_code == 303, done.text
     machine = (await _rows(db, Machine, Machine.plate == "BDL-06"))[0]
     assert (machine.daily_capacity, machine.slope_factor_bp) == (12000, 12000)
-    done = await send(f"/machinery/setup/services/{fleet.plough_id}/active", {"form_id": f"active-s{fleet.plough_id}"})
+    done = await send(
+        f"/machinery/setup/services/{fleet.plough_id}/active", {"form_id": f"services-active-{fleet.plough_id}"}
+    )
     assert done.status_code == 303 and not (await _rows(db, ServiceType, ServiceType.id == fleet.plough_id))[0].active
     shown = await client.get("/machinery/setup")
     assert "其其格" in shown.text and "BDL-06" in shown.text and "已停办" in shown.text

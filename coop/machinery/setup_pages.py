@@ -6,6 +6,7 @@ the field of the form that was sent (``form_id``), the input kept and nothing ch
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -58,7 +59,7 @@ class MachinerySetupPages(Controller):
                 return {**await setup_context(db, request.user, season), "failed": data.get("form_id", "")}
 
             return await refused_form(db, exc, "machinery/setup.html", data, context)
-        form_id = data.get("form_id", "")[:30]
+        form_id = re.sub(r"[^a-z0-9-]", "", str(data.get("form_id", "")))[:30]  # only ever our own ids
         return Redirect(f"{PAGE}?season={season}&saved={form_id}#{form_id.split('-')[0]}", status_code=303)
 
     # ------------------------------------------------------------------ service types
