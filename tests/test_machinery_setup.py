@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from caoyuan import clock
 from caoyuan.auth.models import UserAccount
 from caoyuan.auth.service import create_user
-from coop.machinery.models import Machine, Manager, Operator, PricingPolicy, SeasonPrice, ServiceType
+from coop.machinery.models import Booking, Machine, Manager, Operator, PricingPolicy, SeasonPrice, ServiceType
 from coop.testing import make_cooperative
 from tests.conftest import PASSWORD
 from tests.test_machinery_fixtures import (
@@ -557,3 +557,38 @@ async def test_cli_ties_an_admin_to_one_cooperative(client, db, login_api, datab
     assert (await client.get("/api/machinery/services", headers=them)).json() == []
     renamed = await client.patch(f"/api/machinery/services/{fleet.harvest_id}", headers=them, json={"name": "改了"})
     assert renamed.status_code == 404
+
+
+async def test_a_fleet_manager_cannot_read_pay_or_move_another_cooperatives_booking(client, db, login_api) -> None:
+    fleet = await make_fleet(db)
+    member = await login_api(client, MEMBER_PHONE)
+    made = await client.post(
+        "/api/machinery/bookings", headers=member, json=booking_body(fleet, plot("5"), day=str(day(1)))
+    )
+    bid = made.json()["id"]
+    operator = await login_api(client, OPERATOR_PHONES[0])
+    assert (
+        await client.post(f"/api/machinery/bookings/{bid}/complete", headers=operator, json={"measured_area": "5"})
+    ).status_code == 201
+    async with db.session() as s:
+        other, _ = await make_cooperative(s, members=1, name="另一个合作社")
+        boss = await create_user(s, phone=OTHER_ADMIN, password=PASSWORD, role="admin", display_name="李会计")
+        s.add(Manager(user_id=boss.id, cooperative_id=other.id))  # type: ignore[arg-type]
+    them = await login_api(client, OTHER_ADMIN)
+    assert (await client.get(f"/api/machinery/bookings/{bid}", headers=them)).status_code == 403
+    assert (await client.get("/api/machinery/bookings", headers=them)).json() == []
+    paid = await client.post(f"/api/machinery/bookings/{bid}/pay", headers=them, json={"channel": "cash"})
+    assert paid.status_code == 403 and "其他合作社" in paid.json()["message"]
+    moved = await client.post(
+        f"/api/machinery/bookings/{bid}/schedule",
+        headers=them,
+        json={"day": str(day(2)), "operator_id": fleet.operator_ids[0], "machine_id": fleet.machine_ids[0]},
+    )
+    assert moved.status_code == 403
+    async with db.session() as s:
+        booking = await s.get(Booking, bid)
+        assert (booking.status, booking.scheduled_on) == ("completed", day(1))
+    own_admin = await login_api(client, ADMIN_PHONE)  # the install's admin still works
+    assert (
+        await client.post(f"/api/machinery/bookings/{bid}/pay", headers=own_admin, json={"channel": "cash"})
+    ).status_code == 201

@@ -193,10 +193,11 @@ class MachineryApi(Controller):
         cooperative_id: OptionalIdParam = None,
     ) -> list[BookingOut]:
         user: CurrentUser = request.user
-        caller = await caller_for(db, user, await _coop(db, user, cooperative_id))
+        caller_coop = await _coop(db, user, cooperative_id)
+        caller = await caller_for(db, user, caller_coop)
         query = select(Booking).order_by(Booking.id.desc()).limit(500)
         if caller.agent:
-            pass
+            query = query.where(Booking.cooperative_id == caller_coop)
         elif caller.member is not None:
             query = query.where(Booking.member_id == caller.member.id)
         elif caller.operator is not None:
@@ -216,8 +217,11 @@ class MachineryApi(Controller):
         return await booking_view(db, booking)
 
     @post("/bookings/{booking_id:int}/schedule", guards=[requires(Role.ADMIN)], summary="调度：排班或改期")
-    async def schedule_booking(self, db: Db, booking_id: IdParam, data: JSONBody[ScheduleIn]) -> BookingOut:
+    async def schedule_booking(
+        self, request: Request, db: Db, booking_id: IdParam, data: JSONBody[ScheduleIn]
+    ) -> BookingOut:
         booking = await booking_for(db, booking_id, lock=True)
+        await ensure_can_read(db, request.user, booking)  # the admin's own cooperative only
         await schedule.assign(db, booking, day=data.day, operator_id=data.operator_id, machine_id=data.machine_id)
         return await booking_view(db, booking)
 
@@ -259,8 +263,9 @@ class MachineryApi(Controller):
         return await booking_view(db, booking)
 
     @post("/bookings/{booking_id:int}/pay", guards=[requires(Role.ADMIN)], summary="会计登记收款并入账")
-    async def pay(self, db: Db, booking_id: IdParam, data: JSONBody[PayIn]) -> BookingOut:
+    async def pay(self, request: Request, db: Db, booking_id: IdParam, data: JSONBody[PayIn]) -> BookingOut:
         booking = await booking_for(db, booking_id, lock=True)
+        await ensure_can_read(db, request.user, booking)  # the admin's own cooperative only
         await payment.record_payment(db, booking, data.channel)
         return await booking_view(db, booking)
 

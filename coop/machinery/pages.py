@@ -204,6 +204,7 @@ class MachineryPages(Controller):
         async def action() -> None:
             form = parse_form(data, PayForm)
             booking = await booking_for(db, booking_id, lock=True)
+            await ensure_can_read(db, request.user, booking)  # the admin's own cooperative only
             await payment.record_payment(db, booking, form.channel)
 
         return await self._on_booking(request, db, booking_id, data, action)
@@ -213,6 +214,7 @@ class MachineryPages(Controller):
         async def action() -> None:
             form = parse_form(data, ScheduleForm)
             booking = await booking_for(db, booking_id, lock=True)
+            await ensure_can_read(db, request.user, booking)  # the admin's own cooperative only
             await schedule.assign(db, booking, day=form.day, operator_id=form.operator_id, machine_id=form.machine_id)
 
         return await self._on_booking(request, db, booking_id, data, action)
