@@ -33,7 +33,13 @@ async def cooperative_of(db: AsyncSession, user: CurrentUser, given: int | None 
         if given is not None and given != bound:
             raise Forbidden("只能管理本社的农机服务", field="cooperative_id")
         return bound
-    return given or await default_cooperative_id(db)
+    if given is not None:
+        from coop.models import Cooperative  # read only
+
+        if await db.get(Cooperative, given) is None:
+            raise NotFound("没有这个合作社", field="cooperative_id")
+        return given
+    return await default_cooperative_id(db)
 
 
 async def bind_manager(db: AsyncSession, phone: str, cooperative_id: int) -> Manager:
