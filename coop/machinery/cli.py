@@ -8,7 +8,7 @@ from datetime import date
 import click
 
 
-@click.group(help="农机预约：排班建议与确认")
+@click.group(help="农机预约：排班建议与确认；管理员归属合作社")
 def machinery() -> None:
     pass
 
@@ -47,16 +47,52 @@ async def _schedule(url: str, day: date, cooperative_id: int | None, confirm: bo
             slots, unplaced = await schedule.proposal(db, coop_id, day)
             lines = [f"{day} 排班建议：{len(slots)} 单，{len(unplaced)} 单当天排不下"]
             for s in slots:
-                b, op, m = await db.get(Booking, s.request_id), await db.get(Operator, s.operator_id), \
-                    await db.get(Machine, s.machine_id)
-                lines.append(f"  #{s.request_id} {b.farmer_name}（{'困难户 ' if b.hardship else ''}"  # type: ignore[union-attr]
-                             f"{'坡地 ' if b.slope_area else ''}{format_mu(b.flat_area + b.slope_area)}）"  # type: ignore[union-attr]
-                             f" → {op.name} / {m.plate}，占用 {format_mu(s.load)}")  # type: ignore[union-attr]
+                b, op, m = (
+                    await db.get(Booking, s.request_id),
+                    await db.get(Operator, s.operator_id),
+                    await db.get(Machine, s.machine_id),
+                )
+                lines.append(
+                    f"  #{s.request_id} {b.farmer_name}（{'困难户 ' if b.hardship else ''}"  # type: ignore[union-attr]
+                    f"{'坡地 ' if b.slope_area else ''}{format_mu(b.flat_area + b.slope_area)}）"  # type: ignore[union-attr]
+                    f" → {op.name} / {m.plate}，占用 {format_mu(s.load)}"
+                )  # type: ignore[union-attr]
             if confirm:
                 done = await schedule.confirm_proposal(db, coop_id, day)
                 lines.append(f"已确认 {len(done)} 单。")
             else:
                 lines.append("（加 --confirm 确认排班）")
             return lines
+    finally:
+        await database.dispose()
+
+
+@machinery.command(
+    "manager", help="Tie an admin login to the cooperative whose fleet it keeps (set-up acts there only)."
+)
+@click.option("--phone", required=True, help="the admin's phone number (login)")
+@click.option(
+    "--cooperative", "cooperative_id", required=True, type=click.IntRange(1, 2**31 - 1), help="cooperative id"
+)
+def manager_command(phone: str, cooperative_id: int) -> None:
+    from caoyuan.cli import _settings
+    from caoyuan.errors import AppError
+
+    try:
+        click.echo(asyncio.run(_bind(_settings().database_url, phone, cooperative_id)))
+    except AppError as exc:
+        raise click.ClickException(exc.message) from None
+
+
+async def _bind(url: str, phone: str, cooperative_id: int) -> str:
+    from caoyuan.db import create_database
+    from coop.machinery.services.setup import bind_manager
+
+    database = create_database(url, 1)
+    try:
+        async with database.session() as db:
+            await bind_manager(db, phone, cooperative_id)
+            await db.commit()
+        return f"{phone} 今后只管理合作社 #{cooperative_id} 的农机服务。"
     finally:
         await database.dispose()

@@ -25,9 +25,7 @@ from coop.machinery.schemas import (
     CancelIn,
     CompleteIn,
     DashboardOut,
-    MachineIn,
     MaintenanceIn,
-    OperatorIn,
     PayIn,
     PriceOut,
     ProposalConfirmIn,
@@ -39,11 +37,10 @@ from coop.machinery.schemas import (
     SlotOut,
 )
 from coop.machinery.services import booking as booking_service
-from coop.machinery.services import fleet, payment, rating, schedule, work
+from coop.machinery.services import fleet, payment, rating, schedule, setup, work
 from coop.machinery.services.common import (
     booking_for,
     caller_for,
-    default_cooperative_id,
     ensure_can_read,
     member_of_user,
 )
@@ -142,12 +139,12 @@ async def quote_for(
 
 
 async def _coop(db: Db, user: CurrentUser, given: int | None) -> int:
-    if given:
-        if await db.get(Cooperative, given) is None:
-            raise NotFound("没有这个合作社", field="cooperative_id")
-        return given
+    if given and await db.get(Cooperative, given) is None:
+        raise NotFound("没有这个合作社", field="cooperative_id")
     member = await member_of_user(db, user.id) if user.role == "member" else None
-    return member.cooperative_id if member else await default_cooperative_id(db)
+    if member is not None:
+        return given or member.cooperative_id
+    return await setup.cooperative_of(db, user, given)  # a fleet manager acts on their own cooperative only
 
 
 class MachineryApi(Controller):
@@ -196,10 +193,11 @@ class MachineryApi(Controller):
         cooperative_id: OptionalIdParam = None,
     ) -> list[BookingOut]:
         user: CurrentUser = request.user
-        caller = await caller_for(db, user, await _coop(db, user, cooperative_id))
+        caller_coop = await _coop(db, user, cooperative_id)
+        caller = await caller_for(db, user, caller_coop)
         query = select(Booking).order_by(Booking.id.desc()).limit(500)
         if caller.agent:
-            pass
+            query = query.where(Booking.cooperative_id == caller_coop)
         elif caller.member is not None:
             query = query.where(Booking.member_id == caller.member.id)
         elif caller.operator is not None:
@@ -219,8 +217,11 @@ class MachineryApi(Controller):
         return await booking_view(db, booking)
 
     @post("/bookings/{booking_id:int}/schedule", guards=[requires(Role.ADMIN)], summary="调度：排班或改期")
-    async def schedule_booking(self, db: Db, booking_id: IdParam, data: JSONBody[ScheduleIn]) -> BookingOut:
+    async def schedule_booking(
+        self, request: Request, db: Db, booking_id: IdParam, data: JSONBody[ScheduleIn]
+    ) -> BookingOut:
         booking = await booking_for(db, booking_id, lock=True)
+        await ensure_can_read(db, request.user, booking)  # the admin's own cooperative only
         await schedule.assign(db, booking, day=data.day, operator_id=data.operator_id, machine_id=data.machine_id)
         return await booking_view(db, booking)
 
@@ -262,8 +263,9 @@ class MachineryApi(Controller):
         return await booking_view(db, booking)
 
     @post("/bookings/{booking_id:int}/pay", guards=[requires(Role.ADMIN)], summary="会计登记收款并入账")
-    async def pay(self, db: Db, booking_id: IdParam, data: JSONBody[PayIn]) -> BookingOut:
+    async def pay(self, request: Request, db: Db, booking_id: IdParam, data: JSONBody[PayIn]) -> BookingOut:
         booking = await booking_for(db, booking_id, lock=True)
+        await ensure_can_read(db, request.user, booking)  # the admin's own cooperative only
         await payment.record_payment(db, booking, data.channel)
         return await booking_view(db, booking)
 
@@ -298,20 +300,6 @@ class MachineryApi(Controller):
         )
         return await booking_views(db, moved)
 
-    @post("/machines", guards=[requires(Role.ADMIN)], summary="登记农机")
-    async def add_machine(self, request: Request, db: Db, data: JSONBody[MachineIn]) -> dict[str, int]:
-        machine = await fleet.add_machine(
-            db,
-            await _coop(db, request.user, data.cooperative_id),
-            kind=data.kind,
-            model=data.model,
-            plate=data.plate,
-            daily_capacity=area_param(data.daily_capacity, "daily_capacity"),
-            slope_factor_bp=data.slope_factor_bp,
-            asset_id=data.asset_id,
-        )
-        return {"id": machine.id}  # type: ignore[dict-item]
-
     @post("/machines/{machine_id:int}/maintenance", guards=[requires(Role.ADMIN)], summary="检修停用")
     async def add_maintenance(
         self, request: Request, db: Db, machine_id: IdParam, data: JSONBody[MaintenanceIn]
@@ -319,19 +307,6 @@ class MachineryApi(Controller):
         machine = await fleet.machine_in(db, await _coop(db, request.user, None), machine_id)
         upkeep = await schedule.add_maintenance(db, machine, data.starts_on, data.ends_on, data.note)
         return {"id": upkeep.id}  # type: ignore[dict-item]
-
-    @post("/operators", guards=[requires(Role.ADMIN)], summary="登记农机手")
-    async def add_operator(self, request: Request, db: Db, data: JSONBody[OperatorIn]) -> dict[str, int]:
-        operator = await fleet.add_operator(
-            db,
-            await _coop(db, request.user, data.cooperative_id),
-            user_id=data.user_id,
-            daily_capacity=area_param(data.daily_capacity, "daily_capacity"),
-            wage_basis=data.wage_basis,
-            wage_rate_fen=data.wage_rate_fen,
-            machine_id=data.machine_id,
-        )
-        return {"id": operator.id}  # type: ignore[dict-item]
 
     @get("/dashboard", guards=[requires(Role.ADMIN)], summary="农机服务看板数据")
     async def get_dashboard(

@@ -19,56 +19,87 @@ from coop.machinery.models import (
     Plot,
     PricingPolicy,
     Rating,
-    SeasonPrice,
     ServiceType,
 )
 from coop.machinery.rules.capacity import weighted_load
 from coop.machinery.rules.pricing import bill, unit_price
+from coop.machinery.services import fleet, setup
 from coop.machinery.services.books import accrue_wage, post_payment
 from coop.machinery.services.common import price_rule
 from coop.models import Member
 
 MACHINES = [  # in the order of coop's BADAOLING_MACHINES assets: kind, model, plate, flat mu a day
-    ("玉米收割机", "约翰迪尔 4YZ-4", "蒙D·A1201", 8000), ("玉米收割机", "雷沃 4YZP-4", "蒙D·A1202", 8000),
-    ("拖拉机", "东方红 LX1304", "蒙D·T0801", 12000), ("打捆机", "秸秆捡拾打捆机", "BDL-04", 10000),
+    ("玉米收割机", "约翰迪尔 4YZ-4", "蒙D·A1201", 8000),
+    ("玉米收割机", "雷沃 4YZP-4", "蒙D·A1202", 8000),
+    ("拖拉机", "东方红 LX1304", "蒙D·T0801", 12000),
+    ("打捆机", "秸秆捡拾打捆机", "BDL-04", 10000),
     ("深松机", "深松整地联合作业机", "BDL-05", 9000),
 ]
 OPERATORS = [("13900000004", "孙德胜", 0), ("13900000041", "刘建军", 1), ("13900000042", "赵志刚", 2)]
 PLOTS = ["东山坡", "南洼地", "大井沿", "北梁", "西沟", "庙后", "河套地"]
 
 
+SERVICES = [  # name, machine kind, corn harvest, market price per mu (fen)
+    ("玉米收割", "玉米收割机", True, 8000),
+    ("深松整地", "深松机", False, 6000),
+    ("播种", "拖拉机", False, 4000),
+    ("秸秆打捆", "打捆机", False, 3000),
+]
+
+
 async def seed(ctx: DemoContext) -> None:
+    """The fleet is set up through the same services as /machinery/setup and /api/machinery (issue 10)."""
     db = ctx.session
     coop_id: int = ctx.shared["coop.badaoling_id"]  # type: ignore[assignment]
     today = clock.today()
-    db.add(PricingPolicy(cooperative_id=coop_id, season_starts_on=today - timedelta(10), agent_roles="admin"))
-    harvest = ServiceType(cooperative_id=coop_id, name="玉米收割", machine_kind="玉米收割机", is_corn_harvest=True)
-    plough = ServiceType(cooperative_id=coop_id, name="深松整地", machine_kind="深松机")
-    sowing = ServiceType(cooperative_id=coop_id, name="播种", machine_kind="拖拉机")
-    baling = ServiceType(cooperative_id=coop_id, name="秸秆打捆", machine_kind="打捆机")
-    db.add_all([harvest, plough, sowing, baling])
-    await db.flush()
-    for service, market in ((harvest, 8000), (plough, 6000), (sowing, 4000), (baling, 3000)):
-        db.add(SeasonPrice(service_type_id=service.id, season=today.year, market_fen=market))  # type: ignore[arg-type]
+    await setup.update_policy(
+        db,
+        coop_id,
+        setup.PolicyChange(
+            member_discount_fen=3000,
+            non_member_discount_fen=1000,
+            hardship_mode="reduce",
+            hardship_reduction_fen=2000,
+            max_area=50000,
+            season_starts_on=today - timedelta(10),
+        ),
+    )
+    services = []
+    for name, kind, corn, market in SERVICES:
+        service = await setup.add_service(db, coop_id, name=name, machine_kind=kind, is_corn_harvest=corn)
+        await setup.set_price(db, coop_id, service_type_id=service.id, season=today.year, market_fen=market)  # type: ignore[arg-type]
+        services.append(service)
     assets: list[int] = list(ctx.shared.get("coop.badaoling_machine_asset_ids") or [])  # type: ignore[call-overload]
-    machines = []
-    for n, (kind, model, plate, capacity) in enumerate(MACHINES):
-        machines.append(Machine(cooperative_id=coop_id, kind=kind, model=model, plate=plate, daily_capacity=capacity,
-                                asset_id=assets[n] if n < len(assets) else None))
-    db.add_all(machines)
-    await db.flush()
+    machines = [
+        await fleet.add_machine(
+            db,
+            coop_id,
+            kind=kind,
+            model=model,
+            plate=plate,
+            daily_capacity=capacity,
+            asset_id=assets[n] if n < len(assets) else None,
+        )
+        for n, (kind, model, plate, capacity) in enumerate(MACHINES)
+    ]
     operators = []
     for phone, name, machine_index in OPERATORS:
-        account = await _login(ctx, phone, name)
-        operators.append(Operator(cooperative_id=coop_id, user_id=account, name=name,
-                                  machine_id=machines[machine_index].id, daily_capacity=7000,
-                                  wage_basis="mu" if machine_index < 2 else "day",
-                                  wage_rate_fen=800 if machine_index < 2 else 25000))
-    db.add_all(operators)
-    await db.flush()
-    members = (await db.scalars(select(Member).where(Member.cooperative_id == coop_id)
-                                .order_by(Member.member_no))).all()
-    await _season(ctx, coop_id, harvest, machines[:2], operators[:2], members, today)
+        by_mu = machine_index < 2
+        operators.append(
+            await fleet.add_operator(
+                db,
+                coop_id,
+                user_id=await _login(ctx, phone, name),
+                daily_capacity=7000,
+                wage_basis="mu" if by_mu else "day",
+                wage_rate_fen=800 if by_mu else 25000,
+                machine_id=machines[machine_index].id,
+            )
+        )
+    members = (
+        await db.scalars(select(Member).where(Member.cooperative_id == coop_id).order_by(Member.member_no))
+    ).all()
+    await _season(ctx, coop_id, services[0], machines[:2], operators[:2], members, today)
 
 
 async def _login(ctx: DemoContext, phone: str, name: str) -> int:
@@ -80,8 +111,15 @@ async def _login(ctx: DemoContext, phone: str, name: str) -> int:
     return (await ctx.login(phone=phone, role="operator", name=name, note="八道岭村农机手")).id  # type: ignore[return-value]
 
 
-async def _season(ctx: DemoContext, coop_id: int, service: ServiceType, machines: list[Machine],
-                  operators: list[Operator], members: list[Member], today: date) -> None:
+async def _season(
+    ctx: DemoContext,
+    coop_id: int,
+    service: ServiceType,
+    machines: list[Machine],
+    operators: list[Operator],
+    members: list[Member],
+    today: date,
+) -> None:
     """Twenty-odd jobs from ten days ago to ten days ahead, in every state."""
     db = ctx.session
     policy = PricingPolicy(cooperative_id=coop_id)
@@ -91,22 +129,42 @@ async def _season(ctx: DemoContext, coop_id: int, service: ServiceType, machines
     for offset in range(-10, 0):
         plan.append((offset, "paid", 5 if offset % 4 else 4))
         plan.append((offset, "paid" if offset < -3 else "completed", 5 if offset % 3 else None))
-    plan += [(0, "in_progress", None), (0, "scheduled", None), (1, "scheduled", None), (2, "scheduled", None),
-             (3, "requested", None), (4, "requested", None), (5, "waitlisted", None), (2, "cancelled", None)]
+    plan += [
+        (0, "in_progress", None),
+        (0, "scheduled", None),
+        (1, "scheduled", None),
+        (2, "scheduled", None),
+        (3, "requested", None),
+        (4, "requested", None),
+        (5, "waitlisted", None),
+        (2, "cancelled", None),
+    ]
     for n, (offset, status, score) in enumerate(plan):
         member, name, phone = farmers[n % len(farmers)]
         slope = n % 3 == 0
         area = 1000 + (n * 370) % 2600
-        unit = unit_price(8000, price_rule(policy), member=member is not None,
-                          hardship=bool(member and member.hardship))
+        unit = unit_price(
+            8000, price_rule(policy), member=member is not None, hardship=bool(member and member.hardship)
+        )
         on = today + timedelta(offset)
         crew = n % 2
-        b = Booking(cooperative_id=coop_id, service_type_id=service.id, member_id=member.id if member else None,  # type: ignore[arg-type]
-                    farmer_name=name, farmer_phone=phone, hardship=bool(member and member.hardship),
-                    earliest_on=on - timedelta(2), latest_on=on + timedelta(5), status=status,
-                    flat_area=0 if slope else area, slope_area=area if slope else 0, market_fen=unit.market_fen,
-                    list_fen=unit.list_fen, price_fen=unit.price_fen,
-                    created_at=datetime.combine(on - timedelta(6), time(8, n % 60), clock.BEIJING))
+        b = Booking(
+            cooperative_id=coop_id,
+            service_type_id=service.id,
+            member_id=member.id if member else None,  # type: ignore[arg-type]
+            farmer_name=name,
+            farmer_phone=phone,
+            hardship=bool(member and member.hardship),
+            earliest_on=on - timedelta(2),
+            latest_on=on + timedelta(5),
+            status=status,
+            flat_area=0 if slope else area,
+            slope_area=area if slope else 0,
+            market_fen=unit.market_fen,
+            list_fen=unit.list_fen,
+            price_fen=unit.price_fen,
+            created_at=datetime.combine(on - timedelta(6), time(8, n % 60), clock.BEIJING),
+        )
         if status not in ("requested", "waitlisted", "cancelled"):
             b.scheduled_on, b.operator_id, b.machine_id = on, operators[crew].id, machines[crew].id
             b.load = weighted_load(b.flat_area, b.slope_area, machines[crew].slope_factor_bp)
@@ -120,17 +178,29 @@ async def _season(ctx: DemoContext, coop_id: int, service: ServiceType, machines
         if score:
             db.add(Rating(booking_id=b.id, score=score, comment="师傅认真，割得干净" if score == 5 else ""))  # type: ignore[arg-type]
     if plan:
-        moved = await db.scalar(select(Booking).where(Booking.status == "scheduled", Booking.scheduled_on == today
-                                                      + timedelta(2), Booking.cooperative_id == coop_id))
+        moved = await db.scalar(
+            select(Booking).where(
+                Booking.status == "scheduled",
+                Booking.scheduled_on == today + timedelta(2),
+                Booking.cooperative_id == coop_id,
+            )
+        )
         if moved is not None:
-            db.add(Notice(booking_id=moved.id, text=f"因降雨，您 {today + timedelta(1)} 的作业改到 {today + timedelta(2)}，请留意。"))  # type: ignore[arg-type]
+            db.add(
+                Notice(
+                    booking_id=moved.id,
+                    text=f"因降雨，您 {today + timedelta(1)} 的作业改到 {today + timedelta(2)}，请留意。",
+                )
+            )  # type: ignore[arg-type]
 
 
 async def _hold(ctx: DemoContext, b: Booking) -> None:
     """Past days are history: their capacity rows are written as they stood."""
     db = ctx.session
-    for table, key, owner, capacity in ((OperatorDay, "operator_id", b.operator_id, 7000),
-                                        (MachineDay, "machine_id", b.machine_id, 8000)):
+    for table, key, owner, capacity in (
+        (OperatorDay, "operator_id", b.operator_id, 7000),
+        (MachineDay, "machine_id", b.machine_id, 8000),
+    ):
         row = await db.scalar(select(table).where(getattr(table, key) == owner, table.day == b.scheduled_on))
         if row is None:
             row = table(**{key: owner, "day": b.scheduled_on, "capacity": capacity, "booked": 0})
@@ -142,12 +212,21 @@ async def _hold(ctx: DemoContext, b: Booking) -> None:
 async def _work(ctx: DemoContext, b: Booking, operator: Operator, unit, on: date, n: int) -> None:  # type: ignore[no-untyped-def]
     if b.status not in ("completed", "paid"):
         if b.status in ("scheduled", "requested"):
-            ctx.session.add(Notice(booking_id=b.id, text=f"作业已排在 {on}。" if b.scheduled_on else
-                                   "已收到您的预约，调度员排班后会通知您作业日期。"))  # type: ignore[arg-type]
+            ctx.session.add(
+                Notice(
+                    booking_id=b.id,
+                    text=f"作业已排在 {on}。" if b.scheduled_on else "已收到您的预约，调度员排班后会通知您作业日期。",
+                )
+            )  # type: ignore[arg-type]
         return
     measured = b.flat_area + b.slope_area + (n % 5) * 10
     total = bill(measured, unit)
-    b.measured_area, b.amount_fen, b.relief_fen, b.saving_fen = measured, total.amount_fen, total.relief_fen, total.saving_fen
+    b.measured_area, b.amount_fen, b.relief_fen, b.saving_fen = (
+        measured,
+        total.amount_fen,
+        total.relief_fen,
+        total.saving_fen,
+    )
     b.started_at = datetime.combine(on, time(7, 30), clock.BEIJING)
     b.ended_at = datetime.combine(on, time(11, 0), clock.BEIJING)
     b.fuel_centilitres = measured * 15 // 10

@@ -8,8 +8,10 @@ from caoyuan.domains import Domain, NavLink
 def _routes():  # imported lazily so the CLI starts fast
     from coop.machinery.controllers import MachineryApi
     from coop.machinery.pages import MachineryPages
+    from coop.machinery.setup_api import MachinerySetupApi
+    from coop.machinery.setup_pages import MachinerySetupPages
 
-    return [MachineryApi, MachineryPages]
+    return [MachineryApi, MachinerySetupApi, MachineryPages, MachinerySetupPages]
 
 
 def _cli():  # type: ignore[no-untyped-def]
@@ -60,5 +62,6 @@ domain = Domain(
         NavLink("今日作业", "/machinery/today", frozenset({"operator"})),
         NavLink("农机调度", "/machinery/board", STAFF),
         NavLink("农机看板", "/machinery/dashboard", STAFF),
+        NavLink("农机设置", "/machinery/setup", STAFF),
     ],
 )

@@ -26,8 +26,13 @@ class BookingStatus(StrEnum):
 
 
 STATUS_LABELS = {
-    "requested": "已申请", "waitlisted": "候补中", "scheduled": "已排班", "in_progress": "作业中",
-    "completed": "已完工", "paid": "已付款", "cancelled": "已取消",
+    "requested": "已申请",
+    "waitlisted": "候补中",
+    "scheduled": "已排班",
+    "in_progress": "作业中",
+    "completed": "已完工",
+    "paid": "已付款",
+    "cancelled": "已取消",
 }
 OPEN_STATUSES = ("requested", "waitlisted")  # waiting for a slot
 HOLDING_STATUSES = ("scheduled", "in_progress")  # hold capacity on an operator-day and a machine-day
@@ -46,7 +51,9 @@ class Machine(SQLModel, table=True):
     plate: str = Field(max_length=40)  # number plate or serial number
     daily_capacity: int  # hundredths of a mu on flat land per day
     slope_factor_bp: int = Field(default=15000)  # a slope mu weighs 1.5 flat mu by default
-    asset_id: int | None = Field(default=None, foreign_key="coop_fixed_asset.id", index=True)  # cost, funding, insurance
+    asset_id: int | None = Field(
+        default=None, foreign_key="coop_fixed_asset.id", index=True
+    )  # cost, funding, insurance
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -89,6 +96,20 @@ class ServiceType(SQLModel, table=True):
     name: str = Field(max_length=30)  # 玉米收割 / 深翻 / 播种
     machine_kind: str = Field(max_length=30)  # which machines do it
     is_corn_harvest: bool = Field(default=False)  # counts towards the mechanised corn share
+    active: bool = Field(default=True)  # retired services stay for the bookings that name them
+
+
+class Manager(SQLModel, table=True):
+    """An admin login that keeps one cooperative's fleet: set-up pages and API act on that cooperative only.
+
+    An admin with no row here is the install's own admin (one cooperative per install, the usual case).
+    """
+
+    __tablename__ = "machinery_manager"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", unique=True)
+    cooperative_id: int = Field(foreign_key="coop_cooperative.id", index=True)
 
 
 class SeasonPrice(SQLModel, table=True):

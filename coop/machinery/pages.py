@@ -20,7 +20,8 @@ from sqlalchemy import select
 from caoyuan import clock
 from caoyuan.auth import Role
 from caoyuan.auth.current import CurrentUser, requires
-from caoyuan.bounds import IdParam, OptionalYearParam, check_day
+from caoyuan.auth.models import UserAccount
+from caoyuan.bounds import IdParam, OptionalIdParam, OptionalYearParam, check_day
 from caoyuan.deps import AppSettings, Db
 from caoyuan.errors import AppError, BadInput, Forbidden
 from caoyuan.payments.client import gateway_for
@@ -203,6 +204,7 @@ class MachineryPages(Controller):
         async def action() -> None:
             form = parse_form(data, PayForm)
             booking = await booking_for(db, booking_id, lock=True)
+            await ensure_can_read(db, request.user, booking)  # the admin's own cooperative only
             await payment.record_payment(db, booking, form.channel)
 
         return await self._on_booking(request, db, booking_id, data, action)
@@ -212,6 +214,7 @@ class MachineryPages(Controller):
         async def action() -> None:
             form = parse_form(data, ScheduleForm)
             booking = await booking_for(db, booking_id, lock=True)
+            await ensure_can_read(db, request.user, booking)  # the admin's own cooperative only
             await schedule.assign(db, booking, day=form.day, operator_id=form.operator_id, machine_id=form.machine_id)
 
         return await self._on_booking(request, db, booking_id, data, action)
@@ -244,8 +247,13 @@ class MachineryPages(Controller):
     # ------------------------------------------------------------------ operators
 
     @get("/today", guards=[requires(Role.OPERATOR, Role.ADMIN)])
-    async def today(self, request: Request, db: Db, day: FromQuery[date | None] = None) -> Template:
-        return Template("machinery/today.html", context=await _today_context(db, request.user, _day(day)))
+    async def today(
+        self, request: Request, db: Db, day: FromQuery[date | None] = None, done: OptionalIdParam = None
+    ) -> Template:
+        context = await _today_context(db, request.user, _day(day))
+        if done is not None:
+            context.update(await _recorded(db, context, done))
+        return Template("machinery/today.html", context=context)
 
     async def _on_job(
         self, request: Request, db: Db, booking_id: int, data: dict[str, str], action
@@ -284,7 +292,12 @@ class MachineryPages(Controller):
             )
             await work.complete(db, await caller_for(db, request.user, booking.cooperative_id), booking, body)
 
-        return await self._on_job(request, db, booking_id, data, action)
+        answer = await self._on_job(request, db, booking_id, data, action)
+        if isinstance(answer, Redirect) and answer.url.startswith("/machinery/today"):  # type: ignore[attr-defined]
+            # the operator sees what was recorded and the next job (today.html)
+            joiner = "&" if "?" in answer.url else "?"  # type: ignore[attr-defined]
+            return Redirect(f"{answer.url}{joiner}done={booking_id}", status_code=303)  # type: ignore[attr-defined]
+        return answer
 
     # ------------------------------------------------------------------ dispatcher and accountant
 
@@ -404,7 +417,11 @@ async def _book_context(db: Db, user: CurrentUser) -> dict[str, Any]:
     coop_id = await _coop(db, user, None)
     caller = await caller_for(db, user, coop_id)
     services = (
-        await db.scalars(select(ServiceType).where(ServiceType.cooperative_id == coop_id).order_by(ServiceType.id))
+        await db.scalars(
+            select(ServiceType)
+            .where(ServiceType.cooperative_id == coop_id, ServiceType.active)
+            .order_by(ServiceType.id)
+        )
     ).all()
     members = (
         (
@@ -440,9 +457,33 @@ async def _booking_context(db: Db, request: Request, booking_id: int) -> dict[st
         "own": own,
         "can_alipay": _alipay_payable(booking) and (own or request.user.role == Role.ADMIN),
     }
+    context["calls"] = await _calls(db, caller, booking, own)
     if caller.agent:
         context.update(await _crew_choices(db, booking.cooperative_id))
     return context
+
+
+CALLABLE = ("scheduled", "in_progress", "completed")  # while the job is on, farmer and operator can talk
+
+
+async def _calls(db: Db, caller, booking: Booking, own: bool) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """Whom this reader may phone about this job, with the whole number: the farmer calls the assigned
+    operator, the operator calls the farmer, the admin either. Everywhere else numbers stay masked."""
+    if booking.status not in CALLABLE or booking.operator_id is None:
+        return []
+    admin = caller.user.role == Role.ADMIN
+    calls = []
+    if own or admin:
+        operator = await db.get(Operator, booking.operator_id)
+        phone = (
+            await db.scalar(select(UserAccount.phone).where(UserAccount.id == operator.user_id)) if operator else None
+        )
+        if phone:
+            calls.append((f"给农机手 {operator.name} 打电话", phone))  # type: ignore[union-attr]
+    assigned = caller.operator is not None and caller.operator.id == booking.operator_id
+    if (assigned or admin) and booking.farmer_phone:
+        calls.append((f"给农户 {booking.farmer_name} 打电话", booking.farmer_phone))
+    return calls
 
 
 async def _today_context(db: Db, user: CurrentUser, day: date) -> dict[str, Any]:
@@ -459,6 +500,28 @@ async def _today_context(db: Db, user: CurrentUser, day: date) -> dict[str, Any]
         "next": day + timedelta(1),
         "failed_id": None,
     }
+
+
+async def _recorded(db: Db, context: dict[str, Any], done: int) -> dict[str, Any]:
+    """After 完成: what was recorded on that job, and the operator's next job (today, else the next day)."""
+    finished = next((b for b in context["bookings"] if b.id == done and b.status in ("completed", "paid")), None)
+    if finished is None:
+        return {}
+    upcoming = [b for b in context["bookings"] if b.status in ("scheduled", "in_progress")]
+    if upcoming:
+        return {"finished": finished, "next_job": upcoming[0]}
+    operator = context["operator"]
+    later = None
+    if operator is not None:
+        later = await db.scalar(
+            select(Booking)
+            .where(
+                Booking.operator_id == operator.id, Booking.status == "scheduled", Booking.scheduled_on > context["day"]
+            )
+            .order_by(Booking.scheduled_on, Booking.id)
+            .limit(1)
+        )
+    return {"finished": finished, "next_job": await booking_view(db, later) if later else None}
 
 
 async def _board_context(db: Db, user: CurrentUser, day: date) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta, Struct
 
-from caoyuan.bounds import ID_MAX, Id, check_day
+from caoyuan.bounds import ID_MAX, Id, Year, check_day
 
 Area = Annotated[str, Meta(max_length=20)]  # 亩 as text, "12.5"
 Reason = Annotated[str, Meta(max_length=200)]
@@ -217,3 +217,125 @@ class DashboardOut(msgspec.Struct):
     ratings: int
     satisfaction_goal_bp: int
     machines: list[dict[str, object]]
+
+
+# ---------------------------------------------------------------------- set-up (admin): services, prices, rules
+
+Name = Annotated[str, Meta(max_length=30)]
+PriceFen = Annotated[int, Meta(ge=-ID_MAX, le=ID_MAX)]  # the service refuses below zero, in words, at the field
+
+
+class ServiceIn(Struct):
+    name: Name
+    machine_kind: Name
+    is_corn_harvest: bool = False
+
+
+class ServiceRenameIn(Struct):
+    name: Name
+    machine_kind: Name | None = None
+
+
+class ServiceOut(msgspec.Struct):
+    id: int
+    name: str
+    machine_kind: str
+    is_corn_harvest: bool
+    active: bool
+
+
+class PriceIn(Struct):
+    service_type_id: Id
+    season: Year
+    market_fen: PriceFen
+    member_fen: PriceFen | None = None  # None: market − the charter's member discount
+    non_member_fen: PriceFen | None = None
+
+
+class PriceRowOut(msgspec.Struct):
+    service_type_id: int
+    service: str
+    active: bool
+    season: int
+    market_fen: int | None
+    member_fen: int | None
+    non_member_fen: int | None
+
+
+class PolicyIn(Struct):
+    member_discount_fen: PriceFen
+    non_member_discount_fen: PriceFen
+    hardship_mode: Annotated[str, Meta(max_length=8)]  # "reduce" | "waive"
+    hardship_reduction_fen: PriceFen
+    max_area: Area  # 亩 per booking
+    season_starts_on: date | None = None  # the harvest's first day; None leaves it as it is
+
+    def __post_init__(self) -> None:
+        check_day(self.season_starts_on, "season_starts_on")
+
+
+class PolicyOut(msgspec.Struct):
+    member_discount_fen: int
+    non_member_discount_fen: int
+    hardship_mode: str
+    hardship_reduction_fen: int
+    max_area: str
+    season_starts_on: date | None = None
+
+
+class OperatorNewIn(Struct):
+    """A new operator: either an existing operator login (user_id) or a new one (phone, name, password)."""
+
+    daily_capacity: Area
+    wage_basis: Annotated[str, Meta(max_length=8)]
+    wage_rate_fen: PriceFen
+    user_id: Id | None = None
+    phone: Annotated[str, Meta(max_length=20)] = ""
+    name: Annotated[str, Meta(max_length=50)] = ""
+    password: Annotated[str, Meta(max_length=128)] = ""
+    machine_id: Id | None = None
+    cooperative_id: Id | None = None  # only the caller's own (a fleet manager's is fixed)
+
+
+class OperatorEditIn(Struct):
+    daily_capacity: Area
+    wage_basis: Annotated[str, Meta(max_length=8)]
+    wage_rate_fen: PriceFen
+    machine_id: Id | None = None
+    name: Annotated[str, Meta(max_length=50)] | None = None
+
+
+class OperatorOut(msgspec.Struct):
+    id: int
+    user_id: int
+    name: str
+    phone_masked: str
+    machine_id: int | None
+    daily_capacity: str
+    wage_basis: str
+    wage_rate_fen: int
+    active: bool
+
+
+class MachineEditIn(Struct):
+    kind: Annotated[str, Meta(max_length=30)]
+    model: Annotated[str, Meta(max_length=60)]
+    plate: Annotated[str, Meta(max_length=40)]
+    daily_capacity: Area
+    slope_factor_bp: Percent = 15000
+    asset_id: Id | None = None
+
+
+class MachineOut(msgspec.Struct):
+    id: int
+    kind: str
+    model: str
+    plate: str
+    daily_capacity: str
+    slope_factor_bp: int
+    asset_id: int | None
+    active: bool
+
+
+class ActiveIn(Struct):
+    active: bool

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from caoyuan import clock
 from caoyuan.auth.current import CurrentUser
 from caoyuan.errors import BadInput, Forbidden, NotFound
-from coop.machinery.models import Booking, Operator, PricingPolicy
+from coop.machinery.models import Booking, Manager, Operator, PricingPolicy
 from coop.machinery.rules.pricing import PriceRule
 from coop.models import Cooperative, Member
 
@@ -102,7 +102,12 @@ async def caller_for(db: AsyncSession, user: CurrentUser, cooperative_id: int) -
     policy = await policy_for(db, cooperative_id)
     member = await member_of_user(db, user.id) if user.role == "member" else None
     operator = await operator_of_user(db, user.id) if user.role == "operator" else None
-    return Caller(user, member, operator, user.role in agent_roles(policy))
+    agent = user.role in agent_roles(policy)
+    if agent and user.role == "admin":
+        # a fleet manager is the agent of their own cooperative only (machinery_manager; none: the install's)
+        bound = await db.scalar(select(Manager.cooperative_id).where(Manager.user_id == user.id))
+        agent = bound is None or bound == cooperative_id
+    return Caller(user, member, operator, agent)
 
 
 async def booking_for(db: AsyncSession, booking_id: int, *, lock: bool = False) -> Booking:
@@ -124,6 +129,8 @@ async def ensure_can_read(db: AsyncSession, user: CurrentUser, booking: Booking)
         return caller
     if caller.operator is not None and booking.operator_id == caller.operator.id:
         return caller
+    if user.role == "admin":
+        raise Forbidden("这是其他合作社的预约")
     raise Forbidden("只能查看本人的预约")
 
 

@@ -47,6 +47,8 @@ async def service_by_id(db: AsyncSession, service_type_id: int) -> Service:
     row = await db.get(ServiceType, service_type_id)
     if row is None:
         raise NotFound("没有这项作业服务", field="service_type_id")
+    if not row.active:  # retired on the set-up page: its old bookings stay, new ones are refused
+        raise BadInput(f"「{row.name}」已停办，请选择其他服务", field="service_type_id")
     return Service(row.id, row.cooperative_id, row.name, row.machine_kind)  # type: ignore[arg-type]
 
 
