@@ -114,27 +114,23 @@ class PublicViews:
 
     database: Database
     entries: dict[int, _Entry] = field(default_factory=dict)
-    loading: dict[int, asyncio.Future[SessionOut]] = field(default_factory=dict)
+    loading: dict[int, asyncio.Future[SessionOut]] = field(default_factory=dict)  # refreshes in flight
 
     async def get(self, session_id: int) -> SessionOut:
         entry = self.entries.get(session_id)
         if entry is not None and time.monotonic() < entry.expires:
             return entry.view
-        pending = self.loading.get(session_id)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        pending = asyncio.get_running_loop().create_future()
-        self.loading[session_id] = pending
-        try:
-            view = await self._load(session_id)
-        except BaseException as exc:
-            pending.set_exception(exc)
-            pending.exception()  # retrieved: a refresh nobody else awaited must not warn
-            raise
-        finally:
-            del self.loading[session_id]
-        pending.set_result(view)
-        return view
+        loading = self.loading.get(session_id)
+        if loading is None:
+            # Its own task: a reader that gives up (a closed connection) does not cancel the others' read.
+            loading = self.loading[session_id] = asyncio.ensure_future(self._load(session_id))
+            loading.add_done_callback(lambda done: self._loaded(session_id, done))
+        return await asyncio.shield(loading)
+
+    def _loaded(self, session_id: int, done: asyncio.Future[SessionOut]) -> None:
+        self.loading.pop(session_id, None)
+        if not done.cancelled():
+            done.exception()  # marks it retrieved: a refresh whose readers all left must not warn
 
     async def _load(self, session_id: int) -> SessionOut:
         async with self.database.reader() as db:  # type: ignore[misc]
