@@ -7,11 +7,13 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import HeaderParameter, JSONBody, Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.auth import Role
 from caoyuan.auth.current import requires
 from caoyuan.bounds import IdParam
-from caoyuan.deps import AppSettings, Db
+from caoyuan.db import Database
+from caoyuan.deps import AppDatabase, AppSettings, Db
 from caoyuan.errors import BadInput
 from storefront.schemas import OrderIn, OrderOut
 from storefront.views import order_out
@@ -19,7 +21,7 @@ from streaming.schemas import FlashSaleIn, PinIn, SessionIn, SessionOut, ShelfIt
 from streaming.services import analytics, flash_sale, sessions, shelf
 from streaming.services.access import session_for_host
 from streaming.services.intake import take_order
-from streaming.services.views import session_view
+from streaming.services.views import public_views, session_view
 
 HOSTS = requires(Role.HOST, Role.ADMIN)
 
@@ -48,22 +50,23 @@ class LiveSessionApi(Controller):
         return await session_view(db, made.id)  # type: ignore[arg-type]
 
     @get("/{session_id:int}", summary="一场直播的货架、讲解中商品和秒杀（公开）")
-    async def read(self, session_id: IdParam, db: Db) -> SessionOut:
-        return await session_view(db, session_id)
+    async def read(self, session_id: IdParam, database: AppDatabase) -> SessionOut:
+        # Public and the same for everyone: served from a per-process view at most a second old.
+        return await public_views(database).get(session_id)
 
     @post("/{session_id:int}/start", status_code=200, guards=[HOSTS])
-    async def start(self, request: Request, session_id: IdParam, db: Db) -> SessionOut:
+    async def start(self, request: Request, session_id: IdParam, db: Db, database: AppDatabase) -> SessionOut:
         await sessions.go_live(db, request.user, session_id)
-        return await session_view(db, session_id)
+        return await _changed(db, database, session_id)
 
     @post("/{session_id:int}/end", status_code=200, guards=[HOSTS], summary="结束直播：停止下单，剩余库存退回")
-    async def end(self, request: Request, session_id: IdParam, db: Db) -> SessionOut:
+    async def end(self, request: Request, session_id: IdParam, db: Db, database: AppDatabase) -> SessionOut:
         await sessions.end(db, request.user, session_id)
-        return await session_view(db, session_id)
+        return await _changed(db, database, session_id)
 
     @post("/{session_id:int}/shelf", status_code=201, guards=[HOSTS], summary="上架：直播价和分配库存")
     async def add_to_shelf(
-        self, request: Request, session_id: IdParam, data: JSONBody[ShelfItemIn], db: Db
+        self, request: Request, session_id: IdParam, data: JSONBody[ShelfItemIn], db: Db, database: AppDatabase
     ) -> SessionOut:
         await shelf.add_item(
             db,
@@ -74,12 +77,14 @@ class LiveSessionApi(Controller):
             quantity=data.quantity,
             per_buyer_cap=data.per_buyer_cap,
         )
-        return await session_view(db, session_id)
+        return await _changed(db, database, session_id)
 
     @post("/{session_id:int}/pin", status_code=200, guards=[HOSTS], summary="设置/取消“讲解中”商品")
-    async def pin(self, request: Request, session_id: IdParam, data: JSONBody[PinIn], db: Db) -> SessionOut:
+    async def pin(
+        self, request: Request, session_id: IdParam, data: JSONBody[PinIn], db: Db, database: AppDatabase
+    ) -> SessionOut:
         await shelf.pin(db, request.user, session_id, data.item_id)
-        return await session_view(db, session_id)
+        return await _changed(db, database, session_id)
 
     @post("/{session_id:int}/checklist/{step:str}", status_code=200, guards=[HOSTS], summary="直播流程打勾")
     async def tick(
@@ -88,12 +93,16 @@ class LiveSessionApi(Controller):
         session_id: IdParam,
         step: Annotated[str, Parameter(max_length=24, pattern=r"^[a-z_]+$")],
         db: Db,
+        database: AppDatabase,
     ) -> list[str]:
-        return await shelf.tick(db, request.user, session_id, step)
+        ticks = await shelf.tick(db, request.user, session_id, step)
+        await db.commit()
+        public_views(database).forget(session_id)
+        return ticks
 
     @post("/{session_id:int}/flash-sales", status_code=201, guards=[HOSTS], summary="开秒杀（倒计时 10–300 秒）")
     async def open_flash_sale(
-        self, request: Request, session_id: IdParam, data: JSONBody[FlashSaleIn], db: Db
+        self, request: Request, session_id: IdParam, data: JSONBody[FlashSaleIn], db: Db, database: AppDatabase
     ) -> SessionOut:
         await flash_sale.open_flash_sale(
             db,
@@ -106,7 +115,7 @@ class LiveSessionApi(Controller):
             countdown_s=data.countdown_s,
             window_min=data.window_min,
         )
-        return await session_view(db, session_id)
+        return await _changed(db, database, session_id)
 
     @get("/{session_id:int}/stats", guards=[HOSTS], summary="本场数据：GMV（按付款）、订单、付款率、单品、买家")
     async def stats(self, request: Request, session_id: IdParam, db: Db) -> StatsOut:
@@ -119,8 +128,18 @@ class LiveSessionApi(Controller):
         session_id: IdParam,
         data: JSONBody[OrderIn],
         db: Db,
+        database: AppDatabase,
         settings: AppSettings,
         idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None,
     ) -> Response[OrderOut]:
         placed = await take_order(db, settings, session_id, data, idempotency_key or "", None)
+        if placed.created and placed.remaining is not None:
+            public_views(database).sold(session_id, placed.order.pool_id, placed.remaining)  # type: ignore[arg-type]
         return Response(order_out(settings, placed.order), status_code=201 if placed.created else 200)
+
+
+async def _changed(db: AsyncSession, database: Database, session_id: int) -> SessionOut:
+    """After a host's change: commit it, drop this process's cached public view, answer with the fresh one."""
+    await db.commit()
+    public_views(database).forget(session_id)
+    return await session_view(db, session_id)

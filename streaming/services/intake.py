@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from caoyuan.auth.current import CurrentUser
 from caoyuan.errors import Conflict, NotFound
 from caoyuan.settings import Settings
+from storefront.models import StockPool
 from storefront.schemas import OrderIn
-from storefront.services.place_order import OrderRequest, Placed, place_order
+from storefront.services.place_order import Gate, GateCall, OrderRequest, Placed, place_order
 from streaming import rules
 from streaming.models import FlashSale, LiveSession, ShelfItem
 
@@ -20,7 +21,8 @@ async def check_orderable(db: AsyncSession, session_id: int, pool_id: int) -> No
     """One query on the hot path: the session's state and whether the pool belongs to it."""
     on_shelf = sa.or_(
         sa.exists().where(ShelfItem.session_id == session_id, ShelfItem.pool_id == pool_id),
-        sa.exists().where(FlashSale.session_id == session_id, FlashSale.pool_id == pool_id))
+        sa.exists().where(FlashSale.session_id == session_id, FlashSale.pool_id == pool_id),
+    )
     row = (await db.execute(sa.select(LiveSession.state, on_shelf).where(LiveSession.id == session_id))).first()
     if row is None:
         raise NotFound("没有这场直播")
@@ -31,16 +33,57 @@ async def check_orderable(db: AsyncSession, session_id: int, pool_id: int) -> No
         raise Conflict(rules.order_refusal(state), code="session_not_live")
 
 
-async def take_order(db: AsyncSession, settings: Settings, session_id: int, data: OrderIn, key: str,
-                     user: CurrentUser | None) -> Placed:
-    request = OrderRequest(pool_id=data.pool_id, quantity=data.quantity, phone=data.phone, name=data.name,
-                           province=data.province, city=data.city, county=data.county, detail=data.detail,
-                           idempotency_key=key, expected_price_fen=data.expected_price_fen,
-                           live_session_id=session_id, buyer_user_id=user.id if user else None,
-                           waitlist_token=data.waitlist_token)
+def _check_live_row(row: sa.Row) -> None:
+    """check_orderable's rule, on the columns the intake's read brought along (same refusals, same order)."""
+    if row.session_state is None:
+        raise NotFound("没有这场直播")
+    if not row.on_session_shelf:
+        raise NotFound("这场直播的货架上没有这件商品", code="not_on_shelf", field="pool_id")
+    if not rules.can(row.session_state, "order"):
+        raise Conflict(rules.order_refusal(row.session_state), code="session_not_live")
+
+
+_SESSION = sa.bindparam("live_session_id")
+LIVE_GATE = Gate(
+    columns=(
+        sa.select(LiveSession.state).where(LiveSession.id == _SESSION).scalar_subquery().label("session_state"),
+        sa.or_(
+            sa.exists().where(ShelfItem.session_id == _SESSION, ShelfItem.pool_id == StockPool.id),
+            sa.exists().where(FlashSale.session_id == _SESSION, FlashSale.pool_id == StockPool.id),
+        ).label("on_session_shelf"),
+    ),
+    check=_check_live_row,
+)
+
+
+async def take_order(
+    db: AsyncSession, settings: Settings, session_id: int, data: OrderIn, key: str, user: CurrentUser | None
+) -> Placed:
+    request = OrderRequest(
+        pool_id=data.pool_id,
+        quantity=data.quantity,
+        phone=data.phone,
+        name=data.name,
+        province=data.province,
+        city=data.city,
+        county=data.county,
+        detail=data.detail,
+        idempotency_key=key,
+        expected_price_fen=data.expected_price_fen,
+        live_session_id=session_id,
+        buyer_user_id=user.id if user else None,
+        waitlist_token=data.waitlist_token,
+    )
 
     async def still_orderable() -> None:
         await check_orderable(db, session_id, data.pool_id)
 
-    return await place_order(db, request, expiry=timedelta(minutes=settings.order_expiry_minutes),
-                             precheck=still_orderable)
+    # The "still live? on this shelf?" check rides on the intake's own read; the separate query remains
+    # only to explain a refusal when the pool does not exist at all.
+    return await place_order(
+        db,
+        request,
+        expiry=timedelta(minutes=settings.order_expiry_minutes),
+        precheck=still_orderable,
+        gate=GateCall(LIVE_GATE, {"live_session_id": session_id}),
+    )

@@ -7,7 +7,7 @@ from litestar.params import FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from caoyuan.auth import service
-from caoyuan.auth.current import SESSION_COOKIE, CurrentUser, requires
+from caoyuan.auth.current import SESSION_COOKIE, CurrentUser, forget_token, requires
 from caoyuan.auth.schemas import Me, TokenRequest, TokenResponse
 from caoyuan.deps import AppSettings, Db
 from caoyuan.errors import AppError
@@ -29,6 +29,7 @@ class AuthApi(Controller):
     async def revoke(self, request: Request, db: Db) -> None:
         user: CurrentUser = request.user
         await service.revoke_token(db, user.token)
+        forget_token(user.token)
 
     @get("/me", guards=[requires()], summary="当前用户")
     async def me(self, request: Request) -> Me:
@@ -94,6 +95,7 @@ class LoginPages(Controller):
         user: CurrentUser | None = request.scope.get("user")
         if user:
             await service.revoke_token(db, user.token)
+            forget_token(user.token)
         response = Redirect("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
 from dataclasses import dataclass
 
 from litestar.connection import ASGIConnection
@@ -16,6 +18,8 @@ from caoyuan.errors import Forbidden, Unauthorized
 
 SESSION_COOKIE = "caoyuan_session"
 _SKIP_PREFIXES = ("/static/", "/healthz", "/readyz", "/schema")
+CALLER_TTL_S = 5.0  # how long a logout, password change or role change may take to reach another process
+_MAX_CALLERS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,73 @@ def _cookie(scope: Scope, name: str) -> str | None:
     return None
 
 
+class _Callers:
+    """Token digest → the caller it belonged to a moment ago: a request stops costing a second pool checkout.
+
+    Only found callers are kept (an unknown token is looked up every time), each for CALLER_TTL_S. This
+    process forgets a token at once on its logout and a user's other logins on a password change; other
+    processes find out when their entry expires, at most CALLER_TTL_S later.
+    """
+
+    def __init__(self) -> None:
+        self.entries: dict[bytes, tuple[float, CurrentUser]] = {}
+
+    @staticmethod
+    def key(token: str, kind: str) -> bytes:
+        return hashlib.sha256(f"{kind}:{token}".encode()).digest()
+
+    def get(self, key: bytes) -> CurrentUser | None:
+        hit = self.entries.get(key)
+        if hit is None:
+            return None
+        if time.monotonic() >= hit[0]:
+            del self.entries[key]
+            return None
+        return hit[1]
+
+    def put(self, key: bytes, user: CurrentUser) -> None:
+        now = time.monotonic()
+        if len(self.entries) >= _MAX_CALLERS:
+            self.entries = {k: v for k, v in self.entries.items() if v[0] > now}
+            if len(self.entries) >= _MAX_CALLERS:
+                self.entries.clear()
+        self.entries[key] = (now + CALLER_TTL_S, user)
+
+    def forget_token(self, token: str) -> None:
+        for kind in ("api", "session"):
+            self.entries.pop(self.key(token, kind), None)
+
+    def forget_user(self, user_id: int, keep_token: str | None = None) -> None:
+        self.entries = {k: v for k, v in self.entries.items() if v[1].id != user_id or v[1].token == keep_token}
+
+
+CALLERS = _Callers()
+
+
+def forget_token(token: str) -> None:
+    """A logout: this process stops honouring the token now (others within CALLER_TTL_S)."""
+    CALLERS.forget_token(token)
+
+
+def forget_user(user_id: int, keep_token: str | None = None) -> None:
+    """A password change ended the user's other logins: drop them from this process now."""
+    CALLERS.forget_user(user_id, keep_token)
+
+
+async def _caller(db: Database, token: str, kind: str) -> CurrentUser | None:
+    key = CALLERS.key(token, kind)
+    user = CALLERS.get(key)
+    if user is not None:
+        return user
+    async with db.reader() as session:  # type: ignore[misc]
+        account = await service.user_for_token(session, token, kind)
+    if account is None:
+        return None
+    user = CurrentUser.from_account(account, kind, token)
+    CALLERS.put(key, user)
+    return user
+
+
 def auth_middleware(db: Database):
     """ASGI middleware factory: sets ``scope['user']`` to a CurrentUser or None.
 
@@ -79,10 +150,7 @@ def auth_middleware(db: Database):
                     else:
                         token, kind = _cookie(scope, SESSION_COOKIE), "session"
                     if token:
-                        async with db.reader() as session:  # type: ignore[misc]
-                            account = await service.user_for_token(session, token, kind)
-                        if account is not None:
-                            scope["user"] = CurrentUser.from_account(account, kind, token)  # type: ignore[typeddict-unknown-key]
+                        scope["user"] = await _caller(db, token, kind)  # type: ignore[typeddict-unknown-key]
             await app(scope, receive, send)
 
         return middleware
@@ -94,7 +162,7 @@ def requires(*roles: Role | str):
     """Guard: a logged-in user, and (if roles are given) one of those roles."""
     allowed = {str(r) for r in roles}
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # async: no hop to a thread
         user: CurrentUser | None = connection.scope.get("user")  # type: ignore[assignment]
         if user is None:
             raise Unauthorized("请先登录")

@@ -6,7 +6,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from caoyuan.auth.current import requires
+from caoyuan.auth.current import forget_user, requires
 from caoyuan.auth.service import change_password
 from caoyuan.deps import Db
 from caoyuan.domains import NavLink, installed_domains
@@ -62,6 +62,7 @@ class AccountPages(Controller):
                 data.get("confirm", ""),
                 keep_token=request.user.token,
             )
+            forget_user(request.user.id, keep_token=request.user.token)
         except AppError as exc:
             return Template("account.html", status_code=exc.status, context={"error": exc.message, "done": False})
         return Redirect("/account/?done=true", status_code=303)
