@@ -36,10 +36,10 @@ from streaming.models import (
     LiveRoomHost,
     LiveSession,
 )
-from streaming.services import analytics, flash_sale, sessions, shelf
+from streaming.services import analytics, flash_sale, quote, sessions, shelf
 from streaming.services.access import feed_stream, session_for_host
 from streaming.services.intake import take_order
-from streaming.services.views import console_orders, session_view
+from streaming.services.views import console_orders, session_view, sku_pictures
 
 HOSTS = requires(Role.HOST, Role.ADMIN)
 
@@ -126,24 +126,39 @@ class LivePages(Controller):
     @get("/{session_id:int}")
     async def live_room(
         self,
+        request: Request,
         session_id: IdParam,
         db: Db,
-        error: FromQuery[str | None] = None,
         item: OptionalIdParam = None,
+        wait: OptionalIdParam = None,
         notice: FromQuery[str | None] = None,
     ) -> Template:
-        view = await session_view(db, session_id)
+        page = await room_context(db, request, session_id)
+        # ?item= / ?wait= open the sheet without JavaScript (the card is a link)
+        if item:
+            page["form"] = {"pool_id": str(item), "mode": "buy"}
+        elif wait:
+            page["form"] = {"pool_id": str(wait), "mode": "wait"}
+        page["notice"] = notice
+        return Template("streaming/live_room.html", context=page)
+
+    @post("/{session_id:int}/confirm")
+    async def confirm(
+        self, request: Request, session_id: IdParam, db: Db, data: URLEncodedBody[dict[str, str]]
+    ) -> Template:
+        """Step two: goods, shipping and total, before Alipay. A refusal reopens the sheet as typed."""
+        try:
+            body = _order_in(data)
+            shown = await quote.quote(db, session_id, body)
+        except AppError as exc:
+            return await _refused(db, request, session_id, exc, data)
         return Template(
-            "streaming/live_room.html",
+            "streaming/live_confirm.html",
             context={
-                "order_status": STATUS_LABELS,
-                "s": view,
-                "states": STATE_LABELS,
-                "provinces": PROVINCES,
-                "order_key": secrets.token_urlsafe(16),
-                "error": error,
-                "chosen": item,
-                "notice": notice,
+                "q": shown,
+                "form": data,
+                "session_id": session_id,
+                "order_key": data.get("order_key") or secrets.token_urlsafe(16),
             },
         )
 
@@ -155,34 +170,26 @@ class LivePages(Controller):
         db: Db,
         settings: AppSettings,
         data: URLEncodedBody[dict[str, str]],
-    ) -> Redirect:
+    ) -> Redirect | Template:
         try:
-            body = OrderIn(
-                pool_id=_id(data, "pool_id", "商品"),
-                quantity=_int(data, "quantity", "数量"),
-                phone=data.get("phone", ""),
-                name=data.get("name", ""),
-                province=data.get("province", ""),
-                city=data.get("city", ""),
-                county=data.get("county", ""),
-                detail=data.get("detail", ""),
-            )
+            body = _order_in(data)
             placed = await take_order(
                 db, settings, session_id, body, data.get("order_key", ""), request.scope.get("user")
             )
         except AppError as exc:
-            await db.rollback()
             if exc.code == "sold_out":
-                return see_other(f"/live/{session_id}", error="已售罄，可以登记候补", **_back_to_item(data))
-            return see_other(f"/live/{session_id}", error=exc.message, **_back_to_item(data))
+                await db.rollback()
+                left = await quote.pool_left(db, body.pool_id)
+                exc = BadInput(f"只剩 {left} 件了，请改少一些" if left else "已售罄，可以登记候补", field="quantity")
+            return await _refused(db, request, session_id, exc, data)
         return Redirect(links.pay_url(settings, placed.order.public_no), status_code=303)
 
     @post("/{session_id:int}/waitlist")
     async def waitlist(
         self, request: Request, session_id: IdParam, db: Db, data: URLEncodedBody[dict[str, str]]
-    ) -> Redirect:
+    ) -> Redirect | Template:
         try:
-            _, position = await waitlist.join(
+            entry, _ = await waitlist.join(
                 db,
                 _id(data, "pool_id", "商品"),
                 data.get("phone", ""),
@@ -190,9 +197,77 @@ class LivePages(Controller):
                 data.get("name", ""),
             )
         except AppError as exc:
-            await db.rollback()
-            return see_other(f"/live/{session_id}", error=exc.message)
-        return see_other(f"/live/{session_id}", notice=f"已登记候补，排第 {position} 位。有人退单时会为您保留几分钟。")
+            return await _refused(db, request, session_id, exc, {**data, "mode": "wait"})
+        return see_other(f"/live/{session_id}/waitlist/{entry.token}")
+
+    @get("/{session_id:int}/waitlist/{token:str}")
+    async def waiting(self, session_id: IdParam, token: FromPath[str], db: Db) -> Template:
+        """A waiting buyer's own page: their place in line (bookmark it; the token is the key)."""
+        place = await quote.waitlist_place(db, token[:40])
+        if place is None:
+            raise NotFound("没有这个候补登记")
+        return Template("streaming/waiting.html", context={"w": place, "session_id": session_id})
+
+
+def _order_in(data: dict[str, str]) -> OrderIn:
+    return OrderIn(
+        pool_id=_id(data, "pool_id", "商品"),
+        quantity=_int(data, "quantity", "数量"),
+        phone=data.get("phone", ""),
+        name=data.get("name", ""),
+        province=data.get("province", ""),
+        city=data.get("city", ""),
+        county=data.get("county", ""),
+        detail=data.get("detail", ""),
+    )
+
+
+async def _refused(db: Db, request: Request, session_id: int, exc: AppError, data: dict[str, str]) -> Template:
+    """The live room again with the sheet open, what was typed kept, the message at its field."""
+    if exc.field is None and exc.code in ("cap_reached", "sold_out"):
+        exc.field = "quantity"
+    form = {"mode": "buy", **data}
+    return await refused_form(db, exc, "streaming/live_room.html", form, lambda: room_context(db, request, session_id))
+
+
+async def room_context(db: Db, request: Request, session_id: int) -> dict:
+    view = await session_view(db, session_id)
+    items = {i.item_id: i for i in view.shelf}
+    pictures = await sku_pictures(db, [i.sku_id for i in view.shelf])
+    # 讲解中 first, then the shelf's order: what the host is talking about is on the first screen
+    shelf = sorted(view.shelf, key=lambda i: not i.pinned)
+    sales = [f for f in view.flash_sales if f.state != "closed"]
+    pools = {i.pool_id: {"label": f"{i.product} {i.sku}", "price": i.price, "left": i.remaining,
+                         "cap": i.per_buyer_cap, "pic": pictures.get(i.sku_id, "")} for i in view.shelf}
+    for f in sales:
+        it = items.get(f.item_id)
+        pools[f.pool_id] = {"label": f"⚡ {it.product} {it.sku}" if it else "⚡ 秒杀", "price": format_fen(f.deal_price_fen),
+                            "left": f.remaining, "cap": f.per_buyer_cap,
+                            "pic": pictures.get(it.sku_id, "") if it else ""}
+    base = str(request.base_url).rstrip("/")
+    pinned = next((i for i in view.shelf if i.pinned), None)
+    return {
+        "s": view,
+        "shelf": shelf,
+        "sales": sales,
+        "items": items,
+        "pictures": pictures,
+        "pools": pools,
+        "states": STATE_LABELS,
+        "provinces": PROVINCES,
+        "order_key": secrets.token_urlsafe(16),
+        "share": {
+            "url": f"{base}/live/{session_id}",
+            "title": f"{view.title} · {view.room}",
+            "description": f"正在直播：{pinned.product} {pinned.price}" if pinned else "草原村播：今天拍明天发",
+            "image": base + (pictures.get(pinned.sku_id) if pinned and pictures.get(pinned.sku_id)
+                             else "/live/static/icon-512.png"),
+        },
+        "form": {},
+        "errors": {},
+        "error": None,
+        "notice": None,
+    }
 
 
 class HostConsole(Controller):

@@ -157,7 +157,8 @@
     const button = form.querySelector("button[type=submit]");
     if (button) button.disabled = true;
     try {
-      const res = await fetch(form.action, {method: "POST", body, headers: {
+      // form.action would be the input named "action": read the attribute
+      const res = await fetch(form.getAttribute("action"), {method: "POST", body, headers: {
         "x-requested-with": "fetch", "x-csrftoken": body.get("_csrf_token") || ""}});
       const out = await res.json().catch(() => ({ok: false, message: "网络有问题，请再试一次"}));
       if (!out.ok) {
