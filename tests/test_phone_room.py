@@ -107,3 +107,60 @@ async def test_refused_order_keeps_what_was_typed(server: str, browser) -> None:
     await no_overflow(page)
     await shot(page, "room-refused")
     await page.context.close()
+
+
+IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile"
+
+
+async def test_order_page_names_the_item_and_fits(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    context = await browser.new_context(viewport={"width": 320, "height": 640}, locale="zh-CN", user_agent=IPHONE)
+    page = await context.new_page()
+    await page.goto(server + "/live/")
+    await page.click("a.button.primary")
+    card = page.locator(".shelf-item:not(.soldout)").first
+    product = (await card.locator("b").first.inner_text()).strip()
+    await card.click()
+    await page.wait_for_selector("#sheet")
+    await page.fill("#paste", "巴特尔 13600002222 内蒙古鄂尔多斯市鄂托克旗乌兰镇团结路 12 号")
+    await page.click("button:has-text('下一步')")
+    await page.click("button:has-text('提交订单')")
+    await page.wait_for_selector("text=确认付款")  # the sandbox cashier
+    await page.click("button:has-text('确认付款')")
+    await page.wait_for_selector("#order")
+    assert product in await page.inner_text("#item-name")
+    text = await page.inner_text("#order")
+    assert "运费" in text and "合计" in text and "今天拍明天发" in text
+    for size in ((320, 640), (390, 844)):
+        await page.set_viewport_size({"width": size[0], "height": size[1]})
+        await no_overflow(page)
+        await shot(page, "order")
+    await context.close()
+
+
+async def test_sold_out_card_offers_waitlist_and_a_page_with_the_place(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    page = await live_room(browser, server, (390, 844))
+    session_id = int(re.search(r"/live/(\d+)", page.url).group(1))
+    shelf = (await (await page.context.request.get(f"{server}/api/live/sessions/{session_id}")).json())["shelf"]
+    item = min((i for i in shelf if i["remaining"] > 0), key=lambda i: i["remaining"])
+    left, n = item["remaining"], 0
+    while left > 0:  # buy it out, a few units per buyer (the per-buyer cap)
+        take = min(left, item["per_buyer_cap"] or left)
+        placed = await page.context.request.post(
+            f"{server}/api/live/sessions/{session_id}/orders", headers={"Idempotency-Key": f"sellout-{n:04d}-key"},
+            data={"pool_id": item["pool_id"], "quantity": take, "phone": f"1350000{n:04d}", "name": "买家",
+                  "province": "内蒙古自治区", "city": "鄂尔多斯市", "county": "鄂托克旗", "detail": "乌兰镇 1 号院"})
+        assert placed.status == 201, await placed.text()
+        left, n = left - take, n + 1
+    await page.reload()
+    card = page.locator(f".shelf-item[data-pool-card='{item['pool_id']}']")
+    assert "已售罄" in await card.inner_text() and "候补" in await card.inner_text()
+    await card.click()
+    await page.wait_for_selector("#sheet button:has-text('登记候补')")
+    await page.fill("#buy-form input[name=name]", "其木格")
+    await page.fill("#buy-form input[name=phone]", "13700005555")
+    await page.click("#sheet button:has-text('登记候补')")
+    await page.wait_for_selector("#waiting")
+    assert "排第" in await page.inner_text("#waiting") and await page.inner_text("#place") == "1"
+    await no_overflow(page)
+    await shot(page, "waiting")
+    await page.context.close()
