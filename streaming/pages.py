@@ -237,13 +237,25 @@ async def room_context(db: Db, request: Request, session_id: int) -> dict:
     # 讲解中 first, then the shelf's order: what the host is talking about is on the first screen
     shelf = sorted(view.shelf, key=lambda i: not i.pinned)
     sales = [f for f in view.flash_sales if f.state != "closed"]
-    pools = {i.pool_id: {"label": f"{i.product} {i.sku}", "price": i.price, "left": i.remaining,
-                         "cap": i.per_buyer_cap, "pic": pictures.get(i.sku_id, "")} for i in view.shelf}
+    pools = {
+        i.pool_id: {
+            "label": f"{i.product} {i.sku}",
+            "price": i.price,
+            "left": i.remaining,
+            "cap": i.per_buyer_cap,
+            "pic": pictures.get(i.sku_id, ""),
+        }
+        for i in view.shelf
+    }
     for f in sales:
         it = items.get(f.item_id)
-        pools[f.pool_id] = {"label": f"⚡ {it.product} {it.sku}" if it else "⚡ 秒杀", "price": format_fen(f.deal_price_fen),
-                            "left": f.remaining, "cap": f.per_buyer_cap,
-                            "pic": pictures.get(it.sku_id, "") if it else ""}
+        pools[f.pool_id] = {
+            "label": f"⚡ {it.product} {it.sku}" if it else "⚡ 秒杀",
+            "price": format_fen(f.deal_price_fen),
+            "left": f.remaining,
+            "cap": f.per_buyer_cap,
+            "pic": pictures.get(it.sku_id, "") if it else "",
+        }
     base = str(request.base_url).rstrip("/")
     pinned = next((i for i in view.shelf if i.pinned), None)
     return {
@@ -260,8 +272,8 @@ async def room_context(db: Db, request: Request, session_id: int) -> dict:
             "url": f"{base}/live/{session_id}",
             "title": f"{view.title} · {view.room}",
             "description": f"正在直播：{pinned.product} {pinned.price}" if pinned else "草原村播：今天拍明天发",
-            "image": base + (pictures.get(pinned.sku_id) if pinned and pictures.get(pinned.sku_id)
-                             else "/live/static/icon-512.png"),
+            "image": base
+            + (pictures.get(pinned.sku_id) if pinned and pictures.get(pinned.sku_id) else "/live/static/icon-512.png"),
         },
         "form": {},
         "errors": {},

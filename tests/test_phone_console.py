@@ -34,8 +34,10 @@ async def browser():  # type: ignore[no-untyped-def]
         await instance.close()
 
 
-async def host_console(browser, server: str, size: tuple[int, int]):  # type: ignore[no-untyped-def]
-    context = await browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
+async def host_console(browser, server: str, size: tuple[int, int], js: bool = True):  # type: ignore[no-untyped-def]
+    context = await browser.new_context(
+        viewport={"width": size[0], "height": size[1]}, locale="zh-CN", java_script_enabled=js
+    )
     page = await context.new_page()
     await page.goto(server + "/login")
     await page.fill("input[name=phone]", "13900000002")
@@ -43,7 +45,8 @@ async def host_console(browser, server: str, size: tuple[int, int]):  # type: ig
     await page.click("button[type=submit]")
     await page.wait_for_url(server + "/live/console")
     await page.click("a.button.primary")  # the session that is live now
-    await page.wait_for_selector("#feed-state:has-text('实时')")
+    if js:
+        await page.wait_for_selector("#feed-state:has-text('实时')")
     return page, int(re.search(r"/live/console/(\d+)", page.url).group(1))
 
 
@@ -61,7 +64,9 @@ async def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
 async def in_first_screen(page, selector: str) -> bool:  # type: ignore[no-untyped-def]
     box = await page.locator(selector).first.bounding_box()
     scrolled = await page.evaluate("scrollY")
-    return box is not None and scrolled == 0 and box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]
+    return (
+        box is not None and scrolled == 0 and box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]
+    )
 
 
 @pytest.mark.parametrize("size", PHONES, ids=["390", "320"])
@@ -79,8 +84,16 @@ async def test_console_fits_and_new_order_lands_on_first_screen(server: str, bro
     placed = await buyer.request.post(
         f"{server}/api/live/sessions/{session_id}/orders",
         headers={"Idempotency-Key": secrets.token_hex(12)},
-        data={"pool_id": item["pool_id"], "quantity": 1, "phone": "13700001234", "name": name,
-              "province": "内蒙古自治区", "city": "鄂尔多斯市", "county": "鄂托克旗", "detail": "乌兰镇草原路 8 号"},
+        data={
+            "pool_id": item["pool_id"],
+            "quantity": 1,
+            "phone": "13700001234",
+            "name": name,
+            "province": "内蒙古自治区",
+            "city": "鄂尔多斯市",
+            "county": "鄂托克旗",
+            "detail": "乌兰镇草原路 8 号",
+        },
     )
     assert placed.status == 201, await placed.text()
     await page.wait_for_selector(f"#ticker .oc:first-child:has-text('{name[0]}*')")
@@ -126,6 +139,23 @@ async def test_flash_sale_names_its_product_counts_down_and_stops(server: str, b
     await page.context.close()
 
 
+async def test_without_javascript_a_refused_flash_sale_keeps_the_form(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    page, _ = await host_console(browser, server, (320, 640), js=False)
+    await page.click("summary:has-text('开一个秒杀')")
+    form = page.locator("#flash-form")
+    await form.locator("input[name=deal_price]").fill("99999")  # above the live price
+    await form.locator("input[name=total_cap]").fill("4")
+    await form.locator("input[name=countdown_s]").fill("45")
+    await form.locator("button[type=submit]").click()
+    await page.wait_for_selector("#flash-form .field-error")
+    assert "秒杀价" in await page.locator("#flash-form .field-error").inner_text()
+    assert await form.locator("input[name=deal_price]").get_attribute("aria-invalid") == "true"
+    assert await form.locator("input[name=total_cap]").input_value() == "4"
+    assert await form.locator("input[name=countdown_s]").input_value() == "45"
+    await no_overflow(page)
+    await page.context.close()
+
+
 async def test_ending_asks_first_and_dismissing_keeps_it_live(server: str, browser) -> None:  # type: ignore[no-untyped-def]
     page, session_id = await host_console(browser, server, (320, 640))
     await page.click("button:has-text('结束直播')")
@@ -141,8 +171,9 @@ async def test_ending_asks_first_and_dismissing_keeps_it_live(server: str, brows
 
     # the no-JS path asks too: a plain post without the confirming field ends nothing
     token = await page.locator("input[name=_csrf_token]").first.get_attribute("value")
-    answer = await page.context.request.post(f"{server}/live/console/{session_id}/action",
-                                             form={"action": "end", "_csrf_token": token}, max_redirects=0)
+    answer = await page.context.request.post(
+        f"{server}/live/console/{session_id}/action", form={"action": "end", "_csrf_token": token}, max_redirects=0
+    )
     assert answer.status == 303 and "confirm_end" in answer.headers["location"]
     state = await (await page.context.request.get(f"{server}/api/live/sessions/{session_id}")).json()
     assert state["state"] == "live"

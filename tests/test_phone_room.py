@@ -146,9 +146,19 @@ async def test_sold_out_card_offers_waitlist_and_a_page_with_the_place(server: s
     while left > 0:  # buy it out, a few units per buyer (the per-buyer cap)
         take = min(left, item["per_buyer_cap"] or left)
         placed = await page.context.request.post(
-            f"{server}/api/live/sessions/{session_id}/orders", headers={"Idempotency-Key": f"sellout-{n:04d}-key"},
-            data={"pool_id": item["pool_id"], "quantity": take, "phone": f"1350000{n:04d}", "name": "买家",
-                  "province": "内蒙古自治区", "city": "鄂尔多斯市", "county": "鄂托克旗", "detail": "乌兰镇 1 号院"})
+            f"{server}/api/live/sessions/{session_id}/orders",
+            headers={"Idempotency-Key": f"sellout-{n:04d}-key"},
+            data={
+                "pool_id": item["pool_id"],
+                "quantity": take,
+                "phone": f"1350000{n:04d}",
+                "name": "买家",
+                "province": "内蒙古自治区",
+                "city": "鄂尔多斯市",
+                "county": "鄂托克旗",
+                "detail": "乌兰镇 1 号院",
+            },
+        )
         assert placed.status == 201, await placed.text()
         left, n = left - take, n + 1
     await page.reload()

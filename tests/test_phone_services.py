@@ -25,8 +25,17 @@ def _order(pool_id: int, quantity: int = 1) -> OrderIn:
 async def test_stopping_a_flash_sale_returns_its_stock_to_the_shelf(db, make_user) -> None:  # type: ignore[no-untyped-def]
     sc = await build(db, make_user, shelf_qty=20, price_fen=8800)
     async with db.session() as s:
-        sale = await flash_sale.open_flash_sale(s, sc.host, sc.session_id, item_id=sc.item_id, deal_price_fen=6600,
-                                                total_cap=5, per_buyer_cap=1, countdown_s=10, window_min=5)
+        sale = await flash_sale.open_flash_sale(
+            s,
+            sc.host,
+            sc.session_id,
+            item_id=sc.item_id,
+            deal_price_fen=6600,
+            total_cap=5,
+            per_buyer_cap=1,
+            countdown_s=10,
+            window_min=5,
+        )
         sale_id = sale.id
     async with db.session() as s:
         assert (await s.get(StockPool, sc.pool_id)).remaining == 15
@@ -55,8 +64,11 @@ async def test_quote_shows_shipping_and_how_many_are_left(db, make_user) -> None
 
 async def test_console_cards_name_the_item(client, db, make_user) -> None:  # type: ignore[no-untyped-def]
     sc = await build(db, make_user)
-    made = await client.post(f"/api/live/sessions/{sc.session_id}/orders", headers={"Idempotency-Key": "phone-card-1"},
-                             json={"pool_id": sc.pool_id, **order_body(quantity=2, phone="13800001234")})
+    made = await client.post(
+        f"/api/live/sessions/{sc.session_id}/orders",
+        headers={"Idempotency-Key": "phone-card-1"},
+        json={"pool_id": sc.pool_id, **order_body(quantity=2, phone="13800001234")},
+    )
     assert made.status_code == 201, made.text
     async with db.session() as s:
         cards = await console_orders(s, sc.session_id)

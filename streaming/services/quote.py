@@ -44,19 +44,40 @@ async def quote(db: AsyncSession, session_id: int, body: OrderIn) -> Quote:
         address = rules.validate_address(body.province, body.city, body.county, body.detail)
     except rules.RuleError as exc:
         raise BadInput(str(exc), field=exc.field) from None
-    pool, sku, product = (await db.execute(
-        sa.select(StockPool, Sku, Product).join(Sku, Sku.id == StockPool.sku_id)
-        .join(Product, Product.id == Sku.product_id).where(StockPool.id == body.pool_id))).one()
+    pool, sku, product = (
+        await db.execute(
+            sa.select(StockPool, Sku, Product)
+            .join(Sku, Sku.id == StockPool.sku_id)
+            .join(Product, Product.id == Sku.product_id)
+            .where(StockPool.id == body.pool_id)
+        )
+    ).one()
     check_quantity(body.quantity, pool.remaining, pool.per_buyer_cap)
     if not pool.open:
         raise Conflict("直播已结束或商品已下架，不能再下单", code="not_on_sale")
-    fees = dict((await db.execute(sa.select(ShippingRegionFee.province, ShippingRegionFee.fee_fen)
-                                  .where(ShippingRegionFee.product_id == product.id))).all())
+    fees = dict(
+        (
+            await db.execute(
+                sa.select(ShippingRegionFee.province, ShippingRegionFee.fee_fen).where(
+                    ShippingRegionFee.product_id == product.id
+                )
+            )
+        ).all()
+    )
     shipping = rules.shipping_fee(product.shipping_kind, product.shipping_fen, fees, address.province)
     goods = pool.price_fen * body.quantity
-    return Quote(pool.id, product.name, sku.name, body.quantity, format_fen(pool.price_fen),  # type: ignore[arg-type]
-                 format_fen(goods), format_fen(shipping), format_fen(goods + shipping), goods + shipping,
-                 f"{address.province}{address.city}{address.county}{address.detail}")
+    return Quote(
+        pool.id,
+        product.name,
+        sku.name,
+        body.quantity,
+        format_fen(pool.price_fen),  # type: ignore[arg-type]
+        format_fen(goods),
+        format_fen(shipping),
+        format_fen(goods + shipping),
+        goods + shipping,
+        f"{address.province}{address.city}{address.county}{address.detail}",
+    )
 
 
 def check_quantity(quantity: int, remaining: int, cap: int | None) -> None:
@@ -80,9 +101,23 @@ async def waitlist_place(db: AsyncSession, token: str) -> dict | None:
     entry = await db.scalar(sa.select(WaitlistEntry).where(WaitlistEntry.token == token))
     if entry is None:
         return None
-    ahead = await db.scalar(sa.select(sa.func.count()).select_from(WaitlistEntry).where(
-        WaitlistEntry.pool_id == entry.pool_id, WaitlistEntry.status == "waiting", WaitlistEntry.id < entry.id))
-    label = (await db.execute(sa.select(Product.name, Sku.name).join(Sku, Sku.product_id == Product.id)
-                              .join(StockPool, StockPool.sku_id == Sku.id).where(StockPool.id == entry.pool_id))).first()
-    return {"position": (ahead or 0) + 1, "status": entry.status, "quantity": entry.quantity,
-            "item": f"{label[0]} {label[1]}" if label else "", "pool_id": entry.pool_id}
+    ahead = await db.scalar(
+        sa.select(sa.func.count())
+        .select_from(WaitlistEntry)
+        .where(WaitlistEntry.pool_id == entry.pool_id, WaitlistEntry.status == "waiting", WaitlistEntry.id < entry.id)
+    )
+    label = (
+        await db.execute(
+            sa.select(Product.name, Sku.name)
+            .join(Sku, Sku.product_id == Product.id)
+            .join(StockPool, StockPool.sku_id == Sku.id)
+            .where(StockPool.id == entry.pool_id)
+        )
+    ).first()
+    return {
+        "position": (ahead or 0) + 1,
+        "status": entry.status,
+        "quantity": entry.quantity,
+        "item": f"{label[0]} {label[1]}" if label else "",
+        "pool_id": entry.pool_id,
+    }
