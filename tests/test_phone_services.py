@@ -75,3 +75,24 @@ async def test_console_cards_name_the_item(client, db, make_user) -> None:  # ty
     assert len(cards) == 1
     assert cards[0]["sku"] == "阿尔巴斯羊肉 后腿 2.5kg" and cards[0]["quantity"] == 2
     assert cards[0]["phone"] == "138****1234" and cards[0]["at"]
+
+
+async def test_a_logged_in_buyer_sees_every_order_placed_with_their_phone(client, db, make_user, login_page) -> None:  # type: ignore[no-untyped-def]
+    sc = await build(db, make_user)
+    buyer = await make_user("buyer", phone="13800004321")
+    for n, phone in enumerate(("13800004321", "13800004321", "13900009999")):
+        made = await client.post(
+            f"/api/live/sessions/{sc.session_id}/orders",
+            headers={"Idempotency-Key": f"my-orders-{n}-key"},
+            json={"pool_id": sc.pool_id, **order_body(phone=phone)},
+        )
+        assert made.status_code == 201, made.text
+    someone_elses = made.json()["order_no"]
+    await login_page(client, buyer.phone)
+    page = await client.get("/shop/my-orders")
+    assert page.status_code == 200
+    assert page.text.count('class="card mine"') == 2
+    assert "阿尔巴斯羊肉" in page.text and someone_elses not in page.text
+    # and their phone is already in the live room's order sheet
+    room = await client.get(f"/live/{sc.session_id}?item={sc.pool_id}")
+    assert 'value="13800004321"' in room.text
