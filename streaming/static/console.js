@@ -119,7 +119,10 @@
 
   // ---- redraw the numbers and the controls from the page itself (no reload, no jump to the top)
   let refreshTimer = null, refreshing = false;
-  function refreshSoon() { clearTimeout(refreshTimer); refreshTimer = setTimeout(refresh, 600); }
+  // At most one redraw per second and a half, however fast orders come (a busy flash sale must not starve it).
+  function refreshSoon() {
+    if (!refreshTimer) refreshTimer = setTimeout(() => { refreshTimer = null; refresh(); }, 1500);
+  }
   async function refresh() {
     if (refreshing) return refreshSoon();
     if (document.querySelector("#controls form:focus-within input:not([type=hidden])")) return refreshSoon();
