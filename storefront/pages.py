@@ -22,7 +22,7 @@ from storefront.admin_controllers import approve_and_pay
 from storefront.controllers import order_by_no
 from storefront.links import OrderNoParam
 from storefront.models import REFUND_STATUS_LABELS, STATUS_LABELS, Order, Refund, RefundStatus
-from storefront.services import catalogue, exports, fulfil, pay, refund
+from storefront.services import catalogue, exports, fulfil, order_views, pay, refund
 from storefront.services.settle_payment import Notice, settle
 
 
@@ -61,6 +61,7 @@ class ShopPages(Controller):
             "storefront/order.html",
             context={
                 "order": order,
+                "item": await order_views.item_of(db, order.sku_id),
                 "refund": latest_refund,
                 "refund_labels": REFUND_STATUS_LABELS,
                 "labels": STATUS_LABELS,
@@ -68,6 +69,18 @@ class ShopPages(Controller):
                 "pay_url": links.pay_url(settings, order_no),
                 "refundable": order.status in refund.REFUNDABLE,
                 "refund_error": refund_error,
+            },
+        )
+
+    @get("/my-orders", guards=[requires()])
+    async def my_orders(self, request: Request, db: Db, settings: AppSettings) -> Template:
+        """A logged-in buyer's orders: every order placed with the phone number of their account."""
+        rows = await order_views.orders_for_phone(db, request.user.phone)
+        return Template(
+            "storefront/my_orders.html",
+            context={
+                "rows": [(o, product, sku, links.status_url(settings, o.public_no)) for o, product, sku in rows],
+                "labels": STATUS_LABELS,
             },
         )
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -183,6 +184,7 @@ async def viewer_feed(socket: WebSocket, session_id: FromPath[int]) -> None:
         if await db.get(LiveSession, session_id) is None:
             return await _refuse(socket, 4404, "没有这场直播")
     await socket.accept()
+    VIEWERS[session_id] += 1
     try:
         async with reading(database, feed_stream(session_id)) as tail:
             await _pump_viewer(socket, tail)
@@ -190,6 +192,17 @@ async def viewer_feed(socket: WebSocket, session_id: FromPath[int]) -> None:
         await _close_quietly(socket, 4408, "读取太慢")
     except WebSocketDisconnect:
         return
+    finally:
+        VIEWERS[session_id] -= 1
+
+
+# Open viewer sockets per session, in this process (the host console's "在线" figure; one process per
+# deployment unit counts its own — a multi-process deployment shows a lower bound).
+VIEWERS: Counter[int] = Counter()
+
+
+def viewer_count(session_id: int) -> int:
+    return max(VIEWERS.get(session_id, 0), 0)
 
 
 def public_view(item: Item) -> dict[str, Any] | None:

@@ -60,6 +60,7 @@ class World:
             "day": self.day.isoformat(),
             "step": "introduce_yourself",
             "filename": "p1-0123456789ab.jpg",
+            "name": "console.js",  # the live pages' static files
         }
 
     def query_values(self) -> dict[str, str]:
@@ -73,6 +74,8 @@ class World:
             "notice": "好了",
             "method": "qr",
             "refund_error": "x",
+            "wait": "1",
+            "confirm_end": "true",
         }
 
     def bodies(self) -> dict[str, dict[str, Any]]:
@@ -113,6 +116,7 @@ class World:
             "countdown_s": "30",
             "window_min": "5",
             "step": "introduce_yourself",
+            "sale_id": "1",
         }
         return {
             "/shop/orders/{order_no:str}/refund": [{"reason": "肉不新鲜"}],
@@ -128,6 +132,7 @@ class World:
                 for a in ("pack", "ship")
             ],
             "/live/{session_id:int}/order": [{**buyer, "pool_id": str(sc.pool_id), "order_key": "k" * 16}],
+            "/live/{session_id:int}/confirm": [{**buyer, "pool_id": str(sc.pool_id), "order_key": "k" * 16}],
             "/live/{session_id:int}/waitlist": [
                 {"pool_id": str(sc.pool_id), "quantity": "1", "phone": "13800000079", "name": "候补"}
             ],
@@ -140,7 +145,7 @@ class World:
                 }
             ],
             "/live/console/{session_id:int}/action": [
-                {**console, "action": a} for a in ("pin", "tick", "shelf", "flash")
+                {**console, "action": a} for a in ("pin", "tick", "shelf", "flash", "stop_flash")
             ],
         }
 

@@ -74,3 +74,18 @@ def _payload(sale: FlashSale, remaining: int | None) -> dict:
     return {"sale_id": sale.id, "item_id": sale.shelf_item_id, "pool_id": sale.pool_id,
             "deal_price_fen": sale.deal_price_fen, "total_cap": sale.total_cap, "per_buyer_cap": sale.per_buyer_cap,
             "opens_at": sale.opens_at.isoformat(), "closes_at": sale.closes_at.isoformat(), "remaining": remaining}
+
+
+async def stop_flash_sale(db: AsyncSession, user: CurrentUser, session_id: int, sale_id: int) -> FlashSale:
+    """The host stops a sale early: it takes no more orders and its unsold units go back to the shelf item."""
+    await session_for_host(db, session_id, user, lock=True)
+    sale = await db.scalar(sa.select(FlashSale).where(FlashSale.id == sale_id).with_for_update())
+    if sale is None or sale.session_id != session_id:
+        raise NotFound("没有这个秒杀", field="sale_id")
+    if sale.closed:
+        raise Conflict("这个秒杀已经结束了", code="flash_sale_closed")
+    sale.closed = True
+    returned = await pools.close_and_return(db, sale.pool_id)
+    await append_event(db, feed_stream(session_id), "flash_sale_closed",
+                       {**_payload(sale, None), "returned": returned, "stopped": True})
+    return sale

@@ -1,0 +1,98 @@
+"""The reads and the one action the phone pages added, on SQLite and PostgreSQL: stopping a flash sale early,
+the confirm step's quote (shipping before Alipay, "只剩 N 件"), and console order cards naming the item."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from caoyuan.errors import BadInput, Conflict
+from storefront.models import StockPool
+from storefront.schemas import OrderIn
+from streaming.models import FlashSale
+from streaming.services import flash_sale
+from streaming.services.quote import quote
+from streaming.services.views import console_orders
+from tests.live_scenario import build, order_body
+
+pytestmark = pytest.mark.usefixtures("backend")
+
+
+def _order(pool_id: int, quantity: int = 1) -> OrderIn:
+    return OrderIn(pool_id=pool_id, **order_body(quantity=quantity))  # type: ignore[arg-type]
+
+
+async def test_stopping_a_flash_sale_returns_its_stock_to_the_shelf(db, make_user) -> None:  # type: ignore[no-untyped-def]
+    sc = await build(db, make_user, shelf_qty=20, price_fen=8800)
+    async with db.session() as s:
+        sale = await flash_sale.open_flash_sale(
+            s,
+            sc.host,
+            sc.session_id,
+            item_id=sc.item_id,
+            deal_price_fen=6600,
+            total_cap=5,
+            per_buyer_cap=1,
+            countdown_s=10,
+            window_min=5,
+        )
+        sale_id = sale.id
+    async with db.session() as s:
+        assert (await s.get(StockPool, sc.pool_id)).remaining == 15
+        await flash_sale.stop_flash_sale(s, sc.host, sc.session_id, sale_id)
+    async with db.session() as s:
+        stopped = await s.get(FlashSale, sale_id)
+        assert stopped.closed
+        assert (await s.get(StockPool, stopped.pool_id)).open is False
+        assert (await s.get(StockPool, sc.pool_id)).remaining == 20
+        with pytest.raises(Conflict):
+            await flash_sale.stop_flash_sale(s, sc.host, sc.session_id, sale_id)
+
+
+async def test_quote_shows_shipping_and_how_many_are_left(db, make_user) -> None:  # type: ignore[no-untyped-def]
+    sc = await build(db, make_user, shelf_qty=14, price_fen=8800, shipping_kind="fixed", shipping_fen=1200)
+    async with db.session() as s:
+        shown = await quote(s, sc.session_id, _order(sc.pool_id, quantity=2))
+        assert (shown.goods, shown.shipping, shown.total) == ("¥176.00", "¥12.00", "¥188.00")
+        assert shown.total_fen == 2 * 8800 + 1200
+        with pytest.raises(BadInput) as refused:
+            await quote(s, sc.session_id, _order(sc.pool_id, quantity=30))
+        assert refused.value.field == "quantity" and "只剩 14 件" in refused.value.message
+        # a quote reserves nothing
+        assert await s.scalar(sa.select(StockPool.remaining).where(StockPool.id == sc.pool_id)) == 14
+
+
+async def test_console_cards_name_the_item(client, db, make_user) -> None:  # type: ignore[no-untyped-def]
+    sc = await build(db, make_user)
+    made = await client.post(
+        f"/api/live/sessions/{sc.session_id}/orders",
+        headers={"Idempotency-Key": "phone-card-1"},
+        json={"pool_id": sc.pool_id, **order_body(quantity=2, phone="13800001234")},
+    )
+    assert made.status_code == 201, made.text
+    async with db.session() as s:
+        cards = await console_orders(s, sc.session_id)
+    assert len(cards) == 1
+    assert cards[0]["sku"] == "阿尔巴斯羊肉 后腿 2.5kg" and cards[0]["quantity"] == 2
+    assert cards[0]["phone"] == "138****1234" and cards[0]["at"]
+
+
+async def test_a_logged_in_buyer_sees_every_order_placed_with_their_phone(client, db, make_user, login_page) -> None:  # type: ignore[no-untyped-def]
+    sc = await build(db, make_user)
+    buyer = await make_user("buyer", phone="13800004321")
+    for n, phone in enumerate(("13800004321", "13800004321", "13900009999")):
+        made = await client.post(
+            f"/api/live/sessions/{sc.session_id}/orders",
+            headers={"Idempotency-Key": f"my-orders-{n}-key"},
+            json={"pool_id": sc.pool_id, **order_body(phone=phone)},
+        )
+        assert made.status_code == 201, made.text
+    someone_elses = made.json()["order_no"]
+    await login_page(client, buyer.phone)
+    page = await client.get("/shop/my-orders")
+    assert page.status_code == 200
+    assert page.text.count('class="card mine"') == 2
+    assert "阿尔巴斯羊肉" in page.text and someone_elses not in page.text
+    # and their phone is already in the live room's order sheet
+    room = await client.get(f"/live/{sc.session_id}?item={sc.pool_id}")
+    assert 'value="13800004321"' in room.text
