@@ -26,8 +26,13 @@ demo: env
 test: env
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+CODE := src coop storefront streaming tests benchmarks .ci
+
 lint: env
-	$(VENV)/bin/ruff check src coop storefront streaming tests benchmarks
+	$(VENV)/bin/ruff check $(CODE)
+	$(VENV)/bin/ruff format --check $(CODE)
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/python .ci/mypy_baseline.py
 
 clean:
 	rm -rf $(VENV) $(UV_HOME) var .pytest_cache

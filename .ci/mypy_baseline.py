@@ -39,8 +39,9 @@ def load() -> collections.Counter[str]:
 
 def write(counts: collections.Counter[str]) -> None:
     lines = [f"{key} {n}" for key, n in sorted(counts.items())]
-    BASELINE.write_text("# mypy errors per file and code that are accepted for now; only ever lower these\n"
-                        + "\n".join(lines) + "\n")
+    BASELINE.write_text(
+        "# mypy errors per file and code that are accepted for now; only ever lower these\n" + "\n".join(lines) + "\n"
+    )
 
 
 def main() -> int:

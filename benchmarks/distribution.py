@@ -31,8 +31,10 @@ from caoyuan.db.migrate import upgrade
 BASE_URL = os.environ.get("CAOYUAN_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 SCRATCH = "caoyuan_bench_distribution"
 YEAR = 2025
-FLOOR_SQL = ("SELECT member_id, SUM(amount_fen) FROM coop_member_volume "
-             "WHERE cooperative_id = :coop AND year = :year GROUP BY member_id")
+FLOOR_SQL = (
+    "SELECT member_id, SUM(amount_fen) FROM coop_member_volume "
+    "WHERE cooperative_id = :coop AND year = :year GROUP BY member_id"
+)
 
 
 async def admin(*statements: str) -> None:
@@ -69,24 +71,88 @@ async def load(url: str, members: int, lines: int, seed: int = 2025) -> int:
             coop_id = int(coop.id)  # type: ignore[arg-type]
             await record_charter(s, coop_id, date(2020, 1, 1), Terms(reserve_rate_bp=1000, patronage_rate_bp=6000))
             income = 123_456_789_01
-            await write_entry(s, coop_id, [debit(c.BANK, income), credit(c.OTHER_INCOME, income)], kind="manual",
-                              entry_date=date(YEAR, 6, 30))
+            await write_entry(
+                s,
+                coop_id,
+                [debit(c.BANK, income), credit(c.OTHER_INCOME, income)],
+                kind="manual",
+                entry_date=date(YEAR, 6, 30),
+            )
             raw = (await (await s.connection()).get_raw_connection()).driver_connection
             now = datetime.now(UTC)
-            await raw.copy_records_to_table("coop_member", columns=(
-                "id", "cooperative_id", "member_no", "name", "id_number", "phone", "village", "group_name",
-                "household_size", "hardship", "status", "status_since", "status_reason", "created_at"), records=[
-                (1_000_000 + i, coop_id, i, f"社员{i}", id_number(i), "", "白音套海嘎查", f"{i % 12 + 1}组", 1 + i % 6,
-                 i % 17 == 0, "admitted", date(2020, 1, 1), "入社", now) for i in range(1, members + 1)])
-            await raw.copy_records_to_table("coop_share_transaction", columns=(
-                "cooperative_id", "number", "op", "member_id", "shares", "amount_fen", "effective_on", "reason",
-                "created_at"), records=[
-                (coop_id, i, "subscribe", 1_000_000 + i, n, n * 100_00, date(2021, 1, 1), "入股", now)
-                for i in range(1, members + 1) for n in [rnd.randint(1, 500)]])
-            await raw.copy_records_to_table("coop_member_volume", columns=(
-                "cooperative_id", "member_id", "year", "occurred_on", "source", "amount_fen", "reference"), records=[
-                (coop_id, 1_000_000 + rnd.randint(1, members), YEAR, date(YEAR, 1 + k % 12, 1 + k % 28),
-                 "live_sale" if k % 3 else "machinery", rnd.randint(1_00, 5_000_00), "") for k in range(lines)])
+            await raw.copy_records_to_table(
+                "coop_member",
+                columns=(
+                    "id",
+                    "cooperative_id",
+                    "member_no",
+                    "name",
+                    "id_number",
+                    "phone",
+                    "village",
+                    "group_name",
+                    "household_size",
+                    "hardship",
+                    "status",
+                    "status_since",
+                    "status_reason",
+                    "created_at",
+                ),
+                records=[
+                    (
+                        1_000_000 + i,
+                        coop_id,
+                        i,
+                        f"社员{i}",
+                        id_number(i),
+                        "",
+                        "白音套海嘎查",
+                        f"{i % 12 + 1}组",
+                        1 + i % 6,
+                        i % 17 == 0,
+                        "admitted",
+                        date(2020, 1, 1),
+                        "入社",
+                        now,
+                    )
+                    for i in range(1, members + 1)
+                ],
+            )
+            await raw.copy_records_to_table(
+                "coop_share_transaction",
+                columns=(
+                    "cooperative_id",
+                    "number",
+                    "op",
+                    "member_id",
+                    "shares",
+                    "amount_fen",
+                    "effective_on",
+                    "reason",
+                    "created_at",
+                ),
+                records=[
+                    (coop_id, i, "subscribe", 1_000_000 + i, n, n * 100_00, date(2021, 1, 1), "入股", now)
+                    for i in range(1, members + 1)
+                    for n in [rnd.randint(1, 500)]
+                ],
+            )
+            await raw.copy_records_to_table(
+                "coop_member_volume",
+                columns=("cooperative_id", "member_id", "year", "occurred_on", "source", "amount_fen", "reference"),
+                records=[
+                    (
+                        coop_id,
+                        1_000_000 + rnd.randint(1, members),
+                        YEAR,
+                        date(YEAR, 1 + k % 12, 1 + k % 28),
+                        "live_sale" if k % 3 else "machinery",
+                        rnd.randint(1_00, 5_000_00),
+                        "",
+                    )
+                    for k in range(lines)
+                ],
+            )
             await s.execute(text("SELECT setval(pg_get_serial_sequence('coop_member', 'id'), 2000000)"))
         async with database.engine.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -130,13 +196,32 @@ async def check_exact(url: str, distribution_id: int) -> tuple[bool, dict]:
     try:
         async with database.session() as s:
             d = await s.get(Distribution, distribution_id)
-            pat, rem, tot, n = (await s.execute(select(
-                func.sum(Allocation.patronage_fen), func.sum(Allocation.remainder_fen), func.sum(Allocation.total_fen),
-                func.count()).where(Allocation.distribution_id == distribution_id))).one()
-            exact = (int(pat) == d.patronage_fen and int(rem) == d.remainder_fen and int(tot) == d.distributable_fen
-                     and d.loss_cover_fen + d.reserve_fen + d.pool_development_fen + d.pool_assistance_fen
-                     + d.distributable_fen == d.surplus_fen)
-            return exact, {"allocations": int(n), "distributable_fen": d.distributable_fen, "surplus_fen": d.surplus_fen}
+            pat, rem, tot, n = (
+                await s.execute(
+                    select(
+                        func.sum(Allocation.patronage_fen),
+                        func.sum(Allocation.remainder_fen),
+                        func.sum(Allocation.total_fen),
+                        func.count(),
+                    ).where(Allocation.distribution_id == distribution_id)
+                )
+            ).one()
+            exact = (
+                int(pat) == d.patronage_fen
+                and int(rem) == d.remainder_fen
+                and int(tot) == d.distributable_fen
+                and d.loss_cover_fen
+                + d.reserve_fen
+                + d.pool_development_fen
+                + d.pool_assistance_fen
+                + d.distributable_fen
+                == d.surplus_fen
+            )
+            return exact, {
+                "allocations": int(n),
+                "distributable_fen": d.distributable_fen,
+                "surplus_fen": d.surplus_fen,
+            }
     finally:
         await database.dispose()
 
@@ -152,8 +237,9 @@ async def main(members: int, lines: int, runs: int, keep: bool = False) -> dict:
             upgrade(url)
             t0 = time.perf_counter()
             coop_id = await load(url, members, lines)
-            print(f"loaded {members:,} members and {lines:,} volume lines in {time.perf_counter() - t0:.1f} s "
-                  "(not timed)")
+            print(
+                f"loaded {members:,} members and {lines:,} volume lines in {time.perf_counter() - t0:.1f} s (not timed)"
+            )
         database = create_database(url, 2)
         try:
             await run_floor(database, coop_id)  # warm the page cache and the connections for both
@@ -171,10 +257,19 @@ async def main(members: int, lines: int, runs: int, keep: bool = False) -> dict:
             await database.dispose()
         exact, figures = await check_exact(url, last_id)
         seconds, floor = statistics.median(runs_dist), statistics.median(runs_floor)
-        return {"benchmark": "distribution", "members": members, "volume_lines": lines, "runs": runs,
-                "seconds": round(seconds, 4), "sql_floor_seconds": round(floor, 4),
-                "ratio": round(seconds / floor, 3), "best_seconds": round(min(runs_dist), 4),
-                "best_sql_floor_seconds": round(min(runs_floor), 4), "exact": exact, **figures}
+        return {
+            "benchmark": "distribution",
+            "members": members,
+            "volume_lines": lines,
+            "runs": runs,
+            "seconds": round(seconds, 4),
+            "sql_floor_seconds": round(floor, 4),
+            "ratio": round(seconds / floor, 3),
+            "best_seconds": round(min(runs_dist), 4),
+            "best_sql_floor_seconds": round(min(runs_floor), 4),
+            "exact": exact,
+            **figures,
+        }
     finally:
         if not keep:
             await admin(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')

@@ -79,7 +79,9 @@ async def _drive(count: int, concurrency: int, make: Callable[[int], Awaitable[o
 
 def _report(name: str, rate: float, latencies: list[float], stall: float) -> dict[str, float]:
     p50, p99 = _percentile(latencies, 50) * 1000, _percentile(latencies, 99) * 1000
-    print(f"{name:<34} {rate:8.0f} /s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   worst loop stall {stall * 1000:5.1f} ms")
+    print(
+        f"{name:<34} {rate:8.0f} /s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   worst loop stall {stall * 1000:5.1f} ms"
+    )
     return {"per_s": rate, "p50_ms": p50, "p99_ms": p99, "stall_ms": stall * 1000}
 
 
@@ -89,10 +91,12 @@ def _signers(config) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     from caoyuan.payments.keys import private_pem_pkcs1
     from caoyuan.payments.signing import sign_now
 
-    content = ("app_id=9021000000000001&biz_content={\"out_trade_no\":\"CY-000001\",\"subject\":\"草原羊肉\","
-               "\"total_amount\":\"128.50\"}&charset=utf-8&format=JSON&method=alipay.trade.precreate"
-               "&notify_url=http://127.0.0.1:8000/pay/alipay/notify&sign_type=RSA2"
-               "&timestamp=2026-11-21 20:00:00&version=1.0")
+    content = (
+        'app_id=9021000000000001&biz_content={"out_trade_no":"CY-000001","subject":"草原羊肉",'
+        '"total_amount":"128.50"}&charset=utf-8&format=JSON&method=alipay.trade.precreate'
+        "&notify_url=http://127.0.0.1:8000/pay/alipay/notify&sign_type=RSA2"
+        "&timestamp=2026-11-21 20:00:00&version=1.0"
+    )
     pem = private_pem_pkcs1(config.app_private_key)
     started = time.perf_counter()
     for _ in range(20):
@@ -128,12 +132,19 @@ async def main(count: int, concurrency: int) -> dict[str, float]:
 
     url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     upgrade(url)
-    settings = load_settings(database_url=url, environment="test", secret_key="b" * 40, payments="sandbox",
-                             public_base_url="http://127.0.0.1:8000")
+    settings = load_settings(
+        database_url=url,
+        environment="test",
+        secret_key="b" * 40,
+        payments="sandbox",
+        public_base_url="http://127.0.0.1:8000",
+    )
     config = get_payment_config(settings)
     load = os.getloadavg()[0]
-    print(f"{os.cpu_count()} CPUs (load average {load:.1f} when starting: other work shares them), "
-          f"crypto pool of {crypto_pool()._max_workers} threads, {count} payments per path, {concurrency} at a time\n")
+    print(
+        f"{os.cpu_count()} CPUs (load average {load:.1f} when starting: other work shares them), "
+        f"crypto pool of {crypto_pool()._max_workers} threads, {count} payments per path, {concurrency} at a time\n"
+    )
 
     sdk_ms, openssl_ms = _signers(config)
     print(f"{'one RSA2 signature, SDK (pure Python)':<34} {sdk_ms:8.2f} ms")
@@ -143,14 +154,17 @@ async def main(count: int, concurrency: int) -> dict[str, float]:
     async with AlipayGateway(config) as gateway:
         await gateway.wap_pay_url("CY-WARM", 12850, "草原羊肉 2 斤")
         with LoopWatch() as watch:
-            rate, lat = await _drive(count, concurrency,
-                                     lambda n: gateway.wap_pay_url(f"CY-{n:08d}", 12850, "草原羊肉 2 斤"))
+            rate, lat = await _drive(
+                count, concurrency, lambda n: gateway.wap_pay_url(f"CY-{n:08d}", 12850, "草原羊肉 2 斤")
+            )
         results["wap"] = _report("wap_pay_url (no network)", rate, lat, watch.worst)
 
     async with AlipayGateway(config, transport=_null_transport(config)) as gateway:
         await gateway.precreate("CY-BENCH", 12850, "草原羊肉 2 斤")
         with LoopWatch() as watch:
-            rate, lat = await _drive(count, concurrency, lambda n: gateway.precreate("CY-BENCH", 12850, "草原羊肉 2 斤"))
+            rate, lat = await _drive(
+                count, concurrency, lambda n: gateway.precreate("CY-BENCH", 12850, "草原羊肉 2 斤")
+            )
         results["precreate_null"] = _report("precreate (null transport)", rate, lat, watch.worst)
 
     database = create_database(url, 8)
@@ -158,8 +172,9 @@ async def main(count: int, concurrency: int) -> dict[str, float]:
     gateway = gateway_for(app)
     sandbox_count = max(200, count // 4)
     with LoopWatch() as watch:
-        rate, lat = await _drive(sandbox_count, concurrency,
-                                 lambda n: gateway.precreate(f"CY-{n:08d}", 12850, "草原羊肉 2 斤"))
+        rate, lat = await _drive(
+            sandbox_count, concurrency, lambda n: gateway.precreate(f"CY-{n:08d}", 12850, "草原羊肉 2 斤")
+        )
     results["precreate_sandbox"] = _report("precreate (in-process sandbox)", rate, lat, watch.worst)
     await gateway.aclose()
     await database.dispose()

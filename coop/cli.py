@@ -49,8 +49,9 @@ async def _cooperative_id(session, given: int | None) -> int:  # type: ignore[no
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console)
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    )
 
 
 @click.group(help="合作社：社员名册导入导出、年度盈余分配。")
@@ -104,8 +105,9 @@ def export_members_cmd(file: Path, cooperative_id: int | None, with_id_numbers: 
             async with database.session() as s:
                 with _progress() as progress:
                     task = progress.add_task("导出社员名册", total=1)
-                    body = await export_members(s, await _cooperative_id(s, cooperative_id),
-                                                with_id_numbers=with_id_numbers)
+                    body = await export_members(
+                        s, await _cooperative_id(s, cooperative_id), with_id_numbers=with_id_numbers
+                    )
                     progress.advance(task)
                     return body
         finally:
@@ -135,14 +137,19 @@ async def _distribute(database, year: int, cooperative_id: int | None, post_it: 
             task = progress.add_task(f"{year} 年盈余分配", total=3)
             async with database.session() as s:
                 cid = await _cooperative_id(s, cooperative_id)
-                approved = await s.scalar(select(Distribution).where(
-                    Distribution.cooperative_id == cid, Distribution.year == year,
-                    Distribution.state == DistributionState.APPROVED))
+                approved = await s.scalar(
+                    select(Distribution).where(
+                        Distribution.cooperative_id == cid,
+                        Distribution.year == year,
+                        Distribution.state == DistributionState.APPROVED,
+                    )
+                )
                 progress.advance(task)
                 if post_it:
                     if approved is None:
-                        raise click.ClickException(f"{year} 年没有经成员大会通过、待入账的方案；"
-                                                   "请先计算草案，并在分配页面记录成员大会表决结果")
+                        raise click.ClickException(
+                            f"{year} 年没有经成员大会通过、待入账的方案；请先计算草案，并在分配页面记录成员大会表决结果"
+                        )
                     dist = await post_distribution(s, approved.id)  # type: ignore[arg-type]
                 else:
                     dist = await compute_draft(s, cid, year)

@@ -36,5 +36,8 @@ domain = Domain(
     seed_demo=_seed,
     demo_order=10,
     home_for_role={"admin": "/coop/", "member": "/coop/me"},
-    nav=[NavLink("合作社", "/coop/", frozenset({"admin"})), NavLink("我的股份与分红", "/coop/me", frozenset({"member"}))],
+    nav=[
+        NavLink("合作社", "/coop/", frozenset({"admin"})),
+        NavLink("我的股份与分红", "/coop/me", frozenset({"member"})),
+    ],
 )

@@ -37,8 +37,10 @@ domain = Domain(
     seed_demo=_seed,
     demo_order=20,
     home_for_role={"buyer": "/shop/"},
-    nav=[NavLink("草原好物", "/shop/", frozenset({"anonymous", "buyer", "member", "admin", "host"})),
-         NavLink("发货台", "/shop/admin/", frozenset({"admin"}))],
+    nav=[
+        NavLink("草原好物", "/shop/", frozenset({"anonymous", "buyer", "member", "admin", "host"})),
+        NavLink("发货台", "/shop/admin/", frozenset({"admin"})),
+    ],
     on_startup=[_start],
     payment_handlers={"CY": "storefront.payments:on_alipay_paid"},  # new_public_no's prefix
 )

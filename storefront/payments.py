@@ -12,8 +12,9 @@ from storefront.services.settle_payment import Notice, settle
 
 async def on_alipay_paid(db: AsyncSession, notice: PaymentNotice) -> str | AfterCommit:
     """Settle the order; a payment too late to keep is refunded once the settlement is committed."""
-    result = await settle(db, Notice(notice.out_trade_no, notice.trade_no, notice.total_fen,
-                                     notice.trade_status, notice.gmt_payment))
+    result = await settle(
+        db, Notice(notice.out_trade_no, notice.trade_no, notice.total_fen, notice.trade_status, notice.gmt_payment)
+    )
     if result.outcome == "refund_needed":
         return lambda database, gateway: refund_late_payment(database, gateway, notice.out_trade_no)
     return ANSWER_OK

@@ -32,35 +32,66 @@ BUYERS = [  # name, phone, province, city, county, detail
 async def seed(ctx: DemoContext) -> None:
     db = ctx.session
     coop_id = ctx.shared.get("coop.wengniute_id")
-    room = LiveRoom(cooperative_id=coop_id, name="鄂托克旗草原村播·阿尔巴斯直播间", banner="鄂托克旗", place="乌兰镇直播基地",
-                    description="今天拍明天发：阿尔巴斯羊肉、牛肉干，牧民夫妻直播带货。")
+    room = LiveRoom(
+        cooperative_id=coop_id,
+        name="鄂托克旗草原村播·阿尔巴斯直播间",
+        banner="鄂托克旗",
+        place="乌兰镇直播基地",
+        description="今天拍明天发：阿尔巴斯羊肉、牛肉干，牧民夫妻直播带货。",
+    )
     db.add(room)
     await db.flush()
     host_account = await ctx.login(phone="13900000002", role="host", name="其其格", note="草原村播主播（牧民夫妻）")
     secretary = await ctx.login(phone="13900000006", role="host", name="高书记", note="驻村第一书记（联合主播）")
-    db.add_all([LiveRoomHost(room_id=room.id, user_id=host_account.id, title="主播"),  # type: ignore[arg-type]
-                LiveRoomHost(room_id=room.id, user_id=secretary.id, title="第一书记")])  # type: ignore[arg-type]
+    db.add_all(
+        [
+            LiveRoomHost(room_id=room.id, user_id=host_account.id, title="主播"),  # type: ignore[arg-type]
+            LiveRoomHost(room_id=room.id, user_id=secretary.id, title="第一书记"),
+        ]
+    )  # type: ignore[arg-type]
     await db.flush()
     ctx.shared["streaming.room_id"] = room.id
     host = CurrentUser(host_account.id, host_account.phone, "其其格", "host", "session", "demo")  # type: ignore[arg-type]
     skus = {s.name: s for s in (await db.scalars(sa.select(Sku))).all()}
 
-    past = await sessions.schedule(db, host, room_id=room.id, title="上周六 阿尔巴斯羊肉专场", content_line="goods",
-                                   scheduled_start=utcnow() - timedelta(days=7), co_host_ids=[secretary.id])  # type: ignore[list-item]
+    past = await sessions.schedule(
+        db,
+        host,
+        room_id=room.id,
+        title="上周六 阿尔巴斯羊肉专场",
+        content_line="goods",
+        scheduled_start=utcnow() - timedelta(days=7),
+        co_host_ids=[secretary.id],
+    )  # type: ignore[list-item]
     await _sell(db, host, past.id, skus, ended=True)  # type: ignore[arg-type]
-    live = await sessions.schedule(db, host, room_id=room.id, title="今晚 阿尔巴斯羊肉 + 牛肉干", content_line="goods",
-                                   scheduled_start=utcnow() - timedelta(minutes=20), co_host_ids=[secretary.id])  # type: ignore[list-item]
+    live = await sessions.schedule(
+        db,
+        host,
+        room_id=room.id,
+        title="今晚 阿尔巴斯羊肉 + 牛肉干",
+        content_line="goods",
+        scheduled_start=utcnow() - timedelta(minutes=20),
+        co_host_ids=[secretary.id],
+    )  # type: ignore[list-item]
     await _sell(db, host, live.id, skus, ended=False)  # type: ignore[arg-type]
     ctx.shared["streaming.live_session_id"] = live.id
-    await sessions.schedule(db, host, room_id=room.id, title="周末 草原风光与牧民故事", content_line="stories",
-                            scheduled_start=utcnow() + timedelta(days=2))
+    await sessions.schedule(
+        db,
+        host,
+        room_id=room.id,
+        title="周末 草原风光与牧民故事",
+        content_line="stories",
+        scheduled_start=utcnow() + timedelta(days=2),
+    )
 
 
 async def _sell(db, host: CurrentUser, session_id: int, skus: dict, ended: bool) -> None:  # type: ignore[no-untyped-def]
     leg, ribs, jerky = skus["后腿 2.5kg"], skus["羊排 2kg"], skus["原味 500g"]
-    items = [await shelf.add_item(db, host, session_id, sku_id=leg.id, price_fen=24800, quantity=30, per_buyer_cap=5),
-             await shelf.add_item(db, host, session_id, sku_id=ribs.id, price_fen=21800, quantity=20),
-             await shelf.add_item(db, host, session_id, sku_id=jerky.id, price_fen=8800, quantity=60)]
+    items = [
+        await shelf.add_item(db, host, session_id, sku_id=leg.id, price_fen=24800, quantity=30, per_buyer_cap=5),
+        await shelf.add_item(db, host, session_id, sku_id=ribs.id, price_fen=21800, quantity=20),
+        await shelf.add_item(db, host, session_id, sku_id=jerky.id, price_fen=8800, quantity=60),
+    ]
     await sessions.go_live(db, host, session_id)
     for step in ("introduce_yourself", "introduce_product", "shipping_terms"):
         await shelf.tick(db, host, session_id, step)
@@ -68,9 +99,21 @@ async def _sell(db, host: CurrentUser, session_id: int, skus: dict, ended: bool)
     orders = []
     for n, (name, phone, province, city, county, detail) in enumerate(BUYERS):
         item = items[n % 3]
-        placed = await place_order(db, OrderRequest(
-            pool_id=item.pool_id, quantity=1 + n % 2, phone=phone, name=name, province=province, city=city,
-            county=county, detail=detail, idempotency_key=f"demo-{session_id}-{n}", live_session_id=session_id))
+        placed = await place_order(
+            db,
+            OrderRequest(
+                pool_id=item.pool_id,
+                quantity=1 + n % 2,
+                phone=phone,
+                name=name,
+                province=province,
+                city=city,
+                county=county,
+                detail=detail,
+                idempotency_key=f"demo-{session_id}-{n}",
+                live_session_id=session_id,
+            ),
+        )
         orders.append(placed.order)
     # paid, packed, shipped, completed, refunded; one left unpaid and one expired
     for n, order in enumerate(orders[:6]):
@@ -86,5 +129,14 @@ async def _sell(db, host: CurrentUser, session_id: int, skus: dict, ended: bool)
     if ended:
         await sessions.end(db, host, session_id)
     else:
-        await flash_sale.open_flash_sale(db, host, session_id, item_id=items[2].id, deal_price_fen=6600, total_cap=10,
-                                         per_buyer_cap=2, countdown_s=30, window_min=20)
+        await flash_sale.open_flash_sale(
+            db,
+            host,
+            session_id,
+            item_id=items[2].id,
+            deal_price_fen=6600,
+            total_cap=10,
+            per_buyer_cap=2,
+            countdown_s=30,
+            window_min=20,
+        )

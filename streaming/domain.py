@@ -43,7 +43,9 @@ domain = Domain(
     cli=_cli,
     demo_order=30,
     home_for_role={"host": "/live/console"},
-    nav=[NavLink("直播间", "/live/", frozenset({"anonymous", "buyer", "member", "admin", "host", "operator"})),
-         NavLink("主播台", "/live/console/", frozenset({"host", "admin"}))],
+    nav=[
+        NavLink("直播间", "/live/", frozenset({"anonymous", "buyer", "member", "admin", "host", "operator"})),
+        NavLink("主播台", "/live/console/", frozenset({"host", "admin"})),
+    ],
     on_startup=[_start],
 )

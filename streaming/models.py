@@ -30,7 +30,11 @@ class SessionState(StrEnum):
 
 STATE_LABELS = {"scheduled": "预告", "live": "直播中", "ended": "已结束"}
 RUN_OF_SHOW = ("introduce_yourself", "introduce_product", "shipping_terms")
-RUN_OF_SHOW_LABELS = {"introduce_yourself": "自我介绍", "introduce_product": "介绍产品", "shipping_terms": "讲清发货条款"}
+RUN_OF_SHOW_LABELS = {
+    "introduce_yourself": "自我介绍",
+    "introduce_product": "介绍产品",
+    "shipping_terms": "讲清发货条款",
+}
 
 
 class LiveRoom(SQLModel, table=True):

@@ -16,8 +16,15 @@ import pytest
 
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def chromium_path() -> str:
@@ -37,8 +44,12 @@ def free_port() -> int:
 
 
 def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "caoyuan", "serve", "--port", str(port)],
-                               env={**os.environ, **env}, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "caoyuan", "serve", "--port", str(port)],
+        env={**os.environ, **env},
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 90  # a loaded 2-core CI machine can take a while to import the app
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -65,10 +76,18 @@ def demo_server(tmp_path: Path) -> Iterator[str]:
     """Seed the demo into a fresh SQLite file and serve it from a real uvicorn process."""
     db_file = tmp_path / "demo.db"
     port = free_port()
-    env = {"CAOYUAN_DATABASE_URL": f"sqlite+aiosqlite:///{db_file}", "CAOYUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-           "CAOYUAN_SECRET_KEY": "b" * 48}
-    seeded = subprocess.run([sys.executable, "-m", "caoyuan", "demo", "--no-serve", "--database", str(db_file)],
-                            env={**os.environ, **env}, capture_output=True, text=True, timeout=180)
+    env = {
+        "CAOYUAN_DATABASE_URL": f"sqlite+aiosqlite:///{db_file}",
+        "CAOYUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "CAOYUAN_SECRET_KEY": "b" * 48,
+    }
+    seeded = subprocess.run(
+        [sys.executable, "-m", "caoyuan", "demo", "--no-serve", "--database", str(db_file)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert seeded.returncode == 0, seeded.stderr
     process = start_server(env, port, tmp_path / "server.log")
     try:

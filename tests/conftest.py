@@ -54,8 +54,9 @@ async def _pg_reachable(url: str) -> str | None:
     import asyncpg
 
     try:
-        conn = await asyncio.wait_for(asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(
-            hide_password=False)), timeout=5)
+        conn = await asyncio.wait_for(
+            asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)), timeout=5
+        )
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable", reported in words
         return f"{type(exc).__name__}: {exc}"
     await conn.close()
@@ -118,8 +119,9 @@ async def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: P
 async def _truncate_all(url: str) -> None:
     database = create_database(url, 1)
     async with database.engine.begin() as conn:
-        existing = set((await conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))).scalars())
+        existing = set(
+            (await conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))).scalars()
+        )
         names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name in existing)
         await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     await database.dispose()
@@ -134,9 +136,15 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    return load_settings(database_url=database_url, environment="test", secret_key="t" * 40,
-                         payments="sandbox", public_base_url="http://testserver.local", background_tasks=False,
-                         media_dir=str(tmp_path / "media"))
+    return load_settings(
+        database_url=database_url,
+        environment="test",
+        secret_key="t" * 40,
+        payments="sandbox",
+        public_base_url="http://testserver.local",
+        background_tasks=False,
+        media_dir=str(tmp_path / "media"),
+    )
 
 
 @pytest.fixture
@@ -156,12 +164,14 @@ MakeUser = Callable[..., Awaitable[UserAccount]]
 def make_user(db: Database) -> MakeUser:
     counter = iter(range(1, 10_000))
 
-    async def make(role: str = "admin", phone: str | None = None, password: str = PASSWORD,
-                   name: str = "") -> UserAccount:
+    async def make(
+        role: str = "admin", phone: str | None = None, password: str = PASSWORD, name: str = ""
+    ) -> UserAccount:
         phone = phone or f"139{next(counter):08d}"
         async with db.session() as session:
-            return await create_user(session, phone=phone, password=password, role=role,
-                                     display_name=name or f"{role}-{phone[-4:]}")
+            return await create_user(
+                session, phone=phone, password=password, role=role, display_name=name or f"{role}-{phone[-4:]}"
+            )
 
     return make
 
@@ -176,8 +186,12 @@ async def page_login(client: AsyncTestClient, phone: str, password: str = PASSWO
     """Log in through the form, with the CSRF cookie a browser would carry."""
     await client.get("/login")
     csrf = client.cookies.get("caoyuan_csrf")
-    response = await client.post("/login", data={"phone": phone, "password": password, "next": "/"},
-                                 headers={"x-csrftoken": csrf or ""}, follow_redirects=False)
+    response = await client.post(
+        "/login",
+        data={"phone": phone, "password": password, "next": "/"},
+        headers={"x-csrftoken": csrf or ""},
+        follow_redirects=False,
+    )
     assert response.status_code == 303, response.text
 
 

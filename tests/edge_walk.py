@@ -23,8 +23,14 @@ from litestar.routes import HTTPRoute
 
 ROOT = Path(__file__).resolve().parent.parent
 EDGE_VALUES: dict[str, Any] = {
-    "zero": 0, "minus_one": -1, "int32": 2**31, "int64": 2**63, "non_ascii": "é²中", "huge_text": "长" * 100_000,
-    "day_min": "0001-01-01", "day_max": "9999-12-31",
+    "zero": 0,
+    "minus_one": -1,
+    "int32": 2**31,
+    "int64": 2**63,
+    "non_ascii": "é²中",
+    "huge_text": "长" * 100_000,
+    "day_min": "0001-01-01",
+    "day_max": "9999-12-31",
 }
 SKIPPED_PATHS = ("/logout", "/account/password", "/static/", "/schema", "/api/auth/token", "/ws/")
 NOT_QUERY = {"request", "scope", "data", "socket", "state", "headers", "cookies", "body"}
@@ -125,16 +131,22 @@ def _path_values(route: HTTPRoute) -> Iterator[tuple[str, str, str]]:
 def probes(app: Litestar) -> Iterator[Probe]:
     form_names = form_field_names()
     for route in app.routes:
-        if not isinstance(route, HTTPRoute) or route.path_format.startswith(SKIPPED_PATHS) or \
-                route.path_format in SKIPPED_PATHS:
+        if (
+            not isinstance(route, HTTPRoute)
+            or route.path_format.startswith(SKIPPED_PATHS)
+            or route.path_format in SKIPPED_PATHS
+        ):
             continue
         for handler in route.route_handlers:
             methods = sorted(set(handler.http_methods) - {"OPTIONS", "HEAD"})
             if not methods:
                 continue
             dependencies = set(handler.resolve_dependencies())
-            queries = [n for n in handler.parsed_fn_signature.parameters
-                       if n not in dependencies and n not in route.path_parameters and n not in NOT_QUERY]
+            queries = [
+                n
+                for n in handler.parsed_fn_signature.parameters
+                if n not in dependencies and n not in route.path_parameters and n not in NOT_QUERY
+            ]
             struct = _body_struct(handler)
             for method in methods:
                 for path, where, label in _path_values(route):
@@ -150,5 +162,9 @@ def probes(app: Litestar) -> Iterator[Probe]:
                     elif "data" in handler.parsed_fn_signature.parameters:
                         for label, value in EDGE_VALUES.items():
                             value = "长" * 3000 if label == "huge_text" else value  # ×100 fields, under 10 MB
-                            yield Probe(method, plain_path, form=dict.fromkeys(form_names, _text(value)),
-                                        where=f"form.*={label}")
+                            yield Probe(
+                                method,
+                                plain_path,
+                                form=dict.fromkeys(form_names, _text(value)),
+                                where=f"form.*={label}",
+                            )

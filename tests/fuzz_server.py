@@ -20,8 +20,13 @@ from sqlalchemy.engine import make_url
 from tests.browser import free_port, start_server, stop_server
 
 DEMO_PASSWORD = "caoyuan2026"
-DEMO_PHONES = {"admin": "13900000001", "host": "13900000002", "member": "13900000003",
-               "operator": "13900000004", "buyer": "13900000005"}
+DEMO_PHONES = {
+    "admin": "13900000001",
+    "host": "13900000002",
+    "member": "13900000003",
+    "operator": "13900000004",
+    "buyer": "13900000005",
+}
 
 
 @dataclass
@@ -50,10 +55,19 @@ def _database_url(backend: str, tmp_path: Path, postgres_url: str | None) -> str
 def serve_seeded_demo(backend: str, tmp_path: Path, postgres_url: str | None = None) -> Iterator[FuzzServer]:
     url = _database_url(backend, tmp_path, postgres_url)
     port = free_port()
-    env = {"CAOYUAN_DATABASE_URL": url, "CAOYUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-           "CAOYUAN_SECRET_KEY": "f" * 48, "CAOYUAN_BACKGROUND_TASKS": "false"}
-    seeded = subprocess.run([sys.executable, "-m", "caoyuan", "demo", "--no-serve"],
-                            env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
+    env = {
+        "CAOYUAN_DATABASE_URL": url,
+        "CAOYUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "CAOYUAN_SECRET_KEY": "f" * 48,
+        "CAOYUAN_BACKGROUND_TASKS": "false",
+    }
+    seeded = subprocess.run(
+        [sys.executable, "-m", "caoyuan", "demo", "--no-serve"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert seeded.returncode == 0, seeded.stdout[-2000:] + seeded.stderr[-4000:]
     log = tmp_path / "server.log"
     process = start_server(env, port, log)

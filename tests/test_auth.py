@@ -109,8 +109,9 @@ async def test_page_login_sets_session_and_logout_ends_it(client, make_user, log
 async def test_page_post_without_csrf_is_refused_in_chinese(client, make_user) -> None:
     await make_user("member", phone="13700000008")
     await client.get("/login")
-    response = await client.post("/login", data={"phone": "13700000008", "password": PASSWORD},
-                                 headers={"accept": "text/html"})
+    response = await client.post(
+        "/login", data={"phone": "13700000008", "password": PASSWORD}, headers={"accept": "text/html"}
+    )
     assert response.status_code == 403
     assert "表单已过期" in response.text
 
@@ -119,8 +120,9 @@ async def test_login_page_shows_the_error(client, make_user) -> None:
     await make_user("member", phone="13700000009")
     await client.get("/login")
     csrf = client.cookies.get("caoyuan_csrf")
-    response = await client.post("/login", data={"phone": "13700000009", "password": "bad-bad-bad"},
-                                 headers={"x-csrftoken": csrf})
+    response = await client.post(
+        "/login", data={"phone": "13700000009", "password": "bad-bad-bad"}, headers={"x-csrftoken": csrf}
+    )
     assert response.status_code == 401
     assert "手机号或密码不正确" in response.text
 
@@ -129,15 +131,23 @@ async def test_login_never_redirects_off_site(client, make_user) -> None:
     await make_user("member", phone="13700000010")
     await client.get("/login")
     csrf = client.cookies.get("caoyuan_csrf")
-    response = await client.post("/login", data={"phone": "13700000010", "password": PASSWORD,
-                                                 "next": "//evil.example/"},
-                                 headers={"x-csrftoken": csrf}, follow_redirects=False)
+    response = await client.post(
+        "/login",
+        data={"phone": "13700000010", "password": PASSWORD, "next": "//evil.example/"},
+        headers={"x-csrftoken": csrf},
+        follow_redirects=False,
+    )
     assert response.headers["location"] == "/"
 
 
 async def test_home_sends_each_role_to_its_place(client, make_user, login_page) -> None:
-    places = {"admin": "/coop/", "member": "/coop/me", "host": "/live/console", "buyer": "/shop/",
-              "operator": "/machinery/today"}
+    places = {
+        "admin": "/coop/",
+        "member": "/coop/me",
+        "host": "/live/console",
+        "buyer": "/shop/",
+        "operator": "/machinery/today",
+    }
     for number, (role, place) in enumerate(places.items(), start=20):
         phone = f"137000000{number}"
         await make_user(role, phone=phone)
@@ -163,11 +173,18 @@ async def test_change_password(client, make_user, login_page) -> None:
     await make_user("operator", phone="13700000031")
     await login_page(client, "13700000031")
     csrf = client.cookies.get("caoyuan_csrf")
-    mismatch = await client.post("/account/password", headers={"x-csrftoken": csrf},
-                                 data={"current": PASSWORD, "new": "new-pass-123", "confirm": "other-123"})
+    mismatch = await client.post(
+        "/account/password",
+        headers={"x-csrftoken": csrf},
+        data={"current": PASSWORD, "new": "new-pass-123", "confirm": "other-123"},
+    )
     assert mismatch.status_code == 422 and "不一致" in mismatch.text
-    ok = await client.post("/account/password", headers={"x-csrftoken": csrf}, follow_redirects=False,
-                           data={"current": PASSWORD, "new": "new-pass-123", "confirm": "new-pass-123"})
+    ok = await client.post(
+        "/account/password",
+        headers={"x-csrftoken": csrf},
+        follow_redirects=False,
+        data={"current": PASSWORD, "new": "new-pass-123", "confirm": "new-pass-123"},
+    )
     assert ok.status_code == 303
     old = await client.post("/api/auth/token", json={"phone": "13700000031", "password": PASSWORD})
     assert old.status_code == 401

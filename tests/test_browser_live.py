@@ -42,8 +42,11 @@ async def test_buyer_pays_while_host_watches(server: str, browser, tmp_path) -> 
     ribs_left = host.locator(".item-row:has-text('羊排') [data-pool]").first
     left_before = int(await ribs_left.inner_text())
 
-    buyer_ctx = await browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                                          user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile")
+    buyer_ctx = await browser.new_context(
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
+        user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile",
+    )
     buyer = await buyer_ctx.new_page()
     await buyer.goto(f"{server}/live/{session_id}")
     await buyer.click(".shelf-item:has-text('羊排')")  # the card opens the order sheet
@@ -64,7 +67,8 @@ async def test_buyer_pays_while_host_watches(server: str, browser, tmp_path) -> 
     await host.wait_for_selector("#ticker .oc:first-child:has-text('赵*')")
     assert "138****5678" in await host.inner_text("#ticker .oc:first-child")
     await host.wait_for_function(
-        "([el, n]) => Number(el.textContent) === n", arg=[await ribs_left.element_handle(), left_before - 2])
+        "([el, n]) => Number(el.textContent) === n", arg=[await ribs_left.element_handle(), left_before - 2]
+    )
 
     await buyer.click("button:has-text('确认付款')")
     await buyer.wait_for_selector("text=已付款")  # back on the order page, paid

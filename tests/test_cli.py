@@ -14,8 +14,9 @@ from caoyuan.settings import SettingsError, load_settings
 
 def caoyuan(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> subprocess.CompletedProcess:
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "caoyuan", *args], capture_output=True, text=True, env=full_env,
-                          input=input, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "caoyuan", *args], capture_output=True, text=True, env=full_env, input=input, timeout=120
+    )
 
 
 def test_bad_setting_is_named() -> None:
@@ -44,8 +45,19 @@ def test_db_upgrade_then_user_create(tmp_path: Path) -> None:
     up = caoyuan("db", "upgrade", env=env)
     assert up.returncode == 0, up.stderr
     assert caoyuan("db", "current", env=env).returncode == 0
-    made = caoyuan("user", "create", "--phone", "13812345678", "--role", "admin", "--name", "会计",
-                   "--password", "s3cret-pass", env=env)
+    made = caoyuan(
+        "user",
+        "create",
+        "--phone",
+        "13812345678",
+        "--role",
+        "admin",
+        "--name",
+        "会计",
+        "--password",
+        "s3cret-pass",
+        env=env,
+    )
     assert made.returncode == 0, made.stderr
     assert "13812345678" in made.stdout
     again = caoyuan("user", "create", "--phone", "13812345678", "--role", "host", "--password", "s3cret-pass", env=env)
@@ -56,8 +68,7 @@ def test_db_upgrade_then_user_create(tmp_path: Path) -> None:
 
 def test_demo_seeds_one_login_per_role(tmp_path: Path) -> None:
     path = tmp_path / "demo.db"
-    result = caoyuan("demo", "--no-serve", "--database", str(path),
-                     env={"CAOYUAN_DATABASE_URL": "", "COLUMNS": "200"})
+    result = caoyuan("demo", "--no-serve", "--database", str(path), env={"CAOYUAN_DATABASE_URL": "", "COLUMNS": "200"})
     assert result.returncode == 0, result.stderr
     for role in ("admin", "host", "member", "operator", "buyer"):
         assert role in result.stdout

@@ -24,12 +24,18 @@ async def test_demo_year_is_posted_published_and_explained(db, database_url) -> 
         ctx = DemoContext(s, load_settings(database_url=database_url, environment="test", secret_key="t" * 40))
         await seed(ctx)
     shared = ctx.shared
-    assert set(shared) >= {"coop.badaoling_id", "coop.wengniute_id", "coop.badaoling_machine_asset_ids",
-                           "coop.badaoling_member_ids", "coop.wengniute_member_ids"}
+    assert set(shared) >= {
+        "coop.badaoling_id",
+        "coop.wengniute_id",
+        "coop.badaoling_machine_asset_ids",
+        "coop.badaoling_member_ids",
+        "coop.wengniute_member_ids",
+    }
     assert [r[0] for r in ctx.logins] == ["member", "operator"]
     async with db.session() as s:
-        machines = (await s.scalars(select(FixedAsset).where(
-            FixedAsset.id.in_(shared["coop.badaoling_machine_asset_ids"])))).all()
+        machines = (
+            await s.scalars(select(FixedAsset).where(FixedAsset.id.in_(shared["coop.badaoling_machine_asset_ids"])))
+        ).all()
         assert len(machines) == 5 and sum(m.cost_fen for m in machines) == 720_000_00
         assert {m.funding_source for m in machines} == {"special_fund"}
         dist = await s.scalar(select(Distribution).where(Distribution.cooperative_id == shared["coop.wengniute_id"]))
@@ -47,8 +53,9 @@ async def test_demo_year_is_posted_published_and_explained(db, database_url) -> 
 
 def caoyuan(*args: str, db: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "CAOYUAN_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "COLUMNS": "160"}
-    return subprocess.run([sys.executable, "-m", "caoyuan", *args], capture_output=True, text=True, env=env,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "caoyuan", *args], capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 def test_cli_import_export_and_distribute(tmp_path: Path) -> None:
@@ -56,8 +63,11 @@ def test_cli_import_export_and_distribute(tmp_path: Path) -> None:
     seeded = caoyuan("demo", "--no-serve", "--database", str(db), db=db)
     assert seeded.returncode == 0, seeded.stderr
     csv = tmp_path / "new.csv"
-    csv.write_text(f"姓名,身份证号,嘎查村,村民小组\n新社员,{fake_id_number(401)},八道岭村,三组\n"
-                   "坏行,15042619800101401X,八道岭村,三组\n", encoding="utf-8")
+    csv.write_text(
+        f"姓名,身份证号,嘎查村,村民小组\n新社员,{fake_id_number(401)},八道岭村,三组\n"
+        "坏行,15042619800101401X,八道岭村,三组\n",
+        encoding="utf-8",
+    )
     needs_coop = caoyuan("coop", "import-members", str(csv), db=db)
     assert needs_coop.returncode != 0 and "--cooperative" in needs_coop.stderr
     imported = caoyuan("coop", "import-members", str(csv), "--cooperative", "1", db=db)

@@ -38,8 +38,12 @@ VOTE = AssemblyVote(date(2026, 1, 20), votes_for=frozenset({1, 2, 3}))
 async def _year(s, volumes=(12_400_00, 3_000_00, 0), expense=1_000_00, name=None):  # type: ignore[no-untyped-def]
     coop, members = await make_cooperative(s, members=3, name=name)
     await record_charter(s, coop.id, date(2020, 1, 1), Terms(reserve_rate_bp=1000, patronage_rate_bp=6000))
-    for m, kind, kw in zip(members, ("land", "cash", "labour"), (
-            {"area_hundredths": 11_00, "plot": "东梁"}, {"amount_fen": 5_000_00}, {"labour_days": 60}), strict=True):
+    for m, kind, kw in zip(
+        members,
+        ("land", "cash", "labour"),
+        ({"area_hundredths": 11_00, "plot": "东梁"}, {"amount_fen": 5_000_00}, {"labour_days": 60}),
+        strict=True,
+    ):
         await contribute(s, coop.id, ContributionIn(m.id, kind, date(2025, 3, 1), **kw))
     when = datetime(2025, 9, 20, 3, tzinfo=UTC)
     for i, (m, v) in enumerate(zip(members, volumes, strict=True)):
@@ -47,8 +51,13 @@ async def _year(s, volumes=(12_400_00, 3_000_00, 0), expense=1_000_00, name=None
             await post(s, MachineryServicePaid(coop.id, f"{coop.id}:mb:{i}", when, m.id, v))
     await post(s, LiveSalePaid(coop.id, f"{coop.id}:so:x", when, None, 8_000_00, 0))
     if expense:
-        await write_entry(s, coop.id, [debit(c.INSURANCE, expense), credit(c.BANK, expense)], kind="manual",
-                          entry_date=date(2025, 5, 1))
+        await write_entry(
+            s,
+            coop.id,
+            [debit(c.INSURANCE, expense), credit(c.BANK, expense)],
+            kind="manual",
+            entry_date=date(2025, 5, 1),
+        )
     return coop.id, [m.id for m in members]
 
 
@@ -151,8 +160,7 @@ async def test_draft_recomputes_freely_when_the_books_change(db) -> None:
 @given(st.tuples(st.integers(1, 10**8), st.integers(0, 10**8), st.integers(0, 10**8)), st.integers(0, 10**7))
 async def test_reversal_restores_every_balance(db, volumes, expense) -> None:  # type: ignore[no-untyped-def]
     async with db.session() as s:
-        coop_id, _ = await _year(s, volumes=volumes, expense=expense,
-                                 name=f"冲销测试{volumes}{expense}"[:100])
+        coop_id, _ = await _year(s, volumes=volumes, expense=expense, name=f"冲销测试{volumes}{expense}"[:100])
         before = await account_sums(s, coop_id)
         draft = await compute_draft(s, coop_id, 2025)
         await approve(s, draft.id, VOTE)
@@ -163,9 +171,13 @@ async def test_reversal_restores_every_balance(db, volumes, expense) -> None:  #
         after = await account_sums(s, coop_id)
         net = lambda sums: {k: d - cr for k, (d, cr) in sums.items() if d != cr}  # noqa: E731
         assert net(after) == net(before)
-        per_member = (await s.execute(select(MemberAccountItem.member_id, func.sum(MemberAccountItem.amount_fen))
-                                      .where(MemberAccountItem.distribution_id.in_([draft.id, rev.id]))
-                                      .group_by(MemberAccountItem.member_id))).all()
+        per_member = (
+            await s.execute(
+                select(MemberAccountItem.member_id, func.sum(MemberAccountItem.amount_fen))
+                .where(MemberAccountItem.distribution_id.in_([draft.id, rev.id]))
+                .group_by(MemberAccountItem.member_id)
+            )
+        ).all()
         assert all(int(total) == 0 for _, total in per_member)
         assert (await s.get(Distribution, rev.id)).surplus_fen == -draft.surplus_fen
     with pytest.raises(Conflict):

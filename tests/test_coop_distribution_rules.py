@@ -25,11 +25,16 @@ def members(draw, min_size: int = 1):  # type: ignore[no-untyped-def]
     return m
 
 
-farmer_terms = st.builds(Terms, reserve_rate_bp=st.integers(0, 10000), patronage_rate_bp=st.integers(6000, 10000),
-                         machinery_development_bp=st.integers(0, 10000), split_machinery_pool=st.booleans())
+farmer_terms = st.builds(
+    Terms,
+    reserve_rate_bp=st.integers(0, 10000),
+    patronage_rate_bp=st.integers(6000, 10000),
+    machinery_development_bp=st.integers(0, 10000),
+    split_machinery_pool=st.booleans(),
+)
 
 
-@given(farmer_terms, st.integers(-10**9, 10**11), st.integers(0, 10**9), st.integers(0, 10**10), members())
+@given(farmer_terms, st.integers(-(10**9), 10**11), st.integers(0, 10**9), st.integers(0, 10**10), members())
 def test_farmer_pipeline_is_exact_and_gives_volume_at_least_sixty_percent(terms, surplus, loss, machinery, m) -> None:  # type: ignore[no-untyped-def]
     if sum(m.volume) == 0 or sum(m.remainder_weights()) == 0:
         m.volume[0] += 1
@@ -43,8 +48,10 @@ def test_farmer_pipeline_is_exact_and_gives_volume_at_least_sixty_percent(terms,
     assert p.patronage * 10000 >= p.distributable * terms.patronage_rate_bp >= p.distributable * 6000
     assert sum(p.patronage_parts) == p.patronage and sum(p.remainder_parts) == p.remainder
     assert sum(p.reserve_parts) in (0, p.reserve)
-    for parts, adj, weights, pool in ((p.patronage_parts, p.patronage_adj, m.volume, p.patronage),
-                                      (p.remainder_parts, p.remainder_adj, m.remainder_weights(), p.remainder)):
+    for parts, adj, weights, pool in (
+        (p.patronage_parts, p.patronage_adj, m.volume, p.patronage),
+        (p.remainder_parts, p.remainder_adj, m.remainder_weights(), p.remainder),
+    ):
         total = sum(weights)
         for part, a, w in zip(parts, adj, weights, strict=True):
             assert a in (0, 1) and part == (pool * w // total if total else 0) + a
@@ -61,8 +68,13 @@ def test_a_farmer_policy_below_sixty_percent_is_refused(rate: int) -> None:
 def test_shareholding_divides_by_shares_after_collective_share(surplus, collective_bp, m) -> None:  # type: ignore[no-untyped-def]
     if sum(m.shares) == 0:
         m.shares[0] = 1
-    terms = Terms(policy="shareholding", patronage_rate_bp=0, collective_share_bp=collective_bp,
-                  member_share_bp=10000 - collective_bp, reserve_rate_bp=1500)
+    terms = Terms(
+        policy="shareholding",
+        patronage_rate_bp=0,
+        collective_share_bp=collective_bp,
+        member_share_bp=10000 - collective_bp,
+        reserve_rate_bp=1500,
+    )
     p = plan(terms, surplus, 0, 0, m)
     assert p.patronage == 0 and sum(p.patronage_parts) == 0
     assert p.collective + p.remainder == p.distributable == surplus - p.reserve
@@ -72,8 +84,13 @@ def test_shareholding_divides_by_shares_after_collective_share(surplus, collecti
 
 def test_six_four_split_of_the_machinery_pool_keeps_it_out_of_dividends() -> None:
     m = Members([1, 2], [1, 2], [0, 0], [0, 0], [0, 0], [0, 0], [30, 70])
-    terms = Terms(policy="shareholding", patronage_rate_bp=0, reserve_rate_bp=1000, split_machinery_pool=True,
-                  reserve_before_pool=True)  # the charter's explicit choice: reserve on the whole surplus first
+    terms = Terms(
+        policy="shareholding",
+        patronage_rate_bp=0,
+        reserve_rate_bp=1000,
+        split_machinery_pool=True,
+        reserve_before_pool=True,
+    )  # the charter's explicit choice: reserve on the whole surplus first
     p = plan(terms, 100_000_00, 0, 25_000_01, m)
     assert p.reserve == 10_000_00
     assert (p.pool_development, p.pool_assistance) == (15_000_01, 10_000_00)
@@ -94,9 +111,19 @@ def test_ties_go_to_the_lower_member_number() -> None:
 
 
 def test_statement_lines_read_plainly() -> None:
-    a = {"volume_fen": 12_400_00, "patronage_fen": 3_210_55, "remainder_fen": 1_000_00, "capital_fen": 11_000_00,
-         "reserve_base_fen": 0, "subsidy_fen": 500_00, "shares": 110, "patronage_adj": 1, "remainder_adj": 0,
-         "total_fen": 4_210_55, "reserve_share_fen": 321_00}
+    a = {
+        "volume_fen": 12_400_00,
+        "patronage_fen": 3_210_55,
+        "remainder_fen": 1_000_00,
+        "capital_fen": 11_000_00,
+        "reserve_base_fen": 0,
+        "subsidy_fen": 500_00,
+        "shares": 110,
+        "patronage_adj": 1,
+        "remainder_adj": 0,
+        "total_fen": 4_210_55,
+        "reserve_share_fen": 321_00,
+    }
     d = {"patronage_fen": 9, "remainder_fen": 9, "volume_total_fen": 386_292_00, "weight_total_fen": 100_000_00}
     lines = member_lines("farmer", 2025, a, d)
     assert lines[0] == "2025 年全年与合作社交易额 ¥12,400.00，占全社 ¥386,292.00 的 3.21%，按交易量返还 ¥3,210.55"

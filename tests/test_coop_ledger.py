@@ -29,8 +29,12 @@ def test_balance_rule_accepts_exactly_the_balanced(amounts: list[int], skew: int
 
 
 def test_balance_rule_refuses_odd_lines() -> None:
-    for lines in ([debit(c.CASH, 5)], [debit(c.CASH, 5), credit("9999", 5)],
-                  [Line(c.CASH, 5, 5), credit(c.OTHER_INCOME, 0)], [debit(c.CASH, -5), credit(c.OTHER_INCOME, -5)]):
+    for lines in (
+        [debit(c.CASH, 5)],
+        [debit(c.CASH, 5), credit("9999", 5)],
+        [Line(c.CASH, 5, 5), credit(c.OTHER_INCOME, 0)],
+        [debit(c.CASH, -5), credit(c.OTHER_INCOME, -5)],
+    ):
         with pytest.raises(UnbalancedEntry):
             check_balanced(lines)
 
@@ -57,9 +61,17 @@ async def test_unbalanced_entry_is_refused_and_nothing_written(db) -> None:
 async def test_reversal_restores_balances_and_happens_once(db) -> None:
     async with db.session() as s:
         coop, members = await make_cooperative(s)
-        entry = await write_entry(s, coop.id, [debit(c.BANK, 500_00), credit(c.SUBSIDY_INCOME, 300_00),
-                                               credit(c.MEMBER_CURRENT, 200_00, member_id=members[0].id)],
-                                  kind="manual", entry_date=date(2025, 3, 1))
+        entry = await write_entry(
+            s,
+            coop.id,
+            [
+                debit(c.BANK, 500_00),
+                credit(c.SUBSIDY_INCOME, 300_00),
+                credit(c.MEMBER_CURRENT, 200_00, member_id=members[0].id),
+            ],
+            kind="manual",
+            entry_date=date(2025, 3, 1),
+        )
     async with db.session() as s:
         reversal = await reverse_entry(s, entry.id, reason="录错了")
         assert reversal.reverses_entry_id == entry.id
@@ -82,17 +94,23 @@ async def test_postgres_refuses_unbalanced_lines_written_directly(db) -> None:
         coop_id = coop.id
     with pytest.raises(IntegrityError, match="not balanced"):
         async with db.session() as s:
-            entry = JournalEntry(cooperative_id=coop_id, entry_date=date(2025, 1, 1),
-                                 occurred_at=utcnow(), kind="manual")
+            entry = JournalEntry(
+                cooperative_id=coop_id, entry_date=date(2025, 1, 1), occurred_at=utcnow(), kind="manual"
+            )
             s.add(entry)
             await s.flush()
-            await s.execute(insert(JournalLine), [
-                {"entry_id": entry.id, "cooperative_id": coop_id, "account_code": c.CASH, "debit_fen": 100},
-                {"entry_id": entry.id, "cooperative_id": coop_id, "account_code": c.OTHER_INCOME, "credit_fen": 90}])
+            await s.execute(
+                insert(JournalLine),
+                [
+                    {"entry_id": entry.id, "cooperative_id": coop_id, "account_code": c.CASH, "debit_fen": 100},
+                    {"entry_id": entry.id, "cooperative_id": coop_id, "account_code": c.OTHER_INCOME, "credit_fen": 90},
+                ],
+            )
     with pytest.raises(IntegrityError, match="not balanced"):  # an entry with no lines at all
         async with db.session() as s:
-            s.add(JournalEntry(cooperative_id=coop_id, entry_date=date(2025, 1, 1),
-                               occurred_at=utcnow(), kind="manual"))
+            s.add(
+                JournalEntry(cooperative_id=coop_id, entry_date=date(2025, 1, 1), occurred_at=utcnow(), kind="manual")
+            )
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(JournalEntry)) == 0
 
@@ -102,10 +120,12 @@ async def test_postgres_refuses_to_edit_or_delete_posted_rows(db) -> None:
     async with db.session() as s:
         coop, _ = await make_cooperative(s)
         entry = await write_entry(s, coop.id, [debit(c.CASH, 100), credit(c.OTHER_INCOME, 100)], kind="manual")
-    for statement in (update(JournalLine).where(JournalLine.entry_id == entry.id).values(debit_fen=0),
-                      text("DELETE FROM coop_journal_line"),
-                      update(JournalEntry).where(JournalEntry.id == entry.id).values(description="changed"),
-                      text("DELETE FROM coop_journal_entry")):
+    for statement in (
+        update(JournalLine).where(JournalLine.entry_id == entry.id).values(debit_fen=0),
+        text("DELETE FROM coop_journal_line"),
+        update(JournalEntry).where(JournalEntry.id == entry.id).values(description="changed"),
+        text("DELETE FROM coop_journal_entry"),
+    ):
         with pytest.raises(DBAPIError, match="cannot be changed"):
             async with db.session() as s:
                 await s.execute(statement)

@@ -20,7 +20,7 @@ GOOD_ID = fake_id_number(7)
 CSV = f"""社员号,姓名,身份证号,手机号,嘎查村,村民小组,家庭人口,困难户,入社日期
 ,包金山,{GOOD_ID},135 0476 0001,白音套海嘎查,一组,4,否,2020-04-15
 ,李桂兰,{fake_id_number(8)},,白音套海嘎查,一组,3,是,2020/04/15
-9,坏校验,{GOOD_ID[:-1]}{'0' if GOOD_ID[-1] != '0' else '1'},,白音套海嘎查,二组,2,否,
+9,坏校验,{GOOD_ID[:-1]}{"0" if GOOD_ID[-1] != "0" else "1"},,白音套海嘎查,二组,2,否,
 ,没有村,{fake_id_number(9)},,,二组,2,否,
 ,重复身份证,{GOOD_ID},,白音套海嘎查,二组,2,否,
 ,人口不对,{fake_id_number(10)},,白音套海嘎查,二组,零,否,
@@ -49,8 +49,10 @@ async def test_csv_import_keeps_good_rows_and_lists_bad_ones(db) -> None:
     assert GOOD_ID not in " ".join(reasons.values())  # ID numbers masked even in error messages
     async with db.session() as s:
         members = (await s.scalars(select(Member).order_by(Member.member_no))).all()
-        assert [(m.name, m.hardship, m.phone) for m in members] == [("包金山", False, "13504760001"),
-                                                                   ("李桂兰", True, "")]
+        assert [(m.name, m.hardship, m.phone) for m in members] == [
+            ("包金山", False, "13504760001"),
+            ("李桂兰", True, ""),
+        ]
         assert await s.scalar(select(func.count()).select_from(MemberStatusChange)) == 2
 
 

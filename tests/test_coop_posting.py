@@ -19,30 +19,42 @@ WHEN = datetime(2025, 6, 1, 4, 0, tzinfo=UTC)
 async def _setup(db, commission_bp: int = 500, development_bp: int = 6000):  # type: ignore[no-untyped-def]
     async with db.session() as s:
         coop, members = await make_cooperative(s, members=2)
-        await record_charter(s, coop.id, date(2025, 1, 1), Terms(live_sale_commission_bp=commission_bp,
-                                                                 machinery_development_bp=development_bp))
+        await record_charter(
+            s,
+            coop.id,
+            date(2025, 1, 1),
+            Terms(live_sale_commission_bp=commission_bp, machinery_development_bp=development_bp),
+        )
         return coop.id, [m.id for m in members]
 
 
 async def _balances(db, coop_id: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
     async with db.session() as s:
-        rows = (await s.execute(select(JournalLine.account_code, func.sum(JournalLine.debit_fen),
-                                       func.sum(JournalLine.credit_fen))
-                                .where(JournalLine.cooperative_id == coop_id).group_by(JournalLine.account_code))).all()
+        rows = (
+            await s.execute(
+                select(JournalLine.account_code, func.sum(JournalLine.debit_fen), func.sum(JournalLine.credit_fen))
+                .where(JournalLine.cooperative_id == coop_id)
+                .group_by(JournalLine.account_code)
+            )
+        ).all()
     return {code: c.signed_balance(code, int(d), int(cr)) for code, d, cr in rows}
 
 
 async def _volume(db, member_id: int) -> int:  # type: ignore[no-untyped-def]
     async with db.session() as s:
-        return int(await s.scalar(select(func.coalesce(func.sum(MemberVolume.amount_fen), 0))
-                                  .where(MemberVolume.member_id == member_id)))
+        return int(
+            await s.scalar(
+                select(func.coalesce(func.sum(MemberVolume.amount_fen), 0)).where(MemberVolume.member_id == member_id)
+            )
+        )
 
 
 async def test_member_live_sale_keeps_commission_and_counts_volume(db) -> None:
     coop_id, (m1, _) = await _setup(db, commission_bp=500)
     async with db.session() as s:
-        result = await post(s, LiveSalePaid(coop_id, "shop-order:1:paid", WHEN, m1, goods_fen=123_45,
-                                            shipping_fen=12_00))
+        result = await post(
+            s, LiveSalePaid(coop_id, "shop-order:1:paid", WHEN, m1, goods_fen=123_45, shipping_fen=12_00)
+        )
     assert result.created and result.splits == {}
     b = await _balances(db, coop_id)
     assert b[c.ALIPAY] == 135_45
@@ -109,9 +121,15 @@ async def test_machinery_income_split_six_four_and_relief_is_assistance(db) -> N
     assert b[c.ASSISTANCE] == 30_00 and b[c.CASH] == 170_01 and b[c.ALIPAY] == 200_00
     assert await _volume(db, m1) == 170_01
     async with db.session() as s:
-        funds = dict((await s.execute(select(JournalLine.fund, func.sum(JournalLine.credit_fen))
-                                      .where(JournalLine.account_code.in_([c.MACHINERY_MEMBER, c.MACHINERY_NON_MEMBER]))
-                                      .group_by(JournalLine.fund))).all())
+        funds = dict(
+            (
+                await s.execute(
+                    select(JournalLine.fund, func.sum(JournalLine.credit_fen))
+                    .where(JournalLine.account_code.in_([c.MACHINERY_MEMBER, c.MACHINERY_NON_MEMBER]))
+                    .group_by(JournalLine.fund)
+                )
+            ).all()
+        )
     assert funds == {"development": 102_01 + 120_00, "assistance": 68_00 + 30_00 + 80_00}
 
 

@@ -38,12 +38,17 @@ def test_any_balanced_books_give_balanced_reports(opening, period) -> None:  # t
     rows = reports.trial_balance(opening, period)
     assert sum(r.debit for r in rows) == sum(r.credit for r in rows)
     assert sum(r.closing for r in rows) == 0
-    merged = {k: (opening.get(k, (0, 0))[0] + period.get(k, (0, 0))[0],
-                  opening.get(k, (0, 0))[1] + period.get(k, (0, 0))[1]) for k in set(opening) | set(period)}
+    merged = {
+        k: (opening.get(k, (0, 0))[0] + period.get(k, (0, 0))[0], opening.get(k, (0, 0))[1] + period.get(k, (0, 0))[1])
+        for k in set(opening) | set(period)
+    }
     assert reports.balance_sheet(merged).balanced
     statement = reports.income_statement(period)
-    assert statement.surplus == sum(c.signed_balance(k, d, cr) * (1 if c.account(k).kind == "income" else -1)
-                                    for k, (d, cr) in period.items() if c.account(k).kind in ("income", "expense"))
+    assert statement.surplus == sum(
+        c.signed_balance(k, d, cr) * (1 if c.account(k).kind == "income" else -1)
+        for k, (d, cr) in period.items()
+        if c.account(k).kind in ("income", "expense")
+    )
 
 
 @given(st.integers(1, 10**9), st.integers(0, 10**9), st.integers(1, 600))
@@ -58,11 +63,22 @@ async def test_books_of_a_year(db) -> None:
     async with db.session() as s:
         coop, (m1, m2) = await make_cooperative(s, members=2)
         await contribute(s, coop.id, ContributionIn(m1.id, "cash", date(2025, 1, 2), amount_fen=5_000_00))  # type: ignore[arg-type]
-        harvester = await acquire(s, coop.id, FixedAssetIn("玉米收获机 4YZ-4", "machine", 144_000_00, "special_fund",
-                                                           date(2024, 12, 10), "乡村振兴衔接资金",
-                                                           insurance_policy="PICC-001",
-                                                           insurance_expires_on=date(2025, 12, 20),
-                                                           useful_life_months=120, salvage_fen=4_000_00))
+        harvester = await acquire(
+            s,
+            coop.id,
+            FixedAssetIn(
+                "玉米收获机 4YZ-4",
+                "machine",
+                144_000_00,
+                "special_fund",
+                date(2024, 12, 10),
+                "乡村振兴衔接资金",
+                insurance_policy="PICC-001",
+                insurance_expires_on=date(2025, 12, 20),
+                useful_life_months=120,
+                salvage_fen=4_000_00,
+            ),
+        )
         when = datetime(2025, 10, 1, 2, tzinfo=UTC)
         await post(s, MachineryServicePaid(coop.id, "mb:1", when, m2.id, 1_700_00))  # type: ignore[arg-type]
         await post(s, MachineryServicePaid(coop.id, "mb:2", when, None, 2_000_00))
@@ -92,8 +108,17 @@ async def test_books_of_a_year(db) -> None:
 async def test_member_account_collects_capital_volume_and_subsidy(db) -> None:
     async with db.session() as s:
         coop, (m1, m2, m3) = await make_cooperative(s, members=3)
-        await contribute(s, coop.id, ContributionIn(m1.id, "land", date(2024, 4, 1), area_hundredths=11_00,  # type: ignore[arg-type]
-                                                    plot="东梁"))
+        await contribute(
+            s,
+            coop.id,
+            ContributionIn(
+                m1.id,
+                "land",
+                date(2024, 4, 1),
+                area_hundredths=11_00,  # type: ignore[arg-type]
+                plot="东梁",
+            ),
+        )
         await contribute(s, coop.id, ContributionIn(m2.id, "cash", date(2024, 4, 1), amount_fen=2_000_00))  # type: ignore[arg-type]
         await post(s, MachineryServicePaid(coop.id, "mb:9", datetime(2024, 9, 1, tzinfo=UTC), m1.id, 900_00))  # type: ignore[arg-type]
         equal = await quantify_subsidy(s, coop.id, 2024, 100_00, "equal", "财政补助量化")

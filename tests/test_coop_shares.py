@@ -17,8 +17,9 @@ from coop.services.contributions import ContributionIn, contribute
 from coop.services.shares import holding, holdings, redeem, transfer
 from coop.testing import make_cooperative
 
-TERMS = Terms(share_price_fen=100_00, land_value_per_mu_fen=1_000_00, labour_value_per_day_fen=150_00,
-              redemption_lock_months=12)
+TERMS = Terms(
+    share_price_fen=100_00, land_value_per_mu_fen=1_000_00, labour_value_per_day_fen=150_00, redemption_lock_months=12
+)
 
 
 @given(st.integers(1, 10**12), st.integers(1, 10**7))
@@ -33,8 +34,11 @@ def test_shares_and_capital_reserve_add_up_to_the_value(value: int, price: int) 
     assert v.share_value_fen == v.shares * price and 0 <= v.capital_reserve_fen < price
 
 
-@given(st.lists(st.tuples(st.dates(date(2015, 1, 1), date(2030, 1, 1)), st.integers(1, 500)), max_size=10),
-       st.dates(date(2015, 1, 1), date(2031, 1, 1)), st.integers(0, 36))
+@given(
+    st.lists(st.tuples(st.dates(date(2015, 1, 1), date(2030, 1, 1)), st.integers(1, 500)), max_size=10),
+    st.dates(date(2015, 1, 1), date(2031, 1, 1)),
+    st.integers(0, 36),
+)
 def test_redeemable_never_exceeds_holding_or_touches_locked_shares(acq, on, months) -> None:  # type: ignore[no-untyped-def]
     terms = Terms(redemption_lock_months=months)
     held = sum(n for _, n in acq)
@@ -53,22 +57,48 @@ async def _coop(db):  # type: ignore[no-untyped-def]
 
 async def _ledger(db, coop_id: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
     async with db.session() as s:
-        rows = (await s.execute(select(JournalLine.account_code, func.sum(JournalLine.debit_fen),
-                                       func.sum(JournalLine.credit_fen)).group_by(JournalLine.account_code))).all()
+        rows = (
+            await s.execute(
+                select(
+                    JournalLine.account_code, func.sum(JournalLine.debit_fen), func.sum(JournalLine.credit_fen)
+                ).group_by(JournalLine.account_code)
+            )
+        ).all()
     return {code: c.signed_balance(code, int(d), int(cr)) for code, d, cr in rows}
 
 
 async def test_four_kinds_of_contribution(db) -> None:
     coop_id, (m1, m2, m3) = await _coop(db)
     async with db.session() as s:
-        land = await contribute(s, coop_id, ContributionIn(m1, "land", date(2020, 4, 15), area_hundredths=11_00,
-                                                           plot="东梁地 3 号", term_from=date(2020, 4, 15),
-                                                           term_to=date(2035, 4, 14)))
-        cash = await contribute(s, coop_id, ContributionIn(m2, "cash", date(2020, 4, 15), amount_fen=20_050_00,
-                                                           channel="bank"))
-        machine = await contribute(s, coop_id, ContributionIn(m3, "asset", date(2020, 5, 1), amount_fen=38_000_00,
-                                                              asset_name="东方红拖拉机", appraiser="赤峰某评估所",
-                                                              asset_category="machine"))
+        land = await contribute(
+            s,
+            coop_id,
+            ContributionIn(
+                m1,
+                "land",
+                date(2020, 4, 15),
+                area_hundredths=11_00,
+                plot="东梁地 3 号",
+                term_from=date(2020, 4, 15),
+                term_to=date(2035, 4, 14),
+            ),
+        )
+        cash = await contribute(
+            s, coop_id, ContributionIn(m2, "cash", date(2020, 4, 15), amount_fen=20_050_00, channel="bank")
+        )
+        machine = await contribute(
+            s,
+            coop_id,
+            ContributionIn(
+                m3,
+                "asset",
+                date(2020, 5, 1),
+                amount_fen=38_000_00,
+                asset_name="东方红拖拉机",
+                appraiser="赤峰某评估所",
+                asset_category="machine",
+            ),
+        )
         labour = await contribute(s, coop_id, ContributionIn(m1, "labour", date(2020, 6, 1), labour_days=61))
     assert (land.shares, land.value_fen, land.capital_reserve_fen) == (110, 11_000_00, 0)
     assert (cash.shares, cash.capital_reserve_fen) == (200, 50_00)
@@ -83,15 +113,18 @@ async def test_four_kinds_of_contribution(db) -> None:
     assert books[c.BANK] == 20_050_00 and books[c.LAND_RIGHTS] == 11_000_00 and books[c.LABOUR_CAPITAL] == 9_150_00
 
 
-@pytest.mark.parametrize("data", [
-    ContributionIn(0, "cash", date(2021, 1, 1), amount_fen=0),
-    ContributionIn(0, "cash", date(2021, 1, 1), amount_fen=-100_00),
-    ContributionIn(0, "cash", date(2021, 1, 1), amount_fen=99_99),  # less than one share
-    ContributionIn(0, "land", date(2021, 1, 1), area_hundredths=0, plot="x"),
-    ContributionIn(0, "labour", date(2021, 1, 1), labour_days=-3),
-    ContributionIn(0, "asset", date(2021, 1, 1), amount_fen=500_00, asset_name="犁"),  # no appraiser
-    ContributionIn(0, "gold", date(2021, 1, 1), amount_fen=500_00),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        ContributionIn(0, "cash", date(2021, 1, 1), amount_fen=0),
+        ContributionIn(0, "cash", date(2021, 1, 1), amount_fen=-100_00),
+        ContributionIn(0, "cash", date(2021, 1, 1), amount_fen=99_99),  # less than one share
+        ContributionIn(0, "land", date(2021, 1, 1), area_hundredths=0, plot="x"),
+        ContributionIn(0, "labour", date(2021, 1, 1), labour_days=-3),
+        ContributionIn(0, "asset", date(2021, 1, 1), amount_fen=500_00, asset_name="犁"),  # no appraiser
+        ContributionIn(0, "gold", date(2021, 1, 1), amount_fen=500_00),
+    ],
+)
 async def test_bad_contributions_are_refused_and_write_nothing(db, data: ContributionIn) -> None:
     coop_id, (m1, _, _) = await _coop(db)
     from dataclasses import replace

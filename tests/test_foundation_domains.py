@@ -16,10 +16,24 @@ async def _two_members(db, owner_id: int) -> tuple[int, int]:  # type: ignore[no
         coop = Cooperative(name="测试合作社", kind=CoopKind.FARMER, banner="翁牛特旗", village="白音套海嘎查")
         s.add(coop)
         await s.flush()
-        mine = Member(cooperative_id=coop.id, member_no=1, name="包金山", id_number=_id(1), phone="13500000001",
-                      village="白音套海嘎查", status_since=date(2020, 1, 1), user_id=owner_id)
-        other = Member(cooperative_id=coop.id, member_no=2, name="李桂兰", id_number=_id(2),
-                       village="白音套海嘎查", status_since=date(2020, 1, 1))
+        mine = Member(
+            cooperative_id=coop.id,
+            member_no=1,
+            name="包金山",
+            id_number=_id(1),
+            phone="13500000001",
+            village="白音套海嘎查",
+            status_since=date(2020, 1, 1),
+            user_id=owner_id,
+        )
+        other = Member(
+            cooperative_id=coop.id,
+            member_no=2,
+            name="李桂兰",
+            id_number=_id(2),
+            village="白音套海嘎查",
+            status_since=date(2020, 1, 1),
+        )
         s.add_all([mine, other])
         await s.flush()
         return mine.id, other.id

@@ -40,14 +40,21 @@ def _server_errors_of(operation: object, server: FuzzServer) -> list[str]:
     found: list[str] = []
 
     @given(case=operation.as_strategy())  # type: ignore[attr-defined]
-    @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink])
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.generate, Phase.shrink],
+    )
     def run(case: schemathesis.Case) -> None:
         for role in (None, "admin"):  # each generated request goes out anonymously and with the admin's token
             response = case.call(base_url=server.base_url, headers=server.headers(role), timeout=30)
             assert response.status_code < 500, (
                 f"{role or 'anonymous'}: {case.method} {case.formatted_path} → {response.status_code}\n"
-                f"{case.as_curl_command()}\n{response.text[:300]}")
+                f"{case.as_curl_command()}\n{response.text[:300]}"
+            )
 
     try:
         run()
@@ -84,8 +91,9 @@ def _page_session(server: FuzzServer, role: str | None) -> httpx.Client:
 
 def _send(client: httpx.Client, probe: Probe, headers: dict[str, str]) -> int:
     try:
-        answer = client.request(probe.method, probe.path, params=probe.params or None, json=probe.json,
-                                data=probe.form, headers=headers)
+        answer = client.request(
+            probe.method, probe.path, params=probe.params or None, json=probe.json, data=probe.form, headers=headers
+        )
     except httpx.RemoteProtocolError:
         return 400  # the HTTP server refused the request line itself (too long), before the app
     return answer.status_code
@@ -95,9 +103,14 @@ def test_every_route_survives_edge_values(fuzz_server: FuzzServer, tmp_path: Pat
     from caoyuan.app import create_app
     from caoyuan.settings import load_settings
 
-    settings = load_settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'routes.db'}", environment="test",
-                             secret_key="r" * 40, payments="sandbox", public_base_url="http://127.0.0.1",
-                             background_tasks=False)
+    settings = load_settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'routes.db'}",
+        environment="test",
+        secret_key="r" * 40,
+        payments="sandbox",
+        public_base_url="http://127.0.0.1",
+        background_tasks=False,
+    )
     walk = list(probes(create_app(settings)))
     roles: list[str | None] = [None, *DEMO_PHONES]
     pages = {role: _page_session(fuzz_server, role) for role in roles}
@@ -114,5 +127,9 @@ def test_every_route_survives_edge_values(fuzz_server: FuzzServer, tmp_path: Pat
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(run, walk))
     assert len(walk) > 1000, f"only {len(walk)} requests were built from the routes"
-    assert not failures, f"{len(failures)} of {len(walk)} probes answered 5xx:\n" + "\n".join(sorted(failures)) + \
-        "\n--- server log ---\n" + fuzz_server.server_errors()
+    assert not failures, (
+        f"{len(failures)} of {len(walk)} probes answered 5xx:\n"
+        + "\n".join(sorted(failures))
+        + "\n--- server log ---\n"
+        + fuzz_server.server_errors()
+    )

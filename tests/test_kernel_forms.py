@@ -28,14 +28,17 @@ def test_blank_fields_take_defaults_and_text_is_stripped() -> None:
     assert form == HarvestForm(service_type_id=3, farmer_name="", earliest_on=date(2026, 10, 1))
 
 
-@pytest.mark.parametrize(("raw", "field", "message"), [
-    ({}, "service_type_id", "请填写此项"),
-    ({"service_type_id": "abc"}, "service_type_id", "请填写整数"),
-    ({"service_type_id": "9223372036854775808"}, "service_type_id", "不能大于 2147483647"),
-    ({"service_type_id": "0"}, "service_type_id", "不能小于 1"),
-    ({"service_type_id": "1", "farmer_name": "张" * 9}, "farmer_name", "最多 8 个字"),
-    ({"service_type_id": "1", "earliest_on": "2026-13-01"}, "earliest_on", "日期格式应为 年-月-日"),
-])
+@pytest.mark.parametrize(
+    ("raw", "field", "message"),
+    [
+        ({}, "service_type_id", "请填写此项"),
+        ({"service_type_id": "abc"}, "service_type_id", "请填写整数"),
+        ({"service_type_id": "9223372036854775808"}, "service_type_id", "不能大于 2147483647"),
+        ({"service_type_id": "0"}, "service_type_id", "不能小于 1"),
+        ({"service_type_id": "1", "farmer_name": "张" * 9}, "farmer_name", "最多 8 个字"),
+        ({"service_type_id": "1", "earliest_on": "2026-13-01"}, "earliest_on", "日期格式应为 年-月-日"),
+    ],
+)
 def test_refusals_name_their_field_in_chinese(raw: dict, field: str, message: str) -> None:
     with pytest.raises(BadInput) as caught:
         parse_form(raw, HarvestForm)
@@ -59,8 +62,13 @@ async def test_refused_form_rolls_back_and_keeps_the_input(db) -> None:  # type:
             seen.append((await session.execute(text("SELECT count(*) FROM scratch"))).scalar_one())
             return {"title": "预约"}
 
-        page = await refused_form(session, BadInput("面积须大于 0", field="area0"), "machinery/book.html",
-                                  {"area0": "-1", "farmer_name": "张三"}, context)
+        page = await refused_form(
+            session,
+            BadInput("面积须大于 0", field="area0"),
+            "machinery/book.html",
+            {"area0": "-1", "farmer_name": "张三"},
+            context,
+        )
     assert seen == [0], "the context is built after the rollback"
     assert page.status_code == 422
     assert page.context["form"] == {"area0": "-1", "farmer_name": "张三"}

@@ -23,8 +23,12 @@ def serve(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
 
     def run() -> str:
         port = free_port()
-        env = {"CAOYUAN_DATABASE_URL": database_url, "CAOYUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-               "CAOYUAN_SECRET_KEY": "s" * 40, "CAOYUAN_BACKGROUND_TASKS": "0"}
+        env = {
+            "CAOYUAN_DATABASE_URL": database_url,
+            "CAOYUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "CAOYUAN_SECRET_KEY": "s" * 40,
+            "CAOYUAN_BACKGROUND_TASKS": "0",
+        }
         started.append(start_server(env, port, tmp_path / f"server-{port}.log"))
         return f"127.0.0.1:{port}"
 
@@ -41,9 +45,11 @@ async def _token(base: str, phone: str) -> str:
 
 async def _order(base: str, session_id: int, pool_id: int, phone: str = "13800000001") -> dict:
     async with httpx.AsyncClient() as client:
-        response = await client.post(f"http://{base}/api/live/sessions/{session_id}/orders",
-                                     headers={"Idempotency-Key": str(uuid.uuid4())},
-                                     json={"pool_id": pool_id, **order_body(phone=phone)})
+        response = await client.post(
+            f"http://{base}/api/live/sessions/{session_id}/orders",
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+            json={"pool_id": pool_id, **order_body(phone=phone)},
+        )
         assert response.status_code == 201, response.text
         return response.json()
 
@@ -63,8 +69,9 @@ async def test_replay_live_and_resume_without_gap_or_duplicate(db, make_user, se
     base = serve()
     token = await _token(base, sc.host.phone)
     headers = {"Authorization": f"Bearer {token}"}
-    async with websockets.connect(f"ws://{base}/ws/live/{sc.session_id}/feed?after=0",
-                                  additional_headers=headers) as ws:
+    async with websockets.connect(
+        f"ws://{base}/ws/live/{sc.session_id}/feed?after=0", additional_headers=headers
+    ) as ws:
         hello = json.loads(await ws.recv())
         assert hello["type"] == "hello"
         history = await _collect(ws, hello["last_seq"])  # shelf_added, session_live: replayed
@@ -78,8 +85,9 @@ async def test_replay_live_and_resume_without_gap_or_duplicate(db, make_user, se
     # while the host is away, two more orders; reconnecting with the last seq gets exactly those
     await _order(base, sc.session_id, sc.pool_id, phone="13800000002")
     await _order(base, sc.session_id, sc.pool_id, phone="13800000003")
-    async with websockets.connect(f"ws://{base}/ws/live/{sc.session_id}/feed?after={last}",
-                                  additional_headers=headers) as ws:
+    async with websockets.connect(
+        f"ws://{base}/ws/live/{sc.session_id}/feed?after={last}", additional_headers=headers
+    ) as ws:
         hello = json.loads(await ws.recv())
         resumed = await _collect(ws, hello["last_seq"])
     assert [e["seq"] for e in resumed] == list(range(last + 1, hello["last_seq"] + 1))
@@ -122,8 +130,11 @@ async def test_viewer_channel_shows_stock_and_pin_but_no_buyers(db, make_user, s
         await _order(base, sc.session_id, sc.pool_id)
         token = await _token(base, sc.host.phone)
         async with httpx.AsyncClient() as client:
-            pinned = await client.post(f"http://{base}/api/live/sessions/{sc.session_id}/pin",
-                                       headers={"Authorization": f"Bearer {token}"}, json={"item_id": sc.item_id})
+            pinned = await client.post(
+                f"http://{base}/api/live/sessions/{sc.session_id}/pin",
+                headers={"Authorization": f"Bearer {token}"},
+                json={"item_id": sc.item_id},
+            )
             assert pinned.status_code == 200
         stock, kinds, raw = {}, [], []
         async with asyncio.timeout(10):
@@ -144,8 +155,9 @@ async def test_orders_taken_by_another_process_reach_the_host(db, make_user, ser
     sc = await build(db, make_user, shelf_qty=10)
     first, second = serve(), serve()
     token = await _token(first, sc.host.phone)
-    async with websockets.connect(f"ws://{first}/ws/live/{sc.session_id}/feed?after=0",
-                                  additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+    async with websockets.connect(
+        f"ws://{first}/ws/live/{sc.session_id}/feed?after=0", additional_headers={"Authorization": f"Bearer {token}"}
+    ) as ws:
         hello = json.loads(await ws.recv())
         await _collect(ws, hello["last_seq"])
         loop = asyncio.get_running_loop()
@@ -179,8 +191,13 @@ async def test_cli_feed_prints_lines_and_resumes_after_a_restart(db, make_user, 
 
     sc = await build(db, make_user, shelf_qty=10)
     port = free_port()
-    env = {"CAOYUAN_DATABASE_URL": database_url, "CAOYUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-           "CAOYUAN_SECRET_KEY": "s" * 40, "CAOYUAN_BACKGROUND_TASKS": "0", "PYTHONUNBUFFERED": "1"}
+    env = {
+        "CAOYUAN_DATABASE_URL": database_url,
+        "CAOYUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "CAOYUAN_SECRET_KEY": "s" * 40,
+        "CAOYUAN_BACKGROUND_TASKS": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
     server = start_server(env, port, tmp_path / "a.log")
     base = f"127.0.0.1:{port}"
     lines: list[str] = []
@@ -191,9 +208,13 @@ async def test_cli_feed_prints_lines_and_resumes_after_a_restart(db, make_user, 
                 await asyncio.sleep(0.1)
 
     token = await _token(base, sc.host.phone)
-    cli = subprocess.Popen([sys.executable, "-m", "caoyuan", "feed", "--session", str(sc.session_id)],
-                           env={**os.environ, **env, "CAOYUAN_FEED_TOKEN": token}, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "caoyuan", "feed", "--session", str(sc.session_id)],
+        env={**os.environ, **env, "CAOYUAN_FEED_TOKEN": token},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     reader = threading.Thread(target=lambda: lines.extend(iter(cli.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
     reader.start()
     try:
@@ -201,9 +222,21 @@ async def test_cli_feed_prints_lines_and_resumes_after_a_restart(db, make_user, 
         await until(lambda: any("下单" in line for line in lines))
         stop_server(server)  # the connection drops; meanwhile another order arrives
         async with db.session() as s:
-            await place_order(s, OrderRequest(pool_id=sc.pool_id, quantity=1, phone="13800000009", name="李四",
-                                              province="北京市", city="北京市", county="朝阳区", detail="建国路 1 号院",
-                                              idempotency_key="while-away-001", live_session_id=sc.session_id))
+            await place_order(
+                s,
+                OrderRequest(
+                    pool_id=sc.pool_id,
+                    quantity=1,
+                    phone="13800000009",
+                    name="李四",
+                    province="北京市",
+                    city="北京市",
+                    county="朝阳区",
+                    detail="建国路 1 号院",
+                    idempotency_key="while-away-001",
+                    live_session_id=sc.session_id,
+                ),
+            )
         server = start_server(env, port, tmp_path / "b.log")
         await until(lambda: any("138****0009" in line for line in lines))
         await asyncio.sleep(1)  # anything printed twice would show up now

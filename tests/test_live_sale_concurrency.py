@@ -58,11 +58,21 @@ class Overlap:
             self.inside -= 1
 
 
-def request(sc: Scenario, key: str | None = None, quantity: int = 1, phone: str = "13800000001",
-            pool_id: int | None = None) -> OrderRequest:
-    return OrderRequest(pool_id=pool_id or sc.pool_id, quantity=quantity, phone=phone, name="张三丰",
-                        province="内蒙古", city="鄂尔多斯市", county="鄂托克旗", detail="乌兰镇团结路 8 号",
-                        idempotency_key=key or uuid.uuid4().hex, live_session_id=sc.session_id)
+def request(
+    sc: Scenario, key: str | None = None, quantity: int = 1, phone: str = "13800000001", pool_id: int | None = None
+) -> OrderRequest:
+    return OrderRequest(
+        pool_id=pool_id or sc.pool_id,
+        quantity=quantity,
+        phone=phone,
+        name="张三丰",
+        province="内蒙古",
+        city="鄂尔多斯市",
+        county="鄂托克旗",
+        detail="乌兰镇团结路 8 号",
+        idempotency_key=key or uuid.uuid4().hex,
+        live_session_id=sc.session_id,
+    )
 
 
 async def race_orders(database: Database, requests: list[OrderRequest]) -> tuple[list[object], int]:
@@ -80,8 +90,13 @@ async def pool_state(db: Database, pool_id: int) -> tuple[int, int, int, int]:
     """(remaining, allocated, orders, units ordered) for a pool."""
     async with db.session() as s:
         pool = await s.get(StockPool, pool_id)
-        count, units = (await s.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Order.quantity), 0))
-                                        .where(Order.pool_id == pool_id))).one()
+        count, units = (
+            await s.execute(
+                sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Order.quantity), 0)).where(
+                    Order.pool_id == pool_id
+                )
+            )
+        ).one()
     return pool.remaining, pool.allocated, count, units  # type: ignore[union-attr]
 
 
@@ -114,8 +129,9 @@ async def test_no_oversell_when_200_buyers_race_for_37_units(db, wide, make_user
 async def test_mixed_quantities_never_go_below_zero(db, wide, make_user) -> None:
     sc = await build(db, make_user, stock=300, shelf_qty=50)
     wanted = [1 + n % 3 for n in range(120)]
-    results, _ = await race_orders(wide, [request(sc, quantity=q, phone=f"1381000{n:04d}")
-                                          for n, q in enumerate(wanted)])
+    results, _ = await race_orders(
+        wide, [request(sc, quantity=q, phone=f"1381000{n:04d}") for n, q in enumerate(wanted)]
+    )
     sold = sum(r.order.quantity for r in results if isinstance(r, Placed))
     remaining, allocated, _, units = await pool_state(db, sc.pool_id)
     assert units == sold and remaining == allocated - sold >= 0
@@ -144,10 +160,20 @@ async def test_many_buyers_in_a_capped_flash_sale(db, wide, make_user) -> None:
     """The flash-sale shape of the benchmark: capped pool, buyers each trying twice, far more demand than stock."""
     sc = await build(db, make_user, stock=200, shelf_qty=100)
     async with db.session() as s:
-        sale = await flash_sale.open_flash_sale(s, sc.host, sc.session_id, item_id=sc.item_id, deal_price_fen=19900,
-                                                total_cap=30, per_buyer_cap=2, countdown_s=10, window_min=5)
-        await s.execute(sa.update(StockPool).where(StockPool.id == sale.pool_id)
-                        .values(opens_at=utcnow() - timedelta(seconds=1)))
+        sale = await flash_sale.open_flash_sale(
+            s,
+            sc.host,
+            sc.session_id,
+            item_id=sc.item_id,
+            deal_price_fen=19900,
+            total_cap=30,
+            per_buyer_cap=2,
+            countdown_s=10,
+            window_min=5,
+        )
+        await s.execute(
+            sa.update(StockPool).where(StockPool.id == sale.pool_id).values(opens_at=utcnow() - timedelta(seconds=1))
+        )
     requests = [request(sc, quantity=1 + n % 2, phone=f"1382000{n // 3:04d}", pool_id=sale.pool_id) for n in range(90)]
     results, _ = await race_orders(wide, requests)
     placed = [r for r in results if isinstance(r, Placed)]
@@ -156,10 +182,20 @@ async def test_many_buyers_in_a_capped_flash_sale(db, wide, make_user) -> None:
     remaining, allocated, count, units = await pool_state(db, sale.pool_id)
     assert allocated == 30 and units == sum(p.order.quantity for p in placed) == 30 - remaining
     async with db.session() as s:
-        used = dict((await s.execute(sa.select(BuyerQuota.phone, BuyerQuota.used)
-                                     .where(BuyerQuota.pool_id == sale.pool_id))).all())
-        per_buyer = dict((await s.execute(sa.select(Order.buyer_phone, sa.func.sum(Order.quantity))
-                                          .where(Order.pool_id == sale.pool_id).group_by(Order.buyer_phone))).all())
+        used = dict(
+            (
+                await s.execute(sa.select(BuyerQuota.phone, BuyerQuota.used).where(BuyerQuota.pool_id == sale.pool_id))
+            ).all()
+        )
+        per_buyer = dict(
+            (
+                await s.execute(
+                    sa.select(Order.buyer_phone, sa.func.sum(Order.quantity))
+                    .where(Order.pool_id == sale.pool_id)
+                    .group_by(Order.buyer_phone)
+                )
+            ).all()
+        )
     assert all(units <= 2 for units in per_buyer.values())
     assert {phone: n for phone, n in used.items() if n} == per_buyer
 
@@ -186,8 +222,9 @@ async def test_same_idempotency_key_fired_at_once_makes_one_order(db, wide, make
 async def test_racing_sweepers_return_stock_exactly_once(db, wide, make_user) -> None:
     sc = await build(db, make_user, stock=100, shelf_qty=30, per_buyer_cap=2)
     async with db.session() as s:
-        orders = [(await place_order(s, request(sc, quantity=1 + n % 2, phone=f"1383000{n:04d}"))).order
-                  for n in range(20)]
+        orders = [
+            (await place_order(s, request(sc, quantity=1 + n % 2, phone=f"1383000{n:04d}"))).order for n in range(20)
+        ]
     assert (await pool_state(db, sc.pool_id))[0] == 0
     later = utcnow() + timedelta(minutes=16)
 
@@ -239,12 +276,19 @@ async def test_late_payment_racing_the_sweeper_counts_stock_once(db, wide, make_
         async with db.session() as s:
             mine = await s.get(Order, order.id)
             pool = await s.get(StockPool, sc.pool_id)
-            held = await s.scalar(sa.select(sa.func.coalesce(sa.func.sum(Order.quantity), 0)).where(
-                Order.pool_id == sc.pool_id, Order.status.in_(["pending_payment", "paid"])))
-            attempts = await s.scalar(sa.select(sa.func.count()).select_from(PaymentAttempt)
-                                      .where(PaymentAttempt.order_id == order.id))
-            volume = await s.scalar(sa.select(sa.func.coalesce(sa.func.sum(MemberVolume.amount_fen), 0))
-                                    .where(MemberVolume.member_id == sc.supplier_id))
+            held = await s.scalar(
+                sa.select(sa.func.coalesce(sa.func.sum(Order.quantity), 0)).where(
+                    Order.pool_id == sc.pool_id, Order.status.in_(["pending_payment", "paid"])
+                )
+            )
+            attempts = await s.scalar(
+                sa.select(sa.func.count()).select_from(PaymentAttempt).where(PaymentAttempt.order_id == order.id)
+            )
+            volume = await s.scalar(
+                sa.select(sa.func.coalesce(sa.func.sum(MemberVolume.amount_fen), 0)).where(
+                    MemberVolume.member_id == sc.supplier_id
+                )
+            )
         assert pool.remaining + held == 1 and pool.remaining >= 0, outcomes  # type: ignore[union-attr]
         assert mine.trade_no == f"T-race-{n}" and attempts == 1  # type: ignore[union-attr]
         if paid == "paid":
@@ -261,22 +305,40 @@ async def test_no_oversell_over_http_against_a_real_server(db, make_user, databa
     """150 guests hit one flash sale through uvicorn at once; the server process has its own connection pool."""
     sc = await build(db, make_user, stock=200, shelf_qty=100)
     async with db.session() as s:
-        sale = await flash_sale.open_flash_sale(s, sc.host, sc.session_id, item_id=sc.item_id, deal_price_fen=19900,
-                                                total_cap=40, per_buyer_cap=1, countdown_s=10, window_min=5)
-        await s.execute(sa.update(StockPool).where(StockPool.id == sale.pool_id)
-                        .values(opens_at=utcnow() - timedelta(seconds=1)))
+        sale = await flash_sale.open_flash_sale(
+            s,
+            sc.host,
+            sc.session_id,
+            item_id=sc.item_id,
+            deal_price_fen=19900,
+            total_cap=40,
+            per_buyer_cap=1,
+            countdown_s=10,
+            window_min=5,
+        )
+        await s.execute(
+            sa.update(StockPool).where(StockPool.id == sale.pool_id).values(opens_at=utcnow() - timedelta(seconds=1))
+        )
     port = free_port()
-    env = {"CAOYUAN_DATABASE_URL": database_url, "CAOYUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-           "CAOYUAN_SECRET_KEY": "c" * 40, "CAOYUAN_BACKGROUND_TASKS": "0", "CAOYUAN_LOG_LEVEL": "WARNING",
-           "PYTHONUNBUFFERED": "1"}
+    env = {
+        "CAOYUAN_DATABASE_URL": database_url,
+        "CAOYUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "CAOYUAN_SECRET_KEY": "c" * 40,
+        "CAOYUAN_BACKGROUND_TASKS": "0",
+        "CAOYUAN_LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
     server = start_server(env, port, tmp_path / "server.log")
     try:
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60) as client:
+
             async def buy(n: int) -> httpx.Response:
-                return await client.post(f"/api/live/sessions/{sc.session_id}/orders",
-                                         headers={"Idempotency-Key": uuid.uuid4().hex},
-                                         json={"pool_id": sale.pool_id, **order_body(phone=f"1386000{n:04d}")})
+                return await client.post(
+                    f"/api/live/sessions/{sc.session_id}/orders",
+                    headers={"Idempotency-Key": uuid.uuid4().hex},
+                    json={"pool_id": sale.pool_id, **order_body(phone=f"1386000{n:04d}")},
+                )
 
             responses = await asyncio.gather(*(buy(n) for n in range(150)))
     finally:
@@ -314,8 +376,11 @@ async def test_inside_a_callers_transaction_refusals_spoil_nothing(db, make_user
     assert await pool_state(db, sc.pool_id) == (0, 3, 2, 3)
     async with db.session() as s:
         assert (await s.get(StockPool, sc.pool_id)).label == "live-shelf-x"  # type: ignore[union-attr]
-        used = dict((await s.execute(sa.select(BuyerQuota.phone, BuyerQuota.used)
-                                     .where(BuyerQuota.pool_id == sc.pool_id))).all())
+        used = dict(
+            (
+                await s.execute(sa.select(BuyerQuota.phone, BuyerQuota.used).where(BuyerQuota.pool_id == sc.pool_id))
+            ).all()
+        )
     assert used == {"13800000001": 2, "13800000003": 1}
     kinds = await feed_is_gapless(db, sc.session_id)
     assert (kinds["order_placed"], kinds["stock"]) == (2, 2)
@@ -353,15 +418,29 @@ async def test_shipping_by_region_and_the_fallback_fee(db, make_user) -> None:
     async with db.session() as s:
         near = await place_order(s, request(sc, quantity=2))
     async with db.session() as s:
-        far = await place_order(s, OrderRequest(pool_id=sc.pool_id, quantity=1, phone="13800000002", name="李四",
-                                                province="北京", city="北京市", county="海淀区", detail="中关村大街 1 号",
-                                                idempotency_key=uuid.uuid4().hex))
+        far = await place_order(
+            s,
+            OrderRequest(
+                pool_id=sc.pool_id,
+                quantity=1,
+                phone="13800000002",
+                name="李四",
+                province="北京",
+                city="北京市",
+                county="海淀区",
+                detail="中关村大街 1 号",
+                idempotency_key=uuid.uuid4().hex,
+            ),
+        )
     assert (near.order.shipping_fen, near.order.total_fen) == (800, 2 * 26800 + 800)
     assert (far.order.shipping_fen, far.order.total_fen, far.order.province) == (1500, 26800 + 1500, "北京市")
     async with db.session() as s:
         stored = await s.get(Order, near.order.id)
     assert (stored.total_fen, stored.cooperative_id, stored.supplier_member_id) == (  # type: ignore[union-attr]
-        53600 + 800, sc.coop_id, sc.supplier_id)
+        53600 + 800,
+        sc.coop_id,
+        sc.supplier_id,
+    )
 
 
 async def test_changed_price_closed_window_and_closed_pool_write_nothing(db, make_user) -> None:
@@ -374,8 +453,11 @@ async def test_changed_price_closed_window_and_closed_pool_write_nothing(db, mak
         ("not_on_sale", {"open": False}, {}),
     ]:
         async with db.session() as s:
-            await s.execute(sa.update(StockPool).where(StockPool.id == sc.pool_id)
-                            .values(**{"open": True, "opens_at": None, "closes_at": None, **change}))
+            await s.execute(
+                sa.update(StockPool)
+                .where(StockPool.id == sc.pool_id)
+                .values(**{"open": True, "opens_at": None, "closes_at": None, **change})
+            )
         with pytest.raises(AppError) as info:
             async with db.session() as s:
                 await place_order(s, OrderRequest(**{**request(sc).__dict__, **kw}))

@@ -30,8 +30,11 @@ def _key() -> dict[str, str]:
 
 
 async def _place(client, sc, phone: str = "13800000001", quantity: int = 1) -> dict:  # type: ignore[no-untyped-def]
-    made = await client.post(f"/api/live/sessions/{sc.session_id}/orders", headers=_key(),
-                             json={"pool_id": sc.pool_id, **order_body(phone=phone, quantity=quantity)})
+    made = await client.post(
+        f"/api/live/sessions/{sc.session_id}/orders",
+        headers=_key(),
+        json={"pool_id": sc.pool_id, **order_body(phone=phone, quantity=quantity)},
+    )
     assert made.status_code == 201, made.text
     return made.json()
 
@@ -39,8 +42,12 @@ async def _place(client, sc, phone: str = "13800000001", quantity: int = 1) -> d
 async def _open_cashier_and_pay(client, pay_url: str) -> None:  # type: ignore[no-untyped-def]
     cashier = await client.get(pay_url, follow_redirects=True, headers={"user-agent": "iPhone Mobile"})
     action = re.search(r'<form method="post" action="([^"]+)"', cashier.text).group(1)
-    await client.post(action, data={"action": "pay"}, headers={"x-csrftoken": client.cookies.get("caoyuan_csrf", "")},
-                      follow_redirects=False)
+    await client.post(
+        action,
+        data={"action": "pay"},
+        headers={"x-csrftoken": client.cookies.get("caoyuan_csrf", "")},
+        follow_redirects=False,
+    )
     await sandbox_runtime(client.app).drain(10)
 
 
@@ -52,8 +59,11 @@ async def test_image_upload_is_resized_served_and_checked(client, db, make_user,
     product_id = products[0]["id"]
     picture = io.BytesIO()
     Image.new("RGB", (3000, 2000), (200, 30, 30)).save(picture, "PNG")
-    uploaded = await client.post(f"/api/shop/admin/products/{product_id}/images", headers=admin,
-                                 files={"file": ("leg.png", picture.getvalue(), "image/png")})
+    uploaded = await client.post(
+        f"/api/shop/admin/products/{product_id}/images",
+        headers=admin,
+        files={"file": ("leg.png", picture.getvalue(), "image/png")},
+    )
     assert uploaded.status_code == 201, uploaded.text
     body = uploaded.json()
     assert (body["width"], body["height"]) == (1200, 800)
@@ -61,8 +71,11 @@ async def test_image_upload_is_resized_served_and_checked(client, db, make_user,
     assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
     assert Image.open(io.BytesIO(served.content)).size == (1200, 800)
     assert (await client.get("/api/shop/products/")).json()[0]["images"] == [body["url"]]
-    junk = await client.post(f"/api/shop/admin/products/{product_id}/images", headers=admin,
-                             files={"file": ("x.png", b"not an image", "image/png")})
+    junk = await client.post(
+        f"/api/shop/admin/products/{product_id}/images",
+        headers=admin,
+        files={"file": ("x.png", b"not an image", "image/png")},
+    )
     assert junk.status_code == 422 and junk.json()["fields"][0]["field"] == "file"
     assert (await client.get("/media/../../etc/passwd")).status_code in (404, 400)
     assert sc.sku_id
@@ -80,7 +93,9 @@ async def test_tracking_csv_all_or_nothing(client, db, make_user, login_api) -> 
     assert refused.json()["shipped"] == [] and refused.json()["problems"][0]["line"] == 3
     async with db.session() as s:
         assert (await s.scalar(sa.select(Order.status).where(Order.public_no == orders[0]["order_no"]))) == "paid"
-    good = "order_no,courier,tracking_no\n" + "".join(f"{o['order_no']},中通快递,ZT{n}2345678901\n" for n, o in enumerate(orders))
+    good = "order_no,courier,tracking_no\n" + "".join(
+        f"{o['order_no']},中通快递,ZT{n}2345678901\n" for n, o in enumerate(orders)
+    )
     done = await client.post("/api/shop/admin/tracking-import", headers=admin, json={"csv": good})
     assert sorted(done.json()["shipped"]) == sorted(o["order_no"] for o in orders)
 
@@ -96,7 +111,9 @@ async def test_session_stats_count_gmv_at_payment(client, db, make_user, login_a
     assert stats["paid_rate_bp"] == 5000 and stats["by_product"][0]["quantity"] == 2
     buyer = await make_user("buyer", phone="13600001234")
     assert buyer.id
-    refused = await client.get(f"/api/live/sessions/{sc.session_id}/stats", headers=await login_api(client, "13600001234"))
+    refused = await client.get(
+        f"/api/live/sessions/{sc.session_id}/stats", headers=await login_api(client, "13600001234")
+    )
     assert refused.status_code == 403
 
 
@@ -106,13 +123,19 @@ async def test_sweeper_expires_and_closes_the_trade(client, db, make_user, setti
     opened = await client.get(made["pay_url"], follow_redirects=True, headers={"user-agent": "iPhone Mobile"})
     assert "确认付款" in opened.text  # the buyer opened the cashier: the trade exists at Alipay now
     async with db.session() as s:
-        await s.execute(sa.update(Order).where(Order.public_no == made["order_no"])
-                        .values(expires_at=utcnow() - timedelta(minutes=1), created_at=utcnow() - timedelta(minutes=16)))
+        await s.execute(
+            sa.update(Order)
+            .where(Order.public_no == made["order_no"])
+            .values(expires_at=utcnow() - timedelta(minutes=1), created_at=utcnow() - timedelta(minutes=16))
+        )
     gateway = _same_loop_gateway(settings, db)
     assert await sweep(db, gateway) == [made["order_no"]]
     async with db.session() as s:
-        await s.execute(sa.update(Order).where(Order.public_no == made["order_no"])
-                        .values(closed_at=utcnow() - timedelta(minutes=2)))
+        await s.execute(
+            sa.update(Order)
+            .where(Order.public_no == made["order_no"])
+            .values(closed_at=utcnow() - timedelta(minutes=2))
+        )
     await sweep(db, gateway)
     async with db.session() as s:
         order = await s.scalar(sa.select(Order).where(Order.public_no == made["order_no"]))
@@ -133,8 +156,11 @@ async def test_reconciler_settles_a_payment_whose_notify_was_lost(client, db, ma
     await _open_cashier_and_pay(client, made["pay_url"].replace("/pay?", "/pay?method=wap&"))
     async with db.session() as s:
         assert (await s.scalar(sa.select(Order.status).where(Order.public_no == made["order_no"]))) == "pending_payment"
-        await s.execute(sa.update(Order).where(Order.public_no == made["order_no"])
-                        .values(created_at=utcnow() - timedelta(minutes=3)))
+        await s.execute(
+            sa.update(Order)
+            .where(Order.public_no == made["order_no"])
+            .values(created_at=utcnow() - timedelta(minutes=3))
+        )
     assert await reconcile(db, _same_loop_gateway(settings, db)) == 1
     async with db.session() as s:
         assert (await s.scalar(sa.select(Order.status).where(Order.public_no == made["order_no"]))) == "paid"

@@ -35,9 +35,14 @@ async def _completed_job(client, db, login_api) -> tuple[int, int, int]:  # type
     fleet = await make_fleet(db)
     member, admin = await login_api(client, MEMBER_PHONE), await login_api(client, ADMIN_PHONE)
     operator = await login_api(client, OPERATOR_PHONES[0])
-    bid = (await client.post("/api/machinery/bookings", json=booking_body(fleet, plot("10")), headers=member)).json()["id"]
-    await client.post(f"/api/machinery/bookings/{bid}/schedule", headers=admin, json={
-        "day": str(day(2)), "operator_id": fleet.operator_ids[0], "machine_id": fleet.machine_ids[0]})
+    bid = (await client.post("/api/machinery/bookings", json=booking_body(fleet, plot("10")), headers=member)).json()[
+        "id"
+    ]
+    await client.post(
+        f"/api/machinery/bookings/{bid}/schedule",
+        headers=admin,
+        json={"day": str(day(2)), "operator_id": fleet.operator_ids[0], "machine_id": fleet.machine_ids[0]},
+    )
     await client.post(f"/api/machinery/bookings/{bid}/start", headers=operator)
     done = await client.post(f"/api/machinery/bookings/{bid}/complete", headers=operator, json={"measured_area": "10"})
     assert done.json()["status"] == "completed", done.text
@@ -51,8 +56,9 @@ async def _press_pay(client, pay_page: str):  # type: ignore[no-untyped-def]
     action = re.search(r'<form method="post" action="([^"]+)"', cashier.text).group(1)
     csrf = re.search(r'name="_csrf_token" value="([^"]*)"', cashier.text)
     data = {"action": "pay", **({"_csrf_token": csrf.group(1)} if csrf else {})}
-    paid = await client.post(action, data=data, headers={"x-csrftoken": client.cookies.get("caoyuan_csrf", "")},
-                             follow_redirects=False)
+    paid = await client.post(
+        action, data=data, headers={"x-csrftoken": client.cookies.get("caoyuan_csrf", "")}, follow_redirects=False
+    )
     assert paid.status_code in (200, 303), paid.text[:500]
     return paid
 
@@ -79,10 +85,12 @@ async def _resigned(client, form: dict[str, str], **changes: str) -> dict[str, s
 async def _books(db, bid: int, member_id: int) -> tuple:  # type: ignore[no-untyped-def]
     async with db.session() as s:
         booking = await s.get(Booking, bid)
-        volume = await s.scalar(select(func.coalesce(func.sum(MemberVolume.amount_fen), 0))
-                                .where(MemberVolume.member_id == member_id))
-        postings = await s.scalar(select(func.count()).select_from(Posting)
-                                  .where(Posting.reference == f"machinery-booking:{bid}:paid"))
+        volume = await s.scalar(
+            select(func.coalesce(func.sum(MemberVolume.amount_fen), 0)).where(MemberVolume.member_id == member_id)
+        )
+        postings = await s.scalar(
+            select(func.count()).select_from(Posting).where(Posting.reference == f"machinery-booking:{bid}:paid")
+        )
         return booking.status, booking.payment_channel, booking.entry_id, volume, postings
 
 
@@ -143,7 +151,9 @@ async def test_wrong_amount_and_unknown_prefix_are_refused(client, db, login_api
     await login_page(client, MEMBER_PHONE)
     await _press_pay(client, f"/machinery/bookings/{bid}/alipay")
     assert await sandbox_runtime(client.app).drain(10) and notifies
-    short = await client.post(NOTIFY, data=await _resigned(client, notifies[0], total_amount=f"{(bill - 100) / 100:.2f}"))
+    short = await client.post(
+        NOTIFY, data=await _resigned(client, notifies[0], total_amount=f"{(bill - 100) / 100:.2f}")
+    )
     assert (short.status_code, short.text, short.headers["x-notify-reason"]) == (400, "failure", "amount_mismatch")
     unknown = await client.post(NOTIFY, data=await _resigned(client, notifies[0], out_trade_no="ZZ12345"))
     assert (unknown.status_code, unknown.text) == (400, "failure")
@@ -168,7 +178,9 @@ async def test_another_farmer_cannot_pay_my_job(client, db, login_api, login_pag
 async def test_unpayable_job_offers_no_alipay(client, db, login_api, login_page) -> None:
     fleet = await make_fleet(db)
     member = await login_api(client, MEMBER_PHONE)
-    bid = (await client.post("/api/machinery/bookings", json=booking_body(fleet, plot("3")), headers=member)).json()["id"]
+    bid = (await client.post("/api/machinery/bookings", json=booking_body(fleet, plot("3")), headers=member)).json()[
+        "id"
+    ]
     await login_page(client, MEMBER_PHONE)
     assert "用支付宝付款" not in (await client.get(f"/machinery/bookings/{bid}")).text
     refused = await client.get(f"/machinery/bookings/{bid}/alipay", headers=PHONE_UA, follow_redirects=False)
@@ -186,7 +198,9 @@ def test_the_longest_registered_prefix_wins() -> None:
     assert installed["CY"] == "storefront.payments:on_alipay_paid"
 
 
-@given(st.integers(min_value=1, max_value=2**31 - 1), st.datetimes(min_value=datetime(2020, 1, 1), timezones=st.just(UTC)))
+@given(
+    st.integers(min_value=1, max_value=2**31 - 1), st.datetimes(min_value=datetime(2020, 1, 1), timezones=st.just(UTC))
+)
 def test_trade_numbers_name_their_booking(booking_id: int, now) -> None:  # type: ignore[no-untyped-def]
     trade = out_trade_no_for(Booking(id=booking_id), now)  # type: ignore[call-arg]
     assert booking_id_of(trade) == booking_id and trade.startswith("NJ") and len(trade) <= 64
@@ -221,8 +235,9 @@ async def test_a_follow_up_runs_after_the_commit(client, db, login_api, login_pa
     await login_page(client, MEMBER_PHONE)
     await _press_pay(client, f"/machinery/bookings/{bid}/alipay")
     assert await sandbox_runtime(client.app).drain(10) and notifies
-    monkeypatch.setattr(dispatch, "registered_handlers",
-                        lambda: {"NJ": "tests.test_machinery_alipay:_handler_with_follow_up"})
+    monkeypatch.setattr(
+        dispatch, "registered_handlers", lambda: {"NJ": "tests.test_machinery_alipay:_handler_with_follow_up"}
+    )
     SEEN_AFTER_COMMIT.clear()
     answer = await client.post(NOTIFY, data=notifies[0])
     assert (answer.status_code, answer.text) == (200, "success") and SEEN_AFTER_COMMIT == ["alipay"]

@@ -21,8 +21,10 @@ from tests.test_machinery_fixtures import (
 
 async def _counts(db) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
     async with db.session() as s:
-        return tuple([await s.scalar(select(func.count()).select_from(t)) for t in (Booking, Plot, Notice)]
-                     + [await s.scalar(select(func.coalesce(func.sum(t.booked), 0))) for t in (OperatorDay, MachineDay)])
+        return tuple(
+            [await s.scalar(select(func.count()).select_from(t)) for t in (Booking, Plot, Notice)]
+            + [await s.scalar(select(func.coalesce(func.sum(t.booked), 0))) for t in (OperatorDay, MachineDay)]
+        )
 
 
 async def test_bad_bookings_are_refused_and_nothing_written(client, db, login_api) -> None:
@@ -54,12 +56,14 @@ async def test_bad_bookings_are_refused_and_nothing_written(client, db, login_ap
 async def test_full_day_refused_without_writing(client, db, login_api) -> None:
     fleet = await make_fleet(db, machine_mu=1000, operator_mu=1000)
     member = await login_api(client, MEMBER_PHONE)
-    first = await client.post("/api/machinery/bookings", json=booking_body(fleet, plot("8"), day=str(day(1))),
-                              headers=member)
+    first = await client.post(
+        "/api/machinery/bookings", json=booking_body(fleet, plot("8"), day=str(day(1))), headers=member
+    )
     assert first.status_code == 201
     before = await _counts(db)
-    full = await client.post("/api/machinery/bookings", json=booking_body(fleet, plot("3"), day=str(day(1))),
-                             headers=member)
+    full = await client.post(
+        "/api/machinery/bookings", json=booking_body(fleet, plot("3"), day=str(day(1))), headers=member
+    )
     assert full.status_code == 409 and full.json()["code"] == "day_full"
     assert await _counts(db) == before
 
@@ -67,7 +71,9 @@ async def test_full_day_refused_without_writing(client, db, login_api) -> None:
 async def test_uninsured_or_out_of_service_machine_cannot_be_dispatched(client, db, login_api) -> None:
     fleet = await make_fleet(db, machines=1, insured_until=None)
     admin, member = await login_api(client, ADMIN_PHONE), await login_api(client, MEMBER_PHONE)
-    bid = (await client.post("/api/machinery/bookings", json=booking_body(fleet, plot("5")), headers=member)).json()["id"]
+    bid = (await client.post("/api/machinery/bookings", json=booking_body(fleet, plot("5")), headers=member)).json()[
+        "id"
+    ]
     before = await _counts(db)
     slot = {"day": str(day(2)), "operator_id": fleet.operator_ids[0], "machine_id": fleet.machine_ids[0]}
     refused = await client.post(f"/api/machinery/bookings/{bid}/schedule", json=slot, headers=admin)
@@ -78,17 +84,25 @@ async def test_uninsured_or_out_of_service_machine_cannot_be_dispatched(client, 
 async def test_machine_in_maintenance_cannot_be_dispatched(client, db, login_api) -> None:
     fleet = await make_fleet(db)
     admin, member = await login_api(client, ADMIN_PHONE), await login_api(client, MEMBER_PHONE)
-    bid = (await client.post("/api/machinery/bookings", json=booking_body(fleet, plot("5")), headers=member)).json()["id"]
-    upkeep = await client.post(f"/api/machinery/machines/{fleet.machine_ids[0]}/maintenance", headers=admin,
-                               json={"starts_on": str(day(2)), "ends_on": str(day(3)), "note": "换割台"})
+    bid = (await client.post("/api/machinery/bookings", json=booking_body(fleet, plot("5")), headers=member)).json()[
+        "id"
+    ]
+    upkeep = await client.post(
+        f"/api/machinery/machines/{fleet.machine_ids[0]}/maintenance",
+        headers=admin,
+        json={"starts_on": str(day(2)), "ends_on": str(day(3)), "note": "换割台"},
+    )
     assert upkeep.status_code == 201
     slot = {"day": str(day(3)), "operator_id": fleet.operator_ids[0], "machine_id": fleet.machine_ids[0]}
     refused = await client.post(f"/api/machinery/bookings/{bid}/schedule", json=slot, headers=admin)
     assert refused.status_code == 409 and "检修" in refused.json()["message"]
     ok = await client.post(f"/api/machinery/bookings/{bid}/schedule", headers=admin, json={**slot, "day": str(day(4))})
     assert ok.status_code == 201
-    inverted = await client.post(f"/api/machinery/machines/{fleet.machine_ids[0]}/maintenance", headers=admin,
-                                 json={"starts_on": str(day(5)), "ends_on": str(day(4))})
+    inverted = await client.post(
+        f"/api/machinery/machines/{fleet.machine_ids[0]}/maintenance",
+        headers=admin,
+        json={"starts_on": str(day(5)), "ends_on": str(day(4))},
+    )
     assert inverted.status_code == 422
 
 
@@ -96,18 +110,31 @@ async def test_completing_twice_and_bad_measurements(client, db, login_api) -> N
     fleet = await make_fleet(db, operators=2, machines=2)
     member = await login_api(client, MEMBER_PHONE)
     operator, other_operator = await login_api(client, OPERATOR_PHONES[0]), await login_api(client, OPERATOR_PHONES[1])
-    bid = (await client.post("/api/machinery/bookings", headers=member, json=booking_body(
-        fleet, plot("5"), day=str(day(1))))).json()["id"]
+    bid = (
+        await client.post(
+            "/api/machinery/bookings", headers=member, json=booking_body(fleet, plot("5"), day=str(day(1)))
+        )
+    ).json()["id"]
     async with db.session() as s:
         assert (await s.get(Booking, bid)).operator_id == fleet.operator_ids[0]
     url = f"/api/machinery/bookings/{bid}/complete"
     assert (await client.post(url, headers=other_operator, json={"measured_area": "5"})).status_code == 403
     assert (await client.post(url, headers=operator, json={"measured_area": "0"})).status_code == 422
     assert (await client.post(url, headers=operator, json={"measured_area": "900"})).status_code == 422
-    assert (await client.post(url, headers=operator, json={"measured_area": "5", "fuel_litres": "lots"})).status_code == 422
-    assert (await client.post(url, headers=operator, json={
-        "measured_area": "5", "started_at": "2026-09-01T10:00:00+08:00", "ended_at": "2026-09-01T09:00:00+08:00",
-    })).status_code == 422
+    assert (
+        await client.post(url, headers=operator, json={"measured_area": "5", "fuel_litres": "lots"})
+    ).status_code == 422
+    assert (
+        await client.post(
+            url,
+            headers=operator,
+            json={
+                "measured_area": "5",
+                "started_at": "2026-09-01T10:00:00+08:00",
+                "ended_at": "2026-09-01T09:00:00+08:00",
+            },
+        )
+    ).status_code == 422
     async with db.session() as s:
         assert (await s.get(Booking, bid)).status == "scheduled"
     assert (await client.post(url, headers=operator, json={"measured_area": "5"})).status_code == 201
@@ -125,42 +152,55 @@ async def test_farmer_reads_only_own_bookings(client, db, login_api) -> None:
     refused = await client.get(f"/api/machinery/bookings/{bid}", headers=other)
     assert refused.status_code == 403 and refused.json()["message"] == "只能查看本人的预约"
     assert (await client.get("/api/machinery/bookings", headers=other)).json() == []
-    assert (await client.post(f"/api/machinery/bookings/{bid}/cancel", headers=other,
-                              json={"reason": "x"})).status_code == 403
-    assert (await client.post(f"/api/machinery/bookings/{bid}/rating", headers=other,
-                              json={"score": 1})).status_code == 403
+    assert (
+        await client.post(f"/api/machinery/bookings/{bid}/cancel", headers=other, json={"reason": "x"})
+    ).status_code == 403
+    assert (
+        await client.post(f"/api/machinery/bookings/{bid}/rating", headers=other, json={"score": 1})
+    ).status_code == 403
     assert (await client.get(f"/api/machinery/bookings/{bid}")).status_code == 401
 
 
 async def test_rating_rules(client, db, login_api) -> None:
     fleet = await make_fleet(db)
     member, operator = await login_api(client, MEMBER_PHONE), await login_api(client, OPERATOR_PHONES[0])
-    bid = (await client.post("/api/machinery/bookings", headers=member, json=booking_body(
-        fleet, plot("5"), day=str(day(1))))).json()["id"]
+    bid = (
+        await client.post(
+            "/api/machinery/bookings", headers=member, json=booking_body(fleet, plot("5"), day=str(day(1)))
+        )
+    ).json()["id"]
     early = await client.post(f"/api/machinery/bookings/{bid}/rating", headers=member, json={"score": 5})
     assert early.status_code == 409
     await client.post(f"/api/machinery/bookings/{bid}/complete", headers=operator, json={"measured_area": "5"})
-    assert (await client.post(f"/api/machinery/bookings/{bid}/rating", headers=member,
-                              json={"score": 6})).status_code == 422
-    assert (await client.post(f"/api/machinery/bookings/{bid}/rating", headers=member,
-                              json={"score": 4})).status_code == 201
-    assert (await client.post(f"/api/machinery/bookings/{bid}/rating", headers=member,
-                              json={"score": 5})).status_code == 409
+    assert (
+        await client.post(f"/api/machinery/bookings/{bid}/rating", headers=member, json={"score": 6})
+    ).status_code == 422
+    assert (
+        await client.post(f"/api/machinery/bookings/{bid}/rating", headers=member, json={"score": 4})
+    ).status_code == 201
+    assert (
+        await client.post(f"/api/machinery/bookings/{bid}/rating", headers=member, json={"score": 5})
+    ).status_code == 409
 
 
 async def test_cancel_needs_a_reason_and_frees_the_day(client, db, login_api) -> None:
     fleet = await make_fleet(db)
     member = await login_api(client, MEMBER_PHONE)
-    bid = (await client.post("/api/machinery/bookings", headers=member, json=booking_body(
-        fleet, plot("5"), day=str(day(1))))).json()["id"]
-    assert (await client.post(f"/api/machinery/bookings/{bid}/cancel", headers=member,
-                              json={"reason": "  "})).status_code == 422
+    bid = (
+        await client.post(
+            "/api/machinery/bookings", headers=member, json=booking_body(fleet, plot("5"), day=str(day(1)))
+        )
+    ).json()["id"]
+    assert (
+        await client.post(f"/api/machinery/bookings/{bid}/cancel", headers=member, json={"reason": "  "})
+    ).status_code == 422
     ok = await client.post(f"/api/machinery/bookings/{bid}/cancel", headers=member, json={"reason": "自己割了"})
     assert ok.status_code == 201 and ok.json()["status"] == "cancelled"
     async with db.session() as s:
         assert await s.scalar(select(OperatorDay.booked).where(OperatorDay.day == day(1))) == 0
-    assert (await client.post(f"/api/machinery/bookings/{bid}/cancel", headers=member,
-                              json={"reason": "again"})).status_code == 409
+    assert (
+        await client.post(f"/api/machinery/bookings/{bid}/cancel", headers=member, json={"reason": "again"})
+    ).status_code == 409
 
 
 def test_dates_are_plain_local_days() -> None:

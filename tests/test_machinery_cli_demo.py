@@ -23,8 +23,14 @@ from tests.test_machinery_fixtures import (
 
 async def _run(*args: str, url: str) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "caoyuan", *args, env={**os.environ, "CAOYUAN_DATABASE_URL": url},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        sys.executable,
+        "-m",
+        "caoyuan",
+        *args,
+        env={**os.environ, "CAOYUAN_DATABASE_URL": url},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     out, _ = await process.communicate()
     return process.returncode or 0, out.decode()
 
@@ -33,8 +39,9 @@ async def test_cli_prints_then_confirms_the_proposal(client, db, login_api, data
     fleet = await make_fleet(db)
     member, poor = await login_api(client, MEMBER_PHONE), await login_api(client, HARDSHIP_PHONE)
     for headers in (member, poor):
-        assert (await client.post("/api/machinery/bookings", headers=headers,
-                                  json=booking_body(fleet, plot("10")))).status_code == 201
+        assert (
+            await client.post("/api/machinery/bookings", headers=headers, json=booking_body(fleet, plot("10")))
+        ).status_code == 201
     code, out = await _run("machinery", "schedule", "--date", str(day(1)), url=database_url)
     assert code == 0, out
     assert "2 单" in out and "困难户" in out and "--confirm" in out
@@ -51,10 +58,16 @@ async def test_cli_prints_then_confirms_the_proposal(client, db, login_api, data
 async def test_maintenance_moves_booked_jobs_with_a_notice(client, db, login_api) -> None:
     fleet = await make_fleet(db)
     member, admin = await login_api(client, MEMBER_PHONE), await login_api(client, ADMIN_PHONE)
-    bid = (await client.post("/api/machinery/bookings", headers=member, json=booking_body(
-        fleet, plot("10"), day=str(day(2))))).json()["id"]
-    upkeep = await client.post(f"/api/machinery/machines/{fleet.machine_ids[0]}/maintenance", headers=admin,
-                               json={"starts_on": str(day(2)), "ends_on": str(day(3)), "note": "换割台"})
+    bid = (
+        await client.post(
+            "/api/machinery/bookings", headers=member, json=booking_body(fleet, plot("10"), day=str(day(2)))
+        )
+    ).json()["id"]
+    upkeep = await client.post(
+        f"/api/machinery/machines/{fleet.machine_ids[0]}/maintenance",
+        headers=admin,
+        json={"starts_on": str(day(2)), "ends_on": str(day(3)), "note": "换割台"},
+    )
     assert upkeep.status_code == 201
     view = (await client.get(f"/api/machinery/bookings/{bid}", headers=member)).json()
     assert view["scheduled_on"] == str(day(4)) and "换割台" in view["notices"][-1]
@@ -68,7 +81,8 @@ async def test_demo_seeds_a_season_in_every_state(tmp_path) -> None:
         states = {row[0] for row in conn.execute("SELECT DISTINCT status FROM machinery_booking")}
         machines = conn.execute("SELECT COUNT(*) FROM machinery_machine").fetchone()[0]
         operators = conn.execute("SELECT name FROM machinery_operator ORDER BY id").fetchall()
-        paid = conn.execute("SELECT COUNT(*) FROM machinery_booking WHERE status = 'paid' AND entry_id IS NOT NULL"
-                            ).fetchone()[0]
+        paid = conn.execute(
+            "SELECT COUNT(*) FROM machinery_booking WHERE status = 'paid' AND entry_id IS NOT NULL"
+        ).fetchone()[0]
     assert states == {"requested", "waitlisted", "scheduled", "in_progress", "completed", "paid", "cancelled"}
     assert machines == 5 and operators[0][0] == "孙德胜" and paid > 5

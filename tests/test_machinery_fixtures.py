@@ -38,10 +38,19 @@ def day(n: int) -> date:
     return clock.today() + timedelta(days=n)
 
 
-async def make_fleet(db: Database, *, machines: int = 1, operators: int = 1, machine_mu: int = 6000,
-                     operator_mu: int = 5000, insured_until: date | None = date(2099, 12, 31),
-                     market_fen: int = 8000, wage_basis: str = "mu", hardship_mode: str = "reduce",
-                     policy: dict | None = None) -> Fleet:
+async def make_fleet(
+    db: Database,
+    *,
+    machines: int = 1,
+    operators: int = 1,
+    machine_mu: int = 6000,
+    operator_mu: int = 5000,
+    insured_until: date | None = date(2099, 12, 31),
+    market_fen: int = 8000,
+    wage_basis: str = "mu",
+    hardship_mode: str = "reduce",
+    policy: dict | None = None,
+) -> Fleet:
     async with db.session() as s:
         admin = await create_user(s, phone=ADMIN_PHONE, password=PASSWORD, role="admin", display_name="王会计")
         farmer = await create_user(s, phone=MEMBER_PHONE, password=PASSWORD, role="member", display_name="社员1")
@@ -50,8 +59,12 @@ async def make_fleet(db: Database, *, machines: int = 1, operators: int = 1, mac
         coop, members = await make_cooperative(s, members=3, user_ids={1: farmer.id, 2: poor.id, 3: other.id})  # type: ignore[dict-item]
         members[1].hardship = True
         s.add(PricingPolicy(cooperative_id=coop.id, hardship_mode=hardship_mode, **(policy or {})))  # type: ignore[arg-type]
-        harvest = ServiceType(cooperative_id=coop.id, name="玉米收割", machine_kind="玉米收割机",  # type: ignore[arg-type]
-                              is_corn_harvest=True)
+        harvest = ServiceType(
+            cooperative_id=coop.id,
+            name="玉米收割",
+            machine_kind="玉米收割机",  # type: ignore[arg-type]
+            is_corn_harvest=True,
+        )
         plough = ServiceType(cooperative_id=coop.id, name="深翻", machine_kind="拖拉机")  # type: ignore[arg-type]
         s.add_all([harvest, plough])
         await s.flush()
@@ -60,32 +73,57 @@ async def make_fleet(db: Database, *, machines: int = 1, operators: int = 1, mac
             s.add(SeasonPrice(service_type_id=plough.id, season=year, market_fen=6000))  # type: ignore[arg-type]
         assets, machine_rows = [], []
         for n in range(machines):
-            asset = FixedAsset(cooperative_id=coop.id, name=f"玉米收割机{n + 1}", category="machine",  # type: ignore[arg-type]
-                               cost_fen=14_400_000, funding_source="special_fund", purchased_on=date(2023, 5, 1),
-                               insurance_policy=f"PICC-{n}" if insured_until else "",
-                               insurance_expires_on=insured_until)
+            asset = FixedAsset(
+                cooperative_id=coop.id,
+                name=f"玉米收割机{n + 1}",
+                category="machine",  # type: ignore[arg-type]
+                cost_fen=14_400_000,
+                funding_source="special_fund",
+                purchased_on=date(2023, 5, 1),
+                insurance_policy=f"PICC-{n}" if insured_until else "",
+                insurance_expires_on=insured_until,
+            )
             s.add(asset)
             await s.flush()
             assets.append(asset.id)
-            machine = Machine(cooperative_id=coop.id, kind="玉米收割机", model="4YZ-4", plate=f"蒙D-{n:05d}",  # type: ignore[arg-type]
-                              daily_capacity=machine_mu, asset_id=asset.id)
+            machine = Machine(
+                cooperative_id=coop.id,
+                kind="玉米收割机",
+                model="4YZ-4",
+                plate=f"蒙D-{n:05d}",  # type: ignore[arg-type]
+                daily_capacity=machine_mu,
+                asset_id=asset.id,
+            )
             s.add(machine)
             machine_rows.append(machine)
         await s.flush()
         operator_rows = []
         for n in range(operators):
-            account = await create_user(s, phone=OPERATOR_PHONES[n], password=PASSWORD, role="operator",
-                                        display_name=f"农机手{n + 1}")
-            op = Operator(cooperative_id=coop.id, user_id=account.id, name=f"农机手{n + 1}",  # type: ignore[arg-type]
-                          machine_id=machine_rows[n % len(machine_rows)].id if machine_rows else None,
-                          daily_capacity=operator_mu, wage_basis=wage_basis,
-                          wage_rate_fen=800 if wage_basis == "mu" else 20000)
+            account = await create_user(
+                s, phone=OPERATOR_PHONES[n], password=PASSWORD, role="operator", display_name=f"农机手{n + 1}"
+            )
+            op = Operator(
+                cooperative_id=coop.id,
+                user_id=account.id,
+                name=f"农机手{n + 1}",  # type: ignore[arg-type]
+                machine_id=machine_rows[n % len(machine_rows)].id if machine_rows else None,
+                daily_capacity=operator_mu,
+                wage_basis=wage_basis,
+                wage_rate_fen=800 if wage_basis == "mu" else 20000,
+            )
             s.add(op)
             operator_rows.append(op)
         await s.flush()
         del admin
-        return Fleet(coop.id, [m.id for m in members], [m.id for m in machine_rows],  # type: ignore[misc]
-                     [o.id for o in operator_rows], harvest.id, plough.id, assets)  # type: ignore[arg-type]
+        return Fleet(
+            coop.id,
+            [m.id for m in members],
+            [m.id for m in machine_rows],  # type: ignore[misc]
+            [o.id for o in operator_rows],
+            harvest.id,
+            plough.id,
+            assets,
+        )  # type: ignore[arg-type]
 
 
 def plot(area: str, slope: bool = False, village: str = "八道岭村") -> dict:
@@ -93,8 +131,13 @@ def plot(area: str, slope: bool = False, village: str = "八道岭村") -> dict:
 
 
 def booking_body(fleet: Fleet, *plots: dict, earliest: int = 1, latest: int = 10, **extra: object) -> dict:
-    return {"service_type_id": fleet.harvest_id, "plots": list(plots) or [plot("10")],
-            "earliest_on": str(day(earliest)), "latest_on": str(day(latest)), **extra}
+    return {
+        "service_type_id": fleet.harvest_id,
+        "plots": list(plots) or [plot("10")],
+        "earliest_on": str(day(earliest)),
+        "latest_on": str(day(latest)),
+        **extra,
+    }
 
 
 async def test_fleet_setup_is_dispatchable(db) -> None:

@@ -60,15 +60,34 @@ def test_tolerance() -> None:
     assert not over_tolerance(1100, 1000, 1000) and over_tolerance(1101, 1000, 1000)
 
 
-requests = st.lists(st.tuples(area.map(lambda a: a % 3000 + 1), area.map(lambda a: a % 1500), st.booleans(),
-                              st.integers(0, 4), st.integers(0, 4), st.integers(0, 10_000)), max_size=25)
+requests = st.lists(
+    st.tuples(
+        area.map(lambda a: a % 3000 + 1),
+        area.map(lambda a: a % 1500),
+        st.booleans(),
+        st.integers(0, 4),
+        st.integers(0, 4),
+        st.integers(0, 10_000),
+    ),
+    max_size=25,
+)
 
 
 def _build(raw) -> list[Request]:  # type: ignore[no-untyped-def]
     t0 = datetime(2026, 9, 1, tzinfo=UTC)
-    return [Request(i, t0 + timedelta(seconds=s), flat, slope, hardship, START + timedelta(min(a, b)),
-                    START + timedelta(max(a, b)), "玉米收割机")
-            for i, (flat, slope, hardship, a, b, s) in enumerate(raw, start=1)]
+    return [
+        Request(
+            i,
+            t0 + timedelta(seconds=s),
+            flat,
+            slope,
+            hardship,
+            START + timedelta(min(a, b)),
+            START + timedelta(max(a, b)),
+            "玉米收割机",
+        )
+        for i, (flat, slope, hardship, a, b, s) in enumerate(raw, start=1)
+    ]
 
 
 CREWS = [Crew(1, 10, 15000, "玉米收割机"), Crew(2, 11, 12000, "玉米收割机"), Crew(3, 12, 10000, "拖拉机")]
@@ -105,7 +124,9 @@ def test_proposal_respects_capacity_windows_and_order(raw, caps, slope_first) ->
             if r.earliest <= d <= r.latest:
                 for c in CREWS[:2]:
                     load = weighted_load(r.flat, r.slope, c.slope_factor_bp)
-                    assert not (load <= left[("operator", c.operator_id, d)] and load <= left[("machine", c.machine_id, d)])
+                    assert not (
+                        load <= left[("operator", c.operator_id, d)] and load <= left[("machine", c.machine_id, d)]
+                    )
 
 
 def test_hardship_before_request_time_when_only_one_fits() -> None:

@@ -50,10 +50,14 @@ async def test_proposal_puts_hardship_first_then_request_time(client, db, login_
 
 
 async def test_slope_land_first_at_the_start_of_harvest(client, db, login_api) -> None:
-    fleet = await make_fleet(db, machine_mu=1500, operator_mu=1500, policy={"season_starts_on": clock.today(),
-                                                                             "slope_first_days": 3})
-    member, other, admin = (await login_api(client, MEMBER_PHONE), await login_api(client, OTHER_MEMBER_PHONE),
-                            await login_api(client, ADMIN_PHONE))
+    fleet = await make_fleet(
+        db, machine_mu=1500, operator_mu=1500, policy={"season_starts_on": clock.today(), "slope_first_days": 3}
+    )
+    member, other, admin = (
+        await login_api(client, MEMBER_PHONE),
+        await login_api(client, OTHER_MEMBER_PHONE),
+        await login_api(client, ADMIN_PHONE),
+    )
     flat = await _book(client, member, fleet, plot("10"))
     slope = await _book(client, other, fleet, plot("8", slope=True))  # weighs 12 mu
     first_days = (await client.get("/api/machinery/proposal", params={"day": str(day(1))}, headers=admin)).json()
@@ -65,14 +69,18 @@ async def test_slope_land_first_at_the_start_of_harvest(client, db, login_api) -
 
 async def test_waitlist_and_a_freed_slot_goes_to_the_oldest_that_fits(client, db, login_api) -> None:
     fleet = await make_fleet(db, machine_mu=1000, operator_mu=1000)
-    member, poor, other = (await login_api(client, MEMBER_PHONE), await login_api(client, HARDSHIP_PHONE),
-                           await login_api(client, OTHER_MEMBER_PHONE))
+    member, poor, other = (
+        await login_api(client, MEMBER_PHONE),
+        await login_api(client, HARDSHIP_PHONE),
+        await login_api(client, OTHER_MEMBER_PHONE),
+    )
     taken = await _book(client, member, fleet, plot("10"), earliest=1, latest=1, day=str(day(1)))
     oldest = await _book(client, poor, fleet, plot("8"), earliest=1, latest=1)
     newer = await _book(client, other, fleet, plot("5"), earliest=1, latest=1)
     assert oldest["status"] == newer["status"] == "waitlisted"
-    cancelled = await client.post(f"/api/machinery/bookings/{taken['id']}/cancel", headers=member,
-                                  json={"reason": "下雨前自己收了"})
+    cancelled = await client.post(
+        f"/api/machinery/bookings/{taken['id']}/cancel", headers=member, json={"reason": "下雨前自己收了"}
+    )
     assert cancelled.status_code == 201
     mine = (await client.get(f"/api/machinery/bookings/{oldest['id']}", headers=poor)).json()
     assert mine["status"] == "scheduled" and mine["scheduled_on"] == str(day(1))
@@ -82,12 +90,16 @@ async def test_waitlist_and_a_freed_slot_goes_to_the_oldest_that_fits(client, db
 
 async def test_rain_moves_the_whole_day_with_a_notice_each(client, db, login_api) -> None:
     fleet = await make_fleet(db, machine_mu=3000, operator_mu=3000)
-    member, other, admin = (await login_api(client, MEMBER_PHONE), await login_api(client, OTHER_MEMBER_PHONE),
-                            await login_api(client, ADMIN_PHONE))
+    member, other, admin = (
+        await login_api(client, MEMBER_PHONE),
+        await login_api(client, OTHER_MEMBER_PHONE),
+        await login_api(client, ADMIN_PHONE),
+    )
     a = await _book(client, member, fleet, plot("10"), day=str(day(2)))
     b = await _book(client, other, fleet, plot("12"), day=str(day(2)))
-    moved = await client.post(f"/api/machinery/days/{day(2)}/reschedule", headers=admin,
-                              json={"reason": "降雨", "cause": "rain"})
+    moved = await client.post(
+        f"/api/machinery/days/{day(2)}/reschedule", headers=admin, json={"reason": "降雨", "cause": "rain"}
+    )
     assert moved.status_code == 201, moved.text
     assert {x["id"] for x in moved.json()} == {a["id"], b["id"]}
     for booking_id, headers in ((a["id"], member), (b["id"], other)):
@@ -98,26 +110,32 @@ async def test_rain_moves_the_whole_day_with_a_notice_each(client, db, login_api
         assert await s.scalar(select(ClosedDay.reason).where(ClosedDay.day == day(2))) == "降雨"
         rows = (await s.execute(select(OperatorDay.day, OperatorDay.booked, OperatorDay.capacity))).all()
         assert {(d, booked) for d, booked, _ in rows} == {(day(2), 0), (day(3), 2200)}
-    again = await client.post("/api/machinery/bookings", headers=member, json=booking_body(
-        fleet, plot("1"), day=str(day(2))))
+    again = await client.post(
+        "/api/machinery/bookings", headers=member, json=booking_body(fleet, plot("1"), day=str(day(2)))
+    )
     assert again.status_code == 409  # nothing more goes on a rained-off day
 
 
 async def test_dispatcher_moves_a_booking_within_capacity(client, db, login_api) -> None:
     fleet = await make_fleet(db, machine_mu=1000, operator_mu=1000)
-    member, other, admin = (await login_api(client, MEMBER_PHONE), await login_api(client, OTHER_MEMBER_PHONE),
-                            await login_api(client, ADMIN_PHONE))
+    member, other, admin = (
+        await login_api(client, MEMBER_PHONE),
+        await login_api(client, OTHER_MEMBER_PHONE),
+        await login_api(client, ADMIN_PHONE),
+    )
     a = await _book(client, member, fleet, plot("6"), day=str(day(1)))
     b = await _book(client, other, fleet, plot("6"), day=str(day(2)))
     slot = {"operator_id": fleet.operator_ids[0], "machine_id": fleet.machine_ids[0]}
-    full = await client.post(f"/api/machinery/bookings/{b['id']}/schedule", headers=admin,
-                             json={**slot, "day": str(day(1))})
+    full = await client.post(
+        f"/api/machinery/bookings/{b['id']}/schedule", headers=admin, json={**slot, "day": str(day(1))}
+    )
     assert full.status_code == 409
     async with db.session() as s:  # the refused move changed nothing
         assert (await s.get(Booking, b["id"])).scheduled_on == day(2)
         assert await s.scalar(select(OperatorDay.booked).where(OperatorDay.day == day(2))) == 600
-    moved = await client.post(f"/api/machinery/bookings/{a['id']}/schedule", headers=admin,
-                              json={**slot, "day": str(day(3))})
+    moved = await client.post(
+        f"/api/machinery/bookings/{a['id']}/schedule", headers=admin, json={**slot, "day": str(day(3))}
+    )
     assert moved.status_code == 201 and moved.json()["scheduled_on"] == str(day(3))
     async with db.session() as s:
         booked = dict((await s.execute(select(MachineDay.day, MachineDay.booked))).all())
@@ -142,8 +160,15 @@ async def test_concurrent_bookings_never_over_book_a_day(db) -> None:
     async with db.session() as s:
         await s.execute(update(PricingPolicy).values(agent_roles="admin"))
     agent = CurrentUser(1, "13800000001", "王会计", "admin", "api", "")
-    body = BookingIn(service_type_id=fleet.harvest_id, plots=[PlotIn("八道岭村", "3")], earliest_on=day(1),
-                     latest_on=day(1), farmer_name="外村农户", farmer_phone="13912345678", day=day(1))
+    body = BookingIn(
+        service_type_id=fleet.harvest_id,
+        plots=[PlotIn("八道岭村", "3")],
+        earliest_on=day(1),
+        latest_on=day(1),
+        farmer_name="外村农户",
+        farmer_phone="13912345678",
+        day=day(1),
+    )
     outcomes: list[str] = []
 
     async def one() -> None:

@@ -9,10 +9,18 @@ from hypothesis import strategies as st
 from caoyuan.money import MoneyError, allocate, allocate_detailed, apply_bp, format_bp, format_fen, parse_fen
 
 
-@pytest.mark.parametrize(("text", "fen"), [
-    ("12.5", 1250), ("¥1,234.56", 123456), ("1234", 123400), ("0.01", 1), ("￥ 8", 800), ("30元", 3000),
-    ("-5.05", -505),
-])
+@pytest.mark.parametrize(
+    ("text", "fen"),
+    [
+        ("12.5", 1250),
+        ("¥1,234.56", 123456),
+        ("1234", 123400),
+        ("0.01", 1),
+        ("￥ 8", 800),
+        ("30元", 3000),
+        ("-5.05", -505),
+    ],
+)
 def test_parse_fen(text: str, fen: int) -> None:
     assert parse_fen(text) == fen
 
@@ -28,8 +36,9 @@ def test_parse_fen_refuses_bare_int() -> None:
         parse_fen(12)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("fen", "text"), [(123456, "¥1,234.56"), (0, "¥0.00"), (5, "¥0.05"), (-505, "-¥5.05"),
-                                           (72000000, "¥720,000.00")])
+@pytest.mark.parametrize(
+    ("fen", "text"), [(123456, "¥1,234.56"), (0, "¥0.00"), (5, "¥0.05"), (-505, "-¥5.05"), (72000000, "¥720,000.00")]
+)
 def test_format_fen(fen: int, text: str) -> None:
     assert format_fen(fen) == text
 
@@ -39,7 +48,7 @@ def test_format_fen_refuses_float() -> None:
         format_fen(1.5)  # type: ignore[arg-type]
 
 
-@given(st.integers(min_value=-10**12, max_value=10**12))
+@given(st.integers(min_value=-(10**12), max_value=10**12))
 def test_format_then_parse_round_trips(fen: int) -> None:
     assert parse_fen(format_fen(fen)) == fen
 
@@ -84,9 +93,11 @@ def test_allocate_refuses_bad_input() -> None:
 
 weights_strategy = st.dictionaries(
     st.integers(min_value=1, max_value=10**6),
-    st.one_of(st.integers(min_value=0, max_value=10**9),
-              st.fractions(min_value=0, max_value=10**6, max_denominator=10**4)),
-    min_size=1, max_size=60,
+    st.one_of(
+        st.integers(min_value=0, max_value=10**9), st.fractions(min_value=0, max_value=10**6, max_denominator=10**4)
+    ),
+    min_size=1,
+    max_size=60,
 ).filter(lambda w: sum(w.values()) > 0)
 
 

@@ -18,17 +18,33 @@ from caoyuan.settings import SettingsError, load_settings
 
 ALIPAY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 APP = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-CONFIG = PaymentConfig(mode="alipay", app_id="2021000000000007", seller_id="2088000000000007",
-                       app_private_key=APP, alipay_public_key=ALIPAY.public_key())
+CONFIG = PaymentConfig(
+    mode="alipay",
+    app_id="2021000000000007",
+    seller_id="2088000000000007",
+    app_private_key=APP,
+    alipay_public_key=ALIPAY.public_key(),
+)
 
 
 def _notify(key: rsa.RSAPrivateKey = ALIPAY, **changes: str) -> dict[str, str]:
     form = {
-        "notify_time": "2026-11-21 20:01:02", "notify_type": "trade_status_sync", "notify_id": "n1",
-        "app_id": CONFIG.app_id, "charset": "utf-8", "version": "1.0", "sign_type": "RSA2",
-        "trade_no": "2026112122001400001234567890", "out_trade_no": "CY20261121-0001", "total_amount": "128.50",
-        "receipt_amount": "128.50", "buyer_id": "2088000000000002", "seller_id": CONFIG.seller_id,
-        "trade_status": "TRADE_SUCCESS", "gmt_create": "2026-11-21 20:00:00", "gmt_payment": "2026-11-21 20:01:00",
+        "notify_time": "2026-11-21 20:01:02",
+        "notify_type": "trade_status_sync",
+        "notify_id": "n1",
+        "app_id": CONFIG.app_id,
+        "charset": "utf-8",
+        "version": "1.0",
+        "sign_type": "RSA2",
+        "trade_no": "2026112122001400001234567890",
+        "out_trade_no": "CY20261121-0001",
+        "total_amount": "128.50",
+        "receipt_amount": "128.50",
+        "buyer_id": "2088000000000002",
+        "seller_id": CONFIG.seller_id,
+        "trade_status": "TRADE_SUCCESS",
+        "gmt_create": "2026-11-21 20:00:00",
+        "gmt_payment": "2026-11-21 20:01:00",
         "subject": "草原羊肉 2 斤",
     }
     form.update(changes)
@@ -39,7 +55,11 @@ def _notify(key: rsa.RSAPrivateKey = ALIPAY, **changes: str) -> dict[str, str]:
 async def test_a_genuine_notify_is_believed() -> None:
     notice = await verify_notify(_notify(), CONFIG)
     assert (notice.out_trade_no, notice.total_fen, notice.trade_status, notice.paid) == (
-        "CY20261121-0001", 12850, "TRADE_SUCCESS", True)
+        "CY20261121-0001",
+        12850,
+        "TRADE_SUCCESS",
+        True,
+    )
     assert notice.gmt_payment is not None and notice.gmt_payment.utcoffset().total_seconds() == 0
     assert notice.gmt_payment.hour == 12  # 20:01 Beijing is 12:01 UTC
     assert await verify_notify(_notify(), CONFIG) == notice  # a duplicate verifies the same
@@ -47,9 +67,11 @@ async def test_a_genuine_notify_is_believed() -> None:
 
 async def test_a_notify_signed_by_the_sdk_is_believed() -> None:
     form = _notify()
-    form["sign"] = sign_with_rsa2(private_pem_pkcs1(ALIPAY),
-                                  get_sign_content({k: v for k, v in form.items() if k not in NOTIFY_EXCLUDES}),
-                                  "utf-8")
+    form["sign"] = sign_with_rsa2(
+        private_pem_pkcs1(ALIPAY),
+        get_sign_content({k: v for k, v in form.items() if k not in NOTIFY_EXCLUDES}),
+        "utf-8",
+    )
     assert (await verify_notify(form, CONFIG)).total_fen == 12850
 
 
@@ -58,14 +80,17 @@ async def test_only_paid_statuses_count_as_paid() -> None:
         assert (await verify_notify(_notify(trade_status=status), CONFIG)).paid is paid
 
 
-@pytest.mark.parametrize(("tamper", "reason"), [
-    (lambda f: f.update(total_amount="1.00"), "bad_signature"),  # amount changed after signing
-    (lambda f: f.pop("sign"), "missing_signature"),
-    (lambda f: f.update(sign=""), "missing_signature"),
-    (lambda f: f.update(sign_type="RSA"), "bad_sign_type"),
-    (lambda f: f.update(sign=f["sign"][:-8] + "AAAAAAA="), "bad_signature"),
-    (lambda f: f.update(extra_field="x"), "bad_signature"),
-])
+@pytest.mark.parametrize(
+    ("tamper", "reason"),
+    [
+        (lambda f: f.update(total_amount="1.00"), "bad_signature"),  # amount changed after signing
+        (lambda f: f.pop("sign"), "missing_signature"),
+        (lambda f: f.update(sign=""), "missing_signature"),
+        (lambda f: f.update(sign_type="RSA"), "bad_sign_type"),
+        (lambda f: f.update(sign=f["sign"][:-8] + "AAAAAAA="), "bad_signature"),
+        (lambda f: f.update(extra_field="x"), "bad_signature"),
+    ],
+)
 async def test_tampered_notifies_are_rejected(tamper, reason: str) -> None:  # type: ignore[no-untyped-def]
     form = _notify()
     tamper(form)
@@ -74,14 +99,17 @@ async def test_tampered_notifies_are_rejected(tamper, reason: str) -> None:  # t
     assert caught.value.reason == reason
 
 
-@pytest.mark.parametrize(("form", "reason"), [
-    (lambda: _notify(APP), "bad_signature"),  # signed, but not by Alipay
-    (lambda: _notify(app_id="2021000000000999"), "wrong_app_id"),  # genuine, for another app
-    (lambda: _notify(seller_id="2088000000000999"), "wrong_seller"),  # genuine, for another merchant
-    (lambda: _notify(total_amount="12.345"), "bad_amount"),
-    (lambda: _notify(total_amount="1,000.00"), "bad_amount"),
-    (lambda: _notify(out_trade_no=""), "missing_field"),
-])
+@pytest.mark.parametrize(
+    ("form", "reason"),
+    [
+        (lambda: _notify(APP), "bad_signature"),  # signed, but not by Alipay
+        (lambda: _notify(app_id="2021000000000999"), "wrong_app_id"),  # genuine, for another app
+        (lambda: _notify(seller_id="2088000000000999"), "wrong_seller"),  # genuine, for another merchant
+        (lambda: _notify(total_amount="12.345"), "bad_amount"),
+        (lambda: _notify(total_amount="1,000.00"), "bad_amount"),
+        (lambda: _notify(out_trade_no=""), "missing_field"),
+    ],
+)
 async def test_genuine_but_wrong_notifies_are_rejected(form, reason: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(NotifyRejected) as caught:
         await verify_notify(form(), CONFIG)
@@ -98,8 +126,9 @@ def test_qr_svg_is_inline_svg_that_grows_with_the_text() -> None:
 
 
 def _kernel(mode: str):  # type: ignore[no-untyped-def]
-    return load_settings(environment="test", secret_key="t" * 40, payments=mode,
-                         public_base_url="https://coop.example.cn/")
+    return load_settings(
+        environment="test", secret_key="t" * 40, payments=mode, public_base_url="https://coop.example.cn/"
+    )
 
 
 def test_sandbox_mode_generates_keys_once_and_points_at_itself(tmp_path: Path) -> None:
@@ -129,21 +158,32 @@ def test_processes_starting_together_agree_on_one_key_pair(tmp_path: Path) -> No
 
 
 def test_alipay_mode_names_the_missing_or_bad_variable(tmp_path: Path) -> None:
-    good = dict(app_id="2021004100000001", seller_id="2088123412341234", app_private_key=private_pem_pkcs1(APP),
-                alipay_public_key=public_pem(ALIPAY.public_key()))
+    good = dict(
+        app_id="2021004100000001",
+        seller_id="2088123412341234",
+        app_private_key=private_pem_pkcs1(APP),
+        alipay_public_key=public_pem(ALIPAY.public_key()),
+    )
     config = load_payment_config(_kernel("alipay"), AlipaySettings(**good))
     assert config.gateway_url == "https://openapi.alipay.com/gateway.do" and config.sandbox is None
-    for name, value in (("app_id", ""), ("app_id", "abc"), ("seller_id", "12345"), ("app_private_key", ""),
-                        ("app_private_key", "-----BEGIN RSA PRIVATE KEY-----\nnope\n-----END RSA PRIVATE KEY-----"),
-                        ("alipay_public_key", "@/no/such/file.pem"), ("gateway_url", "ftp://x"),
-                        ("notify_url", "pay/notify")):
+    for name, value in (
+        ("app_id", ""),
+        ("app_id", "abc"),
+        ("seller_id", "12345"),
+        ("app_private_key", ""),
+        ("app_private_key", "-----BEGIN RSA PRIVATE KEY-----\nnope\n-----END RSA PRIVATE KEY-----"),
+        ("alipay_public_key", "@/no/such/file.pem"),
+        ("gateway_url", "ftp://x"),
+        ("notify_url", "pay/notify"),
+    ):
         with pytest.raises(SettingsError, match=f"CAOYUAN_ALIPAY_{name.upper()}"):
             load_payment_config(_kernel("alipay"), AlipaySettings(**{**good, name: value}))
 
 
 def test_keys_load_from_pem_pkcs8_bare_base64_and_files(tmp_path: Path) -> None:
-    pkcs8 = APP.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                              serialization.NoEncryption())
+    pkcs8 = APP.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     spki = APP.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     import base64
 

@@ -108,7 +108,11 @@ async def test_qr_payment_end_to_end(sandbox: Sandbox) -> None:
     assert done.status_code == 200 and "支付成功" in done.text
     [notice] = await sandbox.delivered()
     assert (notice.out_trade_no, notice.total_fen, notice.trade_status, notice.trade_no) == (
-        "CY-1001", 1234, "TRADE_SUCCESS", waiting.trade_no)
+        "CY-1001",
+        1234,
+        "TRADE_SUCCESS",
+        waiting.trade_no,
+    )
     assert notice.seller_id == sandbox.config.seller_id and notice.gmt_payment is not None
 
     paid = await sandbox.gateway.query("CY-1001")
@@ -232,8 +236,11 @@ async def test_time_runs_out(sandbox: Sandbox) -> None:
     qr = await sandbox.gateway.precreate("CY-5001", 100, "奶茶", expires_at=utcnow() + timedelta(minutes=5))
     await sandbox.open(qr)
     async with sandbox.db.session() as s:  # five minutes pass
-        await s.execute(sa.update(SandboxTrade).where(SandboxTrade.out_trade_no == "CY-5001")
-                        .values(expires_at=utcnow() - timedelta(seconds=1)))
+        await s.execute(
+            sa.update(SandboxTrade)
+            .where(SandboxTrade.out_trade_no == "CY-5001")
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
     assert (await sandbox.gateway.query("CY-5001")).status == "TRADE_CLOSED"
     assert "交易已关闭" in (await sandbox.press(qr)).text
     with pytest.raises(PaymentError) as past:
@@ -258,13 +265,15 @@ async def test_changed_amount_for_the_same_order_is_refused(sandbox: Sandbox) ->
 async def test_the_gateway_refuses_requests_it_cannot_verify(sandbox: Sandbox) -> None:
     transport = httpx.ASGITransport(app=sandbox.app)  # type: ignore[arg-type]
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    async with AlipayGateway(dataclasses.replace(sandbox.config, app_private_key=stranger),
-                             transport=transport) as forged:
+    async with AlipayGateway(
+        dataclasses.replace(sandbox.config, app_private_key=stranger), transport=transport
+    ) as forged:
         with pytest.raises(PaymentError) as bad_sign:
             await forged.precreate("CY-7001", 100, "x")
     assert bad_sign.value.sub_code == "isv.invalid-signature" and bad_sign.value.status == 502
-    async with AlipayGateway(dataclasses.replace(sandbox.config, app_id="9021000000000999"),
-                             transport=transport) as other_app:
+    async with AlipayGateway(
+        dataclasses.replace(sandbox.config, app_id="9021000000000999"), transport=transport
+    ) as other_app:
         with pytest.raises(PaymentError) as bad_app:
             await other_app.query("CY-7001")
     assert bad_app.value.sub_code == "isv.invalid-app-id"
@@ -278,8 +287,14 @@ async def test_the_gateway_refuses_requests_it_cannot_verify(sandbox: Sandbox) -
 
 async def test_a_forged_or_garbled_answer_is_not_believed(sandbox: Sandbox) -> None:
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    body = {"code": "10000", "msg": "Success", "out_trade_no": "CY-8001", "trade_status": "TRADE_SUCCESS",
-            "total_amount": "1.00", "trade_no": "1"}
+    body = {
+        "code": "10000",
+        "msg": "Success",
+        "out_trade_no": "CY-8001",
+        "trade_status": "TRADE_SUCCESS",
+        "total_amount": "1.00",
+        "trade_no": "1",
+    }
 
     def forged(request: httpx.Request) -> httpx.Response:
         sig = signing.sign_now(stranger, signing.response_content(body))
@@ -290,8 +305,9 @@ async def test_a_forged_or_garbled_answer_is_not_believed(sandbox: Sandbox) -> N
             await gateway.query("CY-8001")
     assert caught.value.sub_code == "BAD_RESPONSE_SIGNATURE"
     for status, text in ((200, "<html>系统繁忙</html>"), (502, "bad gateway")):
-        async with AlipayGateway(sandbox.config, transport=httpx.MockTransport(
-                lambda r, s=status, t=text: httpx.Response(s, text=t))) as gateway:
+        async with AlipayGateway(
+            sandbox.config, transport=httpx.MockTransport(lambda r, s=status, t=text: httpx.Response(s, text=t))
+        ) as gateway:
             with pytest.raises(PaymentError):
                 await gateway.query("CY-8001")
 
@@ -306,8 +322,9 @@ async def test_a_tampered_or_unknown_pay_link_is_refused(sandbox: Sandbox) -> No
 @pytest.mark.postgres_only
 async def test_concurrent_refunds_never_pass_the_paid_amount(sandbox: Sandbox) -> None:
     await sandbox.press(await sandbox.gateway.precreate("CY-9101", 1234, "羊肉"))
-    outcomes = await asyncio.gather(*(sandbox.gateway.refund("CY-9101", 300, f"R{i}", "") for i in range(8)),
-                                    return_exceptions=True)
+    outcomes = await asyncio.gather(
+        *(sandbox.gateway.refund("CY-9101", 300, f"R{i}", "") for i in range(8)), return_exceptions=True
+    )
     done = [o for o in outcomes if not isinstance(o, BaseException)]
     refused = [o for o in outcomes if isinstance(o, PaymentError)]
     assert len(done) == 4 and len(refused) == 4
@@ -328,9 +345,9 @@ async def test_concurrent_retries_of_one_refund_move_money_once(sandbox: Sandbox
 async def test_concurrent_confirms_pay_once_and_notify_once(sandbox: Sandbox) -> None:
     qr = await sandbox.gateway.precreate("CY-9103", 700, "羊肉")
     _, csrf = await sandbox.open(qr)
-    pages = await asyncio.gather(*(sandbox.http.post(qr.removeprefix(BASE), data={"_csrf_token": csrf,
-                                                                                   "action": "pay"})
-                                   for _ in range(5)))
+    pages = await asyncio.gather(
+        *(sandbox.http.post(qr.removeprefix(BASE), data={"_csrf_token": csrf, "action": "pay"}) for _ in range(5))
+    )
     assert all("支付成功" in p.text for p in pages)
     assert len(await sandbox.delivered()) == 1
 

@@ -114,7 +114,9 @@ def test_split_response_cuts_the_signed_text_verbatim() -> None:
 
 
 def test_split_response_finds_error_response_and_refuses_junk() -> None:
-    raw, sign, key = signing.split_response('{"error_response":{"code":"40002","sub_code":"isv.x"}}', "alipay.trade.query")
+    raw, sign, key = signing.split_response(
+        '{"error_response":{"code":"40002","sub_code":"isv.x"}}', "alipay.trade.query"
+    )
     assert key == "error_response" and sign is None and json.loads(raw)["sub_code"] == "isv.x"
     for junk in ("<html>busy</html>", '{"alipay_trade_query_response": "x"}', '{"alipay_trade_query_response":{"a":1'):
         with pytest.raises(signing.ResponseShapeError):

@@ -16,8 +16,17 @@ from tests.live_scenario import build
 
 
 def request(pool_id: int, key: str, quantity: int = 1, phone: str = "13800000001", **kw) -> OrderRequest:  # type: ignore[no-untyped-def]
-    fields = dict(pool_id=pool_id, quantity=quantity, phone=phone, name="张三丰", province="内蒙古",
-                  city="鄂尔多斯市", county="鄂托克旗", detail="乌兰镇团结路 8 号", idempotency_key=key)
+    fields = dict(
+        pool_id=pool_id,
+        quantity=quantity,
+        phone=phone,
+        name="张三丰",
+        province="内蒙古",
+        city="鄂尔多斯市",
+        county="鄂托克旗",
+        detail="乌兰镇团结路 8 号",
+        idempotency_key=key,
+    )
     fields.update(kw)
     return OrderRequest(**fields)
 
@@ -37,8 +46,11 @@ async def test_order_reserves_stock_and_records_prices(db, make_user) -> None:
     assert order.province == "内蒙古自治区" and order.status == "pending_payment"
     assert await remaining(db, sc.pool_id) == 3
     async with db.session() as s:
-        kinds = list(await s.scalars(sa.select(FeedEvent.kind).where(FeedEvent.stream == f"live:{sc.session_id}")
-                                     .order_by(FeedEvent.seq)))
+        kinds = list(
+            await s.scalars(
+                sa.select(FeedEvent.kind).where(FeedEvent.stream == f"live:{sc.session_id}").order_by(FeedEvent.seq)
+            )
+        )
     assert kinds[-2:] == ["order_placed", "stock"]
 
 
@@ -84,11 +96,19 @@ async def test_per_buyer_cap_holds_in_the_database(db, make_user) -> None:
     assert await remaining(db, sc.pool_id) == 4
 
 
-@pytest.mark.parametrize(("field", "overrides"), [
-    ("quantity", {"quantity": 0}), ("quantity", {"quantity": 100}), ("phone", {"phone": "12345"}),
-    ("province", {"province": "火星"}), ("detail", {"detail": "短"}), ("name", {"name": ""}),
-    ("province", {"province": "香港"}), ("Idempotency-Key", {"idempotency_key": "x"}),
-])
+@pytest.mark.parametrize(
+    ("field", "overrides"),
+    [
+        ("quantity", {"quantity": 0}),
+        ("quantity", {"quantity": 100}),
+        ("phone", {"phone": "12345"}),
+        ("province", {"province": "火星"}),
+        ("detail", {"detail": "短"}),
+        ("name", {"name": ""}),
+        ("province", {"province": "香港"}),
+        ("Idempotency-Key", {"idempotency_key": "x"}),
+    ],
+)
 async def test_bad_input_names_the_field(db, make_user, field: str, overrides: dict) -> None:
     sc = await build(db, make_user, shelf_qty=5)
     overrides = dict(overrides)
@@ -148,8 +168,9 @@ async def test_payment_marks_paid_posts_to_books_and_is_idempotent(db, make_user
     async with db.session() as s:
         order = await s.get(Order, placed.order.id)
         assert order.status == "paid" and order.ship_by is not None
-        volume = await s.scalar(sa.select(sa.func.sum(MemberVolume.amount_fen))
-                                .where(MemberVolume.member_id == sc.supplier_id))
+        volume = await s.scalar(
+            sa.select(sa.func.sum(MemberVolume.amount_fen)).where(MemberVolume.member_id == sc.supplier_id)
+        )
     assert volume == order.goods_fen
 
 
@@ -208,8 +229,9 @@ async def test_released_stock_is_held_for_the_oldest_waiting_buyer(db, make_user
         async with db.session() as s:
             await place_order(s, request(sc.pool_id, "wl-key-0002", phone="13800000008", waitlist_token="tok-old"))
     async with db.session() as s:
-        claimed = await place_order(s, request(sc.pool_id, "wl-key-0003", phone="13800000007",
-                                               waitlist_token="tok-old"))
+        claimed = await place_order(
+            s, request(sc.pool_id, "wl-key-0003", phone="13800000007", waitlist_token="tok-old")
+        )
     assert claimed.created and first.order.id != claimed.order.id
 
 
@@ -229,8 +251,11 @@ async def test_refund_of_unshipped_order_returns_stock_and_reverses_books(db, ma
         order = await refund.complete_refund(s, requested.id)
     assert order.status == "refunded" and await remaining(db, sc.pool_id) == 2
     async with db.session() as s:
-        volume = await s.scalar(sa.select(sa.func.coalesce(sa.func.sum(MemberVolume.amount_fen), 0))
-                                .where(MemberVolume.member_id == sc.supplier_id))
+        volume = await s.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(MemberVolume.amount_fen), 0)).where(
+                MemberVolume.member_id == sc.supplier_id
+            )
+        )
     assert volume == 0
     with pytest.raises(Conflict):
         async with db.session() as s:

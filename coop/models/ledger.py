@@ -33,8 +33,9 @@ class JournalEntry(SQLModel, table=True):
 class JournalLine(SQLModel, table=True):
     __tablename__ = "coop_journal_line"
     __table_args__ = (
-        sa.CheckConstraint("debit_fen >= 0 AND credit_fen >= 0 AND (debit_fen = 0) <> (credit_fen = 0)",
-                           name="one_side"),
+        sa.CheckConstraint(
+            "debit_fen >= 0 AND credit_fen >= 0 AND (debit_fen = 0) <> (credit_fen = 0)", name="one_side"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

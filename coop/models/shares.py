@@ -26,8 +26,9 @@ class Contribution(SQLModel, table=True):
     The part of the value above the shares' value goes to 资本公积."""
 
     __tablename__ = "coop_contribution"
-    __table_args__ = (sa.CheckConstraint("value_fen > 0 AND shares > 0 AND share_value_fen <= value_fen",
-                                         name="positive"),)
+    __table_args__ = (
+        sa.CheckConstraint("value_fen > 0 AND shares > 0 AND share_value_fen <= value_fen", name="positive"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     cooperative_id: int = Field(foreign_key="coop_cooperative.id", index=True)
@@ -63,8 +64,13 @@ class ShareOp(StrEnum):
     CONVERT = "convert"  # 盈余转股金
 
 
-SHARE_OP_LABELS = {"subscribe": "入股", "transfer_out": "转让转出", "transfer_in": "受让转入", "redeem": "退股",
-                   "convert": "盈余转增股金"}
+SHARE_OP_LABELS = {
+    "subscribe": "入股",
+    "transfer_out": "转让转出",
+    "transfer_in": "受让转入",
+    "redeem": "退股",
+    "convert": "盈余转增股金",
+}
 
 
 class ShareTransaction(SQLModel, table=True):
@@ -103,9 +109,14 @@ class AccountItem(StrEnum):
     CONVERTED = "converted"  # 转为股金
 
 
-ACCOUNT_ITEM_LABELS = {"reserve_share": "公积金量化份额", "subsidy_share": "补助量化份额",
-                       "patronage_refund": "按交易量返还", "remainder_dividend": "按股（出资）分配",
-                       "paid": "已支付", "converted": "转增股金"}
+ACCOUNT_ITEM_LABELS = {
+    "reserve_share": "公积金量化份额",
+    "subsidy_share": "补助量化份额",
+    "patronage_refund": "按交易量返还",
+    "remainder_dividend": "按股（出资）分配",
+    "paid": "已支付",
+    "converted": "转增股金",
+}
 
 
 class MemberAccountItem(SQLModel, table=True):

@@ -240,8 +240,13 @@ async def wizard_context(db: Db, distribution_id: int, done: str, page: int) -> 
     register = await register_on(db, dist.cooperative_id, today)
     _, terms = await terms_in_force(db, dist.cooperative_id, today)
     ballots: dict[str, list[int]] = {"for": [], "against": [], "abstain": []}
-    for no, how in (await db.execute(select(AssemblyBallot.member_no, AssemblyBallot.vote).where(
-            AssemblyBallot.distribution_id == distribution_id))).all():
+    for no, how in (
+        await db.execute(
+            select(AssemblyBallot.member_no, AssemblyBallot.vote).where(
+                AssemblyBallot.distribution_id == distribution_id
+            )
+        )
+    ).all():
         ballots.setdefault(how, []).append(no)
     return {
         "coop": coop,

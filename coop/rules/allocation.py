@@ -50,9 +50,16 @@ def split_columns(pool: int, keys: list, weights: list, *, fast_from: int = FAST
 
 def _integer_case(pool: int, keys: list, values: list) -> bool:
     # type checks through map/set stay in C: a few milliseconds for 100,000 parties
-    return (type(pool) is int and pool >= 0 and len(keys) == len(values) > 0
-            and set(map(type, keys)) == {int} and set(map(type, values)) == {int}
-            and min(values) >= 0 and sum(values) > 0 and len(set(keys)) == len(keys))
+    return (
+        type(pool) is int
+        and pool >= 0
+        and len(keys) == len(values) > 0
+        and set(map(type, keys)) == {int}
+        and set(map(type, values)) == {int}
+        and min(values) >= 0
+        and sum(values) > 0
+        and len(set(keys)) == len(keys)
+    )
 
 
 def _integer_split(pool: int, keys: list[int], weights: list[int]) -> tuple[list[int], list[int], int]:
@@ -67,7 +74,7 @@ def _integer_split(pool: int, keys: list[int], weights: list[int]) -> tuple[list
         threshold = sorted(remainders, reverse=True)[leftover - 1]
         above = [i for i, r in enumerate(remainders) if r > threshold]
         tied = sorted((i for i, r in enumerate(remainders) if r == threshold), key=keys.__getitem__)
-        for i in above + tied[:leftover - len(above)]:  # ties by key (member number)
+        for i in above + tied[: leftover - len(above)]:  # ties by key (member number)
             adjustments[i] = 1
             floors[i] += 1
     return floors, adjustments, total

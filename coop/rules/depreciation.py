@@ -24,5 +24,6 @@ def accumulated(cost_fen: int, salvage_fen: int, life_months: int, months: int) 
 
 def for_month(cost_fen: int, salvage_fen: int, life_months: int, month_no: int) -> int:
     """The charge for the ``month_no``-th month of service (1-based)."""
-    return (accumulated(cost_fen, salvage_fen, life_months, month_no)
-            - accumulated(cost_fen, salvage_fen, life_months, month_no - 1))
+    return accumulated(cost_fen, salvage_fen, life_months, month_no) - accumulated(
+        cost_fen, salvage_fen, life_months, month_no - 1
+    )

@@ -20,19 +20,32 @@ class Built:
 def live_sale_paid(terms: Terms, channel: str, supplier: int | None, goods: int, shipping: int) -> Built:
     money = c.money_account(channel)
     if supplier is None:  # the collective's own goods: non-member business
-        return Built(drop_zero([debit(money, goods + shipping), credit(c.LIVE_SALES_COLLECTIVE, goods),
-                                credit(c.SHIPPING_INCOME, shipping)]))
+        return Built(
+            drop_zero(
+                [
+                    debit(money, goods + shipping),
+                    credit(c.LIVE_SALES_COLLECTIVE, goods),
+                    credit(c.SHIPPING_INCOME, shipping),
+                ]
+            )
+        )
     commission = apply_bp(goods, terms.live_sale_commission_bp)
-    return Built(drop_zero([
-        debit(money, goods + shipping),
-        credit(c.MEMBER_CURRENT, goods - commission, member_id=supplier, memo="代销货款（应付社员）"),
-        credit(c.LIVE_COMMISSION_MEMBER, commission, member_id=supplier),
-        credit(c.SHIPPING_INCOME, shipping),
-    ]), commission_fen=commission)
+    return Built(
+        drop_zero(
+            [
+                debit(money, goods + shipping),
+                credit(c.MEMBER_CURRENT, goods - commission, member_id=supplier, memo="代销货款（应付社员）"),
+                credit(c.LIVE_COMMISSION_MEMBER, commission, member_id=supplier),
+                credit(c.SHIPPING_INCOME, shipping),
+            ]
+        ),
+        commission_fen=commission,
+    )
 
 
-def refund_commission(original_goods: int, original_commission: int, refunded_before: int,
-                      commission_back_before: int, goods: int) -> int:
+def refund_commission(
+    original_goods: int, original_commission: int, refunded_before: int, commission_back_before: int, goods: int
+) -> int:
     """Commission handed back on this refund. Cumulative, so refunds adding up to the whole order
     give back exactly the commission that was kept — never a fen more or less."""
     cumulative = original_commission * (refunded_before + goods) // original_goods
@@ -44,9 +57,11 @@ def live_sale_refunded(channel: str, supplier: int | None, goods: int, shipping:
     if supplier is None:
         lines = [debit(c.LIVE_SALES_COLLECTIVE, goods), debit(c.SHIPPING_INCOME, shipping)]
     else:
-        lines = [debit(c.MEMBER_CURRENT, goods - commission_back, member_id=supplier, memo="退款冲减应付货款"),
-                 debit(c.LIVE_COMMISSION_MEMBER, commission_back, member_id=supplier),
-                 debit(c.SHIPPING_INCOME, shipping)]
+        lines = [
+            debit(c.MEMBER_CURRENT, goods - commission_back, member_id=supplier, memo="退款冲减应付货款"),
+            debit(c.LIVE_COMMISSION_MEMBER, commission_back, member_id=supplier),
+            debit(c.SHIPPING_INCOME, shipping),
+        ]
     return Built(drop_zero([*lines, credit(money, goods + shipping)]), commission_fen=commission_back)
 
 
@@ -55,14 +70,20 @@ def machinery_paid(terms: Terms, channel: str, farmer: int | None, amount: int, 
     relief given to a hardship household is income at full price and an assistance expense (a machinery
     cost, so the year's machinery pool counts only what farmers paid)."""
     income = c.MACHINERY_MEMBER if farmer is not None else c.MACHINERY_NON_MEMBER
-    splits = allocate(amount, {"development": terms.machinery_development_bp,
-                               "assistance": terms.machinery_assistance_bp})
-    return Built(drop_zero([
-        debit(c.money_account(channel), amount),
-        debit(c.ASSISTANCE, relief, member_id=farmer, fund="machinery", memo="困难户作业减免"),
-        credit(income, splits["development"], member_id=farmer, fund="development"),
-        credit(income, splits["assistance"] + relief, member_id=farmer, fund="assistance"),
-    ]), splits=splits)
+    splits = allocate(
+        amount, {"development": terms.machinery_development_bp, "assistance": terms.machinery_assistance_bp}
+    )
+    return Built(
+        drop_zero(
+            [
+                debit(c.money_account(channel), amount),
+                debit(c.ASSISTANCE, relief, member_id=farmer, fund="machinery", memo="困难户作业减免"),
+                credit(income, splits["development"], member_id=farmer, fund="development"),
+                credit(income, splits["assistance"] + relief, member_id=farmer, fund="assistance"),
+            ]
+        ),
+        splits=splits,
+    )
 
 
 def wage_accrued(amount: int, memo: str) -> Built:

@@ -103,4 +103,3 @@ def balance_sheet(to_date: Sums) -> BalanceSheet:
     if unclosed:
         equity.lines.append(("", "本年盈余（未结转）", unclosed))
     return BalanceSheet(assets, liabilities, equity)
-

@@ -57,8 +57,9 @@ def _value(terms: Terms, data: ContributionIn) -> int:
     return data.amount_fen
 
 
-async def contribute(db: AsyncSession, cooperative_id: int, data: ContributionIn,
-                     by_user_id: int | None = None) -> Contribution:
+async def contribute(
+    db: AsyncSession, cooperative_id: int, data: ContributionIn, by_user_id: int | None = None
+) -> Contribution:
     if data.kind not in KIND_NAMES:
         raise BadInput("出资方式只能是土地、现金、实物资产或劳动力", field="kind")
     member = await get_member(db, data.member_id, cooperative_id)
@@ -71,47 +72,104 @@ async def contribute(db: AsyncSession, cooperative_id: int, data: ContributionIn
         raise BadInput(str(exc), field=exc.field) from None
     number = await lock_register(db, cooperative_id)
     contribution = Contribution(
-        cooperative_id=cooperative_id, member_id=member.id, kind=data.kind,  # type: ignore[arg-type]
-        contributed_on=data.contributed_on, value_fen=valued.value_fen, shares=valued.shares,
-        share_value_fen=valued.share_value_fen, capital_reserve_fen=valued.capital_reserve_fen, charter_id=charter_id,
-        area_hundredths=data.area_hundredths if data.kind == "land" else None, plot=data.plot[:100],
-        term_from=data.term_from, term_to=data.term_to,
-        labour_days=data.labour_days if data.kind == "labour" else None, asset_name=data.asset_name[:100],
-        appraiser=data.appraiser[:100], channel=data.channel if data.kind == "cash" else "", note=data.note[:200],
-        created_by_user_id=by_user_id, entry_id=0)
+        cooperative_id=cooperative_id,
+        member_id=member.id,
+        kind=data.kind,  # type: ignore[arg-type]
+        contributed_on=data.contributed_on,
+        value_fen=valued.value_fen,
+        shares=valued.shares,
+        share_value_fen=valued.share_value_fen,
+        capital_reserve_fen=valued.capital_reserve_fen,
+        charter_id=charter_id,
+        area_hundredths=data.area_hundredths if data.kind == "land" else None,
+        plot=data.plot[:100],
+        term_from=data.term_from,
+        term_to=data.term_to,
+        labour_days=data.labour_days if data.kind == "labour" else None,
+        asset_name=data.asset_name[:100],
+        appraiser=data.appraiser[:100],
+        channel=data.channel if data.kind == "cash" else "",
+        note=data.note[:200],
+        created_by_user_id=by_user_id,
+        entry_id=0,
+    )
     asset_account = await _register_asset(db, cooperative_id, member.id, data, contribution, valued.value_fen)  # type: ignore[arg-type]
     memo = f"{member.name}{KIND_NAMES[data.kind]}入股 {valued.shares} 股"
-    entry = await write_entry(db, cooperative_id, drop_zero([
-        debit(asset_account, valued.value_fen, memo=memo),
-        credit(c.SHARE_CAPITAL, valued.share_value_fen, member_id=member.id, memo=memo),
-        credit(c.CAPITAL_RESERVE, valued.capital_reserve_fen, member_id=member.id, memo="评估价值与股金的差额"),
-    ]), kind="contribution", description=memo, entry_date=data.contributed_on, user_id=by_user_id)
+    entry = await write_entry(
+        db,
+        cooperative_id,
+        drop_zero(
+            [
+                debit(asset_account, valued.value_fen, memo=memo),
+                credit(c.SHARE_CAPITAL, valued.share_value_fen, member_id=member.id, memo=memo),
+                credit(c.CAPITAL_RESERVE, valued.capital_reserve_fen, member_id=member.id, memo="评估价值与股金的差额"),
+            ]
+        ),
+        kind="contribution",
+        description=memo,
+        entry_date=data.contributed_on,
+        user_id=by_user_id,
+    )
     contribution.entry_id = entry.id  # type: ignore[assignment]
     db.add(contribution)
     await db.flush()
-    await record(db, number, cooperative_id, [{
-        "op": ShareOp.SUBSCRIBE, "member_id": member.id, "shares": valued.shares,
-        "amount_fen": valued.share_value_fen, "effective_on": data.contributed_on, "contribution_id": contribution.id,
-        "entry_id": entry.id, "reason": memo, "created_by_user_id": by_user_id}])
+    await record(
+        db,
+        number,
+        cooperative_id,
+        [
+            {
+                "op": ShareOp.SUBSCRIBE,
+                "member_id": member.id,
+                "shares": valued.shares,
+                "amount_fen": valued.share_value_fen,
+                "effective_on": data.contributed_on,
+                "contribution_id": contribution.id,
+                "entry_id": entry.id,
+                "reason": memo,
+                "created_by_user_id": by_user_id,
+            }
+        ],
+    )
     return contribution
 
 
-async def _register_asset(db: AsyncSession, cooperative_id: int, member_id: int, data: ContributionIn,
-                          contribution: Contribution, value_fen: int) -> str:
+async def _register_asset(
+    db: AsyncSession,
+    cooperative_id: int,
+    member_id: int,
+    data: ContributionIn,
+    contribution: Contribution,
+    value_fen: int,
+) -> str:
     """Land and in-kind assets enter the 三资 register; returns the asset account debited."""
     if data.kind == ContributionKind.LAND:
-        resource = Resource(cooperative_id=cooperative_id, kind="land", plot=data.plot[:100],
-                            area_hundredths=data.area_hundredths or 0, term_from=data.term_from,
-                            term_to=data.term_to, contributed_by_member_id=member_id, note="土地经营权入股")
+        resource = Resource(
+            cooperative_id=cooperative_id,
+            kind="land",
+            plot=data.plot[:100],
+            area_hundredths=data.area_hundredths or 0,
+            term_from=data.term_from,
+            term_to=data.term_to,
+            contributed_by_member_id=member_id,
+            note="土地经营权入股",
+        )
         db.add(resource)
         await db.flush()
         contribution.resource_id = resource.id
         return c.LAND_RIGHTS
     if data.kind == ContributionKind.ASSET:
-        asset = FixedAsset(cooperative_id=cooperative_id, name=data.asset_name[:100],
-                           category=data.asset_category[:20] or "equipment", cost_fen=value_fen,
-                           funding_source="contribution", funding_note="社员实物入股", purchased_on=data.contributed_on,
-                           contributed_by_member_id=member_id, appraiser=data.appraiser[:100])
+        asset = FixedAsset(
+            cooperative_id=cooperative_id,
+            name=data.asset_name[:100],
+            category=data.asset_category[:20] or "equipment",
+            cost_fen=value_fen,
+            funding_source="contribution",
+            funding_note="社员实物入股",
+            purchased_on=data.contributed_on,
+            contributed_by_member_id=member_id,
+            appraiser=data.appraiser[:100],
+        )
         db.add(asset)
         await db.flush()
         contribution.fixed_asset_id = asset.id

@@ -47,8 +47,9 @@ def day_in_range(value: date) -> bool:
 def check_day(value: date | None, field: str, label: str = "日期") -> date | None:
     """Refuse a day outside 2000-01-01 … 2100-12-31 with a message at the field; None passes through."""
     if value is not None and not day_in_range(value):
-        raise BadInput(f"{label}须在 {DAY_MIN.isoformat()} 至 {DAY_MAX.isoformat()} 之间", field=field,
-                       code="date_out_of_range")
+        raise BadInput(
+            f"{label}须在 {DAY_MIN.isoformat()} 至 {DAY_MAX.isoformat()} 之间", field=field, code="date_out_of_range"
+        )
     return value
 
 

@@ -136,8 +136,11 @@ def db_revision(message: str, part: str, depends_on: tuple[str, ...]) -> None:
         raise click.ClickException(str(exc)) from None
 
 
-@db.command("backup", help="Back the database up into FILE (pg_dump -Fc, or SQLite's online backup), "
-            "with FILE.manifest.json beside it. Safe while the app runs.")
+@db.command(
+    "backup",
+    help="Back the database up into FILE (pg_dump -Fc, or SQLite's online backup), "
+    "with FILE.manifest.json beside it. Safe while the app runs.",
+)
 @click.argument("file", type=click.Path(dir_okay=False))
 def db_backup(file: str) -> None:
     from pathlib import Path
@@ -152,15 +155,19 @@ def db_backup(file: str) -> None:
     except OSError as exc:
         raise click.ClickException(f"无法连接数据库或写入备份文件：{exc}") from None
     target = Path(file).resolve()
-    click.echo(f"已备份到 {target}，共 {len(manifest.tables)} 张表、{manifest.rows} 行"
-               f"（清单 {manifest_path(target).name}，请一起保存）")
+    click.echo(
+        f"已备份到 {target}，共 {len(manifest.tables)} 张表、{manifest.rows} 行"
+        f"（清单 {manifest_path(target).name}，请一起保存）"
+    )
 
 
-@db.command("restore", help="Restore FILE (made by `caoyuan db backup`) into the database, which must be "
-            "empty unless --force; then check every table's rows against the backup's manifest.")
+@db.command(
+    "restore",
+    help="Restore FILE (made by `caoyuan db backup`) into the database, which must be "
+    "empty unless --force; then check every table's rows against the backup's manifest.",
+)
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--force", "--clean", "force", is_flag=True,
-              help="replace the contents of a database that is not empty")
+@click.option("--force", "--clean", "force", is_flag=True, help="replace the contents of a database that is not empty")
 def db_restore(file: str, force: bool) -> None:
     from pathlib import Path
 

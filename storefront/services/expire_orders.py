@@ -16,8 +16,14 @@ from storefront.services.events import order_event, sku_label, stock_event
 async def expire_due(db: AsyncSession, now: datetime | None = None, limit: int = 200) -> list[str]:
     """Expire what is overdue; returns the public numbers whose Alipay trades should now be closed."""
     now = now or utcnow()
-    due = (await db.scalars(sa.select(Order.id).where(Order.status == OrderStatus.PENDING, Order.expires_at <= now)
-                            .order_by(Order.expires_at).limit(limit))).all()
+    due = (
+        await db.scalars(
+            sa.select(Order.id)
+            .where(Order.status == OrderStatus.PENDING, Order.expires_at <= now)
+            .order_by(Order.expires_at)
+            .limit(limit)
+        )
+    ).all()
     closed = []
     for order_id in due:
         if (public_no := await release(db, order_id, OrderStatus.EXPIRED, "超时未付款", now)) is not None:
@@ -28,10 +34,14 @@ async def expire_due(db: AsyncSession, now: datetime | None = None, limit: int =
 
 async def release(db: AsyncSession, order_id: int, status: str, reason: str, now: datetime) -> str | None:
     """Move a pending order to expired/cancelled and give its stock back. A no-op if it already moved."""
-    moved = (await db.execute(
-        sa.update(Order).where(Order.id == order_id, Order.status == OrderStatus.PENDING)
-        .values(status=status, closed_at=now, close_reason=reason, stock_returned=True)
-        .returning(Order.public_no))).first()
+    moved = (
+        await db.execute(
+            sa.update(Order)
+            .where(Order.id == order_id, Order.status == OrderStatus.PENDING)
+            .values(status=status, closed_at=now, close_reason=reason, stock_returned=True)
+            .returning(Order.public_no)
+        )
+    ).first()
     if moved is None:
         return None  # paid, or another sweeper got there first: the stock goes back only once
     order = await db.get(Order, order_id, populate_existing=True)
@@ -45,6 +55,12 @@ async def release(db: AsyncSession, order_id: int, status: str, reason: str, now
 
 
 async def _return_quota(db: AsyncSession, order: Order) -> None:
-    await db.execute(sa.update(BuyerQuota).where(BuyerQuota.pool_id == order.pool_id,
-                                                 BuyerQuota.phone == order.buyer_phone, BuyerQuota.used >= order.quantity)
-                     .values(used=BuyerQuota.used - order.quantity))
+    await db.execute(
+        sa.update(BuyerQuota)
+        .where(
+            BuyerQuota.pool_id == order.pool_id,
+            BuyerQuota.phone == order.buyer_phone,
+            BuyerQuota.used >= order.quantity,
+        )
+        .values(used=BuyerQuota.used - order.quantity)
+    )

@@ -27,16 +27,18 @@ def ensure_payable(order: Order) -> None:
 async def start_qr(gateway: AlipayGateway, db: AsyncSession, order: Order) -> tuple[str, str]:
     """Computer: alipay.trade.precreate → the QR text and an inline SVG of it."""
     ensure_payable(order)
-    code = await gateway.precreate(order.public_no, order.total_fen, await subject(db, order),
-                                   expires_at=order.expires_at)
+    code = await gateway.precreate(
+        order.public_no, order.total_fen, await subject(db, order), expires_at=order.expires_at
+    )
     return code, qr_svg(code)
 
 
 async def start_wap(gateway: AlipayGateway, db: AsyncSession, order: Order, return_url: str) -> str:
     """Phone: alipay.trade.wap.pay → a signed URL to send the buyer to."""
     ensure_payable(order)
-    return await gateway.wap_pay_url(order.public_no, order.total_fen, await subject(db, order), return_url,
-                                     expires_at=order.expires_at)
+    return await gateway.wap_pay_url(
+        order.public_no, order.total_fen, await subject(db, order), return_url, expires_at=order.expires_at
+    )
 
 
 async def close_trades(gateway: AlipayGateway, order_nos: list[str]) -> list[str]:

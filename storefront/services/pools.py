@@ -11,10 +11,20 @@ from caoyuan.errors import BadInput, Conflict, NotFound
 from storefront.models import Sku, StockPool
 
 
-async def allocate(db: AsyncSession, *, sku_id: int, quantity: int, price_fen: int, label: str,
-                   feed_stream: str = "", ship_cutoff_local: time = time(22, 0), per_buyer_cap: int | None = None,
-                   opens_at: datetime | None = None, closes_at: datetime | None = None,
-                   from_pool_id: int | None = None) -> StockPool:
+async def allocate(
+    db: AsyncSession,
+    *,
+    sku_id: int,
+    quantity: int,
+    price_fen: int,
+    label: str,
+    feed_stream: str = "",
+    ship_cutoff_local: time = time(22, 0),
+    per_buyer_cap: int | None = None,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+    from_pool_id: int | None = None,
+) -> StockPool:
     """Move ``quantity`` units of catalogue stock (or of another pool) into a new pool, guarded: never below zero."""
     if quantity <= 0:
         raise BadInput("分配的库存至少为 1 件", field="quantity")
@@ -28,13 +38,24 @@ async def allocate(db: AsyncSession, *, sku_id: int, quantity: int, price_fen: i
     if from_pool_id is not None:
         await take_from(db, from_pool_id, quantity)
     else:
-        moved = await db.execute(sa.update(Sku).where(Sku.id == sku_id, Sku.stock >= quantity)
-                                 .values(stock=Sku.stock - quantity))
+        moved = await db.execute(
+            sa.update(Sku).where(Sku.id == sku_id, Sku.stock >= quantity).values(stock=Sku.stock - quantity)
+        )
         if moved.rowcount != 1:
             raise Conflict(f"库存不足：{sku.name} 只剩 {sku.stock} 件可分配", code="not_enough_stock", field="quantity")
-    pool = StockPool(return_to_pool_id=from_pool_id, sku_id=sku_id, label=label, price_fen=price_fen, remaining=quantity, allocated=quantity,
-                     per_buyer_cap=per_buyer_cap, opens_at=opens_at, closes_at=closes_at, feed_stream=feed_stream,
-                     ship_cutoff_local=ship_cutoff_local)
+    pool = StockPool(
+        return_to_pool_id=from_pool_id,
+        sku_id=sku_id,
+        label=label,
+        price_fen=price_fen,
+        remaining=quantity,
+        allocated=quantity,
+        per_buyer_cap=per_buyer_cap,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        feed_stream=feed_stream,
+        ship_cutoff_local=ship_cutoff_local,
+    )
     db.add(pool)
     await db.flush()
     return pool
@@ -42,9 +63,11 @@ async def allocate(db: AsyncSession, *, sku_id: int, quantity: int, price_fen: i
 
 async def take_from(db: AsyncSession, source_pool_id: int, quantity: int) -> None:
     """Move units out of one pool (e.g. a shelf item's stock into its flash sale)."""
-    moved = await db.execute(sa.update(StockPool).where(StockPool.id == source_pool_id,
-                                                        StockPool.remaining >= quantity)
-                             .values(remaining=StockPool.remaining - quantity))
+    moved = await db.execute(
+        sa.update(StockPool)
+        .where(StockPool.id == source_pool_id, StockPool.remaining >= quantity)
+        .values(remaining=StockPool.remaining - quantity)
+    )
     if moved.rowcount != 1:
         raise Conflict("货架库存不足", code="not_enough_stock", field="total_cap")
 

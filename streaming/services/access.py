@@ -22,8 +22,13 @@ async def session_for_host(db: AsyncSession, session_id: int, user: CurrentUser,
 
 
 async def is_host(db: AsyncSession, session_id: int, user_id: int) -> bool:
-    return bool(await db.scalar(sa.select(sa.func.count()).select_from(LiveSessionHost)
-                                .where(LiveSessionHost.session_id == session_id, LiveSessionHost.user_id == user_id)))
+    return bool(
+        await db.scalar(
+            sa.select(sa.func.count())
+            .select_from(LiveSessionHost)
+            .where(LiveSessionHost.session_id == session_id, LiveSessionHost.user_id == user_id)
+        )
+    )
 
 
 async def rooms_of(db: AsyncSession, user: CurrentUser) -> list[int]:

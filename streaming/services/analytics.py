@@ -15,12 +15,22 @@ from streaming.schemas import StatsOut
 
 
 async def session_stats(db: AsyncSession, session_id: int) -> StatsOut:
-    orders = (await db.execute(sa.select(Order.id, Order.paid_at, Order.total_fen, Order.buyer_phone, Order.sku_id,
-                                         Order.quantity, Order.status)
-                               .where(Order.live_session_id == session_id))).all()
-    names = dict((await db.execute(sa.select(Sku.id, Product.name + " " + Sku.name)
-                                   .join(Product, Product.id == Sku.product_id)
-                                   .where(Sku.id.in_({o.sku_id for o in orders} or {0})))).all())
+    orders = (
+        await db.execute(
+            sa.select(
+                Order.id, Order.paid_at, Order.total_fen, Order.buyer_phone, Order.sku_id, Order.quantity, Order.status
+            ).where(Order.live_session_id == session_id)
+        )
+    ).all()
+    names = dict(
+        (
+            await db.execute(
+                sa.select(Sku.id, Product.name + " " + Sku.name)
+                .join(Product, Product.id == Sku.product_id)
+                .where(Sku.id.in_({o.sku_id for o in orders} or {0}))
+            )
+        ).all()
+    )
     paid = [o for o in orders if o.paid_at is not None]
     gmv = sum(o.total_fen for o in paid)
     per_product: dict[int, list[int]] = defaultdict(lambda: [0, 0])
@@ -29,22 +39,59 @@ async def session_stats(db: AsyncSession, session_id: int) -> StatsOut:
         per_product[o.sku_id][0] += o.quantity
         per_product[o.sku_id][1] += o.total_fen
         per_hour[local_hour(o.paid_at)] += o.total_fen
-    by_product = sorted(({"sku_id": k, "name": names.get(k, ""), "quantity": q, "gmv_fen": g, "gmv": format_fen(g)}
-                         for k, (q, g) in per_product.items()), key=lambda row: -row["gmv_fen"])
+    by_product = sorted(
+        (
+            {"sku_id": k, "name": names.get(k, ""), "quantity": q, "gmv_fen": g, "gmv": format_fen(g)}
+            for k, (q, g) in per_product.items()
+        ),
+        key=lambda row: -row["gmv_fen"],
+    )
     by_hour = [{"hour": h, "gmv_fen": g} for h, g in sorted(per_hour.items())]
     rate = len(paid) * BP_WHOLE // len(orders) if orders else 0
-    return StatsOut(session_id, gmv, format_fen(gmv), len(orders), len(paid), rate,
-                    len({o.buyer_phone for o in paid}), by_product, by_hour)
+    return StatsOut(
+        session_id,
+        gmv,
+        format_fen(gmv),
+        len(orders),
+        len(paid),
+        rate,
+        len({o.buyer_phone for o in paid}),
+        by_product,
+        by_hour,
+    )
 
 
 async def room_stats(db: AsyncSession, room_id: int) -> list[dict]:
     """Per session of one room: GMV, orders, paid orders, buyers — for comparing shows."""
-    rows = (await db.execute(
-        sa.select(LiveSession.id, LiveSession.title, LiveSession.scheduled_start, LiveSession.state,
-                  sa.func.count(Order.id), sa.func.count(Order.paid_at),
-                  sa.func.coalesce(sa.func.sum(sa.case((Order.paid_at.is_not(None), Order.total_fen), else_=0)), 0),
-                  sa.func.count(sa.distinct(sa.case((Order.paid_at.is_not(None), Order.buyer_phone)))))
-        .outerjoin(Order, Order.live_session_id == LiveSession.id).where(LiveSession.room_id == room_id)
-        .group_by(LiveSession.id).order_by(LiveSession.scheduled_start.desc()))).all()
-    return [{"session_id": r[0], "title": r[1], "scheduled_start": r[2], "state": r[3], "orders": r[4],
-             "paid_orders": r[5], "gmv_fen": int(r[6]), "gmv": format_fen(int(r[6])), "buyers": r[7]} for r in rows]
+    rows = (
+        await db.execute(
+            sa.select(
+                LiveSession.id,
+                LiveSession.title,
+                LiveSession.scheduled_start,
+                LiveSession.state,
+                sa.func.count(Order.id),
+                sa.func.count(Order.paid_at),
+                sa.func.coalesce(sa.func.sum(sa.case((Order.paid_at.is_not(None), Order.total_fen), else_=0)), 0),
+                sa.func.count(sa.distinct(sa.case((Order.paid_at.is_not(None), Order.buyer_phone)))),
+            )
+            .outerjoin(Order, Order.live_session_id == LiveSession.id)
+            .where(LiveSession.room_id == room_id)
+            .group_by(LiveSession.id)
+            .order_by(LiveSession.scheduled_start.desc())
+        )
+    ).all()
+    return [
+        {
+            "session_id": r[0],
+            "title": r[1],
+            "scheduled_start": r[2],
+            "state": r[3],
+            "orders": r[4],
+            "paid_orders": r[5],
+            "gmv_fen": int(r[6]),
+            "gmv": format_fen(int(r[6])),
+            "buyers": r[7],
+        }
+        for r in rows
+    ]

@@ -14,23 +14,42 @@ from streaming.models import RUN_OF_SHOW, ChecklistTick, PinChange, ShelfItem
 from streaming.services.access import feed_stream, require, session_for_host
 
 
-async def add_item(db: AsyncSession, user: CurrentUser, session_id: int, *, sku_id: int, price_fen: int,
-                   quantity: int, per_buyer_cap: int | None = None) -> ShelfItem:
+async def add_item(
+    db: AsyncSession,
+    user: CurrentUser,
+    session_id: int,
+    *,
+    sku_id: int,
+    price_fen: int,
+    quantity: int,
+    per_buyer_cap: int | None = None,
+) -> ShelfItem:
     session = await session_for_host(db, session_id, user)
     require(session, "edit_shelf", "直播结束后不能再上架")
     if await db.scalar(sa.select(ShelfItem.id).where(ShelfItem.session_id == session_id, ShelfItem.sku_id == sku_id)):
         raise Conflict("这个规格已经在货架上了", code="already_on_shelf", field="sku_id")
-    pool = await pools.allocate(db, sku_id=sku_id, quantity=quantity, price_fen=price_fen, label="live-shelf",
-                                feed_stream=feed_stream(session_id), ship_cutoff_local=session.cutoff_local,
-                                per_buyer_cap=per_buyer_cap)
-    position = await db.scalar(sa.select(sa.func.count()).select_from(ShelfItem)
-                               .where(ShelfItem.session_id == session_id))
+    pool = await pools.allocate(
+        db,
+        sku_id=sku_id,
+        quantity=quantity,
+        price_fen=price_fen,
+        label="live-shelf",
+        feed_stream=feed_stream(session_id),
+        ship_cutoff_local=session.cutoff_local,
+        per_buyer_cap=per_buyer_cap,
+    )
+    position = await db.scalar(
+        sa.select(sa.func.count()).select_from(ShelfItem).where(ShelfItem.session_id == session_id)
+    )
     item = ShelfItem(session_id=session_id, sku_id=sku_id, pool_id=pool.id, position=position or 0)  # type: ignore[arg-type]
     db.add(item)
     await db.flush()
-    await append_event(db, feed_stream(session_id), "shelf_added",
-                       {"item_id": item.id, "pool_id": pool.id, "sku_id": sku_id, "price_fen": price_fen,
-                        "remaining": quantity})
+    await append_event(
+        db,
+        feed_stream(session_id),
+        "shelf_added",
+        {"item_id": item.id, "pool_id": pool.id, "sku_id": sku_id, "price_fen": price_fen, "remaining": quantity},
+    )
     return item
 
 
@@ -62,7 +81,11 @@ async def tick(db: AsyncSession, user: CurrentUser, session_id: int, step: str) 
 
 async def shelf_rows(db: AsyncSession, session_id: int) -> list[tuple[ShelfItem, StockPool, Sku, Product]]:
     rows = await db.execute(
-        sa.select(ShelfItem, StockPool, Sku, Product).join(StockPool, StockPool.id == ShelfItem.pool_id)
-        .join(Sku, Sku.id == ShelfItem.sku_id).join(Product, Product.id == Sku.product_id)
-        .where(ShelfItem.session_id == session_id).order_by(ShelfItem.position, ShelfItem.id))
+        sa.select(ShelfItem, StockPool, Sku, Product)
+        .join(StockPool, StockPool.id == ShelfItem.pool_id)
+        .join(Sku, Sku.id == ShelfItem.sku_id)
+        .join(Product, Product.id == Sku.product_id)
+        .where(ShelfItem.session_id == session_id)
+        .order_by(ShelfItem.position, ShelfItem.id)
+    )
     return [tuple(r) for r in rows.all()]  # type: ignore[misc]

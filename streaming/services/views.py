@@ -181,21 +181,39 @@ def public_views(database: Database) -> PublicViews:
         views = _by_engine[database.engine.sync_engine] = PublicViews(database)
     return views
 
+
 async def console_orders(db: AsyncSession, session_id: int, limit: int = 50) -> list[dict]:
     """The newest orders of a session, shaped exactly like the feed's order events (masked buyer, item name),
     so the cards at page load and the ones that arrive live are drawn by the same code."""
-    rows = (await db.execute(sa.select(Order, Product.name, Sku.name).join(Sku, Sku.id == Order.sku_id)
-                             .join(Product, Product.id == Sku.product_id)
-                             .where(Order.live_session_id == session_id).order_by(Order.id.desc()).limit(limit))).all()
-    return [{**order_payload(order, f"{product} {sku}"), "at": order.created_at.astimezone(BEIJING).strftime("%H:%M")}
-            for order, product, sku in rows]
+    rows = (
+        await db.execute(
+            sa.select(Order, Product.name, Sku.name)
+            .join(Sku, Sku.id == Order.sku_id)
+            .join(Product, Product.id == Sku.product_id)
+            .where(Order.live_session_id == session_id)
+            .order_by(Order.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    return [
+        {**order_payload(order, f"{product} {sku}"), "at": order.created_at.astimezone(BEIJING).strftime("%H:%M")}
+        for order, product, sku in rows
+    ]
 
 
 async def sku_pictures(db: AsyncSession, sku_ids: list[int]) -> dict[int, str]:
     """The first picture of each SKU's product, as a /media/ path (no entry when the product has none)."""
-    first = (sa.select(ProductImage.product_id, sa.func.min(ProductImage.id).label("image_id"))
-             .group_by(ProductImage.product_id).subquery())
-    rows = (await db.execute(sa.select(Sku.id, ProductImage.filename).join(first, first.c.product_id == Sku.product_id)
-                             .join(ProductImage, ProductImage.id == first.c.image_id)
-                             .where(Sku.id.in_(sku_ids or [0])))).all()
+    first = (
+        sa.select(ProductImage.product_id, sa.func.min(ProductImage.id).label("image_id"))
+        .group_by(ProductImage.product_id)
+        .subquery()
+    )
+    rows = (
+        await db.execute(
+            sa.select(Sku.id, ProductImage.filename)
+            .join(first, first.c.product_id == Sku.product_id)
+            .join(ProductImage, ProductImage.id == first.c.image_id)
+            .where(Sku.id.in_(sku_ids or [0]))
+        )
+    ).all()
     return {sku_id: f"/media/{name}" for sku_id, name in rows}

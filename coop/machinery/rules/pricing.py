@@ -30,8 +30,15 @@ class UnitPrice:
         return self.market_fen - self.price_fen
 
 
-def unit_price(market_fen: int, rule: PriceRule, *, member: bool, hardship: bool,
-               member_fen: int | None = None, non_member_fen: int | None = None) -> UnitPrice:
+def unit_price(
+    market_fen: int,
+    rule: PriceRule,
+    *,
+    member: bool,
+    hardship: bool,
+    member_fen: int | None = None,
+    non_member_fen: int | None = None,
+) -> UnitPrice:
     """The price one farmer pays per mu. Fixed season prices override the discount rule.
 
     Hardship relief is for member households only (the register says who is 困难户).

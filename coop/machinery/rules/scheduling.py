@@ -58,8 +58,9 @@ def place(request: Request, day: date, crews: Sequence[Crew], free: Free) -> Slo
         if crew.machine_kind != request.machine_kind:
             continue
         load = weighted_load(request.flat, request.slope, crew.slope_factor_bp)
-        if load <= free.get(("operator", crew.operator_id, day), 0) and \
-                load <= free.get(("machine", crew.machine_id, day), 0):
+        if load <= free.get(("operator", crew.operator_id, day), 0) and load <= free.get(
+            ("machine", crew.machine_id, day), 0
+        ):
             return Slot(request.id, day, crew.operator_id, crew.machine_id, load)
     return None
 
@@ -69,8 +70,13 @@ def take(free: Free, slot: Slot) -> None:
     free[("machine", slot.machine_id, slot.day)] -= slot.load
 
 
-def propose(days: Iterable[date], requests: Sequence[Request], crews: Sequence[Crew], free: Free,
-            slope_first_until: date | None = None) -> tuple[list[Slot], list[int]]:
+def propose(
+    days: Iterable[date],
+    requests: Sequence[Request],
+    crews: Sequence[Crew],
+    free: Free,
+    slope_first_until: date | None = None,
+) -> tuple[list[Slot], list[int]]:
     """Slots for as many requests as fit, day by day; and the ids that found no room in their window.
 
     ``free`` is not changed.
@@ -79,8 +85,10 @@ def propose(days: Iterable[date], requests: Sequence[Request], crews: Sequence[C
     waiting = {r.id: r for r in requests}
     slots: list[Slot] = []
     for day in sorted(days):
-        queue = sorted((r for r in waiting.values() if r.earliest <= day <= r.latest),
-                       key=lambda r: priority(r, day, slope_first_until))
+        queue = sorted(
+            (r for r in waiting.values() if r.earliest <= day <= r.latest),
+            key=lambda r: priority(r, day, slope_first_until),
+        )
         for request in queue:
             slot = place(request, day, crews, left)
             if slot is not None:
@@ -90,8 +98,9 @@ def propose(days: Iterable[date], requests: Sequence[Request], crews: Sequence[C
     return slots, sorted(waiting)
 
 
-def earliest_days(request: Request, candidate_days: Iterable[date], crews: Sequence[Crew], free: Free,
-                  count: int = 3) -> list[date]:
+def earliest_days(
+    request: Request, candidate_days: Iterable[date], crews: Sequence[Crew], free: Free, count: int = 3
+) -> list[date]:
     """The first days on which the request would fit as things stand (for a quote)."""
     found = []
     for day in sorted(candidate_days):

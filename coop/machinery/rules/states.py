@@ -12,8 +12,15 @@ ALLOWED = {
     "rate": {"completed", "paid"},
 }
 
-ACTION_LABELS = {"schedule": "排班", "cancel": "取消", "start": "开始作业", "complete": "完工登记",
-                 "confirm": "确认面积", "pay": "收款", "rate": "评价"}
+ACTION_LABELS = {
+    "schedule": "排班",
+    "cancel": "取消",
+    "start": "开始作业",
+    "complete": "完工登记",
+    "confirm": "确认面积",
+    "pay": "收款",
+    "rate": "评价",
+}
 
 
 def allowed(action: str, status: str) -> bool:

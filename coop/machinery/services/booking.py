@@ -40,7 +40,9 @@ class Booked(NamedTuple):
     service_name: str
 
 
-async def _farmer(db: AsyncSession, caller: Caller, data: BookingIn, cooperative_id: int) -> tuple[Member | None, str, str]:
+async def _farmer(
+    db: AsyncSession, caller: Caller, data: BookingIn, cooperative_id: int
+) -> tuple[Member | None, str, str]:
     """(member, name, phone) of the household the work is for."""
     if caller.agent:
         if data.member_id is not None:
@@ -78,8 +80,9 @@ def _plots(data: BookingIn) -> list[Plot]:
             raise BadInput(f"第 {n} 块地的面积必须大于零", field="area")
         if not p.village.strip():
             raise BadInput(f"第 {n} 块地：请填写村名", field="village")
-        plots.append(Plot(booking_id=0, village=p.village.strip()[:50], note=p.note.strip()[:100], area=area,
-                          slope=p.slope))
+        plots.append(
+            Plot(booking_id=0, village=p.village.strip()[:50], note=p.note.strip()[:100], area=area, slope=p.slope)
+        )
     return plots
 
 
@@ -100,12 +103,22 @@ async def request_booking(db: AsyncSession, user: CurrentUser, data: BookingIn) 
         raise BadInput("日期范围最长 90 天", field="latest_on")
     service = await service_in(db, cooperative_id, data.service_type_id)
     unit = await unit_price_for(db, service, data.earliest_on.year, member)
-    booking = Booking(cooperative_id=cooperative_id, service_type_id=service.id,  # type: ignore[arg-type]
-                      member_id=member.id if member else None, farmer_name=name, farmer_phone=phone,
-                      hardship=bool(member and member.hardship and member.status == "admitted"),
-                      booked_by_user_id=user.id, earliest_on=data.earliest_on, latest_on=data.latest_on,
-                      flat_area=flat, slope_area=slope, market_fen=unit.market_fen, list_fen=unit.list_fen,
-                      price_fen=unit.price_fen)
+    booking = Booking(
+        cooperative_id=cooperative_id,
+        service_type_id=service.id,  # type: ignore[arg-type]
+        member_id=member.id if member else None,
+        farmer_name=name,
+        farmer_phone=phone,
+        hardship=bool(member and member.hardship and member.status == "admitted"),
+        booked_by_user_id=user.id,
+        earliest_on=data.earliest_on,
+        latest_on=data.latest_on,
+        flat_area=flat,
+        slope_area=slope,
+        market_fen=unit.market_fen,
+        list_fen=unit.list_fen,
+        price_fen=unit.price_fen,
+    )
     options = await _day_options(db, caller, booking, data) if data.day is not None else []
     if options:
         schedule.hold(booking, options[0][0], options[0][1], data.day, options[0][2])  # type: ignore[arg-type]
@@ -131,15 +144,28 @@ async def _day_options(db: AsyncSession, caller: Caller, booking: Booking, data:
         raise BadInput("所选日期不在最早和最晚日期之间", field="day")
     if (data.operator_id or data.machine_id) and not caller.agent:
         raise Forbidden("只有调度员可以指定农机手和农机")
-    return await schedule.day_options(db, booking, data.day,  # type: ignore[arg-type]
-                                      operator_id=data.operator_id, machine_id=data.machine_id)
+    return await schedule.day_options(
+        db,
+        booking,
+        data.day,  # type: ignore[arg-type]
+        operator_id=data.operator_id,
+        machine_id=data.machine_id,
+    )
 
 
 async def _queue(db: AsyncSession, booking: Booking, machine_kind: str) -> Notice:
     """Join the queue; with no room left anywhere in the window, join the waitlist."""
     free = await free_capacity(db, booking.cooperative_id, booking.earliest_on, booking.latest_on)
-    request = Request(booking.id, booking.created_at, booking.flat_area, booking.slope_area,  # type: ignore[arg-type]
-                      booking.hardship, booking.earliest_on, booking.latest_on, machine_kind)
+    request = Request(
+        booking.id,
+        booking.created_at,
+        booking.flat_area,
+        booking.slope_area,  # type: ignore[arg-type]
+        booking.hardship,
+        booking.earliest_on,
+        booking.latest_on,
+        machine_kind,
+    )
     window = [booking.earliest_on + timedelta(n) for n in range((booking.latest_on - booking.earliest_on).days + 1)]
     if earliest_days(request, window, await crews(db, booking.cooperative_id, machine_kind), free, count=1):
         notice = Notice(booking_id=booking.id, text="已收到您的预约，调度员排班后会通知您作业日期。")

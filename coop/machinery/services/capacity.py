@@ -22,37 +22,59 @@ from coop.machinery.rules.scheduling import Crew, Free
 from coop.machinery.services.fleet import insured_until, out_of_service_reason
 
 
-async def _ensure_row(db: AsyncSession, table: type[OperatorDay] | type[MachineDay], key: str, owner_id: int,
-                      day: date, capacity: int) -> None:
+async def _ensure_row(
+    db: AsyncSession, table: type[OperatorDay] | type[MachineDay], key: str, owner_id: int, day: date, capacity: int
+) -> None:
     insert = pg_insert if db.bind.dialect.name == "postgresql" else sqlite_insert
     values = {key: owner_id, "day": day, "capacity": capacity, "booked": 0}
     await db.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=[key, "day"]))
 
 
-async def _guarded_add(db: AsyncSession, table: type[OperatorDay] | type[MachineDay], key: str, owner_id: int,
-                       day: date, load: int) -> bool:
+async def _guarded_add(
+    db: AsyncSession, table: type[OperatorDay] | type[MachineDay], key: str, owner_id: int, day: date, load: int
+) -> bool:
     column = getattr(table, key)
     result = await db.execute(
-        update(table).where(column == owner_id, table.day == day, table.booked + load <= table.capacity)
-        .values(booked=table.booked + load).execution_options(synchronize_session=False))
+        update(table)
+        .where(column == owner_id, table.day == day, table.booked + load <= table.capacity)
+        .values(booked=table.booked + load)
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount == 1
 
 
-async def _release(db: AsyncSession, table: type[OperatorDay] | type[MachineDay], key: str, owner_id: int,
-                   day: date, load: int) -> None:
+async def _release(
+    db: AsyncSession, table: type[OperatorDay] | type[MachineDay], key: str, owner_id: int, day: date, load: int
+) -> None:
     column = getattr(table, key)
-    await db.execute(update(table).where(column == owner_id, table.day == day)
-                     .values(booked=table.booked - load).execution_options(synchronize_session=False))
+    await db.execute(
+        update(table)
+        .where(column == owner_id, table.day == day)
+        .values(booked=table.booked - load)
+        .execution_options(synchronize_session=False)
+    )
 
 
-async def room_on(db: AsyncSession, day: date, operator_ids: set[int], machine_ids: set[int]) -> dict[tuple[str, int], int]:
+async def room_on(
+    db: AsyncSession, day: date, operator_ids: set[int], machine_ids: set[int]
+) -> dict[tuple[str, int], int]:
     """Free room on existing day rows, as last committed (a hint to refuse early; the claim decides)."""
     room: dict[tuple[str, int], int] = {}
-    rows = (await db.execute(select(OperatorDay.operator_id, OperatorDay.capacity - OperatorDay.booked).where(
-        OperatorDay.day == day, OperatorDay.operator_id.in_(operator_ids)))).all()
+    rows = (
+        await db.execute(
+            select(OperatorDay.operator_id, OperatorDay.capacity - OperatorDay.booked).where(
+                OperatorDay.day == day, OperatorDay.operator_id.in_(operator_ids)
+            )
+        )
+    ).all()
     room.update({("operator", owner): free for owner, free in rows})
-    rows = (await db.execute(select(MachineDay.machine_id, MachineDay.capacity - MachineDay.booked).where(
-        MachineDay.day == day, MachineDay.machine_id.in_(machine_ids)))).all()
+    rows = (
+        await db.execute(
+            select(MachineDay.machine_id, MachineDay.capacity - MachineDay.booked).where(
+                MachineDay.day == day, MachineDay.machine_id.in_(machine_ids)
+            )
+        )
+    ).all()
     room.update({("machine", owner): free for owner, free in rows})
     return room
 
@@ -67,11 +89,25 @@ async def try_claim(db: AsyncSession, operator: Operator, machine: Machine, day:
 
     The guarded UPDATE comes first (the usual case: the rows exist); a row is made only when missing.
     """
-    if not await _claim_row(db, OperatorDay, "operator_id", operator.id, day, load,  # type: ignore[arg-type]
-                            lambda: _operator_capacity(operator)):
+    if not await _claim_row(
+        db,
+        OperatorDay,
+        "operator_id",
+        operator.id,
+        day,
+        load,  # type: ignore[arg-type]
+        lambda: _operator_capacity(operator),
+    ):
         return False
-    if not await _claim_row(db, MachineDay, "machine_id", machine.id, day, load,  # type: ignore[arg-type]
-                            lambda: machine_capacity_on(db, machine, day)):
+    if not await _claim_row(
+        db,
+        MachineDay,
+        "machine_id",
+        machine.id,
+        day,
+        load,  # type: ignore[arg-type]
+        lambda: machine_capacity_on(db, machine, day),
+    ):
         await _release(db, OperatorDay, "operator_id", operator.id, day, load)  # type: ignore[arg-type]
         return False
     return True
@@ -81,8 +117,15 @@ async def _operator_capacity(operator: Operator) -> int:
     return operator.daily_capacity if operator.active else 0
 
 
-async def _claim_row(db: AsyncSession, table, key: str, owner_id: int, day: date, load: int,  # type: ignore[no-untyped-def]
-                     capacity) -> bool:  # type: ignore[no-untyped-def]
+async def _claim_row(
+    db: AsyncSession,
+    table,
+    key: str,
+    owner_id: int,
+    day: date,
+    load: int,  # type: ignore[no-untyped-def]
+    capacity,
+) -> bool:  # type: ignore[no-untyped-def]
     if await _guarded_add(db, table, key, owner_id, day, load):
         return True
     column = getattr(table, key)
@@ -94,8 +137,9 @@ async def _claim_row(db: AsyncSession, table, key: str, owner_id: int, day: date
 
 async def claim(db: AsyncSession, operator: Operator, machine: Machine, day: date, load: int) -> None:
     if not await try_claim(db, operator, machine, day, load):
-        raise Conflict(f"{day} {operator.name} / {machine.plate} 当天已约满，请换一天或换一台农机",
-                       code="day_full", field="day")
+        raise Conflict(
+            f"{day} {operator.name} / {machine.plate} 当天已约满，请换一天或换一台农机", code="day_full", field="day"
+        )
 
 
 async def release(db: AsyncSession, operator_id: int, machine_id: int, day: date, load: int) -> None:
@@ -103,28 +147,46 @@ async def release(db: AsyncSession, operator_id: int, machine_id: int, day: date
     await _release(db, MachineDay, "machine_id", machine_id, day, load)
 
 
-async def close_rows(db: AsyncSession, day: date, *, machine_ids: Sequence[int] = (),
-                     operator_ids: Sequence[int] = ()) -> None:
+async def close_rows(
+    db: AsyncSession, day: date, *, machine_ids: Sequence[int] = (), operator_ids: Sequence[int] = ()
+) -> None:
     """Nothing more can be booked on these rows (rain, breakdown); what is booked must be moved first."""
     if machine_ids:
-        await db.execute(update(MachineDay).where(MachineDay.day == day, MachineDay.machine_id.in_(machine_ids))
-                         .values(capacity=MachineDay.booked).execution_options(synchronize_session=False))
+        await db.execute(
+            update(MachineDay)
+            .where(MachineDay.day == day, MachineDay.machine_id.in_(machine_ids))
+            .values(capacity=MachineDay.booked)
+            .execution_options(synchronize_session=False)
+        )
     if operator_ids:
-        await db.execute(update(OperatorDay).where(OperatorDay.day == day, OperatorDay.operator_id.in_(operator_ids))
-                         .values(capacity=OperatorDay.booked).execution_options(synchronize_session=False))
+        await db.execute(
+            update(OperatorDay)
+            .where(OperatorDay.day == day, OperatorDay.operator_id.in_(operator_ids))
+            .values(capacity=OperatorDay.booked)
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def crews(db: AsyncSession, cooperative_id: int, machine_kind: str | None = None) -> list[Crew]:
     """Each active operator on their usual machine (any machine of the kind when they have none)."""
-    machines = (await db.scalars(select(Machine).where(Machine.cooperative_id == cooperative_id, Machine.active)
-                                 .order_by(Machine.id))).all()
-    operators = (await db.scalars(select(Operator).where(Operator.cooperative_id == cooperative_id, Operator.active)
-                                  .order_by(Operator.id))).all()
+    machines = (
+        await db.scalars(
+            select(Machine).where(Machine.cooperative_id == cooperative_id, Machine.active).order_by(Machine.id)
+        )
+    ).all()
+    operators = (
+        await db.scalars(
+            select(Operator).where(Operator.cooperative_id == cooperative_id, Operator.active).order_by(Operator.id)
+        )
+    ).all()
     found: list[Crew] = []
     for op in operators:
         mine = [m for m in machines if m.id == op.machine_id] or list(machines)
-        found.extend(Crew(op.id, m.id, m.slope_factor_bp, m.kind) for m in mine  # type: ignore[arg-type]
-                     if machine_kind is None or m.kind == machine_kind)
+        found.extend(
+            Crew(op.id, m.id, m.slope_factor_bp, m.kind)
+            for m in mine  # type: ignore[arg-type]
+            if machine_kind is None or m.kind == machine_kind
+        )
     return found
 
 
@@ -132,11 +194,23 @@ async def free_capacity(db: AsyncSession, cooperative_id: int, first: date, last
     """Free hundredths of a mu per operator-day and machine-day over a range, as things stand."""
     machines = (await db.scalars(select(Machine).where(Machine.cooperative_id == cooperative_id))).all()
     operators = (await db.scalars(select(Operator).where(Operator.cooperative_id == cooperative_id))).all()
-    closed = set((await db.scalars(select(ClosedDay.day).where(
-        ClosedDay.cooperative_id == cooperative_id, ClosedDay.day.between(first, last)))).all())
-    upkeep = (await db.execute(select(Maintenance.machine_id, Maintenance.starts_on, Maintenance.ends_on).where(
-        Maintenance.machine_id.in_([m.id for m in machines]),
-        and_(Maintenance.starts_on <= last, Maintenance.ends_on >= first)))).all()
+    closed = set(
+        (
+            await db.scalars(
+                select(ClosedDay.day).where(
+                    ClosedDay.cooperative_id == cooperative_id, ClosedDay.day.between(first, last)
+                )
+            )
+        ).all()
+    )
+    upkeep = (
+        await db.execute(
+            select(Maintenance.machine_id, Maintenance.starts_on, Maintenance.ends_on).where(
+                Maintenance.machine_id.in_([m.id for m in machines]),
+                and_(Maintenance.starts_on <= last, Maintenance.ends_on >= first),
+            )
+        )
+    ).all()
     insured = {m.id: await insured_until(db, m) for m in machines}
     free: Free = {}
     span = [first.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)]
@@ -144,16 +218,27 @@ async def free_capacity(db: AsyncSession, cooperative_id: int, first: date, last
         for op in operators:
             free[("operator", op.id, day)] = op.daily_capacity if op.active and day not in closed else 0  # type: ignore[index]
         for m in machines:
-            down = day in closed or not m.active or any(
-                mid == m.id and s <= day <= e for mid, s, e in upkeep)
+            down = day in closed or not m.active or any(mid == m.id and s <= day <= e for mid, s, e in upkeep)
             ok = insured[m.id] is not None and insured[m.id] >= day  # type: ignore[operator]
             free[("machine", m.id, day)] = m.daily_capacity if ok and not down else 0  # type: ignore[index]
-    for row in (await db.scalars(select(OperatorDay).where(
-            OperatorDay.operator_id.in_([o.id for o in operators]), OperatorDay.day.between(first, last)))).all():
-        free[("operator", row.operator_id, row.day)] = min(row.capacity - row.booked,
-                                                           free[("operator", row.operator_id, row.day)])
-    for mrow in (await db.scalars(select(MachineDay).where(
-            MachineDay.machine_id.in_([m.id for m in machines]), MachineDay.day.between(first, last)))).all():
-        free[("machine", mrow.machine_id, mrow.day)] = min(mrow.capacity - mrow.booked,
-                                                          free[("machine", mrow.machine_id, mrow.day)])
+    for row in (
+        await db.scalars(
+            select(OperatorDay).where(
+                OperatorDay.operator_id.in_([o.id for o in operators]), OperatorDay.day.between(first, last)
+            )
+        )
+    ).all():
+        free[("operator", row.operator_id, row.day)] = min(
+            row.capacity - row.booked, free[("operator", row.operator_id, row.day)]
+        )
+    for mrow in (
+        await db.scalars(
+            select(MachineDay).where(
+                MachineDay.machine_id.in_([m.id for m in machines]), MachineDay.day.between(first, last)
+            )
+        )
+    ).all():
+        free[("machine", mrow.machine_id, mrow.day)] = min(
+            mrow.capacity - mrow.booked, free[("machine", mrow.machine_id, mrow.day)]
+        )
     return free

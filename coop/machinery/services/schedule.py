@@ -40,8 +40,16 @@ def note(db: AsyncSession, booking: Booking, text: str) -> None:
 
 
 def as_request(booking: Booking, machine_kind: str) -> Request:
-    return Request(booking.id, booking.created_at, booking.flat_area, booking.slope_area,  # type: ignore[arg-type]
-                   booking.hardship, booking.earliest_on, booking.latest_on, machine_kind)
+    return Request(
+        booking.id,
+        booking.created_at,
+        booking.flat_area,
+        booking.slope_area,  # type: ignore[arg-type]
+        booking.hardship,
+        booking.earliest_on,
+        booking.latest_on,
+        machine_kind,
+    )
 
 
 async def _kind(db: AsyncSession, booking: Booking) -> str:
@@ -55,8 +63,13 @@ def hold(booking: Booking, operator: Operator, machine: Machine, day: date, load
 
 async def _releasehold(db: AsyncSession, booking: Booking) -> None:
     if booking.status in HOLDING_STATUSES and booking.scheduled_on and booking.load:
-        await capacity.release(db, booking.operator_id, booking.machine_id, booking.scheduled_on,  # type: ignore[arg-type]
-                               booking.load)
+        await capacity.release(
+            db,
+            booking.operator_id,
+            booking.machine_id,
+            booking.scheduled_on,  # type: ignore[arg-type]
+            booking.load,
+        )
     booking.load = 0
 
 
@@ -81,18 +94,25 @@ async def assign(db: AsyncSession, booking: Booking, *, day: date, operator_id: 
     await capacity.claim(db, operator, machine, day, load)
     hold(booking, operator, machine, day, load)
     crew = f"农机手 {operator.name}，农机 {machine.plate}"
-    note(db, booking, f"作业改到 {day}（原定 {before}），{crew}。" if moved and before != day
-         else f"作业已排在 {day}，{crew}。")
+    note(
+        db,
+        booking,
+        f"作业改到 {day}（原定 {before}），{crew}。" if moved and before != day else f"作业已排在 {day}，{crew}。",
+    )
     await db.flush()
     return booking
 
 
-async def day_options(db: AsyncSession, booking: Booking, day: date, *, operator_id: int | None = None,
-                      machine_id: int | None = None) -> list[tuple[Operator, Machine, int]]:
+async def day_options(
+    db: AsyncSession, booking: Booking, day: date, *, operator_id: int | None = None, machine_id: int | None = None
+) -> list[tuple[Operator, Machine, int]]:
     """The crews that may take the booking on a chosen day (dispatchable machines), usual pairs first."""
     kind = await _kind(db, booking)
-    crews = [c for c in await capacity.crews(db, booking.cooperative_id, kind)
-             if (operator_id is None or c.operator_id == operator_id) and (machine_id is None or c.machine_id == machine_id)]
+    crews = [
+        c
+        for c in await capacity.crews(db, booking.cooperative_id, kind)
+        if (operator_id is None or c.operator_id == operator_id) and (machine_id is None or c.machine_id == machine_id)
+    ]
     if operator_id is not None and machine_id is not None and not crews:  # a pairing the dispatcher names
         machine = await machine_in(db, booking.cooperative_id, machine_id)
         await operator_in(db, booking.cooperative_id, operator_id)
@@ -105,22 +125,25 @@ async def day_options(db: AsyncSession, booking: Booking, day: date, *, operator
         if reason := await out_of_service_reason(db, machine, day):  # type: ignore[arg-type]
             problems.append(reason)
             continue
-        options.append((operator, machine, weighted_load(booking.flat_area, booking.slope_area,
-                                                         crew.slope_factor_bp)))
+        options.append((operator, machine, weighted_load(booking.flat_area, booking.slope_area, crew.slope_factor_bp)))
     if not options:
         if problems and machine_id is not None:
             raise Conflict(problems[0], code="machine_unavailable", field="machine_id")
         raise Conflict(f"{day} 没有可派出的农机，请换一天", code="day_full", field="day")
     room = await capacity.room_on(db, day, {o.id for o, _, _ in options}, {m.id for _, m, _ in options})  # type: ignore[misc]
-    options = [(o, m, load) for o, m, load in options
-               if load <= room.get(("operator", o.id), load) and load <= room.get(("machine", m.id), load)]
+    options = [
+        (o, m, load)
+        for o, m, load in options
+        if load <= room.get(("operator", o.id), load) and load <= room.get(("machine", m.id), load)
+    ]
     if not options:  # plainly full: say so before writing anything (the guarded claim still decides)
         raise Conflict(f"{day} 已约满，请换一天，或不选日期排队等候调度", code="day_full", field="day")
     return options  # type: ignore[return-value]
 
 
-async def claim_first(db: AsyncSession, booking: Booking, day: date,
-                      options: Sequence[tuple[Operator, Machine, int]]) -> None:
+async def claim_first(
+    db: AsyncSession, booking: Booking, day: date, options: Sequence[tuple[Operator, Machine, int]]
+) -> None:
     """First come, first served: the first crew with room gets the booking; none → 409 (the caller's
     transaction rolls back, nothing is written). Called last, so the day rows stay locked briefly."""
     for operator, machine, load in options:
@@ -168,10 +191,20 @@ async def fill_freed(db: AsyncSession, cooperative_id: int, day: date) -> list[B
     """A freed slot goes to the oldest waiting request that fits on that day."""
     if day < clock.today():
         return []
-    waiting = (await db.scalars(
-        select(Booking).where(Booking.cooperative_id == cooperative_id, Booking.status.in_(OPEN_STATUSES),
-                              Booking.earliest_on <= day, Booking.latest_on >= day)
-        .order_by(Booking.created_at, Booking.id).limit(50).with_for_update())).all()
+    waiting = (
+        await db.scalars(
+            select(Booking)
+            .where(
+                Booking.cooperative_id == cooperative_id,
+                Booking.status.in_(OPEN_STATUSES),
+                Booking.earliest_on <= day,
+                Booking.latest_on >= day,
+            )
+            .order_by(Booking.created_at, Booking.id)
+            .limit(50)
+            .with_for_update()
+        )
+    ).all()
     placed = []
     for booking in waiting:
         if await _try_any_crew(db, booking, day):
@@ -200,19 +233,22 @@ async def _displace(db: AsyncSession, bookings: Sequence[Booking], day: date, wh
     await db.flush()
 
 
-async def reschedule_day(db: AsyncSession, cooperative_id: int, day: date, *, reason: str, cause: str = "rain",
-                         machine_id: int | None = None) -> list[Booking]:
+async def reschedule_day(
+    db: AsyncSession, cooperative_id: int, day: date, *, reason: str, cause: str = "rain", machine_id: int | None = None
+) -> list[Booking]:
     """Rain stops the whole fleet for a day; a breakdown stops one machine. Every farmer gets a notice."""
     reason = reason.strip()
     if not reason:
         raise BadInput("请说明原因（如：降雨、故障）", field="reason")
     if day < clock.today():
         raise BadInput("不能调整已经过去的日期", field="day")
-    query = select(Booking).where(Booking.cooperative_id == cooperative_id, Booking.scheduled_on == day,
-                                  Booking.status == BookingStatus.SCHEDULED)
+    query = select(Booking).where(
+        Booking.cooperative_id == cooperative_id, Booking.scheduled_on == day, Booking.status == BookingStatus.SCHEDULED
+    )
     if cause == "rain":
-        if not await db.scalar(select(ClosedDay.id).where(ClosedDay.cooperative_id == cooperative_id,
-                                                          ClosedDay.day == day)):
+        if not await db.scalar(
+            select(ClosedDay.id).where(ClosedDay.cooperative_id == cooperative_id, ClosedDay.day == day)
+        ):
             db.add(ClosedDay(cooperative_id=cooperative_id, day=day, reason=reason[:100]))
     elif cause == "breakdown":
         if machine_id is None:
@@ -238,20 +274,34 @@ async def _close(db: AsyncSession, cooperative_id: int, day: date, machine_id: i
     await capacity.close_rows(db, day, machine_ids=machines, operator_ids=operators)
 
 
-async def add_maintenance(db: AsyncSession, machine: Machine, starts_on: date, ends_on: date, note_text: str) -> Maintenance:
+async def add_maintenance(
+    db: AsyncSession, machine: Machine, starts_on: date, ends_on: date, note_text: str
+) -> Maintenance:
     """Take a machine out of service; jobs already on it in those days are moved, with a notice."""
     if ends_on < starts_on:
         raise BadInput("结束日期不能早于开始日期", field="ends_on")
     if (ends_on - starts_on).days > 365:
         raise BadInput("检修期最长一年", field="ends_on")
-    upkeep = Maintenance(machine_id=machine.id, starts_on=starts_on, ends_on=ends_on,  # type: ignore[arg-type]
-                         note=note_text.strip()[:200])
+    upkeep = Maintenance(
+        machine_id=machine.id,
+        starts_on=starts_on,
+        ends_on=ends_on,  # type: ignore[arg-type]
+        note=note_text.strip()[:200],
+    )
     db.add(upkeep)
     await db.flush()
-    affected = (await db.scalars(select(Booking).where(
-        Booking.machine_id == machine.id, Booking.status == BookingStatus.SCHEDULED,
-        Booking.scheduled_on.between(starts_on, ends_on)).order_by(Booking.scheduled_on, Booking.id)
-        .with_for_update())).all()
+    affected = (
+        await db.scalars(
+            select(Booking)
+            .where(
+                Booking.machine_id == machine.id,
+                Booking.status == BookingStatus.SCHEDULED,
+                Booking.scheduled_on.between(starts_on, ends_on),
+            )
+            .order_by(Booking.scheduled_on, Booking.id)
+            .with_for_update()
+        )
+    ).all()
     by_day: dict[date, list[Booking]] = {}
     for booking in affected:
         by_day.setdefault(booking.scheduled_on, []).append(booking)  # type: ignore[arg-type]
@@ -266,12 +316,19 @@ async def add_maintenance(db: AsyncSession, machine: Machine, starts_on: date, e
 async def proposal(db: AsyncSession, cooperative_id: int, day: date) -> tuple[list[Slot], list[int]]:
     """The automatic proposal for one day, in the charter's order (nothing is written)."""
     policy = await policy_for(db, cooperative_id)
-    slope_until = (policy.season_starts_on + timedelta(policy.slope_first_days - 1)
-                   if policy.season_starts_on else None)
-    rows = (await db.execute(
-        select(Booking, ServiceType.machine_kind).join(ServiceType, ServiceType.id == Booking.service_type_id)
-        .where(Booking.cooperative_id == cooperative_id, Booking.status.in_(OPEN_STATUSES),
-               Booking.earliest_on <= day, Booking.latest_on >= day))).all()
+    slope_until = policy.season_starts_on + timedelta(policy.slope_first_days - 1) if policy.season_starts_on else None
+    rows = (
+        await db.execute(
+            select(Booking, ServiceType.machine_kind)
+            .join(ServiceType, ServiceType.id == Booking.service_type_id)
+            .where(
+                Booking.cooperative_id == cooperative_id,
+                Booking.status.in_(OPEN_STATUSES),
+                Booking.earliest_on <= day,
+                Booking.latest_on >= day,
+            )
+        )
+    ).all()
     requests = [as_request(b, kind) for b, kind in rows]
     free = await capacity.free_capacity(db, cooperative_id, day, day)
     return propose([day], requests, await capacity.crews(db, cooperative_id), free, slope_until)
@@ -289,9 +346,17 @@ async def confirm_proposal(db: AsyncSession, cooperative_id: int, day: date) -> 
         if not await capacity.try_claim(db, operator, machine, day, slot.load):  # type: ignore[arg-type]
             continue
         taken = await db.execute(
-            update(Booking).where(Booking.id == slot.request_id, Booking.status.in_(OPEN_STATUSES))
-            .values(status=BookingStatus.SCHEDULED, scheduled_on=day, operator_id=operator.id,  # type: ignore[union-attr]
-                    machine_id=machine.id, load=slot.load).execution_options(synchronize_session=False))  # type: ignore[union-attr]
+            update(Booking)
+            .where(Booking.id == slot.request_id, Booking.status.in_(OPEN_STATUSES))
+            .values(
+                status=BookingStatus.SCHEDULED,
+                scheduled_on=day,
+                operator_id=operator.id,  # type: ignore[union-attr]
+                machine_id=machine.id,
+                load=slot.load,
+            )
+            .execution_options(synchronize_session=False)
+        )  # type: ignore[union-attr]
         if taken.rowcount != 1:
             await capacity.release(db, operator.id, machine.id, day, slot.load)  # type: ignore[union-attr,arg-type]
             continue

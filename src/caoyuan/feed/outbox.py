@@ -39,13 +39,19 @@ async def append_event(db: AsyncSession, stream: str, kind: str, payload: dict[s
     """Number and store one event inside the caller's transaction; returns its sequence number."""
     dialect = db.bind.dialect.name if db.bind else "sqlite"
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    seq = (await db.execute(
-        insert(FeedStream).values(key=stream, last_seq=1)
-        .on_conflict_do_update(index_elements=["key"], set_={"last_seq": FeedStream.last_seq + 1})
-        .returning(FeedStream.last_seq)
-    )).scalar_one()
-    await db.execute(sa.insert(FeedEvent).values(
-        stream=stream, seq=seq, kind=kind, payload=msgspec.json.encode(payload).decode(), created_at=utcnow()))
+    seq = (
+        await db.execute(
+            insert(FeedStream)
+            .values(key=stream, last_seq=1)
+            .on_conflict_do_update(index_elements=["key"], set_={"last_seq": FeedStream.last_seq + 1})
+            .returning(FeedStream.last_seq)
+        )
+    ).scalar_one()
+    await db.execute(
+        sa.insert(FeedEvent).values(
+            stream=stream, seq=seq, kind=kind, payload=msgspec.json.encode(payload).decode(), created_at=utcnow()
+        )
+    )
     if dialect == "postgresql":
         # Delivered to other processes' listeners only when this transaction commits.
         await db.execute(sa.select(sa.func.pg_notify(CHANNEL, stream)))
@@ -55,8 +61,11 @@ async def append_event(db: AsyncSession, stream: str, kind: str, payload: dict[s
 
 async def events_after(db: AsyncSession, stream: str, after: int, limit: int = 500) -> list[FeedEvent]:
     rows = await db.scalars(
-        sa.select(FeedEvent).where(FeedEvent.stream == stream, FeedEvent.seq > after)
-        .order_by(FeedEvent.seq).limit(limit))
+        sa.select(FeedEvent)
+        .where(FeedEvent.stream == stream, FeedEvent.seq > after)
+        .order_by(FeedEvent.seq)
+        .limit(limit)
+    )
     return list(rows)
 
 

@@ -53,8 +53,11 @@ class PaymentError(AppError):
     code = "payment_failed"
 
     def __init__(self, message: str, *, sub_code: str = "", sub_msg: str = "", gateway_code: str = "") -> None:
-        super().__init__(message, extra={"sub_code": sub_code} if sub_code else None,
-                         status=409 if gateway_code == BUSINESS_FAILED else None)
+        super().__init__(
+            message,
+            extra={"sub_code": sub_code} if sub_code else None,
+            status=409 if gateway_code == BUSINESS_FAILED else None,
+        )
         self.sub_code = sub_code
         self.sub_msg = sub_msg
         self.gateway_code = gateway_code
@@ -103,8 +106,9 @@ class AlipayGateway:
 
     # ------------------------------------------------------------ creating payments
 
-    async def precreate(self, out_trade_no: str, total_fen: int, subject: str, *,
-                        expires_at: datetime | None = None) -> str:
+    async def precreate(
+        self, out_trade_no: str, total_fen: int, subject: str, *, expires_at: datetime | None = None
+    ) -> str:
         """Face-to-face QR (a computer shows it, a phone scans it): returns the ``qr_code`` text."""
         model = AlipayTradePrecreateModel()
         _fill_order(model, out_trade_no, total_fen, subject, expires_at)
@@ -115,8 +119,16 @@ class AlipayGateway:
             raise PaymentError("支付宝预下单应答不完整", sub_code="BAD_RESPONSE")
         return body["qr_code"]
 
-    async def wap_pay_url(self, out_trade_no: str, total_fen: int, subject: str, return_url: str | None = None,
-                          *, expires_at: datetime | None = None, quit_url: str | None = None) -> str:
+    async def wap_pay_url(
+        self,
+        out_trade_no: str,
+        total_fen: int,
+        subject: str,
+        return_url: str | None = None,
+        *,
+        expires_at: datetime | None = None,
+        quit_url: str | None = None,
+    ) -> str:
         """Phone-browser payment: a signed GET URL to redirect the buyer to (no network call here)."""
         model = AlipayTradeWapPayModel()
         _fill_order(model, out_trade_no, total_fen, subject, expires_at)
@@ -143,9 +155,13 @@ class AlipayGateway:
                 return TradeQuery(out_trade_no, NOT_EXIST)
             raise
         return TradeQuery(
-            out_trade_no=body.get("out_trade_no", out_trade_no), status=body.get("trade_status", ""),
-            total_fen=_fen(body.get("total_amount")), trade_no=body.get("trade_no"),
-            paid_at=parse_alipay_time(body.get("send_pay_date")), buyer_id=body.get("buyer_user_id"))
+            out_trade_no=body.get("out_trade_no", out_trade_no),
+            status=body.get("trade_status", ""),
+            total_fen=_fen(body.get("total_amount")),
+            trade_no=body.get("trade_no"),
+            paid_at=parse_alipay_time(body.get("send_pay_date")),
+            buyer_id=body.get("buyer_user_id"),
+        )
 
     async def refund(self, out_trade_no: str, refund_fen: int, out_request_no: str, reason: str = "") -> RefundResult:
         """Refund part or all of a paid trade. Retrying with the same ``out_request_no`` never pays twice."""
@@ -160,9 +176,13 @@ class AlipayGateway:
         total = _fen(body.get("refund_fee"))
         if total is None:
             raise PaymentError("支付宝退款应答缺少 refund_fee", sub_code="BAD_RESPONSE")
-        return RefundResult(out_trade_no=body.get("out_trade_no", out_trade_no), trade_no=body.get("trade_no", ""),
-                            out_request_no=out_request_no, refunded_fen_total=total,
-                            fund_change=body.get("fund_change") == "Y")
+        return RefundResult(
+            out_trade_no=body.get("out_trade_no", out_trade_no),
+            trade_no=body.get("trade_no", ""),
+            out_request_no=out_request_no,
+            refunded_fen_total=total,
+            fund_change=body.get("fund_change") == "Y",
+        )
 
     async def close(self, out_trade_no: str) -> None:
         """Close an unpaid trade (order expired). A trade Alipay never saw needs no closing.
@@ -183,8 +203,14 @@ class AlipayGateway:
     async def _signed(self, request: Any) -> dict[str, str]:
         """The SDK's parameters plus the common ones, signed (RSA2) in the crypto pool."""
         params: dict[str, str] = {k: v for k, v in request.get_params().items() if isinstance(v, str) and v}
-        params.update(app_id=self.config.app_id, charset="utf-8", format="JSON", sign_type="RSA2",
-                      timestamp=alipay_time(utcnow()), version=params.get("version") or "1.0")
+        params.update(
+            app_id=self.config.app_id,
+            charset="utf-8",
+            format="JSON",
+            sign_type="RSA2",
+            timestamp=alipay_time(utcnow()),
+            version=params.get("version") or "1.0",
+        )
         assert self.config.app_private_key is not None
         params["sign"] = await signing.sign_params(self.config.app_private_key, params)
         return params
@@ -218,8 +244,12 @@ class AlipayGateway:
         if body.get("code") != SUCCESS:
             sub_code, sub_msg = body.get("sub_code", ""), body.get("sub_msg", "") or body.get("msg", "")
             log.info("alipay %s refused: %s %s %s", method, body.get("code"), sub_code, sub_msg)
-            raise PaymentError(f"支付宝：{sub_msg or '请求失败'}（{sub_code or body.get('code')}）",
-                               sub_code=sub_code, sub_msg=sub_msg, gateway_code=str(body.get("code", "")))
+            raise PaymentError(
+                f"支付宝：{sub_msg or '请求失败'}（{sub_code or body.get('code')}）",
+                sub_code=sub_code,
+                sub_msg=sub_msg,
+                gateway_code=str(body.get("code", "")),
+            )
         return body
 
 

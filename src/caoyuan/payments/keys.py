@@ -79,8 +79,9 @@ def _checked(key, kind):  # type: ignore[no-untyped-def]
 
 
 def private_pem_pkcs1(key: rsa.RSAPrivateKey) -> str:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                             serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    ).decode()
 
 
 def public_pem(key: rsa.RSAPublicKey) -> str:

@@ -86,8 +86,12 @@ def load_payment_config(settings: Settings, alipay: AlipaySettings | None = None
             problems = [f"CAOYUAN_ALIPAY_{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()]
             raise SettingsError("bad setting — " + "; ".join(problems)) from None
     base = settings.public_base_url
-    common = dict(notify_url=alipay.notify_url or f"{base}{NOTIFY_PATH}", return_url=alipay.return_url,
-                  timeout=alipay.timeout, public_base_url=base)
+    common = dict(
+        notify_url=alipay.notify_url or f"{base}{NOTIFY_PATH}",
+        return_url=alipay.return_url,
+        timeout=alipay.timeout,
+        public_base_url=base,
+    )
     for name in ("notify_url", "return_url"):
         if common[name] and not str(common[name]).startswith(("http://", "https://")):
             raise SettingsError(f"bad setting — CAOYUAN_ALIPAY_{name.upper()}: must be an http(s) URL")
@@ -103,15 +107,25 @@ def _sandbox_config(alipay: AlipaySettings, base: str, common: dict) -> PaymentC
         files = ensure_sandbox_keys(alipay.sandbox_key_dir)
         app_private = load_private_key(f"@{files.app_private}")
         alipay_private = load_private_key(f"@{files.alipay_private}")
-        side = SandboxSide(app_public_key=load_public_key(f"@{files.app_public}"), alipay_private_key=alipay_private,
-                           key_dir=alipay.sandbox_key_dir, ticket_key=_ticket_key(alipay_private))
+        side = SandboxSide(
+            app_public_key=load_public_key(f"@{files.app_public}"),
+            alipay_private_key=alipay_private,
+            key_dir=alipay.sandbox_key_dir,
+            ticket_key=_ticket_key(alipay_private),
+        )
         alipay_public = load_public_key(f"@{files.alipay_public}")
     except (OSError, BadKey) as exc:
         raise SettingsError(f"bad setting — CAOYUAN_ALIPAY_SANDBOX_KEY_DIR: {exc}") from None
     return PaymentConfig(
-        mode="sandbox", app_id=alipay.app_id or SANDBOX_APP_ID, seller_id=alipay.seller_id or SANDBOX_SELLER_ID,
-        app_private_key=app_private, alipay_public_key=alipay_public,
-        gateway_url=f"{base}{SANDBOX_PATH}/gateway.do", sandbox=side, **common)
+        mode="sandbox",
+        app_id=alipay.app_id or SANDBOX_APP_ID,
+        seller_id=alipay.seller_id or SANDBOX_SELLER_ID,
+        app_private_key=app_private,
+        alipay_public_key=alipay_public,
+        gateway_url=f"{base}{SANDBOX_PATH}/gateway.do",
+        sandbox=side,
+        **common,
+    )
 
 
 def _ticket_key(alipay_private: rsa.RSAPrivateKey) -> bytes:
@@ -139,8 +153,14 @@ def _alipay_config(alipay: AlipaySettings, common: dict) -> PaymentConfig:
             keys[name] = loader(value)
         except BadKey as exc:
             raise bad(name.upper(), str(exc)) from None
-    return PaymentConfig(mode="alipay", app_id=alipay.app_id, seller_id=alipay.seller_id,
-                         gateway_url=alipay.gateway_url, **keys, **common)
+    return PaymentConfig(
+        mode="alipay",
+        app_id=alipay.app_id,
+        seller_id=alipay.seller_id,
+        gateway_url=alipay.gateway_url,
+        **keys,
+        **common,
+    )
 
 
 @lru_cache(maxsize=8)

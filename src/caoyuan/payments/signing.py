@@ -82,13 +82,15 @@ async def verify(key: rsa.RSAPublicKey, content: str | bytes, signature: str | N
     return await _off_loop(verify_now, key, content, signature)
 
 
-async def sign_params(key: rsa.RSAPrivateKey, params: Mapping[str, str],
-                      exclude: Iterable[str] = REQUEST_EXCLUDES) -> str:
+async def sign_params(
+    key: rsa.RSAPrivateKey, params: Mapping[str, str], exclude: Iterable[str] = REQUEST_EXCLUDES
+) -> str:
     return await sign(key, canonical(params, exclude))
 
 
-async def verify_params(key: rsa.RSAPublicKey, params: Mapping[str, str],
-                        exclude: Iterable[str] = REQUEST_EXCLUDES) -> bool:
+async def verify_params(
+    key: rsa.RSAPublicKey, params: Mapping[str, str], exclude: Iterable[str] = REQUEST_EXCLUDES
+) -> bool:
     return await verify(key, canonical(params, exclude), params.get("sign"))
 
 
@@ -126,7 +128,7 @@ def split_response(text: str, method: str) -> tuple[str, str | None, str]:
         if start < 0:
             continue
         brace = text.find("{", start + len(marker))
-        if brace < 0 or text[start + len(marker):brace].strip() != ":":
+        if brace < 0 or text[start + len(marker) : brace].strip() != ":":
             raise ResponseShapeError(f"{key} is not an object")
         end = _matching_brace(text, brace)
         try:

@@ -72,8 +72,13 @@ def parse_form(raw: Mapping[str, Any], struct: type[T]) -> T:
         raise BadInput(message, field=field) from None
 
 
-async def refused_form(db: AsyncSession, exc: AppError, template: str, form: Mapping[str, Any],
-                       context: Callable[[], Awaitable[dict[str, Any]]]) -> Template:
+async def refused_form(
+    db: AsyncSession,
+    exc: AppError,
+    template: str,
+    form: Mapping[str, Any],
+    context: Callable[[], Awaitable[dict[str, Any]]],
+) -> Template:
     """Roll back, rebuild the page's context, and show the form again with the input and the message."""
     await db.rollback()
     page = await context()

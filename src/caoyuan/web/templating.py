@@ -24,9 +24,17 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 def template_config(directories: list[Path]) -> TemplateConfig:
     def configure(engine: JinjaTemplateEngine) -> None:
         env = engine.engine
-        env.filters.update(fen=format_fen, mu=format_mu, bp=format_bp, localtime=local_time,
-                           mask_phone=mask_phone, mask_id=mask_id_number, mask_name=mask_name)
+        env.filters.update(
+            fen=format_fen,
+            mu=format_mu,
+            bp=format_bp,
+            localtime=local_time,
+            mask_phone=mask_phone,
+            mask_id=mask_id_number,
+            mask_name=mask_name,
+        )
         env.globals["site_name"] = "草原"
 
-    return TemplateConfig(directory=[KERNEL_TEMPLATES, *directories], engine=JinjaTemplateEngine,
-                          engine_callback=configure)
+    return TemplateConfig(
+        directory=[KERNEL_TEMPLATES, *directories], engine=JinjaTemplateEngine, engine_callback=configure
+    )

@@ -30,8 +30,12 @@ def create_sandbox_app(settings: Settings, database: Database) -> Litestar:
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
             "database": Provide(lambda: database, use_cache=True, sync_to_thread=False),
         },
-        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="caoyuan_csrf", header_name="x-csrftoken",
-                               exclude=["/sandbox/alipay/gateway"]),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="caoyuan_csrf",
+            header_name="x-csrftoken",
+            exclude=["/sandbox/alipay/gateway"],
+        ),
         logging_config=None,
         debug=False,
     )

@@ -31,13 +31,25 @@ async def notify_form(trade: SandboxTrade, config: PaymentConfig, now: datetime)
     """The trade_status_sync form, with Alipay's field names, signed without sign/sign_type."""
     assert config.sandbox is not None and trade.paid_at is not None
     form = {
-        "notify_time": alipay_time(now), "notify_type": "trade_status_sync", "notify_id": trade.notify_id,
-        "app_id": trade.app_id, "auth_app_id": trade.app_id, "charset": "utf-8", "version": "1.0",
-        "sign_type": "RSA2", "trade_no": trade.trade_no, "out_trade_no": trade.out_trade_no,
-        "total_amount": yuan_text(trade.total_fen), "receipt_amount": yuan_text(trade.total_fen),
-        "buyer_pay_amount": yuan_text(trade.total_fen), "buyer_id": trade.buyer_id, "seller_id": config.seller_id,
-        "trade_status": trade.status, "gmt_create": alipay_time(trade.created_at),
-        "gmt_payment": alipay_time(trade.paid_at), "subject": trade.subject,
+        "notify_time": alipay_time(now),
+        "notify_type": "trade_status_sync",
+        "notify_id": trade.notify_id,
+        "app_id": trade.app_id,
+        "auth_app_id": trade.app_id,
+        "charset": "utf-8",
+        "version": "1.0",
+        "sign_type": "RSA2",
+        "trade_no": trade.trade_no,
+        "out_trade_no": trade.out_trade_no,
+        "total_amount": yuan_text(trade.total_fen),
+        "receipt_amount": yuan_text(trade.total_fen),
+        "buyer_pay_amount": yuan_text(trade.total_fen),
+        "buyer_id": trade.buyer_id,
+        "seller_id": config.seller_id,
+        "trade_status": trade.status,
+        "gmt_create": alipay_time(trade.created_at),
+        "gmt_payment": alipay_time(trade.paid_at),
+        "subject": trade.subject,
     }
     form["sign"] = await signing.sign_params(config.sandbox.alipay_private_key, form, signing.NOTIFY_EXCLUDES)
     return form
@@ -47,9 +59,16 @@ async def return_params(trade: SandboxTrade, config: PaymentConfig, now: datetim
     """What Alipay appends to return_url when it sends the buyer back (signed like a notify)."""
     assert config.sandbox is not None
     params = {
-        "charset": "utf-8", "method": "alipay.trade.wap.pay.return", "out_trade_no": trade.out_trade_no,
-        "trade_no": trade.trade_no, "total_amount": yuan_text(trade.total_fen), "seller_id": config.seller_id,
-        "app_id": trade.app_id, "auth_app_id": trade.app_id, "version": "1.0", "sign_type": "RSA2",
+        "charset": "utf-8",
+        "method": "alipay.trade.wap.pay.return",
+        "out_trade_no": trade.out_trade_no,
+        "trade_no": trade.trade_no,
+        "total_amount": yuan_text(trade.total_fen),
+        "seller_id": config.seller_id,
+        "app_id": trade.app_id,
+        "auth_app_id": trade.app_id,
+        "version": "1.0",
+        "sign_type": "RSA2",
         "timestamp": alipay_time(now),
     }
     params["sign"] = await signing.sign_params(config.sandbox.alipay_private_key, params, signing.NOTIFY_EXCLUDES)
@@ -109,8 +128,11 @@ class SandboxRuntime:
             last = attempt == len(delays)
             status = "delivered" if not error else ("failed" if last else "pending")
             async with database.session() as session:
-                await session.execute(sa.update(SandboxTrade).where(SandboxTrade.id == trade_id).values(
-                    notify_attempts=attempt, notify_status=status, notify_error=error))
+                await session.execute(
+                    sa.update(SandboxTrade)
+                    .where(SandboxTrade.id == trade_id)
+                    .values(notify_attempts=attempt, notify_status=status, notify_error=error)
+                )
             if not error:
                 return
             log.info("sandbox notify %s attempt %d/%d: %s", trade.out_trade_no, attempt, len(delays), error)

@@ -30,8 +30,9 @@ MERCHANT_METHODS = {
 class SandboxGateway(Controller):
     include_in_schema = False
 
-    @route("/gateway.do", http_method=[HttpMethod.GET, HttpMethod.POST], status_code=200,
-           opt={"exclude_from_csrf": True})
+    @route(
+        "/gateway.do", http_method=[HttpMethod.GET, HttpMethod.POST], status_code=200, opt={"exclude_from_csrf": True}
+    )
     async def gateway(self, request: Request, db: Db, settings: AppSettings) -> Response:
         config = sandbox_config(settings)
         params = await _params(request)
@@ -91,22 +92,31 @@ async def _checked(config: PaymentConfig, params: dict[str, str], now: datetime)
     return biz
 
 
-async def _ticket(db: Db, config: PaymentConfig, params: dict[str, str], biz: dict[str, Any], now: datetime,
-                  product: str) -> str:
+async def _ticket(
+    db: Db, config: PaymentConfig, params: dict[str, str], biz: dict[str, Any], now: datetime, product: str
+) -> str:
     """Check an order and hand back the pay page's address for it (the trade is made when it is opened)."""
     out_trade_no = trades.out_trade_no_of(biz)
     total_fen = trades.amount_of(biz, "total_amount")
     subject = trades.subject_of(biz)
     closes = expiry(biz, now)
     await trades.check_can_create(db, config.app_id, out_trade_no, total_fen, now)
-    ticket = PayTicket(a=config.app_id, o=out_trade_no, t=yuan_text(total_fen), s=subject,
-                       n=params.get("notify_url", ""), r=params.get("return_url", ""), x=int(closes.timestamp()),
-                       p=product)
+    ticket = PayTicket(
+        a=config.app_id,
+        o=out_trade_no,
+        t=yuan_text(total_fen),
+        s=subject,
+        n=params.get("notify_url", ""),
+        r=params.get("return_url", ""),
+        x=int(closes.timestamp()),
+        p=product,
+    )
     return f"{config.public_base_url}{SANDBOX_PATH}/pay/{encode_ticket(ticket, ticket_key(config))}"
 
 
-async def _precreate(db: Db, config: PaymentConfig, params: dict[str, str], biz: dict[str, Any],
-                     now: datetime) -> dict[str, str]:
+async def _precreate(
+    db: Db, config: PaymentConfig, params: dict[str, str], biz: dict[str, Any], now: datetime
+) -> dict[str, str]:
     qr_code = await _ticket(db, config, params, biz, now, "QR")
     return {"code": "10000", "msg": "Success", "out_trade_no": biz["out_trade_no"], "qr_code": qr_code}
 

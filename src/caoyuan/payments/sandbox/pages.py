@@ -26,8 +26,9 @@ from caoyuan.payments.sandbox.protocol import PayTicket, decode_ticket
 from caoyuan.payments.settings import SANDBOX_PATH, PaymentConfig, get_payment_config
 from caoyuan.settings import Settings
 
-_templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                         autoescape=select_autoescape(["html"]))
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
+)
 _templates.filters["fen"] = format_fen
 
 
@@ -63,8 +64,15 @@ class SandboxCashier(Controller):
         return _page(request, config, ticket, trade, token)
 
     @post("/{token:str}", status_code=200)
-    async def act(self, request: Request, db: Db, database: AppDatabase, settings: AppSettings, token: FromPath[str],
-                  data: URLEncodedBody[dict[str, str]]) -> Response:
+    async def act(
+        self,
+        request: Request,
+        db: Db,
+        database: AppDatabase,
+        settings: AppSettings,
+        token: FromPath[str],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Response:
         config = sandbox_config(settings)
         ticket = decode_ticket(token, ticket_key(config))
         if ticket is None:
@@ -87,8 +95,9 @@ class SandboxCashier(Controller):
         return render_result(request, "paid", ticket=ticket, trade=trade)
 
 
-def _page(request: Request, config: PaymentConfig, ticket: PayTicket, trade: trades.SandboxTrade | None,
-          token: str) -> Response:
+def _page(
+    request: Request, config: PaymentConfig, ticket: PayTicket, trade: trades.SandboxTrade | None, token: str
+) -> Response:
     if trade is None:
         return render_result(request, "expired", status=410, ticket=ticket)
     if trade.status == trades.CLOSED:
@@ -98,8 +107,14 @@ def _page(request: Request, config: PaymentConfig, ticket: PayTicket, trade: tra
     if not _same_order(trade, ticket):
         return render_result(request, "error", status=409, message="交易信息不一致：同一订单号的金额变了")
     url = f"{config.public_base_url}{SANDBOX_PATH}/pay/{token}"
-    return render_result(request, "pay", ticket=ticket, trade=trade, action=f"{SANDBOX_PATH}/pay/{token}",
-                         qr=qr_svg(url, title="用手机扫码付款"))
+    return render_result(
+        request,
+        "pay",
+        ticket=ticket,
+        trade=trade,
+        action=f"{SANDBOX_PATH}/pay/{token}",
+        qr=qr_svg(url, title="用手机扫码付款"),
+    )
 
 
 def _same_order(trade: trades.SandboxTrade, ticket: PayTicket) -> bool:

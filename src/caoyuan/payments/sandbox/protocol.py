@@ -62,8 +62,9 @@ class PayTicket:
 
 def token_key(alipay_private_key: rsa.RSAPrivateKey) -> bytes:
     """A MAC key only the sandbox knows, derived from its private key (same in every worker)."""
-    der = alipay_private_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption())
+    der = alipay_private_key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return hashlib.sha256(b"caoyuan-sandbox-pay-ticket\0" + der).digest()
 
 

@@ -69,9 +69,11 @@ def subject_of(biz: dict[str, Any]) -> str:
 
 
 async def find(db: AsyncSession, app_id: str, out_trade_no: str) -> SandboxTrade | None:
-    return await db.scalar(sa.select(SandboxTrade).where(
-        SandboxTrade.app_id == app_id, SandboxTrade.out_trade_no == out_trade_no).execution_options(
-        populate_existing=True))
+    return await db.scalar(
+        sa.select(SandboxTrade)
+        .where(SandboxTrade.app_id == app_id, SandboxTrade.out_trade_no == out_trade_no)
+        .execution_options(populate_existing=True)
+    )
 
 
 async def find_for(db: AsyncSession, app_id: str, biz: dict[str, Any], now: datetime) -> SandboxTrade:
@@ -79,8 +81,14 @@ async def find_for(db: AsyncSession, app_id: str, biz: dict[str, Any], now: date
     if biz.get("out_trade_no"):
         out_trade_no = out_trade_no_of(biz)
     elif biz.get("trade_no"):
-        out_trade_no = await db.scalar(sa.select(SandboxTrade.out_trade_no).where(
-            SandboxTrade.app_id == app_id, SandboxTrade.trade_no == str(biz["trade_no"]))) or ""
+        out_trade_no = (
+            await db.scalar(
+                sa.select(SandboxTrade.out_trade_no).where(
+                    SandboxTrade.app_id == app_id, SandboxTrade.trade_no == str(biz["trade_no"])
+                )
+            )
+            or ""
+        )
     else:
         raise missing("out_trade_no")
     await close_if_expired(db, app_id, out_trade_no, now)
@@ -102,8 +110,11 @@ async def close_if_expired(db: AsyncSession, app_id: str, out_trade_no: str, now
     """
     trade = await find(db, app_id, out_trade_no)
     if trade is not None and _timed_out(trade, now):
-        await db.execute(sa.update(SandboxTrade).where(SandboxTrade.id == trade.id, SandboxTrade.status == WAITING)
-                         .values(status=CLOSED, closed_at=now))
+        await db.execute(
+            sa.update(SandboxTrade)
+            .where(SandboxTrade.id == trade.id, SandboxTrade.status == WAITING)
+            .values(status=CLOSED, closed_at=now)
+        )
 
 
 async def check_can_create(db: AsyncSession, app_id: str, out_trade_no: str, total_fen: int, now: datetime) -> None:
@@ -135,22 +146,49 @@ async def open_from_ticket(db: AsyncSession, ticket: PayTicket, now: datetime) -
     if expires_at <= now:
         return None
     insert = pg_insert if db.bind.dialect.name == "postgresql" else sqlite_insert
-    await db.execute(insert(SandboxTrade).values(
-        trade_no=new_trade_no(now), app_id=ticket.a, out_trade_no=ticket.o, product=ticket.p, subject=ticket.s,
-        total_fen=fen_from_text(ticket.t), status=WAITING, refunded_fen=0, notify_url=ticket.n,
-        return_url=ticket.r, buyer_id="", notify_id="", notify_status="none", notify_attempts=0, notify_error="",
-        created_at=now, expires_at=expires_at,
-    ).on_conflict_do_nothing())  # two tabs opening the same code at once make one trade
+    await db.execute(
+        insert(SandboxTrade)
+        .values(
+            trade_no=new_trade_no(now),
+            app_id=ticket.a,
+            out_trade_no=ticket.o,
+            product=ticket.p,
+            subject=ticket.s,
+            total_fen=fen_from_text(ticket.t),
+            status=WAITING,
+            refunded_fen=0,
+            notify_url=ticket.n,
+            return_url=ticket.r,
+            buyer_id="",
+            notify_id="",
+            notify_status="none",
+            notify_attempts=0,
+            notify_error="",
+            created_at=now,
+            expires_at=expires_at,
+        )
+        .on_conflict_do_nothing()
+    )  # two tabs opening the same code at once make one trade
     return await find(db, ticket.a, ticket.o)
 
 
 async def pay(db: AsyncSession, trade: SandboxTrade, now: datetime) -> bool:
     """Mark it paid if (and only if) it is still waiting and in time; False when it was not."""
-    result = await db.execute(sa.update(SandboxTrade).where(
-        SandboxTrade.id == trade.id, SandboxTrade.status == WAITING,
-        sa.or_(SandboxTrade.expires_at.is_(None), SandboxTrade.expires_at > now),
-    ).values(status=PAID, paid_at=now, buyer_id=SANDBOX_BUYER_ID, notify_id=secrets.token_hex(16),
-             notify_status="pending" if trade.notify_url else "none"))
+    result = await db.execute(
+        sa.update(SandboxTrade)
+        .where(
+            SandboxTrade.id == trade.id,
+            SandboxTrade.status == WAITING,
+            sa.or_(SandboxTrade.expires_at.is_(None), SandboxTrade.expires_at > now),
+        )
+        .values(
+            status=PAID,
+            paid_at=now,
+            buyer_id=SANDBOX_BUYER_ID,
+            notify_id=secrets.token_hex(16),
+            notify_status="pending" if trade.notify_url else "none",
+        )
+    )
     return result.rowcount == 1
 
 
@@ -159,14 +197,23 @@ async def pay(db: AsyncSession, trade: SandboxTrade, now: datetime) -> bool:
 
 async def query(db: AsyncSession, app_id: str, biz: dict[str, Any], now: datetime) -> dict[str, str]:
     trade = await find_for(db, app_id, biz, now)
-    body = {"code": "10000", "msg": "Success", "trade_no": trade.trade_no, "out_trade_no": trade.out_trade_no,
-            "trade_status": trade.status}
+    body = {
+        "code": "10000",
+        "msg": "Success",
+        "trade_no": trade.trade_no,
+        "out_trade_no": trade.out_trade_no,
+        "trade_status": trade.status,
+    }
     if trade.product:  # a trade closed before anyone scanned it has no amount
         body["total_amount"] = yuan_text(trade.total_fen)
     if trade.paid_at is not None:
-        body.update(buyer_logon_id=SANDBOX_BUYER_LOGON, buyer_user_id=trade.buyer_id,
-                    buyer_pay_amount=yuan_text(trade.total_fen), receipt_amount=yuan_text(trade.total_fen),
-                    send_pay_date=alipay_time(trade.paid_at))
+        body.update(
+            buyer_logon_id=SANDBOX_BUYER_LOGON,
+            buyer_user_id=trade.buyer_id,
+            buyer_pay_amount=yuan_text(trade.total_fen),
+            receipt_amount=yuan_text(trade.total_fen),
+            send_pay_date=alipay_time(trade.paid_at),
+        )
     return body
 
 
@@ -175,14 +222,35 @@ async def close(db: AsyncSession, app_id: str, biz: dict[str, Any], now: datetim
     if out_trade_no is not None and await find(db, app_id, out_trade_no) is None:
         # Closed before anyone scanned: remember it, so the old QR code cannot be paid later.
         insert = pg_insert if db.bind.dialect.name == "postgresql" else sqlite_insert
-        await db.execute(insert(SandboxTrade).values(
-            trade_no=new_trade_no(now), app_id=app_id, out_trade_no=out_trade_no, product="", subject="",
-            total_fen=0, status=CLOSED, refunded_fen=0, notify_url="", return_url="", buyer_id="", notify_id="",
-            notify_status="none", notify_attempts=0, notify_error="", created_at=now, closed_at=now,
-        ).on_conflict_do_nothing())
+        await db.execute(
+            insert(SandboxTrade)
+            .values(
+                trade_no=new_trade_no(now),
+                app_id=app_id,
+                out_trade_no=out_trade_no,
+                product="",
+                subject="",
+                total_fen=0,
+                status=CLOSED,
+                refunded_fen=0,
+                notify_url="",
+                return_url="",
+                buyer_id="",
+                notify_id="",
+                notify_status="none",
+                notify_attempts=0,
+                notify_error="",
+                created_at=now,
+                closed_at=now,
+            )
+            .on_conflict_do_nothing()
+        )
     trade = await find_for(db, app_id, biz, now)
-    await db.execute(sa.update(SandboxTrade).where(SandboxTrade.id == trade.id, SandboxTrade.status == WAITING)
-                     .values(status=CLOSED, closed_at=now))
+    await db.execute(
+        sa.update(SandboxTrade)
+        .where(SandboxTrade.id == trade.id, SandboxTrade.status == WAITING)
+        .values(status=CLOSED, closed_at=now)
+    )
     trade = await find(db, app_id, trade.out_trade_no)
     assert trade is not None
     if trade.status != CLOSED:
@@ -205,8 +273,15 @@ async def refund(db: AsyncSession, app_id: str, biz: dict[str, Any], now: dateti
         try:
             async with db.begin_nested():
                 await _take_refund(db, trade_id, refund_fen, now)
-                db.add(SandboxRefund(trade_id=trade_id, out_request_no=request_no, refund_fen=refund_fen,
-                                     reason=str(biz.get("refund_reason") or "")[:256], created_at=now))
+                db.add(
+                    SandboxRefund(
+                        trade_id=trade_id,
+                        out_request_no=request_no,
+                        refund_fen=refund_fen,
+                        reason=str(biz.get("refund_reason") or "")[:256],
+                        created_at=now,
+                    )
+                )
                 await db.flush()
             fund_change = "Y"
         except IntegrityError:  # the same request number won a race with us: answer as a repeat
@@ -215,24 +290,43 @@ async def refund(db: AsyncSession, app_id: str, biz: dict[str, Any], now: dateti
         raise business("ACQ.DISCORDANT_REPEAT_REQUEST", "同一退款请求号的退款金额不一致")
     trade = await find(db, app_id, out_trade_no)
     assert trade is not None
-    return {"code": "10000", "msg": "Success", "trade_no": trade.trade_no, "out_trade_no": trade.out_trade_no,
-            "buyer_logon_id": SANDBOX_BUYER_LOGON, "buyer_user_id": trade.buyer_id, "fund_change": fund_change,
-            "refund_fee": yuan_text(trade.refunded_fen), "gmt_refund_pay": alipay_time(now)}
+    return {
+        "code": "10000",
+        "msg": "Success",
+        "trade_no": trade.trade_no,
+        "out_trade_no": trade.out_trade_no,
+        "buyer_logon_id": SANDBOX_BUYER_LOGON,
+        "buyer_user_id": trade.buyer_id,
+        "fund_change": fund_change,
+        "refund_fee": yuan_text(trade.refunded_fen),
+        "gmt_refund_pay": alipay_time(now),
+    }
 
 
 async def _refund(db: AsyncSession, trade_id: int, request_no: str) -> SandboxRefund | None:
-    return await db.scalar(sa.select(SandboxRefund).where(
-        SandboxRefund.trade_id == trade_id, SandboxRefund.out_request_no == request_no))
+    return await db.scalar(
+        sa.select(SandboxRefund).where(SandboxRefund.trade_id == trade_id, SandboxRefund.out_request_no == request_no)
+    )
 
 
 async def _take_refund(db: AsyncSession, trade_id: int, refund_fen: int, now: datetime) -> None:
-    taken = await db.execute(sa.update(SandboxTrade).where(
-        SandboxTrade.id == trade_id, SandboxTrade.status == PAID,
-        SandboxTrade.refunded_fen + refund_fen <= SandboxTrade.total_fen,
-    ).values(refunded_fen=SandboxTrade.refunded_fen + refund_fen))
+    taken = await db.execute(
+        sa.update(SandboxTrade)
+        .where(
+            SandboxTrade.id == trade_id,
+            SandboxTrade.status == PAID,
+            SandboxTrade.refunded_fen + refund_fen <= SandboxTrade.total_fen,
+        )
+        .values(refunded_fen=SandboxTrade.refunded_fen + refund_fen)
+    )
     if taken.rowcount != 1:
         raise business("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限：累计退款不能超过实付金额")
     # A fully refunded trade is closed, as Alipay does.
-    await db.execute(sa.update(SandboxTrade).where(
-        SandboxTrade.id == trade_id, SandboxTrade.refunded_fen == SandboxTrade.total_fen,
-    ).values(status=CLOSED, closed_at=now))
+    await db.execute(
+        sa.update(SandboxTrade)
+        .where(
+            SandboxTrade.id == trade_id,
+            SandboxTrade.refunded_fen == SandboxTrade.total_fen,
+        )
+        .values(status=CLOSED, closed_at=now)
+    )
