@@ -132,3 +132,24 @@ async def test_readyz_does_not_reread_the_migration_scripts(client, versions, mo
     for _ in range(3):
         assert (await client.get("/readyz")).status_code == 200
     assert reads == []
+
+
+async def test_an_old_process_refuses_a_newer_schema_and_says_why(client, db, versions) -> None:
+    """Starting the old code on a newer schema is refused (no rollback onto it), with the way out — not the
+    "run caoyuan db upgrade" that would do nothing."""
+    from caoyuan.app import NotMigrated, ensure_migrated
+
+    await _set_rows(db, [*versions, "0a1b2c3d4e5f"])
+    with pytest.raises(NotMigrated) as refused:
+        await ensure_migrated(db)
+    assert "更新的版本" in str(refused.value) and "0a1b2c3d4e5f" in str(refused.value)
+    assert "caoyuan db upgrade" not in str(refused.value)
+
+
+async def test_an_old_schema_asks_for_the_upgrade(client, db, versions) -> None:
+    from caoyuan.app import NotMigrated, ensure_migrated
+
+    coop_head = script_directory().get_revision(_part_head("coop"))
+    await _set_rows(db, [coop_head.down_revision if v == coop_head.revision else v for v in versions])
+    with pytest.raises(NotMigrated, match="caoyuan db upgrade"):
+        await ensure_migrated(db)

@@ -21,7 +21,7 @@ from caoyuan.auth.controllers import AuthApi, LoginPages
 from caoyuan.auth.current import auth_middleware
 from caoyuan.db import Database, create_database
 from caoyuan.db.metadata import load_all_models
-from caoyuan.db.migrate import is_at_head
+from caoyuan.db.migrate import schema_state
 from caoyuan.domains import installed_domains
 from caoyuan.feed.hub import HUB, PostgresListener
 from caoyuan.settings import Settings, check_payments_mode, get_settings
@@ -62,11 +62,16 @@ class CaoyuanApp(Litestar):
 
 
 async def ensure_migrated(database: Database) -> None:
-    ready, current, heads = await is_at_head(database.engine)
-    if not ready:
+    state = await schema_state(database.engine)
+    now = ", ".join(sorted(state.current)) or "空"
+    if state.state == "behind":
         raise NotMigrated(
-            f"数据库未迁移到最新版本（当前 {', '.join(sorted(current)) or '空'}，最新 {', '.join(sorted(heads))}）。"
-            "请先运行：caoyuan db upgrade"
+            f"数据库未迁移到最新版本（当前 {now}，最新 {', '.join(sorted(state.heads))}）。请先运行：caoyuan db upgrade"
+        )
+    if state.state == "ahead":  # upgrading would do nothing here: this code is the older one
+        raise NotMigrated(
+            f"数据库已由更新的版本迁移（当前 {now}，本程序不认识 {', '.join(sorted(state.unknown))}）。"
+            "请部署新版本的程序；确需回退时，先用新版本运行 caoyuan db downgrade"
         )
 
 
