@@ -36,7 +36,7 @@ from streaming.models import (
     LiveRoomHost,
     LiveSession,
 )
-from streaming.services import analytics, flash_sale, quote, sessions, shelf
+from streaming.services import analytics, flash_sale, presence, quote, sessions, shelf
 from streaming.services.access import feed_stream, session_for_host
 from streaming.services.intake import take_order
 from streaming.services.views import console_orders, session_view, sku_pictures
@@ -429,7 +429,7 @@ async def console_context(db: Db, request: Request, session_id: int) -> dict:
         "order_labels": STATUS_LABELS,
         "step_labels": RUN_OF_SHOW_LABELS,
         "stats": await analytics.session_stats(db, session_id),
-        "viewers": viewer_count(session_id),
+        "viewers": await presence.viewers_online(db, session_id, viewer_count(session_id)),
         "may_ship": user.role == Role.ADMIN,  # the 发货台 is the cooperative's (admin); hosts see who ships
         "low_stock": LOW_STOCK,
         "error": None,
