@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from caoyuan.errors import BadInput, Conflict, NotFound
 from coop.models import Member, MemberStatus, MemberStatusChange, MemberVolume, Posting, VolumeSource
 from coop.rules import postings as rules
-from coop.rules.chart import MONEY_ACCOUNTS
+from coop.rules.chart import MONEY_ACCOUNTS, Chart, chart_for
 from coop.services.charter import terms_in_force
 from coop.services.ledger import local_date, require_cooperative, write_entry
 
@@ -187,28 +187,29 @@ async def _member_of(db: AsyncSession, cooperative_id: int, member_id: int | Non
 async def _post_new(db: AsyncSession, kind: str, e: Event, fingerprint: str) -> PostingResult:
     day = local_date(e.occurred_at)
     _, terms = await terms_in_force(db, e.cooperative_id, day)
+    chart = chart_for((await require_cooperative(db, e.cooperative_id)).kind)  # the kind's own accounts
     record = Posting(
         reference=e.reference, cooperative_id=e.cooperative_id, kind=kind, fingerprint=fingerprint, entry_id=0
     )
     volume: tuple[int, str, int] | None = None  # member, source, signed amount
     if isinstance(e, LiveSalePaid):
         await _member_of(db, e.cooperative_id, e.supplier_member_id, "supplier_member_id", day)
-        built = rules.live_sale_paid(terms, e.channel, e.supplier_member_id, e.goods_fen, e.shipping_fen)
+        built = rules.live_sale_paid(terms, e.channel, e.supplier_member_id, e.goods_fen, e.shipping_fen, chart)
         record.member_id, record.goods_fen, record.shipping_fen = e.supplier_member_id, e.goods_fen, e.shipping_fen
         if e.supplier_member_id is not None:
             volume = (e.supplier_member_id, VolumeSource.LIVE_SALE, e.goods_fen)
     elif isinstance(e, LiveSaleRefunded):
-        built, record = await _refund(db, e, record)
+        built, record = await _refund(db, e, record, chart)
         if record.member_id is not None:
             volume = (record.member_id, VolumeSource.LIVE_SALE, -e.goods_fen)
     elif isinstance(e, MachineryServicePaid):
         await _member_of(db, e.cooperative_id, e.farmer_member_id, "farmer_member_id", day)
-        built = rules.machinery_paid(terms, e.channel, e.farmer_member_id, e.amount_fen, e.relief_fen)
+        built = rules.machinery_paid(terms, e.channel, e.farmer_member_id, e.amount_fen, e.relief_fen, chart)
         record.member_id, record.amount_fen, record.relief_fen = e.farmer_member_id, e.amount_fen, e.relief_fen
         if e.farmer_member_id is not None and e.amount_fen:
             volume = (e.farmer_member_id, VolumeSource.MACHINERY, e.amount_fen)
     else:
-        built = rules.wage_accrued(e.amount_fen, f"农机手工资（用户 #{e.operator_user_id}）")
+        built = rules.wage_accrued(e.amount_fen, f"农机手工资（用户 #{e.operator_user_id}）", chart)
         record.user_id, record.amount_fen = e.operator_user_id, e.amount_fen
     entry = await write_entry(
         db,
@@ -236,7 +237,7 @@ async def _post_new(db: AsyncSession, kind: str, e: Event, fingerprint: str) -> 
     return PostingResult(entry.id, True, dict(built.splits or {}))  # type: ignore[arg-type]
 
 
-async def _refund(db: AsyncSession, e: LiveSaleRefunded, record: Posting) -> tuple[rules.Built, Posting]:
+async def _refund(db: AsyncSession, e: LiveSaleRefunded, record: Posting, chart: Chart) -> tuple[rules.Built, Posting]:
     paid = await db.scalar(
         select(Posting).where(Posting.reference == e.original_reference, Posting.kind == "live_sale").with_for_update()
     )
@@ -257,7 +258,7 @@ async def _refund(db: AsyncSession, e: LiveSaleRefunded, record: Posting) -> tup
     if shipping_before + e.shipping_fen > paid.shipping_fen:
         raise BadInput("退还运费超过了原订单实付运费", field="shipping_fen")
     back = rules.refund_commission(paid.goods_fen, paid.commission_fen, goods_before, commission_before, e.goods_fen)
-    built = rules.live_sale_refunded(e.channel, paid.member_id, e.goods_fen, e.shipping_fen, back)
+    built = rules.live_sale_refunded(e.channel, paid.member_id, e.goods_fen, e.shipping_fen, back, chart)
     record.original_reference, record.member_id = e.original_reference, paid.member_id
     record.goods_fen, record.shipping_fen = e.goods_fen, e.shipping_fen
     return built, record

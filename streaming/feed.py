@@ -196,8 +196,8 @@ async def viewer_feed(socket: WebSocket, session_id: FromPath[int]) -> None:
         VIEWERS[session_id] -= 1
 
 
-# Open viewer sockets per session, in this process (the host console's "在线" figure; one process per
-# deployment unit counts its own — a multi-process deployment shows a lower bound).
+# Open viewer sockets per session, in this process; streaming.services.presence writes them to the database
+# so the console's 在线 figure sums every process.
 VIEWERS: Counter[int] = Counter()
 
 

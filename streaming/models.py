@@ -133,3 +133,18 @@ class FlashSale(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     announced_open: bool = Field(default=False)
     closed: bool = Field(default=False)
+
+
+class ViewerPresence(SQLModel, table=True):
+    """How many viewer sockets one app process holds open on a session, refreshed every few seconds.
+
+    Each process writes only its own rows; the console sums the rows seen recently, so viewers connected to
+    other processes (or nodes) count too, and a process that died stops counting once its rows go stale.
+    No foreign key: rows are a heartbeat, not a record, and are deleted freely."""
+
+    __tablename__ = "live_viewer_presence"
+
+    process_id: str = Field(primary_key=True, max_length=64)
+    session_id: int = Field(primary_key=True)
+    viewers: int = Field(default=0)
+    seen_at: datetime = Field(sa_type=UTCDateTime, index=True)

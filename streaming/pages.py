@@ -36,7 +36,7 @@ from streaming.models import (
     LiveRoomHost,
     LiveSession,
 )
-from streaming.services import analytics, flash_sale, quote, sessions, shelf
+from streaming.services import analytics, flash_sale, presence, quote, sessions, shelf
 from streaming.services.access import feed_stream, session_for_host
 from streaming.services.intake import take_order
 from streaming.services.views import console_orders, session_view, sku_pictures
@@ -152,15 +152,7 @@ class LivePages(Controller):
             shown = await quote.quote(db, session_id, body)
         except AppError as exc:
             return await _refused(db, request, session_id, exc, data)
-        return Template(
-            "streaming/live_confirm.html",
-            context={
-                "q": shown,
-                "form": data,
-                "session_id": session_id,
-                "order_key": data.get("order_key") or secrets.token_urlsafe(16),
-            },
-        )
+        return _confirm_page(shown, data, session_id, data.get("order_key") or secrets.token_urlsafe(16))
 
     @post("/{session_id:int}/order")
     async def order(
@@ -177,6 +169,9 @@ class LivePages(Controller):
                 db, settings, session_id, body, data.get("order_key", ""), request.scope.get("user")
             )
         except AppError as exc:
+            if exc.code in REQUOTE:  # the price shown is no longer the price: show the real one, charge nothing
+                await db.rollback()
+                return await _requote(db, request, session_id, exc, data)
             if exc.code == "sold_out":
                 await db.rollback()
                 left = await quote.pool_left(db, body.pool_id)
@@ -209,6 +204,33 @@ class LivePages(Controller):
         return Template("streaming/waiting.html", context={"w": place, "session_id": session_id})
 
 
+# Refusals that mean "the price on the confirm step is stale" (a flash sale ended or its price moved).
+REQUOTE = {"sale_closed", "price_changed", "not_on_sale"}
+
+
+def _confirm_page(shown: quote.Quote, data: dict[str, str], session_id: int, key: str, error: str = "") -> Template:
+    return Template(
+        "streaming/live_confirm.html",
+        context={"q": shown, "form": data, "session_id": session_id, "order_key": key, "error": error},
+    )
+
+
+async def _requote(db: Db, request: Request, session_id: int, exc: AppError, data: dict[str, str]) -> Template:
+    """The confirm step again at the price that holds now, saying why; the buyer confirms once more."""
+    try:
+        shown = await quote.quote(db, session_id, _order_in({**data, "expected_price_fen": ""}))
+    except AppError as again:
+        return await _refused(db, request, session_id, again, data)
+    message = f"{shown.note or exc.message}：现价 {shown.unit_price}，合计 {shown.total}，请确认后再付款"
+    return _confirm_page(shown, data, session_id, secrets.token_urlsafe(16), message)
+
+
+def _expected_price(data: dict[str, str]) -> int | None:
+    """The unit price the confirm step showed (fen); the intake refuses to charge any other."""
+    text = data.get("expected_price_fen", "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else None
+
+
 def _order_in(data: dict[str, str]) -> OrderIn:
     return OrderIn(
         pool_id=_id(data, "pool_id", "商品"),
@@ -219,6 +241,7 @@ def _order_in(data: dict[str, str]) -> OrderIn:
         city=data.get("city", ""),
         county=data.get("county", ""),
         detail=data.get("detail", ""),
+        expected_price_fen=_expected_price(data),
     )
 
 
@@ -406,7 +429,7 @@ async def console_context(db: Db, request: Request, session_id: int) -> dict:
         "order_labels": STATUS_LABELS,
         "step_labels": RUN_OF_SHOW_LABELS,
         "stats": await analytics.session_stats(db, session_id),
-        "viewers": viewer_count(session_id),
+        "viewers": await presence.viewers_online(db, session_id, viewer_count(session_id)),
         "may_ship": user.role == Role.ADMIN,  # the 发货台 is the cooperative's (admin); hosts see who ships
         "low_stock": LOW_STOCK,
         "error": None,

@@ -141,9 +141,7 @@ async def register_view(db: AsyncSession, cooperative_id: int, on: date) -> dict
         await db.scalars(select(Resource).where(Resource.cooperative_id == cooperative_id).order_by(Resource.id))
     ).all()
     sums = await account_sums(db, cooperative_id, end=on)
-    funds = [
-        (code, c.account(code).name, c.signed_balance(code, *sums[code]))
-        for code in (c.CASH, c.BANK, c.ALIPAY, c.SPECIAL_FUND, c.SURPLUS_RESERVE, c.WELFARE_FUND)
-        if code in sums
-    ]
+    chart = c.chart_for((await require_cooperative(db, cooperative_id)).kind)  # the books are in the kind's chart
+    codes = [chart.code(r) for r in (c.CASH, c.BANK, c.ALIPAY, c.SPECIAL_FUND, c.SURPLUS_RESERVE, c.WELFARE_FUND)]
+    funds = [(code, c.account(code).name, c.signed_balance(code, *sums[code])) for code in codes if code in sums]
     return {"assets": rows, "resources": list(resources), "funds": funds}

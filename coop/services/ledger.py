@@ -13,6 +13,7 @@ from caoyuan.bounds import check_day
 from caoyuan.db import utcnow
 from caoyuan.errors import BadInput, Conflict, NotFound
 from coop.models import Cooperative, JournalEntry, JournalLine
+from coop.rules.chart import ChartError, chart_for
 from coop.rules.journal import Line, UnbalancedEntry, check_balanced
 
 
@@ -41,7 +42,13 @@ async def write_entry(
     user_id: int | None = None,
     reverses_entry_id: int | None = None,
 ) -> JournalEntry:
-    """Insert one entry and its lines after checking the balance (the database checks it again)."""
+    """Insert one entry and its lines after checking the balance (the database checks it again). Lines are
+    put on the accounts of the cooperative's own chart (coop.rules.chart.chart_for its kind)."""
+    coop = await require_cooperative(db, cooperative_id)
+    try:
+        lines = chart_for(coop.kind).localize(lines)
+    except ChartError as exc:
+        raise BadInput(str(exc), field="lines") from None
     try:
         check_balanced(lines)
     except UnbalancedEntry as exc:

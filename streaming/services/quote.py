@@ -1,7 +1,9 @@
 """The confirm step before Alipay: what the buyer will pay (goods + shipping = total), checked like the order.
 
 A read only: nothing is reserved until the order itself is placed (stock may still run out in between, and
-the order then says so)."""
+the order then says so). A flash-sale card tapped after its window closed (or its units ran out) is quoted
+at the shelf item's live price, with a note saying so: the confirm step shows the price that will be
+charged, and the order carries that unit price so the intake refuses rather than charge anything else."""
 
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from caoyuan.db import utcnow
 from caoyuan.errors import BadInput, Conflict
 from caoyuan.identity import IdentityError, normalize_phone
 from caoyuan.money import format_fen
 from storefront import rules
 from storefront.models import Product, ShippingRegionFee, Sku, StockPool, WaitlistEntry
 from storefront.schemas import OrderIn
+from streaming.models import FlashSale, ShelfItem
 from streaming.services.intake import check_orderable
 
 
@@ -26,15 +30,18 @@ class Quote:
     sku: str
     quantity: int
     unit_price: str
+    unit_price_fen: int
     goods: str
     shipping: str
     total: str
     total_fen: int
     address: str
+    note: str = ""  # why the price differs from the card the buyer tapped (a flash sale that ended)
 
 
 async def quote(db: AsyncSession, session_id: int, body: OrderIn) -> Quote:
     await check_orderable(db, session_id, body.pool_id)
+    pool_id, note = await _pool_to_charge(db, body.pool_id)
     try:
         normalize_phone(body.phone)
     except IdentityError as exc:
@@ -49,7 +56,7 @@ async def quote(db: AsyncSession, session_id: int, body: OrderIn) -> Quote:
             sa.select(StockPool, Sku, Product)
             .join(Sku, Sku.id == StockPool.sku_id)
             .join(Product, Product.id == Sku.product_id)
-            .where(StockPool.id == body.pool_id)
+            .where(StockPool.id == pool_id)
         )
     ).one()
     check_quantity(body.quantity, pool.remaining, pool.per_buyer_cap)
@@ -72,12 +79,38 @@ async def quote(db: AsyncSession, session_id: int, body: OrderIn) -> Quote:
         sku.name,
         body.quantity,
         format_fen(pool.price_fen),  # type: ignore[arg-type]
+        pool.price_fen,  # type: ignore[arg-type]
         format_fen(goods),
         format_fen(shipping),
         format_fen(goods + shipping),
         goods + shipping,
         f"{address.province}{address.city}{address.county}{address.detail}",
+        note,
     )
+
+
+async def _pool_to_charge(db: AsyncSession, pool_id: int) -> tuple[int, str]:
+    """The pool an order would really draw from: a flash sale's own while it sells, else its shelf item's."""
+    row = (
+        await db.execute(
+            sa.select(FlashSale, StockPool.remaining, StockPool.open, ShelfItem.pool_id)  # type: ignore[call-overload]
+            .join(StockPool, StockPool.id == FlashSale.pool_id)
+            .join(ShelfItem, ShelfItem.id == FlashSale.shelf_item_id)
+            .where(FlashSale.pool_id == pool_id)
+        )
+    ).first()
+    if row is None:
+        return pool_id, ""
+    sale, remaining, is_open, shelf_pool_id = row
+    now = utcnow()
+    if now < sale.opens_at and not sale.closed:
+        seconds = int((sale.opens_at - now).total_seconds()) + 1
+        raise Conflict(f"秒杀还没开始，{seconds} 秒后开抢", code="not_open_yet")
+    if sale.closed or not is_open or now >= sale.closes_at:
+        return shelf_pool_id, "秒杀已结束，按直播价计算"
+    if remaining <= 0:
+        return shelf_pool_id, "秒杀已抢完，按直播价计算"
+    return pool_id, ""
 
 
 def check_quantity(quantity: int, remaining: int, cap: int | None) -> None:

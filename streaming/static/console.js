@@ -207,6 +207,8 @@
     });
   }
   setInterval(tickFlash, 1000);
+  // 在线 is summed across app processes every ~10 s on the server: redraw the numbers as often while live
+  setInterval(() => { if (root.dataset.state === "live" && document.visibilityState === "visible") refreshSoon(); }, 10000);
   tickFlash();
   wake();
   connect();

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from caoyuan.errors import NotFound
 from coop.models import Distribution, JournalEntry, JournalLine
 from coop.rules import chart as c
+from coop.services.ledger import require_cooperative
 from coop.services.reports import CLOSING_KINDS, account_sums
 
 # The pool figures a distribution stores as <name>_fen; computing copies them, a reversal negates them.
@@ -74,6 +75,7 @@ async def year_figures(db: AsyncSession, cooperative_id: int, year: int) -> tupl
             surplus -= d - cr
     machinery -= await machinery_costs(db, cooperative_id, start, end)
     before = await account_sums(db, cooperative_id, end=date(year - 1, 12, 31))
-    d, cr = before.get(c.UNDISTRIBUTED, (0, 0))
+    chart = c.chart_for((await require_cooperative(db, cooperative_id)).kind)
+    d, cr = before.get(chart.code(c.UNDISTRIBUTED), (0, 0))  # the kind's own 未分配 account
     prior_loss = max(0, d - cr)  # a debit balance of 未分配盈余 is an uncovered loss
     return surplus, prior_loss, machinery, sums

@@ -47,7 +47,7 @@ def distribution_lines(d: Distribution) -> list[Line]:
             credit(c.WELFARE_FUND, d.pool_assistance_fen, fund="assistance", memo="农机收入六四开：帮扶村民"),
             credit(c.PATRONAGE_PAYABLE, d.patronage_fen, memo="按交易量返还"),
             credit(c.REMAINDER_PAYABLE, d.remainder_fen, memo="按出资额（按股）分配"),
-            credit(c.UNDISTRIBUTED, d.collective_fen, memo="集体股分红留归集体"),
+            credit(c.COLLECTIVE_SHARE, d.collective_fen, memo="集体股分红留归集体"),  # where the kind's chart keeps it
         ]
     )
 
