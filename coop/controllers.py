@@ -19,7 +19,7 @@ from coop.models import Member
 from coop.rules.charter import Terms
 from coop.rules.journal import Line
 from coop.rules.members import MemberDraft
-from coop.services import accounts, members, reports, shares
+from coop.services import accounts, founding, members, reports, shares
 from coop.services import distribution as dist_service
 from coop.services.charter import record_charter
 from coop.services.contributions import ContributionIn, contribute
@@ -331,3 +331,31 @@ async def _statement_out(db: Db, distribution_id: int, member_id: int) -> sc.Sta
         a.paid_on,
         st.lines,
     )
+
+
+class FoundingApi(Controller):
+    path = "/api/coop"
+    tags = ["coop"]
+    guards = ADMIN
+
+    @post("/", summary="建立合作社（登记信息与第一版章程）")
+    async def found(self, data: JSONBody[sc.FoundingIn], db: Db) -> sc.CooperativeOut:
+        c = data.charter
+        terms = Terms(**{k: getattr(c, k) for k in c.__struct_fields__ if k not in ("effective_on", "note")})
+        coop, charter = await founding.found(
+            db,
+            founding.Founding(
+                data.name,
+                data.kind,
+                data.banner,
+                data.village,
+                data.credit_code,
+                data.registered_on,
+                data.legal_representative,
+                data.town,
+            ),
+            terms,
+            c.effective_on,
+            c.note,
+        )
+        return sc.CooperativeOut(coop.id, coop.name, coop.kind, coop.credit_code or "", charter.id)  # type: ignore[arg-type]

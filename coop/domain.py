@@ -6,10 +6,20 @@ from caoyuan.domains import Domain, NavLink
 
 
 def _routes():  # imported lazily so the CLI starts fast
-    from coop.controllers import CooperativeApi, DistributionApi, MemberApi
+    from coop.controllers import CooperativeApi, DistributionApi, FoundingApi, MemberApi
     from coop.pages import CoopAdminPages, CoopMemberPages, DistributionPages
+    from coop.pages.setup import SetupPages
 
-    return [MemberApi, CooperativeApi, DistributionApi, CoopAdminPages, DistributionPages, CoopMemberPages]
+    return [
+        MemberApi,
+        CooperativeApi,
+        DistributionApi,
+        FoundingApi,
+        CoopAdminPages,
+        DistributionPages,
+        CoopMemberPages,
+        SetupPages,
+    ]
 
 
 def _cli():

@@ -299,3 +299,28 @@ class AccountOut(msgspec.Struct):
     subsidy_share_fen: int
     volume_by_year: dict[int, dict[str, int]]
     dividends_by_year: dict[int, dict[str, int]]
+
+
+class FoundingIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A new cooperative as its business licence reads, and its first charter (coop.services.founding)."""
+
+    name: Text100
+    kind: Text16  # "farmer" (农民专业合作社) or "shareholding" (股份经济合作社)
+    banner: Text50
+    village: Text50
+    credit_code: Annotated[str, Meta(max_length=40)]  # 18 characters once spaces are dropped
+    registered_on: date
+    legal_representative: Text50
+    charter: CharterIn  # its effective_on is the day the first charter takes force
+    town: Text50 = ""
+
+    def __post_init__(self) -> None:
+        require_day_in_range(self.registered_on, "登记日期")
+
+
+class CooperativeOut(msgspec.Struct):
+    id: int
+    name: str
+    kind: str
+    credit_code: str
+    charter_id: int

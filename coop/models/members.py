@@ -36,7 +36,10 @@ class Cooperative(SQLModel, table=True):
     banner: str = Field(max_length=50)  # 旗 / 县
     town: str = Field(default="", max_length=50)  # 苏木 / 镇
     village: str = Field(max_length=50)  # 嘎查 / 村
-    founded_on: date | None = None
+    founded_on: date | None = None  # 成立（登记）日期, as on the business licence
+    # 统一社会信用代码 (coop.rules.credit_code); None only for cooperatives made before founding asked for it
+    credit_code: str | None = Field(default=None, max_length=18, unique=True)
+    legal_representative: str = Field(default="", max_length=50, sa_column_kwargs={"server_default": ""})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

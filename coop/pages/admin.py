@@ -40,10 +40,10 @@ from coop.pages import forms as f
 from coop.params import DoneParam, SearchParam
 from coop.rules import chart
 from coop.rules.capital import BASES
-from coop.rules.charter import LIMIT_NOTES, POLICIES, Terms
+from coop.rules.charter import LIMIT_NOTES, POLICIES
 from coop.rules.journal import credit, debit
 from coop.rules.members import MEMBER_NO_MAX, MemberDraft
-from coop.services import accounts, members, reports, shares
+from coop.services import accounts, founding, members, reports, shares
 from coop.services.assets import FUNDING_LABELS, register_view
 from coop.services.charter import charter_in_force, record_charter
 from coop.services.contributions import ContributionIn, contribute
@@ -72,7 +72,9 @@ class CoopAdminPages(Controller):
     guards = [requires(Role.ADMIN)]
 
     @get("/")
-    async def overview(self, db: Db) -> Template:
+    async def overview(self, db: Db) -> Template | Redirect:
+        if not await founding.cooperatives_exist(db):  # a fresh install: the first admin sets one up
+            return Redirect("/coop/setup/", status_code=303)
         rows = (
             await db.execute(
                 select(Cooperative, func.count(Member.id), func.coalesce(func.sum(Member.household_size), 0))
@@ -398,25 +400,7 @@ class CoopAdminPages(Controller):
         self, cooperative_id: IdParam, db: Db, data: URLEncodedBody[dict[str, str]]
     ) -> Redirect | Template:
         try:
-            collective = f.percent_bp(data, "collective_share", "集体股比例")
-            terms = Terms(
-                share_price_fen=f.fen(data, "share_price", "每股金额"),
-                land_value_per_mu_fen=f.fen(data, "land_value_per_mu", "每亩折价"),
-                labour_value_per_day_fen=f.fen(data, "labour_value_per_day", "每个劳动日折价"),
-                reserve_rate_bp=f.percent_bp(data, "reserve_rate", "公积金比例"),
-                policy=f.text(data, "policy"),
-                patronage_rate_bp=f.percent_bp(data, "patronage_rate", "按交易量返还比例"),
-                live_sale_commission_bp=f.percent_bp(data, "commission", "直播佣金比例"),
-                machinery_development_bp=f.percent_bp(data, "machinery_development", "农机收入发展比例"),
-                member_share_bp=10000 - collective,
-                collective_share_bp=collective,
-                redemption_allowed=data.get("redemption_allowed") == "on",
-                redemption_lock_months=f.integer(data, "redemption_lock_months", "退股锁定月数", 12),
-                split_machinery_pool=data.get("split_machinery_pool") == "on",
-                capital_basis=f.text(data, "capital_basis", "record_date"),
-                representatives=f.integer(data, "representatives", "成员代表人数", 0),
-                reserve_before_pool=data.get("reserve_before_pool") == "on",
-            )
+            terms = f.charter_terms(data)
             await record_charter(
                 db, cooperative_id, f.day(data, "effective_on", "生效日期"), terms, f.text(data, "note")
             )

@@ -8,6 +8,7 @@ from caoyuan.area import AreaError, parse_mu
 from caoyuan.bounds import COUNT_MAX, FEN_MAX, ID_MAX, check_day
 from caoyuan.errors import BadInput
 from caoyuan.money import MoneyError, parse_fen
+from coop.rules.charter import Terms
 
 
 def text(data: dict[str, str], name: str, default: str = "", limit: int = 500) -> str:
@@ -88,3 +89,26 @@ def percent_bp(data: dict[str, str], name: str, label: str) -> int:
     if not 0 <= value <= 10_000:
         raise BadInput(f"{label}应在 0 到 100% 之间", field=name)
     return value
+
+
+def charter_terms(data: dict[str, str], policy: str | None = None) -> Terms:
+    """The charter form (coop/_charter_fields.html) as Terms; ``policy`` when the page fixes it (founding)."""
+    collective = percent_bp(data, "collective_share", "集体股比例")
+    return Terms(
+        share_price_fen=fen(data, "share_price", "每股金额"),
+        land_value_per_mu_fen=fen(data, "land_value_per_mu", "每亩折价"),
+        labour_value_per_day_fen=fen(data, "labour_value_per_day", "每个劳动日折价"),
+        reserve_rate_bp=percent_bp(data, "reserve_rate", "公积金比例"),
+        policy=policy or text(data, "policy"),
+        patronage_rate_bp=percent_bp(data, "patronage_rate", "按交易量返还比例"),
+        live_sale_commission_bp=percent_bp(data, "commission", "直播佣金比例"),
+        machinery_development_bp=percent_bp(data, "machinery_development", "农机收入发展比例"),
+        member_share_bp=10000 - collective,
+        collective_share_bp=collective,
+        redemption_allowed=data.get("redemption_allowed") == "on",
+        redemption_lock_months=integer(data, "redemption_lock_months", "退股锁定月数", 12),
+        split_machinery_pool=data.get("split_machinery_pool") == "on",
+        capital_basis=text(data, "capital_basis", "record_date"),
+        representatives=integer(data, "representatives", "成员代表人数", 0),
+        reserve_before_pool=data.get("reserve_before_pool") == "on",
+    )

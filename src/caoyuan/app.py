@@ -17,7 +17,7 @@ from litestar.static_files import create_static_files_router
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan import background
-from caoyuan.auth.controllers import AuthApi, LoginPages
+from caoyuan.auth.controllers import AuthApi, LoginPages, SetupLinkPages
 from caoyuan.auth.current import auth_middleware
 from caoyuan.db import Database, create_database
 from caoyuan.db.metadata import load_all_models
@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         HomePage,
         AccountPages,
         LoginPages,
+        SetupLinkPages,
         AuthApi,
         create_static_files_router(path="/static", directories=[_static_dir()], include_in_schema=False),
     ]

@@ -239,6 +239,33 @@ def user_create(phone: str, role: str, display_name: str, password: str) -> None
     click.echo(f"已创建用户 #{user_id}：{phone}（{role}）")
 
 
+@main.command(help="Print a one-time link that makes the install's first admin login (then: found the cooperative).")
+@click.option("--hours", type=click.IntRange(1, 7 * 24), default=24, show_default=True, help="the link expires after")
+def setup(hours: int) -> None:
+    from caoyuan.auth.setup_link import issue
+    from caoyuan.db import create_database
+    from caoyuan.errors import AppError
+
+    settings = _settings()
+    _refuse_unmigrated(settings)
+
+    async def make() -> str:
+        database = create_database(settings.database_url, 1)
+        try:
+            async with database.session() as session:
+                return (await issue(session, hours))[0]
+        finally:
+            await database.dispose()
+
+    try:
+        token = asyncio.run(make())
+    except AppError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo("在村办公室的电脑浏览器里打开下面的链接，建立第一个管理员账号（只能用一次）：")
+    click.echo(f"  {settings.public_base_url.rstrip('/')}/setup/{token}")
+    click.echo(f"链接 {hours} 小时内有效。")
+
+
 @main.command(help="Migrate and seed an embedded demo database, then serve it on 127.0.0.1:8000.")
 @click.option("--database", default="./var/demo.db", show_default=True, help="SQLite file for the demo")
 @click.option("--reset/--keep", default=True, show_default=True, help="start from a fresh demo database")

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.params import FromQuery, JSONBody, URLEncodedBody
+from litestar.params import FromQuery, JSONBody, Parameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from caoyuan.auth import service
+from caoyuan.auth import service, setup_link
 from caoyuan.auth.current import SESSION_COOKIE, CurrentUser, forget_token, requires
 from caoyuan.auth.schemas import Me, TokenRequest, TokenResponse
 from caoyuan.deps import AppSettings, Db
 from caoyuan.errors import AppError
+from caoyuan.web.forms import refused_form
+
+SetupToken = Annotated[str, Parameter(max_length=setup_link.TOKEN_MAX)]
 
 
 class AuthApi(Controller):
@@ -77,18 +82,7 @@ class LoginPages(Controller):
                 status_code=exc.status,
                 context={"next": target, "phone": phone[:16], "error": exc.message},
             )
-        token, _ = await service.issue_token(db, user, "session", settings.session_hours)
-        response = Redirect(target if target != "/login" else "/", status_code=303)
-        response.set_cookie(
-            SESSION_COOKIE,
-            token,
-            max_age=settings.session_hours * 3600,
-            httponly=True,
-            samesite="lax",
-            secure=settings.public_base_url.startswith("https://"),
-            path="/",
-        )
-        return response
+        return _logged_in(await service.issue_token(db, user, "session", settings.session_hours), target, settings)
 
     @post("/logout")
     async def logout(self, request: Request, db: Db) -> Redirect:
@@ -99,3 +93,58 @@ class LoginPages(Controller):
         response = Redirect("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
+
+
+def _logged_in(issued: tuple[str, object], target: str, settings) -> Response:  # type: ignore[no-untyped-def]
+    """A redirect to ``target`` carrying the new page session's cookie."""
+    token = issued[0]
+    response = Redirect(target if target != "/login" else "/", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.public_base_url.startswith("https://"),
+        path="/",
+    )
+    return response
+
+
+class SetupLinkPages(Controller):
+    """/setup/{token}: the one-time link printed by ``caoyuan setup`` makes the install's first admin."""
+
+    path = "/setup"
+    include_in_schema = False
+
+    @get("/{token:str}")
+    async def form(self, token: SetupToken, db: Db) -> Template:
+        try:
+            await setup_link.usable(db, token)
+        except AppError as exc:
+            return Template("setup_link.html", status_code=exc.status, context={"gone": exc.message})
+        return Template("setup_link.html", context={"token": token})
+
+    @post("/{token:str}")
+    async def create_admin(
+        self, token: SetupToken, db: Db, settings: AppSettings, data: URLEncodedBody[dict[str, str]]
+    ) -> Response:
+        try:
+            admin = await setup_link.use(
+                db,
+                token,
+                phone=data.get("phone", "")[:20],
+                display_name=data.get("display_name", "")[:60],
+                password=data.get("password", "")[:200],
+                confirm=data.get("confirm", "")[:200],
+            )
+        except setup_link.LinkGone as exc:
+            return Template("setup_link.html", status_code=exc.status, context={"gone": exc.message})
+        except AppError as exc:
+            return await refused_form(db, exc, "setup_link.html", data, lambda: _link_context(token))
+        # the first admin goes on to found the cooperative (the home page sends an admin there)
+        return _logged_in(await service.issue_token(db, admin, "session", settings.session_hours), "/", settings)
+
+
+async def _link_context(token: str) -> dict:
+    return {"token": token}

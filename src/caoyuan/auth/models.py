@@ -53,3 +53,18 @@ class LoginThrottle(SQLModel, table=True):
     tries: int = Field(default=0)  # tries since the last success or lock, including ones still being checked
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class SetupLink(SQLModel, table=True):
+    """A one-time link printed by ``caoyuan setup`` to make an install's first admin login.
+    Only the SHA-256 of its token is stored; it works once, and not after ``expires_at``."""
+
+    __tablename__ = "auth_setup_link"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    used_by_user_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    )
