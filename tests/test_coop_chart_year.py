@@ -1,0 +1,136 @@
+"""A 股份经济合作社's year on both databases, posted on 财会〔2023〕14号's accounts from the first share to the
+last dividend paid, with a prior loss to cover; a 农民专业合作社's same year stays on 财会〔2021〕37号's."""
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from coop.models import CoopKind, JournalLine, Posting
+from coop.posting import LiveSalePaid, MachineryServicePaid, OperatorWageAccrued, post
+from coop.rules import chart as c
+from coop.rules.charter import Terms
+from coop.rules.journal import credit, debit
+from coop.services import reports
+from coop.services.charter import record_charter
+from coop.services.contributions import ContributionIn, contribute
+from coop.services.distribution import approve, compute_draft, post_distribution
+from coop.services.distribution.approve import AssemblyVote
+from coop.services.distribution.pay import pay_all
+from coop.services.ledger import write_entry
+from coop.testing import make_cooperative
+
+SHARES = {1: 10, 2: 20, 3: 30, 4: 40}
+LOSS, OTHER, EXPENSE, MACHINERY, WAGE, GOODS, SHIPPING = (
+    5_000_00,
+    200_000_00,
+    30_000_00,
+    9_000_00,
+    1_000_00,
+    800_00,
+    12_00,
+)
+RESERVE_BP, COLLECTIVE_BP, DEVELOPMENT_BP, COMMISSION_BP = 1000, 2000, 6000, 500
+
+
+def terms(kind: str) -> Terms:
+    if kind == CoopKind.FARMER:
+        return Terms(policy="farmer", patronage_rate_bp=6000, reserve_rate_bp=RESERVE_BP, share_price_fen=100_00)
+    return Terms(
+        policy="shareholding",
+        patronage_rate_bp=0,
+        reserve_rate_bp=RESERVE_BP,
+        share_price_fen=100_00,
+        collective_share_bp=COLLECTIVE_BP,
+        member_share_bp=10000 - COLLECTIVE_BP,
+        split_machinery_pool=True,
+        machinery_development_bp=DEVELOPMENT_BP,
+        live_sale_commission_bp=COMMISSION_BP,
+    )
+
+
+async def a_year(s, kind: str, operator_id: int):  # type: ignore[no-untyped-def]
+    """Shares, a prior loss, live sales, a harvest job, a wage, income and cost, then the whole year end."""
+    coop, people = await make_cooperative(s, members=4, kind=kind)
+    await record_charter(s, coop.id, date(2020, 1, 1), terms(kind))
+    for m in people:
+        await contribute(
+            s, coop.id, ContributionIn(m.id, "cash", date(2024, 3, 1), amount_fen=SHARES[m.member_no] * 100_00)
+        )
+    # last year's loss, carried in the kind's own 未分配 account
+    await write_entry(
+        s, coop.id, [debit(c.UNDISTRIBUTED, LOSS), credit(c.BANK, LOSS)], kind="manual", entry_date=date(2024, 12, 31)
+    )
+    at = datetime(2025, 9, 20, 3, tzinfo=UTC)
+    await post(s, LiveSalePaid(coop.id, f"{coop.id}:sale", at, people[0].id, GOODS, SHIPPING))
+    await post(s, MachineryServicePaid(coop.id, f"{coop.id}:harvest", at, people[1].id, MACHINERY))
+    await post(s, OperatorWageAccrued(coop.id, f"{coop.id}:wage", at, operator_id, WAGE))
+    await write_entry(
+        s, coop.id, [debit(c.BANK, OTHER), credit(c.OTHER_INCOME, OTHER)], kind="manual", entry_date=date(2025, 6, 1)
+    )
+    await write_entry(
+        s, coop.id, [debit(c.INSURANCE, EXPENSE), credit(c.BANK, EXPENSE)], kind="manual", entry_date=date(2025, 5, 1)
+    )
+    draft = await compute_draft(s, coop.id, 2025)
+    await approve(s, draft.id, AssemblyVote(date(2026, 1, 18), frozenset({1, 2, 3, 4})))
+    await post_distribution(s, draft.id)
+    await pay_all(s, draft.id, "bank", date(2026, 1, 25))
+    return coop, draft
+
+
+async def balances(s, coop_id: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    sums = await reports.account_sums(s, coop_id, end=date(2026, 12, 31))
+    return {code: c.signed_balance(code, d, cr) for code, (d, cr) in sums.items()}
+
+
+async def test_a_collectives_year_is_posted_on_the_2023_chart_and_balances(db, make_user) -> None:
+    operator = await make_user("operator")
+    async with db.session() as s:
+        coop, draft = await a_year(s, CoopKind.SHAREHOLDING, operator.id)
+        codes = set(
+            (await s.scalars(select(JournalLine.account_code).where(JournalLine.cooperative_id == coop.id))).all()
+        )
+        commission = await s.scalar(select(Posting.commission_fen).where(Posting.reference == f"{coop.id}:sale"))
+        owed = await balances(s, coop.id)
+        trial = await reports.trial_balance(s, coop.id, date(2025, 1, 1), date(2026, 12, 31))
+        sheet = await reports.balance_sheet(s, coop.id, date(2026, 12, 31))
+        income = await reports.income_statement(s, coop.id, date(2025, 1, 1), date(2025, 12, 31))
+    assert codes <= set(c.COLLECTIVE.accounts), codes - set(c.COLLECTIVE.accounts)  # nothing on the 2021 chart
+    assert {"301", "32201", "10201", "113", "50104", "50106", "50102", "50203", "212", "522", "50202", "321"} <= codes
+    # the year, computed here: income less cost; the loss covered first; the machinery net leaves for 六四开
+    assert commission == GOODS * COMMISSION_BP // 10000
+    surplus = OTHER + MACHINERY + commission + SHIPPING - EXPENSE - WAGE
+    pool = MACHINERY - WAGE  # the operator's wage is a machinery cost
+    reserve = (surplus - LOSS - pool) * RESERVE_BP // 10000
+    assert (draft.surplus_fen, draft.loss_cover_fen, draft.reserve_fen) == (surplus, LOSS, reserve)
+    assert draft.pool_development_fen + draft.pool_assistance_fen == pool
+    members, collective = draft.remainder_fen, draft.collective_fen
+    assert members + collective == surplus - LOSS - pool - reserve and collective > 0
+    # where the 2023 chart keeps each part
+    assert owed.get("32201", 0) == 0  # the loss is covered
+    assert owed["31102"] == reserve + draft.pool_development_fen  # 公积公益金—收益提取
+    assert owed["31104"] == draft.pool_assistance_fen  # 公积公益金—农机收入帮扶
+    assert owed["31103"] == collective  # the 集体股's dividend stays with the collective
+    assert owed.get("21102", 0) == 0  # members' dividends credited to 应付款, then paid
+    assert owed["301"] == sum(SHARES.values()) * 100_00
+    assert owed.get("321", 0) == 0 and not any(
+        c.account(k).kind in ("income", "expense") and v for k, v in owed.items()
+    )
+    # the books balance
+    assert sum(r.debit for r in trial) == sum(r.credit for r in trial) and sum(r.closing for r in trial) == 0
+    assert sheet.balanced
+    assert {code for code, _, _ in income.income.lines} == {"50102", "50104", "50106", "522"}
+    assert income.surplus == surplus
+
+
+async def test_a_farmers_cooperative_keeps_the_2021_chart(db, make_user) -> None:
+    operator = await make_user("operator")
+    async with db.session() as s:
+        coop, draft = await a_year(s, CoopKind.FARMER, operator.id)
+        codes = set(
+            (await s.scalars(select(JournalLine.account_code).where(JournalLine.cooperative_id == coop.id))).all()
+        )
+        owed = await balances(s, coop.id)
+        sheet = await reports.balance_sheet(s, coop.id, date(2026, 12, 31))
+    assert codes <= set(c.FARMER.accounts)
+    assert {"3001", "3501", "1012", "1141", "4201", "4101", "5103", "2121", "3301", "2211"} <= codes
+    assert owed.get("3501", 0) == 0 and owed["3301"] == draft.reserve_fen and sheet.balanced
