@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from caoyuan.demo import DEMO_PASSWORD
 from tests.browser import CHROMIUM_ARGS, chromium_path, demo_server
 from tests.test_phone_console import PHONES, no_overflow, shot
 
@@ -173,4 +174,48 @@ async def test_sold_out_card_offers_waitlist_and_a_page_with_the_place(server: s
     assert "排第" in await page.inner_text("#waiting") and await page.inner_text("#place") == "1"
     await no_overflow(page)
     await shot(page, "waiting")
+    await page.context.close()
+
+
+async def test_a_new_flash_sale_arrives_in_place_keeping_the_open_sheet(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    page = await live_room(browser, server, (390, 844))
+    session_id = int(re.search(r"/live/(\d+)", page.url).group(1))
+    api = page.context.request
+    token = await api.post(f"{server}/api/auth/token", data={"phone": "13900000002", "password": DEMO_PASSWORD})
+    host = {"Authorization": f"Bearer {(await token.json())['access_token']}"}
+    view = await (await api.get(f"{server}/api/live/sessions/{session_id}")).json()
+    busy = {f["item_id"] for f in view["flash_sales"] if f["state"] != "closed"}
+    item = next(i for i in view["shelf"] if i["item_id"] not in busy and i["remaining"] >= 3)
+    await page.wait_for_timeout(500)  # the viewer socket is open
+    await page.evaluate("window.sameDocument = true")
+    await page.locator(".shelf-item:not(.soldout)").first.click()
+    await page.wait_for_selector("#sheet")
+    await page.fill("#buy-form input[name=name]", "其其格")
+
+    opened = await api.post(
+        f"{server}/api/live/sessions/{session_id}/flash-sales",
+        headers=host,
+        data={
+            "item_id": item["item_id"],
+            "deal_price_fen": item["price_fen"] - 100,
+            "total_cap": 2,
+            "per_buyer_cap": 1,
+        },
+    )
+    assert opened.status == 201, await opened.text()
+    pool = next(f["pool_id"] for f in (await opened.json())["flash_sales"] if f["item_id"] == item["item_id"])
+    new_card = page.locator(f"#flash-cards [data-pool-card='{pool}']")
+    await new_card.wait_for(timeout=10_000)
+    assert item["product"] in await new_card.inner_text()
+    assert await page.evaluate("window.sameDocument === true"), "drawn in place, not by reloading the page"
+    assert await page.locator("#sheet").count() == 1
+    assert await page.locator("#buy-form input[name=name]").input_value() == "其其格"
+    assert (
+        "新上" in await page.locator(".toast").inner_text()
+        and item["product"] in await page.locator(".toast").inner_text()
+    )
+    await no_overflow(page)
+    await shot(page, "room-new-flash")
+    await page.click("#sheet-close")
+    await shot(page, "room-new-flash-card")
     await page.context.close()

@@ -1,6 +1,6 @@
 // The buyer's live room: tap a card → a bottom sheet (fetched from the server, so the no-JS links work the
 // same), the address remembered on this phone, a pasted "name phone address" split into the fields, live
-// stock, 讲解中 first, flash-sale clocks in mm:ss, sharing and 长辈模式.
+// stock, 讲解中 first, new cards drawn in place (no reload), flash-sale clocks in mm:ss, sharing and 长辈模式.
 (() => {
   const room = document.getElementById("live-room");
   const sid = room.dataset.session;
@@ -115,10 +115,41 @@
       for (const [pool, left] of Object.entries(m.stock)) stock(pool, left);
       for (const e of m.events) {
         if (e.kind === "pinned") pin(e.data.item_id);
-        else if (e.kind !== "stock" && !$("#sheet")) location.reload();  // a new sale or shelf item: redraw
+        else if (e.kind !== "stock") redrawSoon();  // a new sale or shelf item, a sale or the show ending
       }
     };
     socket.onclose = () => { setTimeout(connect, backoff); backoff = Math.min(backoff * 2, 10000); };
+  }
+
+  // ---- the cards redrawn in place from the page itself: an open sheet and what was typed stay as they are
+  let redrawTimer = null;
+  function redrawSoon() {
+    if (!redrawTimer) redrawTimer = setTimeout(() => { redrawTimer = null; redraw(); }, 300);
+  }
+  const cardNames = () => new Map([...document.querySelectorAll("[data-pool-card]")].map(
+    (el) => [el.dataset.poolCard, $("b", el)?.textContent.trim() || ""]));
+  async function redraw() {
+    const res = await fetch(location.pathname);
+    if (!res.ok) return redrawSoon();
+    const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+    const before = cardNames(), stateBefore = $("#room-state")?.textContent;
+    for (const id of ["room-state", "state-note", "flash-cards", "shelf-cards"]) {
+      const fresh = doc.getElementById(id), old = document.getElementById(id);
+      if (fresh && old) old.replaceWith(fresh);
+    }
+    const added = [...cardNames()].filter(([pool]) => !before.has(pool)).map(([, name]) => name);
+    const ended = [...before].filter(([pool]) => !document.querySelector(`[data-pool-card="${pool}"]`)).map(([, name]) => name);
+    if (added.length) toast(`新上：${added.join("、")}`);
+    else if (ended.length) toast(`已结束：${ended.join("、")}`);
+    else if ($("#room-state")?.textContent !== stateBefore) toast(`本场直播：${$("#room-state").textContent}`);
+    tick();
+  }
+  let toastTimer = null;
+  function toast(text) {
+    let el = $(".toast");
+    if (!el) { el = document.createElement("div"); el.className = "toast"; el.setAttribute("role", "status"); document.body.append(el); }
+    el.textContent = text; el.hidden = false;
+    clearTimeout(toastTimer); toastTimer = setTimeout(() => { el.hidden = true; }, 3500);
   }
 
   // ---- flash-sale clocks (the server decides what can actually be bought)
