@@ -7,9 +7,19 @@ from caoyuan.domains import Domain, NavLink
 
 def _routes():  # imported lazily so the CLI starts fast
     from coop.controllers import CooperativeApi, DistributionApi, MemberApi
-    from coop.pages import CoopAdminPages, CoopMemberPages, DistributionPages
+    from coop.controllers_books import BooksApi
+    from coop.pages import CoopAdminPages, CoopMemberPages, DistributionPages, LedgerPages
 
-    return [MemberApi, CooperativeApi, DistributionApi, CoopAdminPages, DistributionPages, CoopMemberPages]
+    return [
+        MemberApi,
+        CooperativeApi,
+        DistributionApi,
+        BooksApi,
+        CoopAdminPages,
+        LedgerPages,
+        DistributionPages,
+        CoopMemberPages,
+    ]
 
 
 def _cli():
