@@ -12,12 +12,11 @@ from caoyuan.auth import Role
 from caoyuan.auth.current import CurrentUser, ensure_self_or_admin, requires
 from caoyuan.bounds import IdParam
 from caoyuan.deps import Db
-from caoyuan.errors import BadInput, NotFound
+from caoyuan.errors import NotFound
 from caoyuan.identity import mask_id_number, mask_phone
 from coop import schemas as sc
 from coop.models import Member
 from coop.rules.charter import Terms
-from coop.rules.journal import Line
 from coop.rules.members import MemberDraft
 from coop.services import accounts, founding, members, reports, shares
 from coop.services import distribution as dist_service
@@ -25,7 +24,6 @@ from coop.services.charter import record_charter
 from coop.services.contributions import ContributionIn, contribute
 from coop.services.distribution.approve import AssemblyVote
 from coop.services.distribution.common import load
-from coop.services.ledger import require_cooperative, write_entry
 from coop.services.statements import statement, steps_of
 
 ADMIN = [requires(Role.ADMIN)]
@@ -198,26 +196,6 @@ class CooperativeApi(Controller):
         fields = {f: getattr(data, f) for f in data.__struct_fields__ if f not in ("effective_on", "note")}
         charter = await record_charter(db, cooperative_id, data.effective_on, Terms(**fields), data.note)
         return sc.CharterOut(charter.id, charter.effective_on, charter.policy, charter.patronage_rate_bp)  # type: ignore[arg-type]
-
-    @post("/entries", summary="手工记账凭证（必须借贷平衡）")
-    async def entry(self, cooperative_id: IdParam, data: JSONBody[sc.EntryIn], request: Request, db: Db) -> sc.EntryOut:
-        await require_cooperative(db, cooperative_id)
-        if any(ln.fund not in ("", "machinery") for ln in data.lines):
-            raise BadInput("手工凭证的 fund 只能为空或 machinery（农机作业成本）", field="lines")
-        lines = [
-            Line(ln.account_code, ln.debit_fen, ln.credit_fen, ln.member_id, ln.fund, ln.memo[:200])
-            for ln in data.lines
-        ]
-        entry = await write_entry(
-            db,
-            cooperative_id,
-            lines,
-            kind="manual",
-            description=data.description,
-            entry_date=data.entry_date,
-            user_id=request.user.id,
-        )
-        return sc.EntryOut(entry.id, entry.entry_date, entry.kind)  # type: ignore[arg-type]
 
     @get("/reports/trial-balance", summary="科目余额表")
     async def trial_balance(

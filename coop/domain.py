@@ -7,7 +7,8 @@ from caoyuan.domains import Domain, NavLink
 
 def _routes():  # imported lazily so the CLI starts fast
     from coop.controllers import CooperativeApi, DistributionApi, FoundingApi, MemberApi
-    from coop.pages import CoopAdminPages, CoopMemberPages, DistributionPages
+    from coop.controllers_books import BooksApi
+    from coop.pages import CoopAdminPages, CoopMemberPages, DistributionPages, LedgerPages
     from coop.pages.setup import SetupPages
 
     return [
@@ -15,7 +16,9 @@ def _routes():  # imported lazily so the CLI starts fast
         CooperativeApi,
         DistributionApi,
         FoundingApi,
+        BooksApi,
         CoopAdminPages,
+        LedgerPages,
         DistributionPages,
         CoopMemberPages,
         SetupPages,

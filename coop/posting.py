@@ -22,7 +22,7 @@ from coop.models import Member, MemberStatus, MemberStatusChange, MemberVolume, 
 from coop.rules import postings as rules
 from coop.rules.chart import MONEY_ACCOUNTS, Chart, chart_for
 from coop.services.charter import terms_in_force
-from coop.services.ledger import local_date, require_cooperative, write_entry
+from coop.services.ledger import ensure_year_open, local_date, require_cooperative, write_entry
 
 __all__ = ["LiveSalePaid", "LiveSaleRefunded", "MachineryServicePaid", "OperatorWageAccrued", "PostingResult", "post"]
 
@@ -109,6 +109,8 @@ async def post(db: AsyncSession, event: Event) -> PostingResult:
     if existing is not None:
         return _replay(existing, fingerprint)
     await require_cooperative(db, event.cooperative_id)
+    # 年结: refused before anything is looked up or written (write_entry checks again for every other source)
+    await ensure_year_open(db, event.cooperative_id, local_date(event.occurred_at))
     try:
         async with db.begin_nested():  # a concurrent twin loses on the unique reference, not half-written
             return await _post_new(db, kind, event, fingerprint)

@@ -2,6 +2,7 @@
 
 from coop.pages.admin import CoopAdminPages
 from coop.pages.distribution import DistributionPages
+from coop.pages.ledger import LedgerPages
 from coop.pages.member import CoopMemberPages
 
-__all__ = ["CoopAdminPages", "CoopMemberPages", "DistributionPages"]
+__all__ = ["CoopAdminPages", "CoopMemberPages", "DistributionPages", "LedgerPages"]

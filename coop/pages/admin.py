@@ -1,4 +1,4 @@
-"""The accountant's pages: members, contributions, share register, ledger, reports, 三资, charter."""
+"""The accountant's pages: members, contributions, share register, reports, 三资, charter (ledger: ledger.py)."""
 
 from __future__ import annotations
 
@@ -31,23 +31,18 @@ from coop.models import (
     Contribution,
     Cooperative,
     Distribution,
-    JournalEntry,
-    JournalLine,
     Member,
     ShareTransaction,
 )
 from coop.pages import forms as f
 from coop.params import DoneParam, SearchParam
-from coop.rules import chart
 from coop.rules.capital import BASES
 from coop.rules.charter import LIMIT_NOTES, POLICIES
-from coop.rules.journal import credit, debit
 from coop.rules.members import MEMBER_NO_MAX, MemberDraft
 from coop.services import accounts, founding, members, reports, shares
 from coop.services.assets import FUNDING_LABELS, register_view
 from coop.services.charter import charter_in_force, record_charter
 from coop.services.contributions import ContributionIn, contribute
-from coop.services.ledger import write_entry
 from coop.services.member_io import export_members, import_members, read_table
 from coop.services.reports import check_period
 from coop.services.statements import dividends_of
@@ -332,34 +327,7 @@ class CoopAdminPages(Controller):
     async def certificate(self, cooperative_id: IdParam, member_id: IdParam, db: Db) -> Template:
         return await certificate_page(db, cooperative_id, member_id)
 
-    # ------------------------------------------------------------------ books
-
-    @get("/{cooperative_id:int}/ledger")
-    async def ledger(self, cooperative_id: IdParam, db: Db, done: DoneParam = "") -> Template:
-        return Template("coop/ledger.html", context=await ledger_context(db, cooperative_id, done))
-
-    @post("/{cooperative_id:int}/ledger")
-    async def manual_entry(
-        self, cooperative_id: IdParam, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
-    ) -> Redirect | Template:
-        try:
-            await cooperative(db, cooperative_id)
-            amount = f.fen(data, "amount", "金额")
-            dr, cr = f.text(data, "debit_code"), f.text(data, "credit_code")
-            description = f.text(data, "description") or "手工凭证"
-            fund = chart.MACHINERY_FUND if data.get("machinery") == "on" else ""
-            entry = await write_entry(
-                db,
-                cooperative_id,
-                [debit(dr, amount, fund=fund, memo=description), credit(cr, amount, memo=description)],
-                kind="manual",
-                description=description,
-                entry_date=f.day(data, "entry_date", "凭证日期"),
-                user_id=request.user.id,
-            )
-        except AppError as exc:
-            return await refused_form(db, exc, "coop/ledger.html", data, lambda: ledger_context(db, cooperative_id))
-        return back(f"/coop/{cooperative_id}/ledger", f"已记账：凭证 #{entry.id}")
+    # ------------------------------------------------------------------ books (the ledger: coop.pages.ledger)
 
     @get("/{cooperative_id:int}/reports")
     async def reports_page(
@@ -507,34 +475,6 @@ async def register_context(db: Db, cooperative_id: int, done: str = "") -> dict:
         "people": people,
         "held": await shares.holdings(db, cooperative_id),
         "ops": SHARE_OP_LABELS,
-        "done": done,
-        "today": clock.today().isoformat(),
-    }
-
-
-async def ledger_context(db: Db, cooperative_id: int, done: str = "") -> dict:
-    coop = await cooperative(db, cooperative_id)
-    entries = (
-        await db.scalars(
-            select(JournalEntry)
-            .where(JournalEntry.cooperative_id == cooperative_id)
-            .order_by(JournalEntry.entry_date.desc(), JournalEntry.id.desc())
-            .limit(60)
-        )
-    ).all()
-    lines: dict[int, list[JournalLine]] = {}
-    if entries:
-        for ln in (
-            await db.scalars(
-                select(JournalLine).where(JournalLine.entry_id.in_([e.id for e in entries])).order_by(JournalLine.id)
-            )
-        ).all():
-            lines.setdefault(ln.entry_id, []).append(ln)
-    return {
-        "coop": coop,
-        "entries": entries,
-        "lines": lines,
-        "chart": chart.CHART,
         "done": done,
         "today": clock.today().isoformat(),
     }

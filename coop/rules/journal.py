@@ -12,6 +12,32 @@ class UnbalancedEntry(ValueError):
     pass
 
 
+# Where an entry came from (JournalEntry.kind), in the accountant's words: the one map pages, API and
+# exports use. An unknown kind shows as itself rather than disappearing.
+SOURCE_LABELS = {
+    "manual": "手工凭证",
+    "live_sale": "直播销售",
+    "live_refund": "直播退款",
+    "machinery": "农机作业",
+    "wage": "农机手工资",
+    "contribution": "社员入股",
+    "share_transfer": "股份转让",
+    "share_redeem": "退股",
+    "asset": "固定资产",
+    "depreciation": "计提折旧",
+    "closing": "损益结转",
+    "distribution": "年度分配",
+    "dividend_paid": "分红发放",
+    "dividend_converted": "分红转股",
+    "opening": "期初余额",
+    "reversal": "冲销",
+}
+
+
+def source_label(kind: str) -> str:
+    return SOURCE_LABELS.get(kind, kind)
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
     account_code: str

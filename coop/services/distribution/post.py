@@ -15,7 +15,7 @@ from coop.rules import chart as c
 from coop.rules.journal import Line, credit, debit, drop_zero
 from coop.services.distribution.common import POOL_FIGURES, load, reversed_by, year_figures
 from coop.services.distribution.inputs import stale_inputs
-from coop.services.ledger import reverse_entry, write_entry
+from coop.services.ledger import ensure_year_ended, reverse_entry, write_entry
 
 ITEM_COLUMNS = {
     AccountItem.PATRONAGE_REFUND: Allocation.patronage_fen,
@@ -58,6 +58,7 @@ async def post_distribution(db: AsyncSession, distribution_id: int, by_user_id: 
         raise Conflict("这个分配方案已经入账，不能重复入账", field="state")
     if dist.state != DistributionState.APPROVED:
         raise Conflict("分配方案须先经成员大会审议通过，才能入账", field="state")
+    ensure_year_ended(dist.year)
     if what := await stale_inputs(db, dist.cooperative_id, dist.year, dist.inputs_fingerprint):
         raise Conflict(
             f"方案通过之后{'、'.join(what)}有变动，方案已过时，不能入账；请重新计算草案，再提交成员大会审议",

@@ -1,0 +1,113 @@
+"""Thin HTTP for the books (/api/coop/{id}/...): the journal paged and filtered, reversing one entry."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromQuery, JSONBody, Parameter
+
+from caoyuan.auth import Role
+from caoyuan.auth.current import requires
+from caoyuan.bounds import FEN_MAX, IdParam
+from caoyuan.deps import Db
+from caoyuan.errors import BadInput
+from coop import schemas as sc
+from coop import schemas_books as sb
+from coop.rules.chart import CHART
+from coop.rules.journal import Line, source_label
+from coop.services.ledger import (
+    PER_PAGE_MAX,
+    EntryFilter,
+    EntryPage,
+    browse_entries,
+    require_cooperative,
+    reverse_by_hand,
+    write_entry,
+)
+
+FenQuery = Annotated[int | None, Parameter(ge=0, le=FEN_MAX)]
+CodeQuery = Annotated[str, Parameter(max_length=24)]
+
+
+def page_out(result: EntryPage) -> sb.EntryPageOut:
+    entries = []
+    for e in result.entries:
+        lines = [
+            sb.JournalLineOut(
+                ln.account_code,
+                CHART[ln.account_code].name if ln.account_code in CHART else ln.account_code,
+                ln.debit_fen,
+                ln.credit_fen,
+                ln.member_id,
+                ln.memo,
+            )
+            for ln in result.lines.get(e.id, [])  # type: ignore[arg-type]
+        ]
+        entries.append(
+            sb.JournalEntryOut(
+                e.id,  # type: ignore[arg-type]
+                e.entry_date,
+                e.kind,
+                source_label(e.kind),
+                e.description,
+                result.totals.get(e.id, 0),  # type: ignore[arg-type]
+                e.reverses_entry_id,
+                result.reversed_by.get(e.id),  # type: ignore[arg-type]
+                lines,
+            )
+        )
+    return sb.EntryPageOut(entries, result.total, result.page, result.per_page, result.pages)
+
+
+class BooksApi(Controller):
+    path = "/api/coop/{cooperative_id:int}"
+    tags = ["coop"]
+    guards = [requires(Role.ADMIN)]
+
+    @post("/entries", summary="手工记账凭证（必须借贷平衡）")
+    async def entry(self, cooperative_id: IdParam, data: JSONBody[sc.EntryIn], request: Request, db: Db) -> sc.EntryOut:
+        await require_cooperative(db, cooperative_id)
+        if any(ln.fund not in ("", "machinery") for ln in data.lines):
+            raise BadInput("手工凭证的 fund 只能为空或 machinery（农机作业成本）", field="lines")
+        lines = [
+            Line(ln.account_code, ln.debit_fen, ln.credit_fen, ln.member_id, ln.fund, ln.memo[:200])
+            for ln in data.lines
+        ]
+        entry = await write_entry(
+            db,
+            cooperative_id,
+            lines,
+            kind="manual",
+            description=data.description,
+            entry_date=data.entry_date,
+            user_id=request.user.id,
+        )
+        return sc.EntryOut(entry.id, entry.entry_date, entry.kind)  # type: ignore[arg-type]
+
+    @get("/entries", summary="记账凭证（分页，可按日期、科目、来源、金额筛选）")
+    async def entries(
+        self,
+        cooperative_id: IdParam,
+        db: Db,
+        start: FromQuery[date | None] = None,
+        end: FromQuery[date | None] = None,
+        account: CodeQuery = "",
+        source: CodeQuery = "",
+        min_fen: FenQuery = None,
+        max_fen: FenQuery = None,
+        page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
+        per_page: Annotated[int, Parameter(ge=1, le=PER_PAGE_MAX)] = 30,
+    ) -> sb.EntryPageOut:
+        await require_cooperative(db, cooperative_id)
+        flt = EntryFilter(start, end, account, source, min_fen, max_fen)
+        return page_out(await browse_entries(db, cooperative_id, flt, page, per_page))
+
+    @post("/entries/{entry_id:int}/reverse", summary="冲销一张凭证（红字冲销，须写明原因）")
+    async def reverse(
+        self, cooperative_id: IdParam, entry_id: IdParam, data: JSONBody[sb.ReverseIn], request: Request, db: Db
+    ) -> sc.EntryOut:
+        await require_cooperative(db, cooperative_id)
+        entry = await reverse_by_hand(db, cooperative_id, entry_id, data.reason, request.user.id)
+        return sc.EntryOut(entry.id, entry.entry_date, entry.kind)  # type: ignore[arg-type]
