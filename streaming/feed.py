@@ -146,6 +146,7 @@ async def _pump_host(socket: WebSocket, database: Database, tail: StreamTail, cu
             if batch:
                 await _send(socket, {"type": "events", "events": [item.wire() for item in batch]})
                 cursor = batch[-1].seq
+                tail.mark_sent(socket, cursor)  # the per-process feed lag metric
                 continue
             now = asyncio.get_running_loop().time()
             if now - last_beat >= HEARTBEAT_S:
@@ -155,6 +156,7 @@ async def _pump_host(socket: WebSocket, database: Database, tail: StreamTail, cu
         problem = listener.result()
         return (4400, problem) if problem else (1000, "")
     finally:
+        tail.forget(socket)
         listener.cancel()
 
 

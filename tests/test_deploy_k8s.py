@@ -290,4 +290,9 @@ def test_service_monitor_scrapes_metrics_on_the_app_port() -> None:
     [endpoint] = monitor["spec"]["endpoints"]
     assert endpoint["path"] == "/metrics"
     assert endpoint["port"] in {port["name"] for port in service["spec"]["ports"]}
-    assert set(endpoint) <= {"port", "path", "interval", "scrapeTimeout"}
+    assert set(endpoint) <= {"port", "path", "interval", "scrapeTimeout", "bearerTokenSecret"}
+    # /metrics refuses a scrape without the token: the monitor sends the one the pods read.
+    secret = yaml.safe_load_all((K8S / "secret.example.yaml").read_text(encoding="utf-8"))
+    names = {doc["metadata"]["name"]: doc for doc in secret if doc}
+    token = endpoint["bearerTokenSecret"]
+    assert token["key"] == "CAOYUAN_METRICS_TOKEN" and token["key"] in names[token["name"]]["stringData"]

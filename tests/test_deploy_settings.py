@@ -26,9 +26,8 @@ K8S_BASE = DEPLOY / "k8s" / "base"
 K8S_SECRETS = DEPLOY / "k8s" / "secret.example.yaml"
 KEY_DIR = "/run/secrets/caoyuan/"  # where compose and Kubernetes mount Alipay's key files
 PLACEHOLDER = "REPLACE-ME"
-# Read by the server outside the two settings classes: the image's CMD, the signer's pool, and the
-# direct PostgreSQL URL for LISTEN that the app learns in a coming change.
-EXTRA_VARIABLES = {"CAOYUAN_WORKERS", "CAOYUAN_ALIPAY_SIGN_THREADS", "CAOYUAN_DATABASE_LISTEN_URL"}
+# Read by the server outside the two settings classes: the image's CMD and the signer's thread pool.
+EXTRA_VARIABLES = {"CAOYUAN_WORKERS", "CAOYUAN_ALIPAY_SIGN_THREADS"}
 
 
 def server_variables() -> set[str]:
@@ -56,6 +55,7 @@ def good_values() -> dict[str, str]:
         "CAOYUAN_SECRET_KEY": secrets.token_urlsafe(48),
         "CAOYUAN_DATABASE_URL": url,
         "CAOYUAN_DATABASE_LISTEN_URL": url,
+        "CAOYUAN_METRICS_TOKEN": secrets.token_urlsafe(24),
         "CAOYUAN_PUBLIC_BASE_URL": "https://coop.example.cn",
         "CAOYUAN_ALIPAY_APP_ID": "2021000000000001",
         "CAOYUAN_ALIPAY_SELLER_ID": "2088000000000001",

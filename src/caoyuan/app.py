@@ -24,17 +24,20 @@ from caoyuan.db.metadata import load_all_models
 from caoyuan.db.migrate import schema_state
 from caoyuan.domains import installed_domains
 from caoyuan.feed.hub import HUB, PostgresListener
+from caoyuan.feed.tail import feed_figures
 from caoyuan.settings import Settings, check_payments_mode, get_settings
+from caoyuan.web import drain
 from caoyuan.web.errors import handle_exception
 from caoyuan.web.health import Health
 from caoyuan.web.logging import access_log_middleware, configure_logging
+from caoyuan.web.metrics import metrics_endpoint, request_metrics_middleware, watch_feed, watch_pool
 from caoyuan.web.pages import AccountPages, HomePage, nav_links
 from caoyuan.web.templating import template_config
 
 log = logging.getLogger("caoyuan.app")
 
 # Paths that use no cookie (bearer API, signed payment callbacks, websockets) skip CSRF.
-CSRF_EXEMPT = ["/api/", "/pay/", "/ws/", "/healthz", "/readyz"]
+CSRF_EXEMPT = ["/api/", "/pay/", "/ws/", "/healthz", "/readyz", "/metrics"]
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SANDBOX_CSRF_EXEMPT = ["/sandbox/alipay/gateway"]  # only when the sandbox is mounted
 
@@ -55,7 +58,7 @@ class CaoyuanApp(Litestar):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._logged_call = access_log_middleware(super().__call__)
+        self._logged_call = access_log_middleware(request_metrics_middleware(super().__call__))
 
     async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def,override]
         await self._logged_call(scope, receive, send)
@@ -80,7 +83,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     configure_logging(settings.log_level)
     check_payments_mode(settings, warn=True)  # also for settings not made by load_settings
     load_all_models()
-    database = database or create_database(settings.database_url, settings.database_pool_size)
+    database = database or create_database(
+        settings.database_url, settings.database_pool_size, pgbouncer=settings.database_pgbouncer
+    )
+    watch_pool(database.engine)
     domains = installed_domains()
 
     async def provide_db(request: Request) -> AsyncIterator[AsyncSession]:
@@ -101,16 +107,20 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if settings.check_migrations:
             await ensure_migrated(database)
         HUB.bind(asyncio.get_running_loop())
+        watch_feed(feed_figures)
         background.start_kernel_jobs(app)
-        listener = None if settings.is_sqlite else PostgresListener(asyncpg_dsn(settings.database_url))
+        # LISTEN needs a session of its own: through PgBouncer's transaction pooling it would hear nothing.
+        listener = None if settings.is_sqlite else PostgresListener(asyncpg_dsn(settings.listen_url))
         if listener:
             await listener.start()
         for domain in domains:
             for hook in domain.on_startup:
                 await hook(app)
+        undo_drain = drain.install(app, settings.shutdown_drain_s)
         try:
             yield
         finally:
+            undo_drain()
             await background.stop_all(app)
             if listener:
                 await listener.stop()
@@ -121,6 +131,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     handlers: list[Any] = [
         Health,
+        metrics_endpoint,
         HomePage,
         AccountPages,
         LoginPages,

@@ -41,6 +41,23 @@ class Settings(BaseSettings):
     order_expiry_minutes: int = Field(default=15, ge=1, le=24 * 60)
     background_tasks: bool = True  # sweepers and reconcilers; tests run them by hand
     media_dir: str = "./var/media"
+    # Object storage for product images (any node serves any image); empty bucket = local disk (media_dir).
+    media_s3_bucket: str = ""
+    media_s3_endpoint_url: str = ""  # e.g. https://oss-cn-beijing.aliyuncs.com, or a MinIO; empty = AWS
+    media_s3_region: str = ""
+    media_s3_access_key_id: str = ""
+    media_s3_secret_access_key: str = ""
+    media_s3_prefix: str = Field(default="media/", max_length=200)
+    # /metrics answers only a caller sending "Authorization: Bearer <this>"; empty = /metrics is off.
+    metrics_token: str = ""
+    # The feed's LISTEN connection must be a real session: point this past PgBouncer (empty = database_url).
+    database_listen_url: str = ""
+    # PgBouncer in transaction mode: no prepared-statement cache, unique statement names. "auto" (or
+    # unset): assumed when the URL's port is 6432.
+    database_pgbouncer: bool | None = None
+    # On SIGTERM: report not-ready and keep serving this long (the proxy takes the node out), then stop
+    # taking connections, finish in-flight requests and close websockets with 1012 (reconnect elsewhere).
+    shutdown_drain_s: float = Field(default=5.0, ge=0, le=120)
     redis_url: str = ""
 
     @field_validator("database_url")
@@ -48,6 +65,25 @@ class Settings(BaseSettings):
     def _known_driver(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("database_pgbouncer", mode="before")
+    @classmethod
+    def _auto_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip().lower() in ("", "auto") else value
+
+    @field_validator("database_listen_url")
+    @classmethod
+    def _listen_driver(cls, value: str) -> str:
+        if value and not value.startswith("postgresql+asyncpg://"):
+            raise ValueError("must start with postgresql+asyncpg://")
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token_long(cls, value: str) -> str:
+        if value and len(value) < 16:
+            raise ValueError("must be at least 16 characters")
         return value
 
     @field_validator("public_base_url")
@@ -76,6 +112,18 @@ class Settings(BaseSettings):
             return None
         raw = self.database_url.split(":///", 1)[1]
         return None if raw in ("", ":memory:") else Path(raw)
+
+    @property
+    def behind_pgbouncer(self) -> bool:
+        if self.database_pgbouncer is not None:
+            return self.database_pgbouncer
+        from sqlalchemy.engine import make_url
+
+        return not self.is_sqlite and make_url(self.database_url).port == 6432
+
+    @property
+    def listen_url(self) -> str:
+        return self.database_listen_url or self.database_url
 
     def with_overrides(self, **values: object) -> Settings:
         return self.model_copy(update=values)

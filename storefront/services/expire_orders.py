@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.db import utcnow
+from caoyuan.web import metrics
 from storefront.models import BuyerQuota, Order, OrderStatus, StockPool
 from storefront.services import stock
 from storefront.services.events import order_event, sku_label, stock_event
@@ -44,6 +45,7 @@ async def release(db: AsyncSession, order_id: int, status: str, reason: str, now
     ).first()
     if moved is None:
         return None  # paid, or another sweeper got there first: the stock goes back only once
+    metrics.count_on_commit(db, str(status))
     order = await db.get(Order, order_id, populate_existing=True)
     await _return_quota(db, order)  # type: ignore[arg-type]
     if order.pool_id is not None:  # type: ignore[union-attr]

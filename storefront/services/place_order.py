@@ -27,9 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
 from caoyuan.db import utcnow
-from caoyuan.errors import BadInput, Conflict, NotFound
+from caoyuan.errors import AppError, BadInput, Conflict, NotFound
 from caoyuan.feed.hub import CHANNEL, mark_for_wake
 from caoyuan.identity import IdentityError, normalize_phone
+from caoyuan.web import metrics
 from storefront import rules
 from storefront.models import BuyerQuota, Order, Product, ShippingRegionFee, Sku, StockPool, WaitlistEntry
 from storefront.services.events import order_event, order_payload, stock_event
@@ -114,7 +115,11 @@ async def place_order(
     On PostgreSQL, called with no transaction open, the order is committed when this returns.
     """
     now = utcnow()
-    clean = _validate(req)
+    try:
+        clean = _validate(req)
+    except AppError as exc:
+        metrics.intake_refused(exc.code)
+        raise
     digest = rules.request_digest(
         req.pool_id,
         req.quantity,
@@ -131,10 +136,14 @@ async def place_order(
         await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     try:
         placed = await _place(db, req, clean, digest, now, expiry, precheck, one_statement, own, gate)
-    except BaseException:
+    except BaseException as exc:
         if own:
             await db.rollback()
+        if isinstance(exc, AppError):
+            metrics.intake_refused(exc.code)
         raise
+    if placed.created:
+        metrics.count_on_commit(db, "placed")
     if own:
         await db.commit()  # nothing left to commit; hands the connection back and wakes feed readers
     return placed

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.db import utcnow
 from caoyuan.errors import BadInput, Conflict, NotFound
+from caoyuan.web import metrics
 from storefront.models import Order, OrderStatus, Refund, RefundKind, RefundStatus, StockPool
 from storefront.services import books, stock
 from storefront.services.events import order_event, sku_label, stock_event
@@ -90,6 +91,7 @@ async def complete_refund(db: AsyncSession, refund_id: int) -> Order:
     refund.status, refund.refunded_at = RefundStatus.REFUNDED, utcnow()
     refund.next_attempt_at, refund.last_error = None, ""
     order.status, order.refunded_at = OrderStatus.REFUNDED, refund.refunded_at  # type: ignore[union-attr]
+    metrics.count_on_commit(db, "refunded")
     await db.flush()
     if refund.kind == RefundKind.LATE_PAYMENT:
         # Nothing was booked when the late money came in; book it now with its return, so the books show

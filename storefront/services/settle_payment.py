@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.db import utcnow
 from caoyuan.errors import BadInput, Conflict, NotFound
+from caoyuan.web import metrics
 from storefront import rules
 from storefront.models import Order, OrderStatus, PaymentAttempt, StockPool
 from storefront.services import books, refund, stock
@@ -46,6 +47,7 @@ async def settle(db: AsyncSession, notice: Notice, source: str = "notify") -> Se
         outcome = "duplicate"
     elif order.status == OrderStatus.PENDING:
         await _mark_paid(db, order, notice)
+        metrics.count_on_commit(db, "paid")
         outcome = "paid"
     elif order.status in (OrderStatus.EXPIRED, OrderStatus.CANCELLED):
         outcome = await _late_payment(db, order, notice)

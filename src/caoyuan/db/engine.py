@@ -10,6 +10,8 @@ under the busy timeout instead of failing); read-only work asks for DEFERRED thr
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -53,7 +55,7 @@ class Database:
         await self.engine.dispose()
 
 
-def create_database(url: str, pool_size: int = 10, echo: bool = False) -> Database:
+def create_database(url: str, pool_size: int = 10, echo: bool = False, pgbouncer: bool | None = None) -> Database:
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[1]
         if path and path != ":memory:":
@@ -67,9 +69,39 @@ def create_database(url: str, pool_size: int = 10, echo: bool = False) -> Databa
         # invalidates that connection and every one pooled before it, so the next checkout gets a fresh one
         # (its "optimistic" disconnect handling). pool_recycle bounds how stale an idle connection can get.
         engine = create_async_engine(
-            url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=RECYCLE_S
+            url,
+            echo=echo,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_recycle=RECYCLE_S,
+            connect_args=pgbouncer_connect_args() if through_pgbouncer(url, pgbouncer) else {},
         )
     return Database(engine, async_sessionmaker(engine, expire_on_commit=False))
+
+
+def through_pgbouncer(url: str, flag: bool | None = None) -> bool:
+    """Told so (argument, else CAOYUAN_DATABASE_PGBOUNCER), or PgBouncer's usual port 6432 in the URL."""
+    if flag is None:
+        raw = os.environ.get("CAOYUAN_DATABASE_PGBOUNCER", "").strip().lower()
+        if raw and raw != "auto":
+            return raw in ("1", "true", "yes", "on")
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).port == 6432
+    return flag
+
+
+def pgbouncer_connect_args() -> dict[str, object]:
+    """asyncpg through PgBouncer in transaction mode, where consecutive transactions of one client
+    connection may run on different server connections: a statement prepared on one is unknown on the
+    next, and two clients' auto-numbered statements collide on one. So asyncpg caches none
+    (``statement_cache_size``), SQLAlchemy's dialect caches none (``prepared_statement_cache_size``), and
+    the statements SQLAlchemy still prepares get names unique across processes."""
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": lambda: f"__caoyuan_{uuid.uuid4().hex}__",
+    }
 
 
 def _sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

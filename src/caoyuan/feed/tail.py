@@ -45,6 +45,7 @@ class StreamTail:
         self.version = 0
         self.changed = asyncio.Condition()
         self.readers = 0
+        self.sent: dict[int, int] = {}  # reader id -> last seq sent to it (for the lag metric)
         self._task: asyncio.Task[None] | None = None
         self._started = asyncio.Event()
         self._failed: BaseException | None = None
@@ -96,6 +97,12 @@ class StreamTail:
         if len(rows) == 1000:
             await self.pull()
 
+    def mark_sent(self, reader: object, seq: int) -> None:
+        self.sent[id(reader)] = seq
+
+    def forget(self, reader: object) -> None:
+        self.sent.pop(id(reader), None)
+
     def since(self, cursor: int) -> list[Item] | None:
         """Events after ``cursor`` held in memory; None when some are no longer held (replay from the DB)."""
         if cursor >= self.last_seq:
@@ -133,6 +140,17 @@ async def reading(database: Database, stream: str) -> AsyncIterator[StreamTail]:
         yield tail
     finally:
         tail.readers -= 1
+
+
+def feed_figures() -> tuple[int, int]:
+    """(feed readers in this process, the largest lag: events read by a tail and not yet sent to its
+    slowest reader that reports what it sent)."""
+    readers, lag = 0, 0
+    for tail in list(_TAILS.values()):
+        readers += tail.readers
+        for seq in list(tail.sent.values()):
+            lag = max(lag, tail.last_seq - seq)
+    return readers, lag
 
 
 async def replay(database: Database, stream: str, after: int, limit: int = 500) -> list[Item]:

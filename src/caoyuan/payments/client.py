@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,7 @@ from caoyuan.money import MoneyError
 from caoyuan.payments import signing
 from caoyuan.payments.amounts import alipay_time, fen_from_text, parse_alipay_time, yuan_text
 from caoyuan.payments.settings import PaymentConfig
+from caoyuan.web.metrics import observe_alipay
 
 log = logging.getLogger("caoyuan.payments")
 
@@ -39,6 +41,13 @@ SUCCESS = "10000"
 BUSINESS_FAILED = "40004"
 _FORM = {"content-type": "application/x-www-form-urlencoded;charset=utf-8"}
 PAID_STATUSES = frozenset({"TRADE_SUCCESS", "TRADE_FINISHED"})
+# The metric's outcome label for our own failure codes (Alipay's refusals are "refused").
+_OUTCOMES = {
+    "GATEWAY_UNREACHABLE": "unreachable",
+    "GATEWAY_HTTP_ERROR": "http_error",
+    "BAD_RESPONSE": "bad_response",
+    "BAD_RESPONSE_SIGNATURE": "bad_signature",
+}
 NOT_EXIST = "TRADE_NOT_EXIST"  # query's status when Alipay has no such trade (QR never scanned, URL never opened)
 
 
@@ -218,6 +227,18 @@ class AlipayGateway:
     async def _call(self, request: Any) -> dict[str, Any]:
         params = await self._signed(request)
         method = params["method"]
+        started, outcome = time.perf_counter(), "error"
+        try:
+            body = await self._send(method, params)
+            outcome = "ok"
+            return body
+        except PaymentError as exc:
+            outcome = _OUTCOMES.get(exc.sub_code, "refused" if exc.gateway_code == BUSINESS_FAILED else "failed")
+            raise
+        finally:
+            observe_alipay(method, outcome, time.perf_counter() - started)
+
+    async def _send(self, method: str, params: dict[str, str]) -> dict[str, Any]:
         # Everything goes in the form body (Alipay reads both; a long signed query string costs httpx
         # more to parse than the signature costs to make). The charset stays in the URL, where the
         # gateway looks for it before decoding the body.

@@ -14,6 +14,7 @@ from litestar import Controller, Response, get
 
 from caoyuan.db.migrate import compare_schema, current_revisions
 from caoyuan.deps import AppDatabase
+from caoyuan.web.drain import DRAIN
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,8 @@ class Health(Controller):
 
     @get("/readyz", summary="数据库可达，且迁移不落后于代码")
     async def readyz(self, database: AppDatabase) -> Response[dict]:
+        if DRAIN.draining:  # SIGTERM received: take this node out of rotation while it finishes its work
+            return Response({"status": "unavailable", "draining": True}, status_code=503)
         try:
             current = await current_revisions(database.engine)
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
