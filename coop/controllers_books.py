@@ -17,6 +17,7 @@ from coop import schemas as sc
 from coop import schemas_books as sb
 from coop.rules.chart import CHART
 from coop.rules.journal import Line, source_label
+from coop.services import opening
 from coop.services.ledger import (
     PER_PAGE_MAX,
     EntryFilter,
@@ -111,3 +112,21 @@ class BooksApi(Controller):
         await require_cooperative(db, cooperative_id)
         entry = await reverse_by_hand(db, cooperative_id, entry_id, data.reason, request.user.id)
         return sc.EntryOut(entry.id, entry.entry_date, entry.kind)  # type: ignore[arg-type]
+
+    @get("/opening", summary="期初余额是否已录入（凭证号、日期）")
+    async def opening_state(self, cooperative_id: IdParam, db: Db) -> sb.OpeningOut:
+        await require_cooperative(db, cooperative_id)
+        entry = await opening.opening_entry(db, cooperative_id)
+        return sb.OpeningOut(entry.id if entry else None, entry.entry_date if entry else None)
+
+    @post("/opening", summary="录入期初余额（每个科目按余额方向填写，借贷必须相等；只录一次，错了先冲销）")
+    async def post_opening(
+        self, cooperative_id: IdParam, data: JSONBody[sb.OpeningIn], request: Request, db: Db
+    ) -> sb.OpeningOut:
+        balances: dict[str, int] = {}
+        for row in data.balances:
+            if row.account_code in balances:
+                raise BadInput(f"科目 {row.account_code} 填了两次", field="balances")
+            balances[row.account_code] = row.amount_fen
+        entry = await opening.post_opening(db, cooperative_id, data.entry_date, balances, request.user.id)
+        return sb.OpeningOut(entry.id, entry.entry_date)

@@ -40,3 +40,18 @@ class EntryPageOut(msgspec.Struct):
     page: int
     per_page: int
     pages: int
+
+
+class OpeningBalanceIn(msgspec.Struct):
+    account_code: Annotated[str, Meta(min_length=1, max_length=8)]
+    amount_fen: Annotated[int, Meta(ge=-(10**15), le=10**15)]  # in the account's normal direction; < 0 the other
+
+
+class OpeningIn(msgspec.Struct):
+    entry_date: date
+    balances: Annotated[list[OpeningBalanceIn], Meta(min_length=1, max_length=200)]
+
+
+class OpeningOut(msgspec.Struct):
+    entry_id: int | None
+    entry_date: date | None

@@ -4,5 +4,6 @@ from coop.pages.admin import CoopAdminPages
 from coop.pages.distribution import DistributionPages
 from coop.pages.ledger import LedgerPages
 from coop.pages.member import CoopMemberPages
+from coop.pages.opening import OpeningPages
 
-__all__ = ["CoopAdminPages", "CoopMemberPages", "DistributionPages", "LedgerPages"]
+__all__ = ["CoopAdminPages", "CoopMemberPages", "DistributionPages", "LedgerPages", "OpeningPages"]
