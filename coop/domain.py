@@ -8,7 +8,7 @@ from caoyuan.domains import Domain, NavLink
 def _routes():  # imported lazily so the CLI starts fast
     from coop.controllers import CooperativeApi, DistributionApi, MemberApi
     from coop.controllers_books import BooksApi
-    from coop.pages import CoopAdminPages, CoopMemberPages, DistributionPages, LedgerPages, OpeningPages
+    from coop.pages import CoopAdminPages, CoopMemberPages, DistributionPages, LedgerPages, OpeningPages, SubsidyPages
 
     return [
         MemberApi,
@@ -18,6 +18,7 @@ def _routes():  # imported lazily so the CLI starts fast
         CoopAdminPages,
         LedgerPages,
         OpeningPages,
+        SubsidyPages,
         DistributionPages,
         CoopMemberPages,
     ]
