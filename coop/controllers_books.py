@@ -10,13 +10,14 @@ from litestar.params import FromQuery, JSONBody, Parameter
 
 from caoyuan.auth import Role
 from caoyuan.auth.current import requires
-from caoyuan.bounds import FEN_MAX, IdParam
+from caoyuan.bounds import FEN_MAX, IdParam, OptionalYearParam
 from caoyuan.deps import Db
 from caoyuan.errors import BadInput
 from coop import schemas as sc
 from coop import schemas_books as sb
 from coop.rules.chart import CHART
 from coop.rules.journal import Line, source_label
+from coop.services import opening, subsidies
 from coop.services.ledger import (
     PER_PAGE_MAX,
     EntryFilter,
@@ -111,3 +112,38 @@ class BooksApi(Controller):
         await require_cooperative(db, cooperative_id)
         entry = await reverse_by_hand(db, cooperative_id, entry_id, data.reason, request.user.id)
         return sc.EntryOut(entry.id, entry.entry_date, entry.kind)  # type: ignore[arg-type]
+
+    @get("/opening", summary="期初余额是否已录入（凭证号、日期）")
+    async def opening_state(self, cooperative_id: IdParam, db: Db) -> sb.OpeningOut:
+        await require_cooperative(db, cooperative_id)
+        entry = await opening.opening_entry(db, cooperative_id)
+        return sb.OpeningOut(entry.id if entry else None, entry.entry_date if entry else None)
+
+    @post("/opening", summary="录入期初余额（每个科目按余额方向填写，借贷必须相等；只录一次，错了先冲销）")
+    async def post_opening(
+        self, cooperative_id: IdParam, data: JSONBody[sb.OpeningIn], request: Request, db: Db
+    ) -> sb.OpeningOut:
+        balances: dict[str, int] = {}
+        for row in data.balances:
+            if row.account_code in balances:
+                raise BadInput(f"科目 {row.account_code} 填了两次", field="balances")
+            balances[row.account_code] = row.amount_fen
+        entry = await opening.post_opening(db, cooperative_id, data.entry_date, balances, request.user.id)
+        return sb.OpeningOut(entry.id, entry.entry_date)
+
+    @get("/subsidies", summary="补助量化到社员的记录（可按年度）")
+    async def subsidy_rows(self, cooperative_id: IdParam, db: Db, year: OptionalYearParam = None) -> sb.SubsidyOut:
+        await require_cooperative(db, cooperative_id)
+        rows = await subsidies.subsidies(db, cooperative_id, year)
+        return sb.SubsidyOut(sum(r.amount_fen for r in rows), [sb.SubsidyRowOut(**vars(r)) for r in rows])
+
+    @post("/subsidies", summary="把一年的政府补助量化到社员（依据、每户金额；计入分配的第三项权重）")
+    async def quantify(self, cooperative_id: IdParam, data: JSONBody[sb.SubsidyIn], db: Db) -> sb.SubsidyOut:
+        amounts: dict[int, int] = {}
+        for line in data.lines:
+            if line.member_id in amounts:
+                raise BadInput("同一户社员填了两次", field=f"member_{line.member_id}")
+            amounts[line.member_id] = line.amount_fen
+        await subsidies.record_subsidies(db, cooperative_id, data.year, data.basis, amounts)
+        rows = await subsidies.subsidies(db, cooperative_id, data.year)
+        return sb.SubsidyOut(sum(r.amount_fen for r in rows), [sb.SubsidyRowOut(**vars(r)) for r in rows])

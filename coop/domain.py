@@ -8,7 +8,7 @@ from caoyuan.domains import Domain, NavLink
 def _routes():  # imported lazily so the CLI starts fast
     from coop.controllers import CooperativeApi, DistributionApi, FoundingApi, MemberApi
     from coop.controllers_books import BooksApi
-    from coop.pages import CoopAdminPages, CoopMemberPages, DistributionPages, LedgerPages
+    from coop.pages import CoopAdminPages, CoopMemberPages, DistributionPages, LedgerPages, OpeningPages, SubsidyPages
     from coop.pages.setup import SetupPages
 
     return [
@@ -19,6 +19,8 @@ def _routes():  # imported lazily so the CLI starts fast
         BooksApi,
         CoopAdminPages,
         LedgerPages,
+        OpeningPages,
+        SubsidyPages,
         DistributionPages,
         CoopMemberPages,
         SetupPages,

@@ -40,3 +40,43 @@ class EntryPageOut(msgspec.Struct):
     page: int
     per_page: int
     pages: int
+
+
+class OpeningBalanceIn(msgspec.Struct):
+    account_code: Annotated[str, Meta(min_length=1, max_length=8)]
+    amount_fen: Annotated[int, Meta(ge=-(10**15), le=10**15)]  # in the account's normal direction; < 0 the other
+
+
+class OpeningIn(msgspec.Struct):
+    entry_date: date
+    balances: Annotated[list[OpeningBalanceIn], Meta(min_length=1, max_length=200)]
+
+
+class OpeningOut(msgspec.Struct):
+    entry_id: int | None
+    entry_date: date | None
+
+
+class SubsidyLineIn(msgspec.Struct):
+    member_id: Annotated[int, Meta(ge=1, le=2**31 - 1)]
+    amount_fen: Annotated[int, Meta(ge=1, le=10**15)]
+
+
+class SubsidyIn(msgspec.Struct):
+    year: Annotated[int, Meta(ge=2000, le=2100)]
+    basis: Annotated[str, Meta(min_length=1, max_length=200)]
+    lines: Annotated[list[SubsidyLineIn], Meta(min_length=1, max_length=2000)]
+
+
+class SubsidyRowOut(msgspec.Struct):
+    year: int
+    member_id: int
+    member_no: int
+    name: str
+    amount_fen: int
+    basis: str
+
+
+class SubsidyOut(msgspec.Struct):
+    total_fen: int
+    rows: list[SubsidyRowOut]

@@ -17,7 +17,7 @@ from coop.models import Cooperative, Distribution, DistributionState, JournalEnt
 from coop.rules.chart import ChartError, chart_for
 from coop.rules.journal import SOURCE_LABELS, Line, UnbalancedEntry, check_balanced, source_label
 
-_ENTRY: Table = JournalEntry.__table__  # type: ignore[attr-defined]
+ENTRY_TABLE: Table = JournalEntry.__table__  # type: ignore[attr-defined]
 _LINE: Table = JournalLine.__table__  # type: ignore[attr-defined]
 _DIST: Table = Distribution.__table__  # type: ignore[attr-defined]
 
@@ -226,7 +226,7 @@ async def browse_entries(
     coop = await db.get(Cooperative, cooperative_id)
     check_filter(flt, chart_for(coop.kind).accounts if coop else {})
     page, per_page = max(1, min(page, 100_000)), max(1, min(per_page, PER_PAGE_MAX))
-    e, ln_ = _ENTRY.c, _LINE.c
+    e, ln_ = ENTRY_TABLE.c, _LINE.c
     totals = (
         select(ln_.entry_id.label("entry_id"), func.sum(ln_.debit_fen).label("total"))
         .where(ln_.cooperative_id == cooperative_id)
