@@ -130,12 +130,14 @@
     try {
       const html = await (await fetch(location.pathname, {headers: {"x-requested-with": "fetch"}})).text();
       const doc = new DOMParser().parseFromString(html, "text/html");
-      const open = [...document.querySelectorAll("#controls details")].map((d) => d.open);
+      // keep open what the host opened, by its title (a redraw may add a section above it)
+      const title = (d) => d.querySelector("summary")?.textContent.trim();
+      const open = new Set([...document.querySelectorAll("#controls details[open]")].map(title));
       for (const id of ["hud-nums", "controls", "state-badge"]) {
         const fresh = doc.getElementById(id);
         if (fresh) document.getElementById(id).replaceWith(fresh);
       }
-      document.querySelectorAll("#controls details").forEach((d, i) => { if (open[i]) d.open = true; });
+      document.querySelectorAll("#controls details").forEach((d) => { if (open.has(title(d))) d.open = true; });
       root.dataset.state = doc.getElementById("console")?.dataset.state || root.dataset.state;
       wake(); tickFlash();
     } finally { refreshing = false; }
