@@ -379,6 +379,8 @@ class CoopAdminPages(Controller):
                 "end": end,
                 "trial": await reports.trial_balance(db, cooperative_id, start, end),
                 "statement": await reports.income_statement(db, cooperative_id, start, end),
+                # a 股份经济合作社 reports its year as the 2023 collective system's 收益及收益分配表
+                "collective_report": await reports.collective_income_report(db, cooperative_id, start, end),
                 "sheet": await reports.balance_sheet(db, cooperative_id, end),
             },
         )
@@ -550,7 +552,8 @@ async def ledger_context(db: Db, cooperative_id: int, done: str = "") -> dict:
         "coop": coop,
         "entries": entries,
         "lines": lines,
-        "chart": chart.CHART,
+        "chart": chart.CHART,  # every account's name, for lines written before a chart switch too
+        "own_chart": chart.chart_for(coop.kind).accounts,  # what a new entry may use: the kind's chart
         "done": done,
         "today": clock.today().isoformat(),
     }
