@@ -94,6 +94,7 @@ async def test_a_collectives_year_is_posted_on_the_2023_chart_and_balances(db, m
         trial = await reports.trial_balance(s, coop.id, date(2025, 1, 1), date(2026, 12, 31))
         sheet = await reports.balance_sheet(s, coop.id, date(2026, 12, 31))
         income = await reports.income_statement(s, coop.id, date(2025, 1, 1), date(2025, 12, 31))
+        report = await reports.collective_income_report(s, coop.id, date(2025, 1, 1), date(2025, 12, 31))
     assert codes <= set(c.COLLECTIVE.accounts), codes - set(c.COLLECTIVE.accounts)  # nothing on the 2021 chart
     assert {"301", "32201", "10201", "113", "50104", "50106", "50102", "50203", "212", "522", "50202", "321"} <= codes
     # the year, computed here: income less cost; the loss covered first; the machinery net leaves for 六四开
@@ -120,6 +121,15 @@ async def test_a_collectives_year_is_posted_on_the_2023_chart_and_balances(db, m
     assert sheet.balanced
     assert {code for code, _, _ in income.income.lines} == {"50102", "50104", "50106", "522"}
     assert income.surplus == surplus
+    # the 收益及收益分配表: the year's 净收益, last year's loss carried in, nothing left undistributed
+    assert report is not None and report[0] == "收益及收益分配表"
+    rows = {r.label.strip("　"): r.amount for r in report[1]}
+    assert rows["一、经营收入"] == MACHINERY + commission + SHIPPING and rows["其他收入"] == OTHER
+    assert rows["二、经营收益"] == MACHINERY + commission + SHIPPING - EXPENSE - WAGE
+    assert rows["四、净收益"] == surplus and rows["加：年初未分配收益"] == -LOSS
+    assert rows["五、可分配收益"] == surplus - LOSS and rows["集体股收益（转公积公益金）"] == collective
+    assert rows["减：提取公积公益金"] == reserve + pool and rows["向成员分配"] == members
+    assert rows["六、年末未分配收益"] == owed.get("32201", 0) == 0
 
 
 async def test_a_farmers_cooperative_keeps_the_2021_chart(db, make_user) -> None:
@@ -131,6 +141,23 @@ async def test_a_farmers_cooperative_keeps_the_2021_chart(db, make_user) -> None
         )
         owed = await balances(s, coop.id)
         sheet = await reports.balance_sheet(s, coop.id, date(2026, 12, 31))
+        report = await reports.collective_income_report(s, coop.id, date(2025, 1, 1), date(2025, 12, 31))
+    assert report is None  # a 农民专业合作社 keeps its 收支明细表
     assert codes <= set(c.FARMER.accounts)
     assert {"3001", "3501", "1012", "1141", "4201", "4101", "5103", "2121", "3301", "2211"} <= codes
     assert owed.get("3501", 0) == 0 and owed["3301"] == draft.reserve_fen and sheet.balanced
+
+
+async def test_a_collectives_pages_show_its_own_chart_and_report(client, db, make_user, login_page) -> None:
+    operator = await make_user("operator")
+    await make_user("admin", phone="13700000021")
+    async with db.session() as s:
+        coop, _ = await a_year(s, CoopKind.SHAREHOLDING, operator.id)
+    await login_page(client, "13700000021")
+    page = await client.get(f"/coop/{coop.id}/reports", params={"start": "2025-01-01", "end": "2025-12-31"})
+    assert page.status_code == 200
+    assert "收益及收益分配表" in page.text and "六、年末未分配收益" in page.text and "财会〔2023〕14号" in page.text
+    assert "收支明细表" not in page.text and "32201 收益分配—未分配收益" in page.text  # the trial balance too
+    ledger = await client.get(f"/coop/{coop.id}/ledger")
+    assert ledger.status_code == 200
+    assert '<option value="301">301 资本</option>' in ledger.text and 'value="3001"' not in ledger.text

@@ -349,6 +349,8 @@ class CoopAdminPages(Controller):
                 "end": end,
                 "trial": await reports.trial_balance(db, cooperative_id, start, end),
                 "statement": await reports.income_statement(db, cooperative_id, start, end),
+                # a 股份经济合作社 reports its year as the 2023 collective system's 收益及收益分配表
+                "collective_report": await reports.collective_income_report(db, cooperative_id, start, end),
                 "sheet": await reports.balance_sheet(db, cooperative_id, end),
             },
         )

@@ -56,7 +56,8 @@ async def ledger_context(db: Db, cooperative_id: int, raw: dict[str, str] | None
     raw = {k: v for k, v in (raw or {}).items() if v}
     context: dict = {
         "coop": coop,
-        "chart": chart.CHART,
+        "chart": chart.CHART,  # every account's name, for lines written before a chart switch too
+        "own_chart": chart.chart_for(coop.kind).accounts,  # what a new entry may use: the kind's chart
         "sources": SOURCE_LABELS,
         "filters": raw,
         "filter_errors": {},
