@@ -220,3 +220,21 @@ def test_the_cli_switches_a_cooperative_over_once(tmp_path) -> None:  # type: ig
     assert "无需衔接" in done.stdout  # the demo collective was written on its own chart from the start
     bad = caoyuan("coop", "adopt-chart", "--on", "2025-12-31", "--cooperative", "99", db=db)
     assert bad.returncode != 0 and "没有编号为 99 的合作社" in bad.stderr
+
+
+async def test_the_api_gives_a_collectives_report_and_refuses_a_farmers(client, db, make_user, login_api) -> None:
+    operator = await make_user("operator")
+    await make_user("admin", phone="13700000031")
+    await make_user("member", phone="13700000032")
+    async with db.session() as s:
+        collective, draft = await a_year(s, CoopKind.SHAREHOLDING, operator.id)
+        farmers, _ = await make_cooperative(s, members=1, kind=CoopKind.FARMER, name="另一个合作社")
+    admin, member = await login_api(client, "13700000031"), await login_api(client, "13700000032")
+    url = "/api/coop/{}/reports/income-and-distribution?start=2025-01-01&end=2025-12-31"
+    got = await client.get(url.format(collective.id), headers=admin)
+    assert got.status_code == 200 and got.json()["title"] == "收益及收益分配表"
+    lines = {ln["label"]: ln["amount_fen"] for ln in got.json()["lines"]}
+    assert lines["四、净收益"] == draft.surplus_fen and lines["六、年末未分配收益"] == 0
+    refused = await client.get(url.format(farmers.id), headers=admin)
+    assert refused.status_code == 422 and "收支明细表" in refused.json()["message"]
+    assert (await client.get(url.format(collective.id), headers=member)).status_code == 403
