@@ -167,3 +167,24 @@ async def _distribute(database, year: int, cooperative_id: int | None, post_it: 
     for step in steps:
         table.add_row(step.label, format_fen(step.amount_fen), step.explanation)
     console.print(table)
+
+
+@coop.command(
+    "adopt-chart",
+    help="新旧科目衔接：把记在另一套科目表上的余额，按日期一次转入本社所属类型的科目表（股份经济合作社用财会〔2023〕14号）。",
+)
+@click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="衔接日期，如 2024-12-31")
+@click.option("--cooperative", "cooperative_id", type=int, default=None, help="合作社编号（只有一个时可省略）")
+def adopt_chart_cmd(on, cooperative_id: int | None) -> None:  # type: ignore[no-untyped-def]
+    _run(_adopt_chart(_database(), on.date(), cooperative_id))
+
+
+async def _adopt_chart(database, on, cooperative_id: int | None) -> None:  # type: ignore[no-untyped-def]
+    from coop.services.chart_switch import adopt_own_chart
+
+    try:
+        async with database.session() as s:
+            entry = await adopt_own_chart(s, await _cooperative_id(s, cooperative_id), on)
+    finally:
+        await database.dispose()
+    console.print(f"已写衔接凭证 #{entry.id}" if entry else "没有记在其他科目表上的余额，无需衔接")

@@ -220,6 +220,16 @@ class CooperativeApi(Controller):
             st.non_member_income,
         )
 
+    @get("/reports/income-and-distribution", summary="收益及收益分配表（股份经济合作社，财会〔2023〕14号）")
+    async def income_and_distribution(
+        self, cooperative_id: IdParam, start: FromQuery[date], end: FromQuery[date], db: Db
+    ) -> sc.CollectiveReportOut:
+        report = await reports.collective_income_report(db, cooperative_id, start, end)
+        if report is None:
+            raise BadInput("农民专业合作社编制收支明细表，请用 /reports/income-statement", field="cooperative_id")
+        title, lines = report
+        return sc.CollectiveReportOut(title, [sc.StatementLineOut(r.label, r.amount, r.total) for r in lines])
+
     @get("/reports/balance-sheet", summary="资产负债表")
     async def balance_sheet(self, cooperative_id: IdParam, on: FromQuery[date], db: Db) -> sc.BalanceSheetOut:
         bs = await reports.balance_sheet(db, cooperative_id, on)

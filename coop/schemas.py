@@ -207,6 +207,19 @@ class IncomeStatementOut(msgspec.Struct):
     non_member_income_fen: int
 
 
+class StatementLineOut(msgspec.Struct):
+    label: str
+    amount_fen: int
+    total: bool
+
+
+class CollectiveReportOut(msgspec.Struct):
+    """A 股份经济合作社's 收益及收益分配表 (财会〔2023〕14号)."""
+
+    title: str
+    lines: list[StatementLineOut]
+
+
 class BalanceSheetOut(msgspec.Struct):
     assets: list[ReportRow]
     liabilities: list[ReportRow]

@@ -8,7 +8,7 @@ from coop.models import CoopKind, Distribution
 from coop.rules import chart as c
 from coop.rules import postings as rules
 from coop.rules.charter import Terms
-from coop.rules.journal import check_balanced
+from coop.rules.journal import check_balanced, credit, drop_zero
 from coop.services.distribution.post import closing_lines, distribution_lines
 
 CHARTS = [c.FARMER, c.COLLECTIVE]
@@ -158,3 +158,26 @@ def test_a_code_of_the_other_chart_is_refused() -> None:
         assert "农民专业合作社会计制度" in str(exc)
     else:
         raise AssertionError("a 2023 code was accepted in a farmers' cooperative's books")
+
+
+@settings(deadline=None)
+@given(maybe_fen, maybe_fen, channel, st.integers(0, 10**9))
+def test_paying_or_converting_dividends_balances_on_each_chart(patronage, remainder, ch, converted) -> None:  # type: ignore[no-untyped-def]
+    """The payout (应付 → money) and the turning of a dividend into shares (应付 → 资本 / 股金 and cash)."""
+    from coop.services.distribution.pay import _payout_lines
+
+    owed = patronage + remainder
+    if owed == 0:
+        return
+    converted = min(converted, owed)
+    for chart in CHARTS:
+        paid = chart.localize([*_payout_lines(patronage, remainder, 1, "x"), credit(c.money_account(ch), owed)])
+        on_chart(chart, rules.Built(drop_zero(paid)))
+        turned = chart.localize(
+            [
+                *_payout_lines(patronage, remainder, 1, "x"),
+                credit(c.SHARE_CAPITAL, converted, member_id=1),
+                credit(c.CASH, owed - converted),
+            ]
+        )
+        on_chart(chart, rules.Built(drop_zero(turned)))

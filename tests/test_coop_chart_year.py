@@ -3,14 +3,17 @@ last dividend paid, with a prior loss to cover; a 农民专业合作社's same y
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
+from caoyuan.errors import BadInput
 from coop.models import CoopKind, JournalLine, Posting
 from coop.posting import LiveSalePaid, MachineryServicePaid, OperatorWageAccrued, post
 from coop.rules import chart as c
 from coop.rules.charter import Terms
 from coop.rules.journal import credit, debit
 from coop.services import reports
+from coop.services.chart_switch import adopt_own_chart
 from coop.services.charter import record_charter
 from coop.services.contributions import ContributionIn, contribute
 from coop.services.distribution import approve, compute_draft, post_distribution
@@ -161,3 +164,77 @@ async def test_a_collectives_pages_show_its_own_chart_and_report(client, db, mak
     ledger = await client.get(f"/coop/{coop.id}/ledger")
     assert ledger.status_code == 200
     assert '<option value="301">301 资本</option>' in ledger.text and 'value="3001"' not in ledger.text
+
+
+async def test_old_books_of_a_collective_switch_over_to_its_chart(db) -> None:
+    """Lines a 股份经济合作社 wrote on the farmers' chart before it had its own are moved over in one entry;
+    the prior loss is then read from 收益分配—未分配收益 and nothing is left on the old accounts."""
+    async with db.session() as s:
+        coop, people = await make_cooperative(s, members=2, kind=CoopKind.SHAREHOLDING)
+        await record_charter(s, coop.id, date(2020, 1, 1), terms(CoopKind.SHAREHOLDING))
+        for m in people:  # the share register (the old lines below stand for the books of the same shares)
+            await contribute(s, coop.id, ContributionIn(m.id, "cash", date(2024, 3, 1), amount_fen=1_000_00))
+        old = [  # as the books were written before: farmers'-chart codes
+            [
+                debit(c.BANK, 3_000_00),
+                credit(c.SHARE_CAPITAL, 1_000_00, member_id=people[0].id),
+                credit(c.SHARE_CAPITAL, 2_000_00, member_id=people[1].id),
+            ],
+            [debit(c.UNDISTRIBUTED, LOSS), credit(c.BANK, LOSS)],
+            [debit(c.BANK, 700_00), credit(c.MACHINERY_MEMBER, 700_00, member_id=people[0].id, fund="development")],
+        ]
+        for n, lines in enumerate(old):
+            await write_entry(s, coop.id, lines, kind="manual", entry_date=date(2024, 6, n + 1), localize=False)
+        with pytest.raises(BadInput):  # not before the last old entry
+            await adopt_own_chart(s, coop.id, date(2024, 6, 2))
+        entry = await adopt_own_chart(s, coop.id, date(2024, 12, 31))
+        again = await adopt_own_chart(s, coop.id, date(2024, 12, 31))
+        owed = await balances(s, coop.id)
+        shares = await s.execute(
+            select(JournalLine.member_id, func.sum(JournalLine.credit_fen - JournalLine.debit_fen))
+            .where(JournalLine.cooperative_id == coop.id, JournalLine.account_code == "301")
+            .group_by(JournalLine.member_id)
+        )
+        await write_entry(
+            s,
+            coop.id,
+            [debit(c.BANK, OTHER), credit(c.OTHER_INCOME, OTHER)],
+            kind="manual",
+            entry_date=date(2025, 6, 1),
+        )
+        draft = await compute_draft(s, coop.id, 2025)
+    assert entry is not None and again is None
+    assert {k: v for k, v in owed.items() if v and k not in c.COLLECTIVE.accounts} == {}
+    assert owed["102"] == 3_000_00 - LOSS + 700_00 and owed["32201"] == -LOSS and owed["50102"] == 700_00
+    assert dict(shares.all()) == {people[0].id: 2_000_00, people[1].id: 3_000_00}  # member by member
+    assert draft.loss_cover_fen == LOSS
+
+
+def test_the_cli_switches_a_cooperative_over_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_coop_demo_cli import caoyuan
+
+    db = tmp_path / "switch.db"
+    assert caoyuan("demo", "--no-serve", "--database", str(db), db=db).returncode == 0
+    done = caoyuan("coop", "adopt-chart", "--on", "2025-12-31", "--cooperative", "1", db=db)
+    assert done.returncode == 0, done.stderr
+    assert "无需衔接" in done.stdout  # the demo collective was written on its own chart from the start
+    bad = caoyuan("coop", "adopt-chart", "--on", "2025-12-31", "--cooperative", "99", db=db)
+    assert bad.returncode != 0 and "没有编号为 99 的合作社" in bad.stderr
+
+
+async def test_the_api_gives_a_collectives_report_and_refuses_a_farmers(client, db, make_user, login_api) -> None:
+    operator = await make_user("operator")
+    await make_user("admin", phone="13700000031")
+    await make_user("member", phone="13700000032")
+    async with db.session() as s:
+        collective, draft = await a_year(s, CoopKind.SHAREHOLDING, operator.id)
+        farmers, _ = await make_cooperative(s, members=1, kind=CoopKind.FARMER, name="另一个合作社")
+    admin, member = await login_api(client, "13700000031"), await login_api(client, "13700000032")
+    url = "/api/coop/{}/reports/income-and-distribution?start=2025-01-01&end=2025-12-31"
+    got = await client.get(url.format(collective.id), headers=admin)
+    assert got.status_code == 200 and got.json()["title"] == "收益及收益分配表"
+    lines = {ln["label"]: ln["amount_fen"] for ln in got.json()["lines"]}
+    assert lines["四、净收益"] == draft.surplus_fen and lines["六、年末未分配收益"] == 0
+    refused = await client.get(url.format(farmers.id), headers=admin)
+    assert refused.status_code == 422 and "收支明细表" in refused.json()["message"]
+    assert (await client.get(url.format(collective.id), headers=member)).status_code == 403

@@ -5,9 +5,9 @@
   services write with (``CASH``, ``SURPLUS_RESERVE`` …).
 * 股份经济合作社: a rural collective economic organisation keeps its books under 《农村集体经济组织会计制度》
   (财会〔2023〕14号, in force 2024-01-01, replacing 财会〔2004〕12号). ``COLLECTIVE_ROLES`` says which of
-  its accounts each business role is posted to. Sources: the Ministry of Finance's 财会〔2023〕14号 (its
-  附录 会计科目表 and 财务报表); the first-level names and codes it kept from 财会〔2004〕12号 were checked
-  against the published 2004 text; see docs/law.md for what could not be checked.
+  its accounts each business role is posted to. Source: 财会〔2023〕14号's 会计科目表, as recalled — no
+  copy of it could be found to check against; the names and codes it kept from 财会〔2004〕12号 were
+  checked against the published 2004 会计科目表. docs/law.md lists which codes are unconfirmed.
 
 ``chart_for(kind)`` picks the chart; ``Chart.localize`` turns a role into the chart's own code, so every
 entry — from ``coop.posting`` or any other service — lands on the accounts of its cooperative's chart.

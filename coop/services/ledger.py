@@ -46,12 +46,14 @@ async def write_entry(
     entry_date: date | None = None,
     user_id: int | None = None,
     reverses_entry_id: int | None = None,
+    localize: bool = True,
 ) -> JournalEntry:
     """Insert one entry and its lines after checking the balance (the database checks it again). Lines are
-    put on the accounts of the cooperative's own chart (coop.rules.chart.chart_for its kind)."""
+    put on the accounts of the cooperative's own chart (coop.rules.chart.chart_for its kind); only the
+    switch-over entry (coop.services.chart_switch), which empties the other chart's accounts, skips that."""
     coop = await require_cooperative(db, cooperative_id)
     try:
-        lines = chart_for(coop.kind).localize(lines)
+        lines = chart_for(coop.kind).localize(lines) if localize else list(lines)
     except ChartError as exc:
         raise BadInput(str(exc), field="lines") from None
     try:
