@@ -41,7 +41,6 @@ class Settings(BaseSettings):
     order_expiry_minutes: int = Field(default=15, ge=1, le=24 * 60)
     background_tasks: bool = True  # sweepers and reconcilers; tests run them by hand
     media_dir: str = "./var/media"
-    redis_url: str = ""
 
     @field_validator("database_url")
     @classmethod
