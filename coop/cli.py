@@ -13,14 +13,11 @@ from rich.table import Table
 console = Console()
 
 
-def _database():  # type: ignore[no-untyped-def]
-    """Checked and opened before the event loop starts (the migration check runs its own loop)."""
-    from caoyuan.cli import _refuse_unmigrated, _settings
-    from caoyuan.db import create_database
+def _open():  # type: ignore[no-untyped-def]
+    """The kernel's command database: checked settings, refused unless migrated, always closed."""
+    from caoyuan.cli import _settings, open_database
 
-    settings = _settings()
-    _refuse_unmigrated(settings)
-    return create_database(settings.database_url, 2)
+    return open_database(_settings(), 2)
 
 
 def _run(coro):  # type: ignore[no-untyped-def]
@@ -67,18 +64,13 @@ def import_members_cmd(file: Path, cooperative_id: int | None) -> None:
 
     content = file.read_bytes()
 
-    database = _database()
-
     async def run():  # type: ignore[no-untyped-def]
-        try:
-            async with database.session() as s:
-                cid = await _cooperative_id(s, cooperative_id)
-                rows = read_table(content, file.name)
-                with _progress() as progress:
-                    task = progress.add_task("检查并导入社员", total=max(len(rows) - 1, 0))
-                    return await import_members(s, cid, rows, on_row=lambda: progress.advance(task))
-        finally:
-            await database.dispose()
+        async with _open() as database, database.session() as s:
+            cid = await _cooperative_id(s, cooperative_id)
+            rows = read_table(content, file.name)
+            with _progress() as progress:
+                task = progress.add_task("检查并导入社员", total=max(len(rows) - 1, 0))
+                return await import_members(s, cid, rows, on_row=lambda: progress.advance(task))
 
     report = _run(run())
     console.print(f"已导入 [bold]{len(report.imported)}[/bold] 户。")
@@ -98,20 +90,15 @@ def import_members_cmd(file: Path, cooperative_id: int | None) -> None:
 def export_members_cmd(file: Path, cooperative_id: int | None, with_id_numbers: bool) -> None:
     from coop.services.member_io import export_members
 
-    database = _database()
-
     async def run() -> bytes:
-        try:
-            async with database.session() as s:
-                with _progress() as progress:
-                    task = progress.add_task("导出社员名册", total=1)
-                    body = await export_members(
-                        s, await _cooperative_id(s, cooperative_id), with_id_numbers=with_id_numbers
-                    )
-                    progress.advance(task)
-                    return body
-        finally:
-            await database.dispose()
+        async with _open() as database, database.session() as s:
+            with _progress() as progress:
+                task = progress.add_task("导出社员名册", total=1)
+                body = await export_members(
+                    s, await _cooperative_id(s, cooperative_id), with_id_numbers=with_id_numbers
+                )
+                progress.advance(task)
+                return body
 
     file.write_bytes(_run(run()))
     console.print(f"已写入 {file}")
@@ -122,42 +109,39 @@ def export_members_cmd(file: Path, cooperative_id: int | None, with_id_numbers: 
 @click.option("--cooperative", "cooperative_id", type=int, default=None, help="合作社编号（只有一个时可省略）")
 @click.option("--post", "post_it", is_flag=True, help="入账已通过的方案（写凭证并记入成员账户）")
 def distribute_cmd(year: int, cooperative_id: int | None, post_it: bool) -> None:
-    _run(_distribute(_database(), year, cooperative_id, post_it))
+    _run(_distribute(year, cooperative_id, post_it))
 
 
-async def _distribute(database, year: int, cooperative_id: int | None, post_it: bool) -> None:  # type: ignore[no-untyped-def]
+async def _distribute(year: int, cooperative_id: int | None, post_it: bool) -> None:
     from sqlalchemy import select
 
     from coop.models import Distribution, DistributionState
     from coop.services.distribution import compute_draft, post_distribution
     from coop.services.statements import steps_of
 
-    try:
-        with _progress() as progress:
-            task = progress.add_task(f"{year} 年盈余分配", total=3)
-            async with database.session() as s:
-                cid = await _cooperative_id(s, cooperative_id)
-                approved = await s.scalar(
-                    select(Distribution).where(
-                        Distribution.cooperative_id == cid,
-                        Distribution.year == year,
-                        Distribution.state == DistributionState.APPROVED,
-                    )
+    with _progress() as progress:
+        task = progress.add_task(f"{year} 年盈余分配", total=3)
+        async with _open() as database, database.session() as s:
+            cid = await _cooperative_id(s, cooperative_id)
+            approved = await s.scalar(
+                select(Distribution).where(
+                    Distribution.cooperative_id == cid,
+                    Distribution.year == year,
+                    Distribution.state == DistributionState.APPROVED,
                 )
-                progress.advance(task)
-                if post_it:
-                    if approved is None:
-                        raise click.ClickException(
-                            f"{year} 年没有经成员大会通过、待入账的方案；请先计算草案，并在分配页面记录成员大会表决结果"
-                        )
-                    dist = await post_distribution(s, approved.id)  # type: ignore[arg-type]
-                else:
-                    dist = await compute_draft(s, cid, year)
-                progress.advance(task)
-                steps = await steps_of(s, dist.id)  # type: ignore[arg-type]
+            )
             progress.advance(task)
-    finally:
-        await database.dispose()
+            if post_it:
+                if approved is None:
+                    raise click.ClickException(
+                        f"{year} 年没有经成员大会通过、待入账的方案；请先计算草案，并在分配页面记录成员大会表决结果"
+                    )
+                dist = await post_distribution(s, approved.id)  # type: ignore[arg-type]
+            else:
+                dist = await compute_draft(s, cid, year)
+            progress.advance(task)
+            steps = await steps_of(s, dist.id)  # type: ignore[arg-type]
+        progress.advance(task)
     table = Table(title=f"{year} 年盈余分配 #{dist.id}（{'已入账' if post_it else '草案'}，{dist.members_count} 户）")
     table.add_column("步骤")
     table.add_column("金额", justify="right")
@@ -176,15 +160,12 @@ async def _distribute(database, year: int, cooperative_id: int | None, post_it: 
 @click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="衔接日期，如 2024-12-31")
 @click.option("--cooperative", "cooperative_id", type=int, default=None, help="合作社编号（只有一个时可省略）")
 def adopt_chart_cmd(on, cooperative_id: int | None) -> None:  # type: ignore[no-untyped-def]
-    _run(_adopt_chart(_database(), on.date(), cooperative_id))
+    _run(_adopt_chart(on.date(), cooperative_id))
 
 
-async def _adopt_chart(database, on, cooperative_id: int | None) -> None:  # type: ignore[no-untyped-def]
+async def _adopt_chart(on, cooperative_id: int | None) -> None:  # type: ignore[no-untyped-def]
     from coop.services.chart_switch import adopt_own_chart
 
-    try:
-        async with database.session() as s:
-            entry = await adopt_own_chart(s, await _cooperative_id(s, cooperative_id), on)
-    finally:
-        await database.dispose()
+    async with _open() as database, database.session() as s:
+        entry = await adopt_own_chart(s, await _cooperative_id(s, cooperative_id), on)
     console.print(f"已写衔接凭证 #{entry.id}" if entry else "没有记在其他科目表上的余额，无需衔接")

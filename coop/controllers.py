@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, JSONBody
 
@@ -12,16 +13,17 @@ from caoyuan.auth import Role
 from caoyuan.auth.current import CurrentUser, ensure_self_or_admin, requires
 from caoyuan.bounds import IdParam
 from caoyuan.deps import Db
-from caoyuan.errors import NotFound
+from caoyuan.errors import BadInput, NotFound
 from caoyuan.identity import mask_id_number, mask_phone
 from coop import schemas as sc
 from coop.models import Member
 from coop.rules.charter import Terms
+from coop.rules.distribution import Step
 from coop.rules.members import MemberDraft
 from coop.services import accounts, founding, members, reports, shares
 from coop.services import distribution as dist_service
 from coop.services.charter import record_charter
-from coop.services.contributions import ContributionIn, contribute
+from coop.services.contributions import contribute
 from coop.services.distribution.approve import AssemblyVote
 from coop.services.distribution.common import load
 from coop.services.statements import statement, steps_of
@@ -46,10 +48,7 @@ def member_public(m: Member) -> sc.MemberPublic:
 
 
 async def distribution_out(db: Db, d) -> sc.DistributionOut:  # type: ignore[no-untyped-def]
-    steps = [
-        sc.StepOut(s.code, s.label, s.base_fen, s.rate_bp, s.amount_fen, s.explanation)
-        for s in await steps_of(db, d.id)
-    ]
+    steps = msgspec.convert(await steps_of(db, d.id), list[Step], from_attributes=True)
     return sc.DistributionOut(
         d.id,
         d.cooperative_id,
@@ -138,12 +137,12 @@ class CooperativeApi(Controller):
 
     @post("/contributions", summary="社员入股（土地、现金、实物、劳动力）")
     async def contribute(
-        self, cooperative_id: IdParam, data: JSONBody[sc.ContributionBody], request: Request, db: Db
+        self, cooperative_id: IdParam, data: JSONBody[sc.ContributionIn], request: Request, db: Db
     ) -> sc.ContributionOut:
         c = await contribute(
             db,
             cooperative_id,
-            ContributionIn(**{f: getattr(data, f) for f in data.__struct_fields__}),
+            data,
             by_user_id=request.user.id,
         )
         return sc.ContributionOut(

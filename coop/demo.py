@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import msgspec
+
 from caoyuan.demo import DemoContext
 from caoyuan.identity import id_check_char
 from coop.models import Cooperative, CoopKind
@@ -14,9 +16,10 @@ from coop.rules import chart as c
 from coop.rules.charter import Terms
 from coop.rules.journal import credit, debit
 from coop.rules.members import MemberDraft
+from coop.schemas import ContributionIn
 from coop.services.assets import FixedAssetIn, acquire, depreciate_month
 from coop.services.charter import record_charter
-from coop.services.contributions import ContributionIn, contribute
+from coop.services.contributions import contribute
 from coop.services.distribution import approve, compute_draft, post_distribution, publish
 from coop.services.distribution.approve import AssemblyVote
 from coop.services.ledger import write_entry
@@ -198,7 +201,7 @@ async def _wengniute(ctx: DemoContext, coop_id: int, login_id: int) -> list[int]
             user_id=login_id if no == 1 else None,
         )
         ids.append(member.id)
-        await contribute(db, coop_id, ContributionIn(**{**joined.__dict__, "member_id": member.id}))
+        await contribute(db, coop_id, msgspec.structs.replace(joined, member_id=member.id))
     for no, amounts in WENGNIUTE_LIVE_SALES.items():
         for i, goods in enumerate(amounts):
             await post(

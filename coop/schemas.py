@@ -10,6 +10,7 @@ from msgspec import Meta
 
 from caoyuan.bounds import FEN_MAX, Count, Fen, Id, Year, require_day_in_range
 from coop.rules.charter import CHARTER_FEN_MAX, LOCK_MONTHS_MAX, REPRESENTATIVES_MAX
+from coop.rules.distribution import Step
 from coop.rules.members import HOUSEHOLD_MAX, HOUSEHOLD_MIN
 
 # text as long as the column it lands in
@@ -68,7 +69,9 @@ class StatusIn(msgspec.Struct):
         require_day_in_range(self.effective_on, "生效日期")
 
 
-class ContributionBody(msgspec.Struct):
+class ContributionIn(msgspec.Struct):
+    """A contribution as the API receives it and the service records it (the demo builds them too)."""
+
     member_id: Id
     kind: Text16  # land | cash | asset | labour
     contributed_on: date
@@ -262,15 +265,6 @@ class PayIn(msgspec.Struct):
         require_day_in_range(self.paid_on, "发放日期")
 
 
-class StepOut(msgspec.Struct):
-    code: str
-    label: str
-    base_fen: int
-    rate_bp: int | None
-    amount_fen: int
-    explanation: str
-
-
 class DistributionOut(msgspec.Struct):
     id: int
     cooperative_id: int
@@ -286,7 +280,7 @@ class DistributionOut(msgspec.Struct):
     members_count: int
     published: bool
     reverses_distribution_id: int | None
-    steps: list[StepOut]
+    steps: list[Step]  # the rules' own step record
 
 
 class StatementOut(msgspec.Struct):

@@ -15,10 +15,10 @@ from caoyuan.auth import Role
 from caoyuan.auth.current import requires
 from caoyuan.bounds import IdParam, check_day
 from caoyuan.deps import AppDatabase, AppSettings, Db
-from caoyuan.errors import BadInput, Conflict, NotFound
+from caoyuan.errors import BadInput
 from caoyuan.payments.client import gateway_for
 from storefront.links import OrderNoParam
-from storefront.models import Order, OrderStatus, Refund, RefundStatus
+from storefront.models import Order, OrderStatus, Refund
 from storefront.schemas import (
     OrderOut,
     PackingLineOut,
@@ -31,7 +31,8 @@ from storefront.schemas import (
     TrackingImportIn,
     TrackingImportOut,
 )
-from storefront.services import catalogue, fulfil, refund, refund_drive
+from storefront.services import approve_and_pay as approving
+from storefront.services import catalogue, fulfil, refund
 from storefront.views import order_out
 
 
@@ -157,26 +158,8 @@ def refund_out(made: Refund, order_no: str) -> RefundOut:
 async def approve_and_pay(
     request: Request, refund_id: int, db: Db, database: AppDatabase, retry_only: bool = False
 ) -> RefundOut:
-    """Approve (committed first), then ask Alipay at once. A failed call leaves the refund ``refunding`` with
-    its error; the reconciler asks again, and so does this call on a refund already refunding (retry now)."""
-    existing = await db.get(Refund, refund_id)
-    if existing is None:
-        raise NotFound("没有这笔退款申请")
-    if existing.status == RefundStatus.REQUESTED and not retry_only:
-        await refund.approve_refund(db, refund_id, request.user.id)
-    elif existing.status not in refund.DECIDED:
-        raise Conflict(
-            "这笔退款已经处理过了" if existing.status != RefundStatus.REQUESTED else "请先同意这笔退款",
-            code="already_decided" if existing.status != RefundStatus.REQUESTED else "not_approved",
-        )
-    await db.commit()
-    await refund_drive.drive(database, gateway_for(request.app), refund_id, now_due=True)
-    row = (
-        await db.execute(
-            sa.select(Refund, Order.public_no)
-            .join(Order, Order.id == Refund.order_id)
-            .where(Refund.id == refund_id)
-            .execution_options(populate_existing=True)
-        )
-    ).one()
-    return refund_out(*row)
+    """The API's (and the admin page's) door to :func:`storefront.services.approve_and_pay.approve_and_pay`."""
+    made, order_no = await approving.approve_and_pay(
+        db, database, gateway_for(request.app), refund_id, request.user.id, retry_only=retry_only
+    )
+    return refund_out(made, order_no)

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from caoyuan.domains import Domain, NavLink
+from storefront.errors import ShopCode
 
 
 def _routes():
@@ -42,5 +43,6 @@ domain = Domain(
         NavLink("发货台", "/shop/admin/", frozenset({"admin"})),
     ],
     on_startup=[_start],
+    error_codes=[ShopCode],
     payment_handlers={"CY": "storefront.payments:on_alipay_paid"},  # new_public_no's prefix
 )

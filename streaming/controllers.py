@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from functools import partial
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from caoyuan.auth import Role
 from caoyuan.auth.current import requires
 from caoyuan.bounds import IdParam
-from caoyuan.db import Database
+from caoyuan.db import Database, after_commit, commit
 from caoyuan.deps import AppDatabase, AppSettings, Db
 from caoyuan.errors import BadInput
 from storefront.schemas import OrderIn, OrderOut
@@ -96,8 +97,7 @@ class LiveSessionApi(Controller):
         database: AppDatabase,
     ) -> list[str]:
         ticks = await shelf.tick(db, request.user, session_id, step)
-        await db.commit()
-        public_views(database).forget(session_id)
+        await _commit_and_forget(db, database, session_id)
         return ticks
 
     @post("/{session_id:int}/flash-sales", status_code=201, guards=[HOSTS], summary="开秒杀（倒计时 10–300 秒）")
@@ -140,6 +140,10 @@ class LiveSessionApi(Controller):
 
 async def _changed(db: AsyncSession, database: Database, session_id: int) -> SessionOut:
     """After a host's change: commit it, drop this process's cached public view, answer with the fresh one."""
-    await db.commit()
-    public_views(database).forget(session_id)
+    await _commit_and_forget(db, database, session_id)
     return await session_view(db, session_id)
+
+
+async def _commit_and_forget(db: AsyncSession, database: Database, session_id: int) -> None:
+    after_commit(db, partial(public_views(database).forget, session_id), key=("live_view", session_id), immediate=True)
+    await commit(db)

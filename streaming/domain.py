@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from caoyuan.domains import Domain, NavLink
+from streaming.errors import LiveCode
 
 
 def _routes():
@@ -42,6 +43,7 @@ domain = Domain(
     seed_demo=_seed,
     cli=_cli,
     demo_order=30,
+    error_codes=[LiveCode],
     home_for_role={"host": "/live/console"},
     nav=[
         NavLink("直播间", "/live/", frozenset({"anonymous", "buyer", "member", "admin", "host", "operator"})),

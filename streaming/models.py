@@ -19,7 +19,13 @@ class ContentLine(StrEnum):
     MEMORY = "memory"  # 记忆
 
 
-CONTENT_LINE_LABELS = {"goods": "好物", "culture": "文化", "scenery": "风光", "stories": "故事", "memory": "记忆"}
+CONTENT_LINE_LABELS = {
+    ContentLine.GOODS: "好物",
+    ContentLine.CULTURE: "文化",
+    ContentLine.SCENERY: "风光",
+    ContentLine.STORIES: "故事",
+    ContentLine.MEMORY: "记忆",
+}
 
 
 class SessionState(StrEnum):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from caoyuan.clock import BEIJING
+from caoyuan.states import Transitions
 
 COUNTDOWN_SECONDS = (10, 300)
 WINDOW_MINUTES = (1, 20)
@@ -54,15 +55,21 @@ def check_flash_caps(
         raise RuleError("每人限购应在 1 件到秒杀总量之间", "per_buyer_cap")
 
 
-ALLOWED = {  # session state → actions a host may take
-    "scheduled": {"edit_shelf", "start", "checklist"},
-    "live": {"edit_shelf", "pin", "flash_sale", "end", "checklist", "order"},
-    "ended": {"packing_list"},
-}
+SESSION = Transitions.of(  # a live session: scheduled → live → ended, and what each state allows
+    "state",
+    start=(("scheduled",), "live"),
+    end=(("live",), "ended"),
+    edit_shelf=(("scheduled", "live"), None),
+    checklist=(("scheduled", "live"), None),
+    pin=(("live",), None),
+    flash_sale=(("live",), None),
+    order=(("live",), None),
+    packing_list=(("ended",), None),
+)
 
 
 def can(state: str, action: str) -> bool:
-    return action in ALLOWED.get(state, set())
+    return SESSION.allowed(action, state)
 
 
 def order_refusal(state: str) -> str:

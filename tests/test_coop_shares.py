@@ -127,7 +127,7 @@ async def test_four_kinds_of_contribution(db) -> None:
 )
 async def test_bad_contributions_are_refused_and_write_nothing(db, data: ContributionIn) -> None:
     coop_id, (m1, _, _) = await _coop(db)
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     with pytest.raises(BadInput):
         async with db.session() as s:

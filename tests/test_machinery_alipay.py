@@ -209,16 +209,18 @@ def test_trade_numbers_name_their_booking(booking_id: int, now) -> None:  # type
 SEEN_AFTER_COMMIT: list[str] = []
 
 
-async def _handler_with_follow_up(db, notice):  # type: ignore[no-untyped-def]
+async def _handler_with_follow_up(db, notice, context):  # type: ignore[no-untyped-def]
     """Marks the booking paid in the request's transaction; its follow-up reads it from a new session."""
+    from caoyuan.db import after_commit
+
     booking = await db.get(Booking, int(notice.out_trade_no[2:].split("x")[0]))
     booking.payment_channel = "alipay"
 
-    async def follow_up(database, gateway) -> None:  # type: ignore[no-untyped-def]
-        async with database.session() as s:
+    async def follow_up() -> None:
+        async with context.database.session() as s:
             SEEN_AFTER_COMMIT.append((await s.get(Booking, booking.id)).payment_channel)
 
-    return follow_up
+    after_commit(db, follow_up)
 
 
 async def test_a_follow_up_runs_after_the_commit(client, db, login_api, login_page, monkeypatch) -> None:

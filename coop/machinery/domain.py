@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from caoyuan.domains import Domain, NavLink
+from coop.machinery.errors import MachineryCode
 
 
 def _routes():  # imported lazily so the CLI starts fast
@@ -21,13 +22,13 @@ def _cli():  # type: ignore[no-untyped-def]
 
 
 async def _open_quotes(app):  # type: ignore[no-untyped-def]
-    from coop.machinery.controllers import open_quote_desk
+    from coop.machinery.services.quote_desk import open_quote_desk
 
     await open_quote_desk(app)
 
 
 async def _close_quotes(app):  # type: ignore[no-untyped-def]
-    from coop.machinery.controllers import close_quote_desk
+    from coop.machinery.services.quote_desk import close_quote_desk
 
     await close_quote_desk(app)
 
@@ -55,6 +56,7 @@ domain = Domain(
     home_for_role={"operator": "/machinery/today"},
     on_startup=[_open_quotes],
     on_shutdown=[_close_quotes],
+    error_codes=[MachineryCode],
     payment_handlers={"NJ": "coop.machinery.payments:on_alipay_paid"},  # services/alipay.out_trade_no_for
     nav=[
         NavLink("农机预约", "/machinery/book", FARMERS),

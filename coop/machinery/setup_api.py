@@ -17,7 +17,6 @@ from caoyuan.auth.models import UserAccount
 from caoyuan.bounds import IdParam, OptionalYearParam, YearParam
 from caoyuan.deps import Db
 from caoyuan.identity import mask_phone
-from coop.machinery.controllers import area_param
 from coop.machinery.models import Machine, Operator, PricingPolicy, ServiceType
 from coop.machinery.schemas import (
     ActiveIn,
@@ -37,6 +36,7 @@ from coop.machinery.schemas import (
 )
 from coop.machinery.services import fleet, setup
 from coop.machinery.services.common import policy_for
+from coop.machinery.services.quote_desk import area_param
 from coop.machinery.views import mu_text
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date
 
 from caoyuan.money import BP_WHOLE
 from coop.rules.capital import BASES
@@ -124,12 +123,3 @@ def _validate_for_kind(terms: Terms, kind: str) -> None:
         raise CharterError(
             "农机收入“六四开”的发展和帮扶两部分都必须大于 0%；不单列时请取消勾选", "machinery_development_bp"
         )
-
-
-def effective(versions: list[tuple[date, Terms]], on: date) -> Terms | None:
-    """The version in force on a day: the latest one that started on or before it."""
-    best: tuple[date, Terms] | None = None
-    for start, terms in versions:
-        if start <= on and (best is None or start > best[0]):
-            best = (start, terms)
-    return best[1] if best else None

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.errors import BadInput
@@ -13,30 +10,13 @@ from coop.rules import chart as c
 from coop.rules.charter import Terms
 from coop.rules.journal import credit, debit, drop_zero
 from coop.rules.shares import ShareRuleError, labour_value, land_value, to_shares
+from coop.schemas import ContributionIn
 from coop.services.charter import terms_in_force
 from coop.services.ledger import write_entry
 from coop.services.members import get_member
 from coop.services.shares import lock_register, record
 
 KIND_NAMES = {"land": "土地", "cash": "现金", "asset": "实物资产", "labour": "劳动力"}
-
-
-@dataclass(frozen=True)
-class ContributionIn:
-    member_id: int
-    kind: str
-    contributed_on: date
-    amount_fen: int | None = None  # cash amount, or an asset's appraised value
-    area_hundredths: int | None = None  # land
-    plot: str = ""
-    term_from: date | None = None
-    term_to: date | None = None
-    labour_days: int | None = None
-    asset_name: str = ""
-    asset_category: str = "equipment"
-    appraiser: str = ""
-    channel: str = "cash"
-    note: str = ""
 
 
 def _value(terms: Terms, data: ContributionIn) -> int:

@@ -19,12 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from caoyuan import background
 from caoyuan.auth.controllers import AuthApi, LoginPages, SetupLinkPages
 from caoyuan.auth.current import auth_middleware
-from caoyuan.db import Database, create_database
+from caoyuan.db import Database, create_database, run_committed
 from caoyuan.db.metadata import load_all_models
 from caoyuan.db.migrate import schema_state
 from caoyuan.domains import installed_domains
+from caoyuan.errors import KernelCode, code_table
 from caoyuan.feed.hub import HUB, PostgresListener
 from caoyuan.feed.tail import feed_figures
+from caoyuan.payments.client import close_gateway
 from caoyuan.settings import Settings, check_payments_mode, get_settings
 from caoyuan.web import drain
 from caoyuan.web.errors import handle_exception
@@ -101,6 +103,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             except BaseException:
                 await session.rollback()
                 raise
+            await run_committed(session)  # after_commit work, e.g. calling Alipay once the change is durable
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -127,6 +130,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             for domain in reversed(domains):
                 for hook in domain.on_shutdown:
                     await hook(app)
+            await close_gateway(app)
             await database.dispose()
 
     handlers: list[Any] = [
@@ -164,7 +168,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         template_config=templates,
         exception_handlers={Exception: handle_exception},
         openapi_config=OpenAPIConfig(
-            title="草原 Caoyuan API", version="0.1.0", path="/schema", render_plugins=[ScalarRenderPlugin()]
+            title="草原 Caoyuan API",
+            version="0.1.0",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+            description=code_table([KernelCode, *(codes for domain in domains for codes in domain.error_codes)]),
         ),
         lifespan=[lifespan],
         logging_config=None,

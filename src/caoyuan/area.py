@@ -24,7 +24,3 @@ def format_mu(hundredths: int) -> str:
     """1100 → '11.00 亩'."""
     whole, rest = divmod(hundredths, 100)
     return f"{whole:,}.{rest:02d} 亩"
-
-
-def mu_decimal(hundredths: int) -> Decimal:
-    return Decimal(hundredths) / 100

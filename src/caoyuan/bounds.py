@@ -19,7 +19,7 @@ from typing import Annotated
 from litestar.params import Parameter
 from msgspec import Meta
 
-from caoyuan.errors import BadInput
+from caoyuan.errors import BadInput, KernelCode
 
 ID_MAX = 2**31 - 1  # PostgreSQL INTEGER; every id column is one
 COUNT_MAX = 1_000_000_000
@@ -48,7 +48,9 @@ def check_day(value: date | None, field: str, label: str = "日期") -> date | N
     """Refuse a day outside 2000-01-01 … 2100-12-31 with a message at the field; None passes through."""
     if value is not None and not day_in_range(value):
         raise BadInput(
-            f"{label}须在 {DAY_MIN.isoformat()} 至 {DAY_MAX.isoformat()} 之间", field=field, code="date_out_of_range"
+            f"{label}须在 {DAY_MIN.isoformat()} 至 {DAY_MAX.isoformat()} 之间",
+            field=field,
+            code=KernelCode.DATE_OUT_OF_RANGE,
         )
     return value
 

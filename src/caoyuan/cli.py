@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import click
 
 from caoyuan.settings import SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from caoyuan.db import Database
 
 
 def _settings(**overrides: object):  # type: ignore[no-untyped-def]
@@ -49,23 +55,32 @@ def _share_secret_key(settings, workers: int, reload: bool) -> None:  # type: ig
         click.echo("CAOYUAN_SECRET_KEY 未设置：本次启动生成一个密钥，供所有 worker 共用（重启后登录失效）。", err=True)
 
 
-def _refuse_unmigrated(settings) -> None:  # type: ignore[no-untyped-def]
+@asynccontextmanager
+async def open_database(settings, pool_size: int = 1, *, migrated: bool = True) -> AsyncIterator[Database]:  # type: ignore[no-untyped-def]
+    """The one way a command opens the database: refused (in words) unless migrated, always closed."""
     from caoyuan.app import NotMigrated, ensure_migrated
     from caoyuan.db import create_database
 
-    async def check() -> None:
-        database = create_database(settings.database_url, 1)
-        try:
-            await ensure_migrated(database)
-        finally:
-            await database.dispose()
-
+    database = create_database(settings.database_url, pool_size)
     try:
-        asyncio.run(check())
-    except NotMigrated as exc:
-        raise click.ClickException(str(exc)) from None
-    except OSError as exc:
-        raise click.ClickException(f"无法连接数据库（CAOYUAN_DATABASE_URL）：{exc}") from None
+        if migrated:
+            try:
+                await ensure_migrated(database)
+            except NotMigrated as exc:
+                raise click.ClickException(str(exc)) from None
+            except OSError as exc:
+                raise click.ClickException(f"无法连接数据库（CAOYUAN_DATABASE_URL）：{exc}") from None
+        yield database
+    finally:
+        await database.dispose()
+
+
+def _refuse_unmigrated(settings) -> None:  # type: ignore[no-untyped-def]
+    async def check() -> None:
+        async with open_database(settings):
+            pass
+
+    asyncio.run(check())
 
 
 def _run_server(host: str, port: int, workers: int, reload: bool) -> None:
@@ -102,17 +117,13 @@ def db_upgrade(revision: str) -> None:
 
 @db.command("current", help="Show the database's revision and the newest one.")
 def db_current() -> None:
-    from caoyuan.db import create_database
     from caoyuan.db.migrate import is_at_head
 
     settings = _settings()
 
     async def show():  # type: ignore[no-untyped-def]
-        database = create_database(settings.database_url, 1)
-        try:
+        async with open_database(settings, migrated=False) as database:
             return await is_at_head(database.engine)
-        finally:
-            await database.dispose()
 
     ready, current, heads = asyncio.run(show())
     click.echo(f"current: {', '.join(sorted(current)) or '(empty)'}\nheads:   {', '.join(sorted(heads))}")
@@ -215,22 +226,14 @@ def user() -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def user_create(phone: str, role: str, display_name: str, password: str) -> None:
     from caoyuan.auth.service import create_user
-    from caoyuan.db import create_database
     from caoyuan.errors import AppError
 
     settings = _settings()
-    _refuse_unmigrated(settings)
 
     async def create() -> int:
-        database = create_database(settings.database_url, 1)
-        try:
-            async with database.session() as session:
-                account = await create_user(
-                    session, phone=phone, password=password, role=role, display_name=display_name
-                )
-                return account.id  # type: ignore[return-value]
-        finally:
-            await database.dispose()
+        async with open_database(settings) as database, database.session() as session:
+            account = await create_user(session, phone=phone, password=password, role=role, display_name=display_name)
+            return account.id  # type: ignore[return-value]
 
     try:
         user_id = asyncio.run(create())

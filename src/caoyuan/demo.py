@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.auth.models import UserAccount
 from caoyuan.auth.service import create_user
-from caoyuan.db import Database, create_database
 from caoyuan.db.migrate import upgrade
 from caoyuan.domains import installed_domains
 from caoyuan.settings import Settings
@@ -49,20 +48,18 @@ def prepare_demo(settings: Settings, reset: bool = True) -> list[tuple[str, str,
 
 
 async def _seed(settings: Settings) -> list[tuple[str, str, str, str]]:
-    database: Database = create_database(settings.database_url, 2)
-    try:
-        async with database.session() as session:
-            ctx = DemoContext(session, settings)
-            if await _already_seeded(session):
-                return []
-            await ctx.login(phone="13900000001", role="admin", name="王会计", note="八道岭村合作社会计")
-            for domain in sorted(installed_domains(), key=lambda d: d.demo_order):
-                if domain.seed_demo:
-                    await domain.seed_demo(ctx)
-                    await session.flush()
-            return ctx.logins
-    finally:
-        await database.dispose()
+    from caoyuan.cli import open_database
+
+    async with open_database(settings, 2, migrated=False) as database, database.session() as session:
+        ctx = DemoContext(session, settings)
+        if await _already_seeded(session):
+            return []
+        await ctx.login(phone="13900000001", role="admin", name="王会计", note="八道岭村合作社会计")
+        for domain in sorted(installed_domains(), key=lambda d: d.demo_order):
+            if domain.seed_demo:
+                await domain.seed_demo(ctx)
+                await session.flush()
+        return ctx.logins
 
 
 async def _already_seeded(session: AsyncSession) -> bool:

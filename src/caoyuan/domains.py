@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from litestar.types import ControllerRouterHandler
 
     from caoyuan.demo import DemoContext
+    from caoyuan.errors import ErrorCode
 
 GROUP = "caoyuan.domains"
 
@@ -48,6 +49,7 @@ class Domain:
     on_shutdown: Sequence[Callable[[Any], Awaitable[None]]] = ()
     # out_trade_no prefix → "module:function" handling Alipay's paid notify (see caoyuan.payments.dispatch)
     payment_handlers: dict[str, str] = field(default_factory=dict)
+    error_codes: Sequence[type[ErrorCode]] = ()  # this domain's codes, listed with their meanings at /schema
 
     def import_models(self) -> None:
         for module in self.models:

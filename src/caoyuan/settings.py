@@ -58,7 +58,6 @@ class Settings(BaseSettings):
     # On SIGTERM: report not-ready and keep serving this long (the proxy takes the node out), then stop
     # taking connections, finish in-flight requests and close websockets with 1012 (reconnect elsewhere).
     shutdown_drain_s: float = Field(default=5.0, ge=0, le=120)
-    redis_url: str = ""
 
     @field_validator("database_url")
     @classmethod

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from caoyuan.errors import BadInput, NotFound
 from caoyuan.money import format_fen
 from storefront import rules
+from storefront.errors import ShopCode
 from storefront.models import Product, ProductImage, ShippingRegionFee, Sku
 from storefront.schemas import ProductIn, ProductPublic, SkuIn, SkuPatch, SkuPublic
 
@@ -76,14 +77,16 @@ async def _check_owner(db: AsyncSession, cooperative_id: int | None, supplier_me
     from coop.models import Cooperative, Member  # reading coop's register; storefront never writes it
 
     if cooperative_id is not None and await db.get(Cooperative, cooperative_id) is None:
-        raise BadInput("没有这个合作社", field="cooperative_id", code="unknown_cooperative")
+        raise BadInput("没有这个合作社", field="cooperative_id", code=ShopCode.UNKNOWN_COOPERATIVE)
     if supplier_member_id is None:
         return
     member = await db.get(Member, supplier_member_id)
     if member is None:
-        raise BadInput("没有这个供货社员", field="supplier_member_id", code="unknown_member")
+        raise BadInput("没有这个供货社员", field="supplier_member_id", code=ShopCode.UNKNOWN_MEMBER)
     if cooperative_id is not None and member.cooperative_id != cooperative_id:
-        raise BadInput("供货社员不属于这个合作社", field="supplier_member_id", code="member_of_other_cooperative")
+        raise BadInput(
+            "供货社员不属于这个合作社", field="supplier_member_id", code=ShopCode.MEMBER_OF_OTHER_COOPERATIVE
+        )
 
 
 async def add_sku(db: AsyncSession, product_id: int, data: SkuIn) -> Sku:

@@ -8,10 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.db import utcnow
+from caoyuan.db.transition import transition
 from caoyuan.web import metrics
 from storefront.models import BuyerQuota, Order, OrderStatus, StockPool
 from storefront.services import stock
 from storefront.services.events import order_event, sku_label, stock_event
+from storefront.states import ORDER
 
 
 async def expire_due(db: AsyncSession, now: datetime | None = None, limit: int = 200) -> list[str]:
@@ -35,15 +37,19 @@ async def expire_due(db: AsyncSession, now: datetime | None = None, limit: int =
 
 async def release(db: AsyncSession, order_id: int, status: str, reason: str, now: datetime) -> str | None:
     """Move a pending order to expired/cancelled and give its stock back. A no-op if it already moved."""
-    moved = (
-        await db.execute(
-            sa.update(Order)
-            .where(Order.id == order_id, Order.status == OrderStatus.PENDING)
-            .values(status=status, closed_at=now, close_reason=reason, stock_returned=True)
-            .returning(Order.public_no)
-        )
-    ).first()
-    if moved is None:
+    action = "cancel" if status == OrderStatus.CANCELLED else "expire"
+    moved = await transition(
+        db,
+        Order,
+        order_id,
+        action,
+        ORDER,
+        synchronize_session=False,
+        closed_at=now,
+        close_reason=reason,
+        stock_returned=True,
+    )
+    if not moved:
         return None  # paid, or another sweeper got there first: the stock goes back only once
     metrics.count_on_commit(db, str(status))
     order = await db.get(Order, order_id, populate_existing=True)
@@ -53,7 +59,7 @@ async def release(db: AsyncSession, order_id: int, status: str, reason: str, now
         remaining = await stock.put_back(db, order.pool_id, order.quantity, now)  # type: ignore[union-attr]
         await order_event(db, pool.feed_stream, f"order_{status}", order, await sku_label(db, order.sku_id))  # type: ignore[union-attr,arg-type]
         await stock_event(db, pool.feed_stream, pool.id, remaining)  # type: ignore[union-attr,arg-type]
-    return moved[0]
+    return order.public_no  # type: ignore[union-attr]
 
 
 async def _return_quota(db: AsyncSession, order: Order) -> None:

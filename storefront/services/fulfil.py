@@ -12,10 +12,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.db import utcnow
+from caoyuan.db.transition import transition
 from caoyuan.errors import BadInput, Conflict, NotFound
+from storefront.errors import ShopCode
 from storefront.links import is_order_no
 from storefront.models import Order, OrderStatus, Product, Sku, StockPool
 from storefront.services.events import order_event, sku_label
+from storefront.states import ORDER
 
 COURIERS = ("顺丰速运", "京东物流", "中通快递", "圆通速递", "韵达快递", "申通快递", "邮政EMS", "极兔速递")
 _TRACKING = re.compile(r"^[A-Za-z0-9]{8,30}$")
@@ -56,9 +59,8 @@ async def _locked(db: AsyncSession, order_no: str) -> Order:
 
 async def mark_packed(db: AsyncSession, order_no: str) -> Order:
     order = await _locked(db, order_no)
-    if order.status != OrderStatus.PAID:
-        raise Conflict(f"订单 {order_no} 当前状态不能打包", code="bad_state")
-    order.status, order.packed_at = OrderStatus.PACKED, utcnow()
+    if not await transition(db, Order, order.id, "pack", ORDER, packed_at=utcnow()):  # type: ignore[arg-type]
+        raise Conflict(f"订单 {order_no} 当前状态不能打包", code=ShopCode.BAD_STATE)
     await _event(db, order, "order_packed")
     return order
 
@@ -75,24 +77,28 @@ def check_tracking(courier: str, tracking_no: str) -> tuple[str, str]:
 async def mark_shipped(db: AsyncSession, order_no: str, courier: str, tracking_no: str) -> Order:
     courier, tracking_no = check_tracking(courier, tracking_no)
     order = await _locked(db, order_no)
-    if order.status not in (OrderStatus.PAID, OrderStatus.PACKED):
-        raise Conflict(f"订单 {order_no} 当前状态不能发货", code="bad_state")
-    order.status, order.courier, order.tracking_no, order.shipped_at = (
-        OrderStatus.SHIPPED,
-        courier,
-        tracking_no,
-        utcnow(),
+    now = utcnow()
+    shipped = await transition(
+        db,
+        Order,
+        order.id,  # type: ignore[arg-type]
+        "ship",
+        ORDER,
+        courier=courier,
+        tracking_no=tracking_no,
+        shipped_at=now,
+        packed_at=order.packed_at or now,
     )
-    order.packed_at = order.packed_at or order.shipped_at
+    if not shipped:
+        raise Conflict(f"订单 {order_no} 当前状态不能发货", code=ShopCode.BAD_STATE)
     await _event(db, order, "order_shipped", courier=courier)
     return order
 
 
 async def mark_completed(db: AsyncSession, order_no: str) -> Order:
     order = await _locked(db, order_no)
-    if order.status != OrderStatus.SHIPPED:
-        raise Conflict(f"订单 {order_no} 还没有发货", code="bad_state")
-    order.status, order.completed_at = OrderStatus.COMPLETED, utcnow()
+    if not await transition(db, Order, order.id, "complete", ORDER, completed_at=utcnow()):  # type: ignore[arg-type]
+        raise Conflict(f"订单 {order_no} 还没有发货", code=ShopCode.BAD_STATE)
     return order
 
 
@@ -119,7 +125,7 @@ async def import_tracking_csv(db: AsyncSession, text: str) -> ImportResult:
         order = await db.scalar(sa.select(Order).where(Order.public_no == order_no)) if is_order_no(order_no) else None
         if order is None:
             problems.append((number, f"没有订单 {order_no[:24]}"))
-        elif order.status not in (OrderStatus.PAID, OrderStatus.PACKED):
+        elif not ORDER.allowed("ship", order.status):
             problems.append((number, f"订单 {order.public_no} 当前状态不能发货"))
     if problems:
         return ImportResult([], problems)

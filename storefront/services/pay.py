@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from caoyuan.errors import Conflict
 from caoyuan.payments.client import AlipayGateway, PaymentError
 from caoyuan.payments.notify import qr_svg
+from storefront.errors import ShopCode
 from storefront.models import Order, OrderStatus
 from storefront.services.events import sku_label
 
@@ -21,7 +22,7 @@ async def subject(db: AsyncSession, order: Order) -> str:
 
 def ensure_payable(order: Order) -> None:
     if order.status != OrderStatus.PENDING:
-        raise Conflict("这笔订单不是待付款状态", code="not_payable")
+        raise Conflict("这笔订单不是待付款状态", code=ShopCode.NOT_PAYABLE)
 
 
 async def start_qr(gateway: AlipayGateway, db: AsyncSession, order: Order) -> tuple[str, str]:

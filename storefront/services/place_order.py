@@ -32,6 +32,7 @@ from caoyuan.feed.hub import CHANNEL, mark_for_wake
 from caoyuan.identity import IdentityError, normalize_phone
 from caoyuan.web import metrics
 from storefront import rules
+from storefront.errors import ShopCode
 from storefront.models import BuyerQuota, Order, Product, ShippingRegionFee, Sku, StockPool, WaitlistEntry
 from storefront.services.events import order_event, order_payload, stock_event
 
@@ -83,7 +84,7 @@ class GateCall:
 
 
 class SoldOut(Conflict):
-    code = "sold_out"
+    code = ShopCode.SOLD_OUT
 
 
 def sold_out(pool_id: int) -> SoldOut:
@@ -177,7 +178,7 @@ async def _place(
     elif precheck is not None:
         await precheck()
     if ctx is None:
-        raise NotFound("货架上没有这件商品", code="not_on_shelf")
+        raise NotFound("货架上没有这件商品", code=ShopCode.NOT_ON_SHELF)
     _check_window(ctx, now, req.expected_price_fen)
     rules_quantity(req.quantity, ctx.per_buyer_cap)
     if not req.waitlist_token:  # refusals visible in what we read need no write and wait for no lock
@@ -294,7 +295,7 @@ async def _id_by_key(db: AsyncSession, key: str) -> int | None:
 
 def _replay(existing: Order, digest: str) -> Placed:
     if existing.request_digest != digest:
-        raise Conflict("这个 Idempotency-Key 已用于另一笔不同的订单", code="idempotency_key_reused")
+        raise Conflict("这个 Idempotency-Key 已用于另一笔不同的订单", code=ShopCode.IDEMPOTENCY_KEY_REUSED)
     return Placed(existing, False, None)
 
 
@@ -306,18 +307,18 @@ async def _replay_if_raced(db: AsyncSession, order: Order) -> Placed | None:
 
 def _check_window(pool: Any, now: datetime, expected_price: int | None) -> None:
     if not pool.open:
-        raise Conflict("直播已结束或商品已下架，不能再下单", code="not_on_sale")
+        raise Conflict("直播已结束或商品已下架，不能再下单", code=ShopCode.NOT_ON_SALE)
     if pool.opens_at and now < pool.opens_at:
         seconds = int((pool.opens_at - now).total_seconds()) + 1
-        raise Conflict(f"秒杀还没开始，{seconds} 秒后开抢", code="not_open_yet", extra={"opens_in_s": seconds})
+        raise Conflict(f"秒杀还没开始，{seconds} 秒后开抢", code=ShopCode.NOT_OPEN_YET, extra={"opens_in_s": seconds})
     if pool.closes_at and now >= pool.closes_at:
-        raise Conflict("秒杀已结束", code="sale_closed")
+        raise Conflict("秒杀已结束", code=ShopCode.SALE_CLOSED)
     if expected_price is not None and expected_price != pool.price_fen:
-        raise Conflict("价格已变化，请刷新后再下单", code="price_changed", extra={"price_fen": pool.price_fen})
+        raise Conflict("价格已变化，请刷新后再下单", code=ShopCode.PRICE_CHANGED, extra={"price_fen": pool.price_fen})
 
 
 def _cap_reached(cap: int) -> Conflict:
-    return Conflict(f"每人限购 {cap} 件，您已达到上限", code="per_buyer_cap", field="quantity")
+    return Conflict(f"每人限购 {cap} 件，您已达到上限", code=ShopCode.PER_BUYER_CAP, field="quantity")
 
 
 # ---------------------------------------------------------------- PostgreSQL: one statement
@@ -519,4 +520,4 @@ async def _claim_hold(db: AsyncSession, pool: Any, order: Order, token: str) -> 
         .values(status="claimed")
     )
     if claimed.rowcount != 1:
-        raise Conflict("候补名额已失效（超时或数量不符），请重新下单或再次候补", code="hold_gone")
+        raise Conflict("候补名额已失效（超时或数量不符），请重新下单或再次候补", code=ShopCode.HOLD_GONE)

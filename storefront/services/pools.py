@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.errors import BadInput, Conflict, NotFound
+from storefront.errors import ShopCode
 from storefront.models import Sku, StockPool
 
 
@@ -42,7 +43,9 @@ async def allocate(
             sa.update(Sku).where(Sku.id == sku_id, Sku.stock >= quantity).values(stock=Sku.stock - quantity)
         )
         if moved.rowcount != 1:
-            raise Conflict(f"库存不足：{sku.name} 只剩 {sku.stock} 件可分配", code="not_enough_stock", field="quantity")
+            raise Conflict(
+                f"库存不足：{sku.name} 只剩 {sku.stock} 件可分配", code=ShopCode.NOT_ENOUGH_STOCK, field="quantity"
+            )
     pool = StockPool(
         return_to_pool_id=from_pool_id,
         sku_id=sku_id,
@@ -69,7 +72,7 @@ async def take_from(db: AsyncSession, source_pool_id: int, quantity: int) -> Non
         .values(remaining=StockPool.remaining - quantity)
     )
     if moved.rowcount != 1:
-        raise Conflict("货架库存不足", code="not_enough_stock", field="total_cap")
+        raise Conflict("货架库存不足", code=ShopCode.NOT_ENOUGH_STOCK, field="total_cap")
 
 
 async def close_and_return(db: AsyncSession, pool_id: int) -> int:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from caoyuan.db import utcnow
 from caoyuan.errors import BadInput, Conflict, NotFound
 from caoyuan.web import metrics
+from storefront.errors import ShopCode
 from storefront.models import Order, OrderStatus, Refund, RefundKind, RefundStatus, StockPool
 from storefront.services import books, stock
 from storefront.services.events import order_event, sku_label, stock_event
@@ -31,7 +32,7 @@ async def request_refund(db: AsyncSession, order_no: str, phone: str, reason: st
     if not 2 <= len(reason) <= 200 or _CONTROL.search(reason):
         raise BadInput("请写明退款原因（2–200 字）", field="reason")
     if order.status not in REFUNDABLE:
-        raise Conflict("这笔订单现在不能申请退款", code="bad_state")
+        raise Conflict("这笔订单现在不能申请退款", code=ShopCode.BAD_STATE)
     refund = Refund(
         order_id=order.id,
         out_request_no=f"{order.public_no}R{utcnow():%H%M%S%f}",  # type: ignore[arg-type]
@@ -52,7 +53,7 @@ async def approve_refund(db: AsyncSession, refund_id: int, admin_id: int) -> tup
     if refund is None:
         raise NotFound("没有这笔退款申请")
     if refund.status != RefundStatus.REQUESTED:
-        raise Conflict("这笔退款已经处理过了", code="already_decided")
+        raise Conflict("这笔退款已经处理过了", code=ShopCode.ALREADY_DECIDED)
     refund.status, refund.decided_by, refund.next_attempt_at = RefundStatus.REFUNDING, admin_id, utcnow()
     order = await db.get(Order, refund.order_id)
     return refund, order  # type: ignore[return-value]
@@ -85,7 +86,7 @@ async def complete_refund(db: AsyncSession, refund_id: int) -> Order:
     """Alipay confirmed: the order is refunded, unshipped stock returns, the books are corrected."""
     refund = await db.get(Refund, refund_id, with_for_update=True, populate_existing=True)
     if refund is None or refund.status not in DECIDED:
-        raise Conflict("退款状态不对，不能完成", code="bad_state")
+        raise Conflict("退款状态不对，不能完成", code=ShopCode.BAD_STATE)
     order = await db.get(Order, refund.order_id, with_for_update=True, populate_existing=True)
     unshipped = order.shipped_at is None  # type: ignore[union-attr]
     refund.status, refund.refunded_at = RefundStatus.REFUNDED, utcnow()
@@ -112,7 +113,7 @@ async def complete_refund(db: AsyncSession, refund_id: int) -> Order:
 async def reject_refund(db: AsyncSession, refund_id: int, admin_id: int, note: str) -> Refund:
     refund = await db.get(Refund, refund_id, with_for_update=True)
     if refund is None or refund.status != RefundStatus.REQUESTED:
-        raise Conflict("这笔退款已经处理过了", code="already_decided")
+        raise Conflict("这笔退款已经处理过了", code=ShopCode.ALREADY_DECIDED)
     refund.status, refund.decided_by, refund.failure = RefundStatus.REJECTED, admin_id, _CONTROL.sub("", note)[:200]
     order = await db.get(Order, refund.order_id, with_for_update=True)
     order.status = refund.order_status_before  # type: ignore[union-attr]

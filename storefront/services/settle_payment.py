@@ -12,6 +12,7 @@ from caoyuan.db import utcnow
 from caoyuan.errors import BadInput, Conflict, NotFound
 from caoyuan.web import metrics
 from storefront import rules
+from storefront.errors import ShopCode
 from storefront.models import Order, OrderStatus, PaymentAttempt, StockPool
 from storefront.services import books, refund, stock
 from storefront.services.events import order_event, sku_label, stock_event
@@ -38,9 +39,9 @@ class Settled:
 async def settle(db: AsyncSession, notice: Notice, source: str = "notify") -> Settled:
     order = await db.scalar(sa.select(Order).where(Order.public_no == notice.out_trade_no).with_for_update())
     if order is None:
-        raise NotFound("没有这笔订单", code="unknown_order")
+        raise NotFound("没有这笔订单", code=ShopCode.UNKNOWN_ORDER)
     if notice.total_fen != order.total_fen:
-        raise BadInput("支付金额与订单金额不符", code="amount_mismatch")
+        raise BadInput("支付金额与订单金额不符", code=ShopCode.AMOUNT_MISMATCH)
     if notice.trade_status not in PAID_STATES:
         return Settled("ignored", order)
     if order.trade_no:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.errors import BadInput, Conflict, NotFound
 from caoyuan.identity import IdentityError, normalize_phone
+from storefront.errors import ShopCode
 from storefront.models import StockPool, WaitlistEntry
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # PostgreSQL refuses NUL in text
@@ -27,7 +28,7 @@ async def join(db: AsyncSession, pool_id: int, phone: str, quantity: int, name: 
     if pool is None or not pool.open:
         raise NotFound("这件商品已下架，不能候补")
     if pool.remaining >= quantity:
-        raise Conflict("还有货，可以直接下单", code="in_stock")
+        raise Conflict("还有货，可以直接下单", code=ShopCode.IN_STOCK)
     entry = await db.scalar(
         sa.select(WaitlistEntry).where(
             WaitlistEntry.pool_id == pool_id,

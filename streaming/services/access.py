@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from caoyuan.auth.current import CurrentUser
 from caoyuan.errors import Conflict, Forbidden, NotFound
 from streaming import rules
-from streaming.models import LiveRoomHost, LiveSession, LiveSessionHost
+from streaming.errors import LiveCode
+from streaming.models import LiveSession, LiveSessionHost
 
 
 async def session_for_host(db: AsyncSession, session_id: int, user: CurrentUser, lock: bool = False) -> LiveSession:
@@ -31,15 +32,9 @@ async def is_host(db: AsyncSession, session_id: int, user_id: int) -> bool:
     )
 
 
-async def rooms_of(db: AsyncSession, user: CurrentUser) -> list[int]:
-    if user.role == "admin":
-        return []  # admin: every room
-    return list(await db.scalars(sa.select(LiveRoomHost.room_id).where(LiveRoomHost.user_id == user.id)))
-
-
 def require(session: LiveSession, action: str, message: str) -> None:
     if not rules.can(session.state, action):
-        raise Conflict(message, code="bad_session_state")
+        raise Conflict(message, code=LiveCode.BAD_SESSION_STATE)
 
 
 def feed_stream(session_id: int) -> str:

@@ -14,6 +14,7 @@ from caoyuan.feed import append_event
 from storefront.models import StockPool
 from storefront.services import pools
 from streaming import rules
+from streaming.errors import LiveCode
 from streaming.models import FlashSale, ShelfItem
 from streaming.services.access import feed_stream, require, session_for_host
 
@@ -39,7 +40,7 @@ async def open_flash_sale(
         sa.select(FlashSale.id).where(FlashSale.shelf_item_id == item_id, FlashSale.closed.is_(False))
     )
     if running:
-        raise Conflict("这件商品的秒杀还在进行中", code="flash_sale_running")
+        raise Conflict("这件商品的秒杀还在进行中", code=LiveCode.FLASH_SALE_RUNNING)
     shelf_pool = await db.get(StockPool, item.pool_id)
     now = utcnow()
     try:
@@ -132,7 +133,7 @@ async def stop_flash_sale(db: AsyncSession, user: CurrentUser, session_id: int, 
     if sale is None or sale.session_id != session_id:
         raise NotFound("没有这个秒杀", field="sale_id")
     if sale.closed:
-        raise Conflict("这个秒杀已经结束了", code="flash_sale_closed")
+        raise Conflict("这个秒杀已经结束了", code=LiveCode.FLASH_SALE_CLOSED)
     sale.closed = True
     returned = await pools.close_and_return(db, sale.pool_id)
     await append_event(

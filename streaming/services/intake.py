@@ -14,6 +14,7 @@ from storefront.models import StockPool
 from storefront.schemas import OrderIn
 from storefront.services.place_order import Gate, GateCall, OrderRequest, Placed, place_order
 from streaming import rules
+from streaming.errors import LiveCode
 from streaming.models import FlashSale, LiveSession, ShelfItem
 
 
@@ -28,9 +29,9 @@ async def check_orderable(db: AsyncSession, session_id: int, pool_id: int) -> No
         raise NotFound("没有这场直播")
     state, belongs = row
     if not belongs:
-        raise NotFound("这场直播的货架上没有这件商品", code="not_on_shelf", field="pool_id")
+        raise NotFound("这场直播的货架上没有这件商品", code=LiveCode.NOT_ON_SHELF, field="pool_id")
     if not rules.can(state, "order"):
-        raise Conflict(rules.order_refusal(state), code="session_not_live")
+        raise Conflict(rules.order_refusal(state), code=LiveCode.SESSION_NOT_LIVE)
 
 
 def _check_live_row(row: sa.Row) -> None:
@@ -38,9 +39,9 @@ def _check_live_row(row: sa.Row) -> None:
     if row.session_state is None:
         raise NotFound("没有这场直播")
     if not row.on_session_shelf:
-        raise NotFound("这场直播的货架上没有这件商品", code="not_on_shelf", field="pool_id")
+        raise NotFound("这场直播的货架上没有这件商品", code=LiveCode.NOT_ON_SHELF, field="pool_id")
     if not rules.can(row.session_state, "order"):
-        raise Conflict(rules.order_refusal(row.session_state), code="session_not_live")
+        raise Conflict(rules.order_refusal(row.session_state), code=LiveCode.SESSION_NOT_LIVE)
 
 
 _SESSION = sa.bindparam("live_session_id")

@@ -19,6 +19,7 @@ from caoyuan.money import format_fen
 from storefront import rules
 from storefront.models import Product, ShippingRegionFee, Sku, StockPool, WaitlistEntry
 from storefront.schemas import OrderIn
+from streaming.errors import LiveCode
 from streaming.models import FlashSale, ShelfItem
 from streaming.services.intake import check_orderable
 
@@ -61,7 +62,7 @@ async def quote(db: AsyncSession, session_id: int, body: OrderIn) -> Quote:
     ).one()
     check_quantity(body.quantity, pool.remaining, pool.per_buyer_cap)
     if not pool.open:
-        raise Conflict("直播已结束或商品已下架，不能再下单", code="not_on_sale")
+        raise Conflict("直播已结束或商品已下架，不能再下单", code=LiveCode.NOT_ON_SALE)
     fees = dict(
         (
             await db.execute(
@@ -116,7 +117,7 @@ async def _pool_to_charge(db: AsyncSession, pool_id: int) -> tuple[int, str]:
 def check_quantity(quantity: int, remaining: int, cap: int | None) -> None:
     """Asking for more than is left says how many are left (not "sold out" while some remain)."""
     if remaining <= 0:
-        raise Conflict("已售罄，可以登记候补", code="sold_out", field="quantity")
+        raise Conflict("已售罄，可以登记候补", code=LiveCode.SOLD_OUT, field="quantity")
     if quantity > remaining:
         raise BadInput(f"只剩 {remaining} 件了，请改少一些", field="quantity")
     try:

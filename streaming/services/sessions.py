@@ -11,9 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from caoyuan.auth.current import CurrentUser
 from caoyuan.bounds import check_day
 from caoyuan.db import utcnow
+from caoyuan.db.transition import transition
 from caoyuan.errors import BadInput, Forbidden, NotFound
 from caoyuan.feed import append_event
 from storefront.services import pools
+from streaming import rules
 from streaming.models import (
     CONTENT_LINE_LABELS,
     FlashSale,
@@ -21,7 +23,6 @@ from streaming.models import (
     LiveRoomHost,
     LiveSession,
     LiveSessionHost,
-    SessionState,
     ShelfItem,
 )
 from streaming.services.access import feed_stream, require, session_for_host
@@ -88,8 +89,9 @@ async def schedule(
 async def go_live(db: AsyncSession, user: CurrentUser, session_id: int) -> LiveSession:
     session = await session_for_host(db, session_id, user, lock=True)
     require(session, "start", "只有预告中的直播可以开播")
-    session.state, session.started_at = SessionState.LIVE, utcnow()
-    await append_event(db, feed_stream(session_id), "session_live", {"started_at": session.started_at.isoformat()})
+    started = utcnow()
+    await transition(db, LiveSession, session_id, "start", rules.SESSION, started_at=started)
+    await append_event(db, feed_stream(session_id), "session_live", {"started_at": started.isoformat()})
     return session
 
 
@@ -98,7 +100,8 @@ async def end(db: AsyncSession, user: CurrentUser, session_id: int) -> LiveSessi
     reservation until they are paid or expire (late releases then go back to the catalogue too)."""
     session = await session_for_host(db, session_id, user, lock=True)
     require(session, "end", "只有直播中的场次可以结束")
-    session.state, session.ended_at, session.pinned_item_id = SessionState.ENDED, utcnow(), None
+    ended = utcnow()
+    await transition(db, LiveSession, session_id, "end", rules.SESSION, ended_at=ended, pinned_item_id=None)
     sales = (
         await db.scalars(sa.select(FlashSale).where(FlashSale.session_id == session_id, FlashSale.closed.is_(False)))
     ).all()
@@ -107,5 +110,5 @@ async def end(db: AsyncSession, user: CurrentUser, session_id: int) -> LiveSessi
         sale.closed = True
     for item in (await db.scalars(sa.select(ShelfItem).where(ShelfItem.session_id == session_id))).all():
         await pools.close_and_return(db, item.pool_id)
-    await append_event(db, feed_stream(session_id), "session_ended", {"ended_at": session.ended_at.isoformat()})
+    await append_event(db, feed_stream(session_id), "session_ended", {"ended_at": ended.isoformat()})
     return session

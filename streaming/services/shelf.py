@@ -10,6 +10,7 @@ from caoyuan.errors import Conflict, NotFound
 from caoyuan.feed import append_event
 from storefront.models import Product, Sku, StockPool
 from storefront.services import pools
+from streaming.errors import LiveCode
 from streaming.models import RUN_OF_SHOW, ChecklistTick, PinChange, ShelfItem
 from streaming.services.access import feed_stream, require, session_for_host
 
@@ -27,7 +28,7 @@ async def add_item(
     session = await session_for_host(db, session_id, user)
     require(session, "edit_shelf", "直播结束后不能再上架")
     if await db.scalar(sa.select(ShelfItem.id).where(ShelfItem.session_id == session_id, ShelfItem.sku_id == sku_id)):
-        raise Conflict("这个规格已经在货架上了", code="already_on_shelf", field="sku_id")
+        raise Conflict("这个规格已经在货架上了", code=LiveCode.ALREADY_ON_SHELF, field="sku_id")
     pool = await pools.allocate(
         db,
         sku_id=sku_id,

@@ -1,19 +1,26 @@
-"""Which booking actions each state allows (requested → scheduled → in progress → completed → paid)."""
+"""The booking's life (requested → scheduled → in progress → completed → paid), as one transition table."""
 
 from __future__ import annotations
 
-ALLOWED = {
-    "schedule": {"requested", "waitlisted", "scheduled"},
-    "cancel": {"requested", "waitlisted", "scheduled"},
-    "start": {"scheduled"},
-    "complete": {"scheduled", "in_progress"},
-    "confirm": {"completed"},
-    "pay": {"completed"},
-    "rate": {"completed", "paid"},
-}
+from caoyuan.states import Transitions
+
+OPEN = ("requested", "waitlisted", "scheduled")
+
+BOOKING = Transitions.of(
+    "status",
+    schedule=(OPEN, "scheduled"),  # by hand: a scheduled job may be moved to another day or crew
+    take_slot=(("requested", "waitlisted"), "scheduled"),  # the day's proposal: only jobs still waiting
+    cancel=(OPEN, "cancelled"),
+    start=(("scheduled",), "in_progress"),
+    complete=(("scheduled", "in_progress"), "completed"),
+    confirm=(("completed",), None),  # the farmer agrees with the measured area; still to be paid
+    pay=(("completed",), "paid"),
+    rate=(("completed", "paid"), None),
+)
 
 ACTION_LABELS = {
     "schedule": "排班",
+    "take_slot": "按建议排班",
     "cancel": "取消",
     "start": "开始作业",
     "complete": "完工登记",
@@ -24,4 +31,4 @@ ACTION_LABELS = {
 
 
 def allowed(action: str, status: str) -> bool:
-    return status in ALLOWED[action]
+    return BOOKING.allowed(action, status)

@@ -18,6 +18,7 @@ from caoyuan.db import utcnow
 from caoyuan.errors import AppError, BadInput, Conflict, Forbidden, NotFound
 from caoyuan.payments.client import PAID_STATUSES, AlipayGateway
 from caoyuan.payments.notify import qr_svg
+from coop.machinery.errors import MachineryCode
 from coop.machinery.models import Booking, BookingStatus
 from coop.machinery.services.common import Caller
 from coop.machinery.services.payment import book_claimed, check_payable, claim_payment
@@ -50,11 +51,11 @@ def ensure_may_pay(caller: Caller, booking: Booking) -> None:
 def ensure_payable(booking: Booking) -> None:
     """Refuse up front what record_payment would refuse after the money moved."""
     if booking.status == BookingStatus.PAID:
-        raise Conflict("这项作业已经付过款了", code="already_paid")
+        raise Conflict("这项作业已经付过款了", code=MachineryCode.ALREADY_PAID)
     if booking.status != BookingStatus.COMPLETED or not booking.amount_fen:
-        raise Conflict("作业完工登记后才能付款", code="bad_state")
+        raise Conflict("作业完工登记后才能付款", code=MachineryCode.BAD_STATE)
     if booking.needs_confirmation and booking.confirmed_at is None:
-        raise Conflict("实测面积明显大于申报面积，请先确认实测面积再付款", code="needs_confirmation")
+        raise Conflict("实测面积明显大于申报面积，请先确认实测面积再付款", code=MachineryCode.NEEDS_CONFIRMATION)
 
 
 def subject(booking: Booking) -> str:
@@ -85,7 +86,7 @@ async def settle(
     """
     booking_id = booking_id_of(out_trade_no)
     if booking_id is None:
-        raise NotFound("没有这笔农机作业的付款", code="unknown_booking")
+        raise NotFound("没有这笔农机作业的付款", code=MachineryCode.UNKNOWN_BOOKING)
     if trade_status not in PAID_STATUSES:
         return "ignored"
     at = paid_at or utcnow()
@@ -95,7 +96,7 @@ async def settle(
         return "paid"
     booking = await fresh_booking(db, booking_id)
     if total_fen != booking.amount_fen:
-        raise BadInput("支付金额与作业费不符", code="amount_mismatch")
+        raise BadInput("支付金额与作业费不符", code=MachineryCode.AMOUNT_MISMATCH)
     if booking.status == BookingStatus.PAID:
         if booking.payment_channel != "alipay":
             # Paid twice (cash, or another trade): the accountant refunds by hand; do not count it twice.
@@ -107,14 +108,14 @@ async def settle(
             )
         return "duplicate"
     check_payable(booking, "alipay")  # says why it is not payable (not completed, area unconfirmed)
-    raise Conflict("这项作业现在不能收款", code="bad_state")
+    raise Conflict("这项作业现在不能收款", code=MachineryCode.BAD_STATE)
 
 
 async def fresh_booking(db: AsyncSession, booking_id: int) -> Booking:
     """The booking as the database has it now (the claim changed the row behind the session's back)."""
     booking = await db.scalar(select(Booking).where(Booking.id == booking_id).execution_options(populate_existing=True))
     if booking is None:
-        raise NotFound("没有这笔农机作业的付款", code="unknown_booking")
+        raise NotFound("没有这笔农机作业的付款", code=MachineryCode.UNKNOWN_BOOKING)
     return booking
 
 

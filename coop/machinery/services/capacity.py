@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.errors import Conflict
+from coop.machinery.errors import MachineryCode
 from coop.machinery.models import ClosedDay, Machine, MachineDay, Maintenance, Operator, OperatorDay
 from coop.machinery.rules.scheduling import Crew, Free
 from coop.machinery.services.fleet import insured_until, out_of_service_reason
@@ -138,7 +139,9 @@ async def _claim_row(
 async def claim(db: AsyncSession, operator: Operator, machine: Machine, day: date, load: int) -> None:
     if not await try_claim(db, operator, machine, day, load):
         raise Conflict(
-            f"{day} {operator.name} / {machine.plate} 当天已约满，请换一天或换一台农机", code="day_full", field="day"
+            f"{day} {operator.name} / {machine.plate} 当天已约满，请换一天或换一台农机",
+            code=MachineryCode.DAY_FULL,
+            field="day",
         )
 
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.db import utcnow
+from caoyuan.db.transition import transition
 from caoyuan.errors import BadInput, Conflict
 from caoyuan.money import format_fen
+from coop.machinery.errors import MachineryCode
 from coop.machinery.models import Booking, BookingStatus
-from coop.machinery.rules.states import allowed
+from coop.machinery.rules.states import BOOKING, allowed
 from coop.machinery.services.books import post_payment
 from coop.machinery.services.schedule import note
 
@@ -31,31 +33,33 @@ async def claim_payment(
     this row: on PostgreSQL the others wait for the first to commit, then find it paid; on SQLite the
     statement takes the write lock before anything is read. So the income is posted exactly once.
     """
-    guard = [
-        Booking.id == booking_id,
-        Booking.status == BookingStatus.COMPLETED,
-        or_(Booking.needs_confirmation.is_(False), Booking.confirmed_at.is_not(None)),
-    ]
+    guard = [or_(Booking.needs_confirmation.is_(False), Booking.confirmed_at.is_not(None))]
     if amount_fen is not None:
         guard.append(Booking.amount_fen == amount_fen)
-    result = await db.execute(
-        update(Booking)
-        .where(*guard)
-        .values(status=BookingStatus.PAID, paid_at=at, payment_channel=channel)
-        .execution_options(synchronize_session=False)
+    return await transition(
+        db,
+        Booking,
+        booking_id,
+        "pay",
+        BOOKING,
+        where=guard,
+        synchronize_session=False,
+        paid_at=at,
+        payment_channel=channel,
     )
-    return result.rowcount == 1
 
 
 def check_payable(booking: Booking, channel: str) -> None:
     if channel not in CHANNELS:
         raise BadInput("收款方式只能是现金（cash）或支付宝（alipay）", field="channel")
     if booking.status == BookingStatus.PAID:
-        raise Conflict("这项作业已经收过款了", code="already_paid")
+        raise Conflict("这项作业已经收过款了", code=MachineryCode.ALREADY_PAID)
     if not allowed("pay", booking.status):
-        raise Conflict("作业完工登记后才能收款", code="bad_state")
+        raise Conflict("作业完工登记后才能收款", code=MachineryCode.BAD_STATE)
     if booking.needs_confirmation and booking.confirmed_at is None:
-        raise Conflict("实测面积明显大于申报面积，需农户本人或代办员确认后才能收款", code="needs_confirmation")
+        raise Conflict(
+            "实测面积明显大于申报面积，需农户本人或代办员确认后才能收款", code=MachineryCode.NEEDS_CONFIRMATION
+        )
 
 
 async def book_claimed(db: AsyncSession, booking: Booking, channel: str, at: datetime) -> Booking:
@@ -79,5 +83,5 @@ async def record_payment(
     check_payable(booking, channel)
     at = at or utcnow()
     if not await claim_payment(db, booking.id, channel, at):  # type: ignore[arg-type]
-        raise Conflict("这项作业已经收过款了", code="already_paid")
+        raise Conflict("这项作业已经收过款了", code=MachineryCode.ALREADY_PAID)
     return await book_claimed(db, booking, channel, at)

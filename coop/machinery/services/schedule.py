@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan import clock
+from caoyuan.db.transition import transition
 from caoyuan.errors import BadInput, Conflict
+from coop.machinery.errors import MachineryCode
 from coop.machinery.models import (
     HOLDING_STATUSES,
     OPEN_STATUSES,
@@ -27,7 +29,7 @@ from coop.machinery.models import (
 )
 from coop.machinery.rules.capacity import weighted_load
 from coop.machinery.rules.scheduling import Crew, Request, Slot, priority, propose
-from coop.machinery.rules.states import allowed
+from coop.machinery.rules.states import BOOKING, allowed
 from coop.machinery.services import capacity
 from coop.machinery.services.common import policy_for
 from coop.machinery.services.fleet import machine_in, operator_in, out_of_service_reason
@@ -76,7 +78,7 @@ async def _releasehold(db: AsyncSession, booking: Booking) -> None:
 async def assign(db: AsyncSession, booking: Booking, *, day: date, operator_id: int, machine_id: int) -> Booking:
     """The dispatcher puts (or moves) a booking on a crew's day, within capacity."""
     if not allowed("schedule", booking.status):
-        raise Conflict("这条预约现在不能排班或改期", code="bad_state")
+        raise Conflict("这条预约现在不能排班或改期", code=MachineryCode.BAD_STATE)
     if day < clock.today():
         raise BadInput("不能排到已经过去的日期", field="day")
     operator = await operator_in(db, booking.cooperative_id, operator_id)
@@ -84,9 +86,9 @@ async def assign(db: AsyncSession, booking: Booking, *, day: date, operator_id: 
     if machine.kind != await _kind(db, booking):
         raise BadInput(f"{machine.kind}不能做这项作业", field="machine_id")
     if reason := await out_of_service_reason(db, machine, day):
-        raise Conflict(reason, code="machine_unavailable", field="machine_id")
+        raise Conflict(reason, code=MachineryCode.MACHINE_UNAVAILABLE, field="machine_id")
     if not operator.active:
-        raise Conflict(f"农机手 {operator.name} 已停用", code="operator_unavailable", field="operator_id")
+        raise Conflict(f"农机手 {operator.name} 已停用", code=MachineryCode.OPERATOR_UNAVAILABLE, field="operator_id")
     moved = booking.status == BookingStatus.SCHEDULED
     before = booking.scheduled_on
     await _releasehold(db, booking)
@@ -128,8 +130,8 @@ async def day_options(
         options.append((operator, machine, weighted_load(booking.flat_area, booking.slope_area, crew.slope_factor_bp)))
     if not options:
         if problems and machine_id is not None:
-            raise Conflict(problems[0], code="machine_unavailable", field="machine_id")
-        raise Conflict(f"{day} 没有可派出的农机，请换一天", code="day_full", field="day")
+            raise Conflict(problems[0], code=MachineryCode.MACHINE_UNAVAILABLE, field="machine_id")
+        raise Conflict(f"{day} 没有可派出的农机，请换一天", code=MachineryCode.DAY_FULL, field="day")
     room = await capacity.room_on(db, day, {o.id for o, _, _ in options}, {m.id for _, m, _ in options})  # type: ignore[misc]
     options = [
         (o, m, load)
@@ -137,7 +139,7 @@ async def day_options(
         if load <= room.get(("operator", o.id), load) and load <= room.get(("machine", m.id), load)
     ]
     if not options:  # plainly full: say so before writing anything (the guarded claim still decides)
-        raise Conflict(f"{day} 已约满，请换一天，或不选日期排队等候调度", code="day_full", field="day")
+        raise Conflict(f"{day} 已约满，请换一天，或不选日期排队等候调度", code=MachineryCode.DAY_FULL, field="day")
     return options  # type: ignore[return-value]
 
 
@@ -151,7 +153,7 @@ async def claim_first(
             if (booking.operator_id, booking.machine_id) != (operator.id, machine.id):
                 hold(booking, operator, machine, day, load)
             return
-    raise Conflict(f"{day} 已约满，请换一天，或不选日期排队等候调度", code="day_full", field="day")
+    raise Conflict(f"{day} 已约满，请换一天，或不选日期排队等候调度", code=MachineryCode.DAY_FULL, field="day")
 
 
 async def cancel(db: AsyncSession, booking: Booking, *, by: str, reason: str) -> Booking:
@@ -159,7 +161,7 @@ async def cancel(db: AsyncSession, booking: Booking, *, by: str, reason: str) ->
     if not reason:
         raise BadInput("请说明取消的原因", field="reason")
     if not allowed("cancel", booking.status):
-        raise Conflict("这条预约已开始作业或已结束，不能取消", code="bad_state")
+        raise Conflict("这条预约已开始作业或已结束，不能取消", code=MachineryCode.BAD_STATE)
     day = booking.scheduled_on if booking.status in HOLDING_STATUSES else None
     await _releasehold(db, booking)
     booking.status, booking.cancel_reason, booking.cancelled_by = BookingStatus.CANCELLED, reason[:200], by
@@ -345,19 +347,19 @@ async def confirm_proposal(db: AsyncSession, cooperative_id: int, day: date) -> 
         operator, machine = await db.get(Operator, slot.operator_id), await db.get(Machine, slot.machine_id)
         if not await capacity.try_claim(db, operator, machine, day, slot.load):  # type: ignore[arg-type]
             continue
-        taken = await db.execute(
-            update(Booking)
-            .where(Booking.id == slot.request_id, Booking.status.in_(OPEN_STATUSES))
-            .values(
-                status=BookingStatus.SCHEDULED,
-                scheduled_on=day,
-                operator_id=operator.id,  # type: ignore[union-attr]
-                machine_id=machine.id,
-                load=slot.load,
-            )
-            .execution_options(synchronize_session=False)
-        )  # type: ignore[union-attr]
-        if taken.rowcount != 1:
+        taken = await transition(
+            db,
+            Booking,
+            slot.request_id,
+            "take_slot",
+            BOOKING,
+            synchronize_session=False,
+            scheduled_on=day,
+            operator_id=operator.id,  # type: ignore[union-attr]
+            machine_id=machine.id,  # type: ignore[union-attr]
+            load=slot.load,
+        )
+        if not taken:
             await capacity.release(db, operator.id, machine.id, day, slot.load)  # type: ignore[union-attr,arg-type]
             continue
         booking = await db.get(Booking, slot.request_id, populate_existing=True)

@@ -10,6 +10,7 @@ from caoyuan.area import AreaError, format_mu, parse_mu
 from caoyuan.db import utcnow
 from caoyuan.errors import BadInput, Conflict, Forbidden
 from caoyuan.money import format_fen
+from coop.machinery.errors import MachineryCode
 from coop.machinery.models import Booking, BookingStatus, Operator
 from coop.machinery.rules.capacity import over_tolerance
 from coop.machinery.rules.pricing import UnitPrice, bill
@@ -45,7 +46,7 @@ def parse_litres(text: str) -> int | None:
 async def start(db: AsyncSession, caller: Caller, booking: Booking) -> Booking:
     _ensure_crew(caller, booking)
     if not allowed("start", booking.status):
-        raise Conflict("这项作业不在待作业状态", code="bad_state")
+        raise Conflict("这项作业不在待作业状态", code=MachineryCode.BAD_STATE)
     booking.status, booking.started_at = BookingStatus.IN_PROGRESS, utcnow()
     await db.flush()
     return booking
@@ -55,7 +56,7 @@ async def complete(db: AsyncSession, caller: Caller, booking: Booking, data: Com
     """Measured mu × price is the bill; far above the plots, it waits for the farmer's confirmation."""
     _ensure_crew(caller, booking)
     if not allowed("complete", booking.status):
-        raise Conflict("这项作业已经完工登记过，或还没有排班", code="bad_state")
+        raise Conflict("这项作业已经完工登记过，或还没有排班", code=MachineryCode.BAD_STATE)
     try:
         measured = parse_mu(data.measured_area)
     except AreaError as exc:
@@ -99,9 +100,9 @@ async def confirm_area(db: AsyncSession, caller: Caller, booking: Booking, at: d
     if not (own or caller.agent):
         raise Forbidden("只有农户本人或代办员可以确认面积")
     if not allowed("confirm", booking.status):
-        raise Conflict("只有已完工、未付款的作业可以确认面积", code="bad_state")
+        raise Conflict("只有已完工、未付款的作业可以确认面积", code=MachineryCode.BAD_STATE)
     if booking.confirmed_at is not None:
-        raise Conflict("面积已经确认过了", code="already_confirmed")
+        raise Conflict("面积已经确认过了", code=MachineryCode.ALREADY_CONFIRMED)
     booking.confirmed_at, booking.confirmed_by_user_id = at or utcnow(), caller.user.id
     await db.flush()
     return booking

@@ -10,9 +10,11 @@ from datetime import date
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from caoyuan.db.transition import transition
 from caoyuan.errors import BadInput, Conflict
-from coop.models import AssemblyBallot, Cooperative, Distribution, DistributionState, Member, MemberStatusChange
+from coop.models import AssemblyBallot, Cooperative, Distribution, Member, MemberStatusChange
 from coop.rules.assembly import AssemblyError, Ballot, decide
+from coop.rules.states import DISTRIBUTION
 from coop.services.charter import terms_in_force
 from coop.services.distribution.common import load
 from coop.services.distribution.inputs import stale_inputs
@@ -62,7 +64,7 @@ async def approve(
     db: AsyncSession, distribution_id: int, vote: AssemblyVote, by_user_id: int | None = None
 ) -> Distribution:
     dist = await load(db, distribution_id, lock=True)
-    if dist.state != DistributionState.DRAFT:
+    if not DISTRIBUTION.allowed("approve", dist.state):
         raise Conflict("只有草案可以提交成员大会审议；这个方案已经通过了", field="state")
     if vote.assembly_on <= date(dist.year, 12, 31):
         raise BadInput(f"审议 {dist.year} 年分配方案的会议应在 {dist.year} 年结束之后召开", field="assembly_on")
@@ -76,7 +78,7 @@ async def approve(
         outcome = decide(kind, ballot, frozenset(register), terms.representatives)
     except AssemblyError as exc:
         raise BadInput(str(exc), field=exc.field) from None
-    dist.state = DistributionState.APPROVED
+    await transition(db, Distribution, dist.id, "approve", DISTRIBUTION)  # type: ignore[arg-type]
     dist.assembly_on, dist.assembly_body, dist.assembly_rule = vote.assembly_on, outcome.body, outcome.rule[:200]
     dist.assembly_members, dist.assembly_attendance = outcome.entitled, outcome.present
     dist.votes_for, dist.votes_against, dist.votes_abstain = (

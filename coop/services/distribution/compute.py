@@ -11,6 +11,7 @@ from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.db import utcnow
+from caoyuan.db.transition import transition
 from caoyuan.errors import BadInput, Conflict
 from coop.models import (
     AccountItem,
@@ -27,6 +28,7 @@ from coop.models import (
 )
 from coop.rules import capital as capital_rule
 from coop.rules.distribution import DistributionError, Members, Plan, plan
+from coop.rules.states import DISTRIBUTION
 from coop.services.distribution.common import POOL_FIGURES, reversed_by
 from coop.services.distribution.inputs import changed, encode, gather
 from coop.services.ledger import require_cooperative
@@ -129,7 +131,7 @@ async def _open_distribution(
 
 async def _withdraw_approval(db: AsyncSession, dist: Distribution) -> None:
     await db.execute(delete(AssemblyBallot).where(AssemblyBallot.distribution_id == dist.id))
-    dist.state, dist.approved_by_user_id, dist.assembly_on = DistributionState.DRAFT, None, None
+    await transition(db, Distribution, dist.id, "withdraw", DISTRIBUTION, approved_by_user_id=None, assembly_on=None)  # type: ignore[arg-type]
     dist.assembly_members = dist.assembly_attendance = None
     dist.votes_for = dist.votes_against = dist.votes_abstain = None
     dist.assembly_body, dist.assembly_rule = "members", ""

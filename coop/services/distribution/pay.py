@@ -8,10 +8,12 @@ from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.db import UTCDateTime, utcnow
+from caoyuan.db.transition import transition
 from caoyuan.errors import BadInput, Conflict, NotFound
-from coop.models import AccountItem, Allocation, Distribution, DistributionState, MemberAccountItem, ShareOp
+from coop.models import AccountItem, Allocation, Distribution, MemberAccountItem, ShareOp
 from coop.rules import chart as c
 from coop.rules.journal import credit, debit, drop_zero
+from coop.rules.states import DISTRIBUTION
 from coop.services.charter import terms_in_force
 from coop.services.distribution.common import load, reversed_by
 from coop.services.ledger import write_entry
@@ -22,10 +24,7 @@ PAY_CHANNELS = {"cash": "现金", "bank": "银行转账", "alipay": "支付宝"}
 
 async def _payable(db: AsyncSession, distribution_id: int) -> Distribution:
     dist = await load(db, distribution_id, lock=True)
-    if dist.reverses_distribution_id is not None or dist.state not in (
-        DistributionState.POSTED,
-        DistributionState.PAID,
-    ):
+    if dist.reverses_distribution_id is not None or not DISTRIBUTION.allowed("pay", dist.state):
         raise Conflict("方案入账后才能发放", field="state")
     if await reversed_by(db, distribution_id):
         raise Conflict("这个方案已冲销，不能再发放", field="state")
@@ -54,7 +53,7 @@ async def _settle_state(db: AsyncSession, dist: Distribution) -> None:
         .where(Allocation.distribution_id == dist.id, Allocation.paid_on.is_(None), Allocation.total_fen > 0)
     )
     if not unpaid:
-        dist.state = DistributionState.PAID
+        await transition(db, Distribution, dist.id, "settle", DISTRIBUTION)  # type: ignore[arg-type]
     await db.flush()
 
 

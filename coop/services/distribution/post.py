@@ -9,10 +9,12 @@ from sqlalchemy import func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.db import UTCDateTime, utcnow
+from caoyuan.db.transition import transition
 from caoyuan.errors import Conflict
 from coop.models import AccountItem, Allocation, Distribution, DistributionState, MemberAccountItem
 from coop.rules import chart as c
 from coop.rules.journal import Line, credit, debit, drop_zero
+from coop.rules.states import DISTRIBUTION
 from coop.services.distribution.common import POOL_FIGURES, load, reversed_by, year_figures
 from coop.services.distribution.inputs import stale_inputs
 from coop.services.ledger import ensure_year_ended, reverse_entry, write_entry
@@ -56,7 +58,7 @@ async def post_distribution(db: AsyncSession, distribution_id: int, by_user_id: 
     dist = await load(db, distribution_id, lock=True)
     if dist.state in (DistributionState.POSTED, DistributionState.PAID):
         raise Conflict("这个分配方案已经入账，不能重复入账", field="state")
-    if dist.state != DistributionState.APPROVED:
+    if not DISTRIBUTION.allowed("post", dist.state):
         raise Conflict("分配方案须先经成员大会审议通过，才能入账", field="state")
     ensure_year_ended(dist.year)
     if what := await stale_inputs(db, dist.cooperative_id, dist.year, dist.inputs_fingerprint):
@@ -91,7 +93,7 @@ async def post_distribution(db: AsyncSession, distribution_id: int, by_user_id: 
         )
         dist.entry_id = entry.id
     await _credit_member_accounts(db, dist)
-    dist.state, dist.posted_at = DistributionState.POSTED, utcnow()
+    await transition(db, Distribution, dist.id, "post", DISTRIBUTION, posted_at=utcnow())  # type: ignore[arg-type]
     await db.flush()
     return dist
 

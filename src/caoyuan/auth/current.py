@@ -35,9 +35,6 @@ class CurrentUser:
     def role_label(self) -> str:
         return Role(self.role).label
 
-    def is_(self, *roles: str) -> bool:
-        return self.role in roles
-
     @classmethod
     def from_account(cls, account: UserAccount, via: str, token: str) -> CurrentUser:
         return cls(account.id, account.phone, account.display_name, account.role, via, token)  # type: ignore[arg-type]
@@ -171,10 +168,6 @@ def requires(*roles: Role | str):
 
     guard.__name__ = f"requires_{'_'.join(sorted(allowed)) or 'login'}"
     return guard
-
-
-def current_user(connection: ASGIConnection) -> CurrentUser | None:
-    return connection.scope.get("user")  # type: ignore[return-value]
 
 
 def ensure_self_or_admin(user: CurrentUser, owner_user_id: int | None) -> None:

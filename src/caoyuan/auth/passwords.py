@@ -24,10 +24,6 @@ def check_strength(password: str) -> str | None:
     return None
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
 async def hash_password_async(password: str) -> str:
     return await anyio.to_thread.run_sync(_hasher.hash, password)
 

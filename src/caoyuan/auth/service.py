@@ -16,7 +16,7 @@ from caoyuan.auth import passwords
 from caoyuan.auth.models import AuthToken, LoginThrottle, UserAccount
 from caoyuan.auth.roles import Role
 from caoyuan.db import utcnow
-from caoyuan.errors import BadInput, Conflict, Locked, Unauthorized
+from caoyuan.errors import BadInput, Conflict, KernelCode, Locked, Unauthorized
 from caoyuan.identity import IdentityError, normalize_phone
 
 MAX_FAILED_LOGINS = 5  # per account and source address
@@ -39,7 +39,7 @@ async def create_user(db: AsyncSession, *, phone: str, password: str, role: str,
     if problem := passwords.check_strength(password):
         raise BadInput(problem, field="password")
     if await db.scalar(select(UserAccount.id).where(UserAccount.phone == phone)):
-        raise Conflict(f"手机号 {phone} 已注册", code="phone_taken", field="phone")
+        raise Conflict(f"手机号 {phone} 已注册", code=KernelCode.PHONE_TAKEN, field="phone")
     user = UserAccount(
         phone=phone,
         role=role,
@@ -71,7 +71,7 @@ async def authenticate(
     user = await db.scalar(select(UserAccount).where(UserAccount.phone == phone))
     if user is None or not user.is_active:
         await passwords.verify_password(passwords.DUMMY_HASH, password)
-        raise Unauthorized(WRONG_CREDENTIALS, code="bad_credentials")
+        raise Unauthorized(WRONG_CREDENTIALS, code=KernelCode.BAD_CREDENTIALS)
     user_id: int = user.id  # type: ignore[assignment]
     tries = await _claim_address_try(db, user_id, source, now)
     if tries is None:
@@ -171,7 +171,9 @@ async def _wrong_password(
     if address_locked or account_locked:
         raise Locked(f"密码连续错误 {MAX_FAILED_LOGINS} 次，账户已锁定 {LOCK_MINUTES} 分钟")
     left = min(MAX_FAILED_LOGINS - tries, MAX_ACCOUNT_FAILED_LOGINS - account_tries)
-    raise Unauthorized(f"{WRONG_CREDENTIALS}（再错 {left} 次将锁定 {LOCK_MINUTES} 分钟）", code="bad_credentials")
+    raise Unauthorized(
+        f"{WRONG_CREDENTIALS}（再错 {left} 次将锁定 {LOCK_MINUTES} 分钟）", code=KernelCode.BAD_CREDENTIALS
+    )
 
 
 async def issue_token(db: AsyncSession, user: UserAccount, kind: str, hours: int) -> tuple[str, AuthToken]:

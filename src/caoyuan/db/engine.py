@@ -20,6 +20,8 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from caoyuan.db.after_commit import run_committed
+
 SQLITE_BEGIN = "sqlite_begin"  # execution option: "IMMEDIATE" (default) or "DEFERRED"
 BUSY_TIMEOUT_S = 30
 RECYCLE_S = 300  # PostgreSQL: reopen a pooled connection after 5 minutes
@@ -42,7 +44,7 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work commits on success and rolls back on any error."""
+        """A session whose work commits on success (then its after-commit work runs) and rolls back on any error."""
         async with self.sessionmaker() as session:
             try:
                 yield session
@@ -50,6 +52,7 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+            await run_committed(session)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -34,7 +34,3 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def utc_column(**kwargs: object) -> sa.Column:  # for SQLModel Field(sa_column=...)
-    return sa.Column(UTCDateTime(), **kwargs)  # type: ignore[arg-type]

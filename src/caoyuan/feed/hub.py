@@ -1,7 +1,7 @@
 """Wake-ups for feed readers in this process.
 
 The data always comes from the ``feed_event`` table; the hub only says "look again". Wake-ups come
-from commits in this process (a session hook) and, on PostgreSQL, from other processes through
+from commits in this process (``after_commit``) and, on PostgreSQL, from other processes through
 LISTEN/NOTIFY (``pg_notify`` is sent inside the committing transaction, so it arrives after the commit).
 Readers also look on their own every few seconds, so a lost wake-up only delays, never loses.
 """
@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from functools import partial
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from caoyuan.db.after_commit import after_commit
 
 log = logging.getLogger("caoyuan.feed")
 CHANNEL = "caoyuan_feed"
-PENDING_KEY = "caoyuan_feed_streams"
+WAKE_KEY = "caoyuan_feed_wake"
 
 
 class FeedHub:
@@ -71,19 +71,8 @@ HUB = FeedHub()
 
 
 def mark_for_wake(session: Any, stream: str) -> None:
-    """Called by append_event: remember the stream; the commit hook below wakes its readers."""
-    session.info.setdefault(PENDING_KEY, set()).add(stream)
-
-
-@event.listens_for(Session, "after_commit")
-def _wake_after_commit(session: Session) -> None:
-    for stream in session.info.pop(PENDING_KEY, ()):
-        HUB.wake(stream)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(PENDING_KEY, None)
+    """Called by append_event: wake the stream's readers once this transaction commits (once per stream)."""
+    after_commit(session, partial(HUB.wake, stream), key=(WAKE_KEY, stream), immediate=True)
 
 
 class PostgresListener:

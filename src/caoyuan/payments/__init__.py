@@ -36,8 +36,8 @@ from caoyuan.payments.client import (
     PaymentError,
     RefundResult,
     TradeQuery,
+    close_gateway,
     gateway_for,
-    provide_gateway,
 )
 from caoyuan.payments.notify import ANSWER_OK, ANSWER_RETRY, NotifyRejected, PaymentNotice, qr_svg, verify_notify
 from caoyuan.payments.settings import AlipaySettings, PaymentConfig, get_payment_config, load_payment_config
@@ -58,7 +58,7 @@ __all__ = [
     "gateway_for",
     "get_payment_config",
     "load_payment_config",
-    "provide_gateway",
+    "close_gateway",
     "qr_svg",
     "verify_notify",
 ]

@@ -28,7 +28,7 @@ from alipay.aop.api.request.AlipayTradeRefundRequest import AlipayTradeRefundReq
 from alipay.aop.api.request.AlipayTradeWapPayRequest import AlipayTradeWapPayRequest
 
 from caoyuan.db import utcnow
-from caoyuan.errors import AppError
+from caoyuan.errors import AppError, KernelCode
 from caoyuan.money import MoneyError
 from caoyuan.payments import signing
 from caoyuan.payments.amounts import alipay_time, fen_from_text, parse_alipay_time, yuan_text
@@ -59,7 +59,7 @@ class PaymentError(AppError):
     """
 
     status = 502
-    code = "payment_failed"
+    code = KernelCode.PAYMENT_FAILED
 
     def __init__(self, message: str, *, sub_code: str = "", sub_msg: str = "", gateway_code: str = "") -> None:
         super().__init__(
@@ -327,6 +327,9 @@ def gateway_for(app: Any) -> AlipayGateway:
     return gateway
 
 
-async def provide_gateway(request: Any) -> AlipayGateway:
-    """A Litestar dependency: ``dependencies={"alipay": Provide(provide_gateway)}``."""
-    return gateway_for(request.app)
+async def close_gateway(app: Any) -> None:
+    """At shutdown: close the gateway's HTTP client (its pooled connections), if one was made."""
+    gateway = app.state.get(_STATE_KEY)
+    if gateway is not None:
+        del app.state[_STATE_KEY]
+        await gateway.aclose()

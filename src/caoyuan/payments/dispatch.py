@@ -1,11 +1,12 @@
 """POST /pay/alipay/notify: one verified notify, handed to the domain that owns its out_trade_no.
 
 Domains register ``Domain.payment_handlers = {"CY": "storefront.payments:on_alipay_paid"}``: an
-out_trade_no prefix → a dotted ``module:function``. The handler gets the request's session and the
-verified :class:`PaymentNotice` (always a paid status), and either returns ``"success"`` (settled,
-a duplicate, or nothing to do) or raises :class:`caoyuan.errors.AppError` (Alipay gets ``failure``
-with HTTP 400 and retries). A handler that must call Alipay once its work is committed (a refund)
-returns an :data:`AfterCommit` instead of ``"success"``; the dispatcher commits, then awaits it.
+out_trade_no prefix → a dotted ``module:function``. The handler gets the request's session, the
+verified :class:`PaymentNotice` (always a paid status) and the :class:`NotifyContext` (the database and
+the gateway), and either returns (settled, a duplicate, or nothing to do: Alipay gets ``success``) or
+raises :class:`caoyuan.errors.AppError` (Alipay gets ``failure`` with HTTP 400 and retries). A handler
+that must call Alipay once its work is committed (a refund) registers it with
+:func:`caoyuan.db.after_commit`; the dispatcher commits, which runs it, then answers.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from litestar import Request, Response, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from caoyuan.db import Database
+from caoyuan.db import Database, commit
 from caoyuan.deps import AppDatabase, Db
 from caoyuan.domains import installed_domains
 from caoyuan.errors import AppError
@@ -28,8 +30,16 @@ from caoyuan.payments.settings import NOTIFY_PATH
 
 log = logging.getLogger("caoyuan.payments.dispatch")
 
-AfterCommit = Callable[[Database, AlipayGateway], Awaitable[None]]
-Handler = Callable[[AsyncSession, PaymentNotice], Awaitable["str | AfterCommit"]]
+
+@dataclass(frozen=True)
+class NotifyContext:
+    """What a handler may need for work after the commit (a refund manages its own sessions)."""
+
+    database: Database
+    gateway: AlipayGateway
+
+
+Handler = Callable[[AsyncSession, PaymentNotice, NotifyContext], Awaitable[None]]
 
 
 def registered_handlers() -> dict[str, str]:
@@ -75,13 +85,11 @@ async def alipay_notify(request: Request, db: Db, database: AppDatabase) -> Resp
         log.warning("notify for unknown out_trade_no %s", notice.out_trade_no)
         return reply(ANSWER_RETRY, 400, "unknown_prefix")
     try:
-        outcome = await handler(db, notice)
+        await handler(db, notice, NotifyContext(database, gateway))
     except AppError as exc:
         await db.rollback()
         return reply(ANSWER_RETRY, 400, exc.code)
-    await db.commit()
-    if callable(outcome):
-        await outcome(database, gateway)  # e.g. a refund: Alipay is called only after our commit
+    await commit(db)  # and its after-commit work, e.g. a refund: Alipay is called only after our commit
     return reply(ANSWER_OK)
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import exc as sa_exc
 
+from caoyuan.errors import KernelCode
+
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
@@ -24,14 +26,14 @@ class Refusal:
 
 
 _KINDS = {
-    "foreign_key": (422, "reference_missing", "引用的记录不存在"),
-    "unique": (409, "duplicate", "记录已存在，不能重复提交"),
-    "not_null": (422, "missing_value", "缺少必填的内容"),
-    "check": (422, "rule_violated", "填写的内容不符合规则"),
-    "too_long": (422, "too_long", "填写的内容太长"),
-    "out_of_range": (422, "out_of_range", "数值超出允许的范围"),
-    "bad_value": (422, "invalid", "填写的内容有误"),
-    "conflict": (409, "conflict", "操作冲突，请刷新后重试"),
+    "foreign_key": (422, KernelCode.REFERENCE_MISSING, "引用的记录不存在"),
+    "unique": (409, KernelCode.DUPLICATE, "记录已存在，不能重复提交"),
+    "not_null": (422, KernelCode.MISSING_VALUE, "缺少必填的内容"),
+    "check": (422, KernelCode.RULE_VIOLATED, "填写的内容不符合规则"),
+    "too_long": (422, KernelCode.TOO_LONG, "填写的内容太长"),
+    "out_of_range": (422, KernelCode.OUT_OF_RANGE, "数值超出允许的范围"),
+    "bad_value": (422, KernelCode.INVALID, "填写的内容有误"),
+    "conflict": (409, KernelCode.CONFLICT, "操作冲突，请刷新后重试"),
 }
 _SQLSTATE = {
     "23503": "foreign_key",

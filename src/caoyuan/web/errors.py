@@ -10,7 +10,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
 
-from caoyuan.errors import AppError
+from caoyuan.errors import AppError, KernelCode
 from caoyuan.web.dberrors import database_refusal
 
 log = logging.getLogger("caoyuan.errors")
@@ -30,17 +30,17 @@ DEFAULT_MESSAGES = {
     503: "服务暂时不可用，请稍后再试",
 }
 CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "too_large",
-    422: "invalid",
-    429: "too_many_requests",
-    500: "server_error",
-    503: "unavailable",
+    400: KernelCode.BAD_REQUEST,
+    401: KernelCode.UNAUTHORIZED,
+    403: KernelCode.FORBIDDEN,
+    404: KernelCode.NOT_FOUND,
+    405: KernelCode.METHOD_NOT_ALLOWED,
+    409: KernelCode.CONFLICT,
+    413: KernelCode.TOO_LARGE,
+    422: KernelCode.INVALID,
+    429: KernelCode.TOO_MANY_REQUESTS,
+    500: KernelCode.SERVER_ERROR,
+    503: KernelCode.UNAVAILABLE,
 }
 
 
@@ -75,22 +75,22 @@ def _describe(exc: Exception) -> tuple[int, str, str, list[dict], dict]:
             fields.append({"field": _field_name(text, item.get("key")), "message": text})
         detail = str(exc.detail or "")
         if "JSON is malformed" in detail or "Malformed" in detail or "decode" in detail.lower():
-            return 400, "malformed_json", "请求体不是有效的 JSON", fields, {}
+            return 400, KernelCode.MALFORMED_JSON, "请求体不是有效的 JSON", fields, {}
         if fields:
             names = "、".join(f["field"] for f in fields)
-            return 400, "validation_error", f"请检查这些字段：{names}", fields, {}
-        return 400, "validation_error", f"请求数据有误：{detail}", fields, {}
+            return 400, KernelCode.VALIDATION_ERROR, f"请检查这些字段：{names}", fields, {}
+        return 400, KernelCode.VALIDATION_ERROR, f"请求数据有误：{detail}", fields, {}
     if isinstance(exc, HTTPException):
         status = exc.status_code
         detail = str(exc.detail or "")
         if status == 403 and "CSRF" in detail:
-            return 403, "csrf_failed", "表单已过期或校验失败，请刷新页面后重试", [], {}
+            return 403, KernelCode.CSRF_FAILED, "表单已过期或校验失败，请刷新页面后重试", [], {}
         if status == 400 and ("JSON" in detail or "decode" in detail.lower()):
-            return 400, "malformed_json", "请求体不是有效的 JSON", [], {}
-        return status, CODES.get(status, "error"), DEFAULT_MESSAGES.get(status, detail or "请求失败"), [], {}
+            return 400, KernelCode.MALFORMED_JSON, "请求体不是有效的 JSON", [], {}
+        return status, CODES.get(status, KernelCode.ERROR), DEFAULT_MESSAGES.get(status, detail or "请求失败"), [], {}
     if refusal := database_refusal(exc):
         return refusal.status, refusal.code, refusal.message, [], {}
-    return 500, "server_error", DEFAULT_MESSAGES[500], [], {}
+    return 500, KernelCode.SERVER_ERROR, DEFAULT_MESSAGES[500], [], {}
 
 
 def handle_exception(request: Request, exc: Exception) -> Response:

@@ -29,11 +29,11 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.process_collector import ProcessCollector
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+
+from caoyuan.db.after_commit import after_commit
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 ProcessCollector(registry=REGISTRY)
-PENDING_KEY = "caoyuan_metrics_pending"
 UNMATCHED = "<unmatched>"  # 404s and 405s: one label, whatever path was asked for
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -72,22 +72,11 @@ SHUTTING_DOWN = Gauge("caoyuan_draining", "1 while this process drains after SIG
 
 def count_on_commit(session: Any, what: str, n: int = 1) -> None:
     """Count an order event (``placed``, ``paid``, ``expired``, ``refunded``…) when ``session`` commits."""
-    session.info.setdefault(PENDING_KEY, []).append((what, n))
+    after_commit(session, lambda: ORDERS.labels(what).inc(n), immediate=True)
 
 
 def intake_refused(code: str) -> None:
     INTAKE_REFUSALS.labels(code).inc()
-
-
-@event.listens_for(Session, "after_commit")
-def _count_after_commit(session: Session) -> None:
-    for what, n in session.info.pop(PENDING_KEY, ()):
-        ORDERS.labels(what).inc(n)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(PENDING_KEY, None)
 
 
 # ---------------------------------------------------------------- kernel instruments
