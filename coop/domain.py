@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from caoyuan.domains import Domain, NavLink
+from coop.errors import CoopCode
 
 
 def _routes():  # imported lazily so the CLI starts fast
@@ -55,4 +56,5 @@ domain = Domain(
         NavLink("合作社", "/coop/", frozenset({"admin"})),
         NavLink("我的股份与分红", "/coop/me", frozenset({"member"})),
     ],
+    error_codes=[CoopCode],
 )

@@ -14,3 +14,4 @@ class LiveCode(ErrorCode):
     SOLD_OUT = "sold_out", "已售罄（可以登记候补）"
     FLASH_SALE_RUNNING = "flash_sale_running", "这件商品正在秒杀，请等它结束"
     FLASH_SALE_CLOSED = "flash_sale_closed", "秒杀已经结束"
+    NOT_OPEN_YET = "not_open_yet", "秒杀还在倒计时，还没开抢"

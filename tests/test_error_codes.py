@@ -9,6 +9,7 @@ import pytest
 
 from caoyuan.domains import installed_domains
 from caoyuan.errors import Conflict, KernelCode
+from coop.errors import CoopCode
 from coop.machinery.errors import MachineryCode
 from storefront.errors import ShopCode
 from streaming.errors import LiveCode
@@ -18,10 +19,10 @@ BARE = re.compile(r"""\bcode\s*=\s*["'][a-z_]+["']""")
 
 
 def test_every_code_has_a_meaning_and_domains_name_their_codes() -> None:
-    for enum in (KernelCode, MachineryCode, ShopCode, LiveCode):
+    for enum in (KernelCode, CoopCode, MachineryCode, ShopCode, LiveCode):
         assert all(member.meaning for member in enum), enum
     named = {codes for domain in installed_domains() for codes in domain.error_codes}
-    assert {MachineryCode, ShopCode, LiveCode} <= named
+    assert {CoopCode, MachineryCode, ShopCode, LiveCode} <= named
 
 
 def test_a_code_is_sent_as_its_plain_value() -> None:
@@ -44,6 +45,6 @@ def test_no_error_code_is_a_bare_string_in_the_code() -> None:
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_schema_lists_every_code_with_its_meaning(client) -> None:  # type: ignore[no-untyped-def]
     description = (await client.get("/schema/openapi.json")).json()["info"]["description"]
-    for enum in (KernelCode, MachineryCode, ShopCode, LiveCode):
+    for enum in (KernelCode, CoopCode, MachineryCode, ShopCode, LiveCode):
         for member in enum:
             assert f"| `{member.value}` | {enum.__name__} | {member.meaning} |" in description

@@ -16,6 +16,7 @@ from sqlmodel import col
 from caoyuan import clock
 from caoyuan.bounds import check_day
 from caoyuan.errors import BadInput, Conflict
+from coop.errors import CoopCode
 from coop.models import KIND_LABELS, Charter, Cooperative
 from coop.rules.charter import Terms
 from coop.rules.credit_code import CreditCodeError, normalize
@@ -90,9 +91,9 @@ async def found(
     registration date). A second cooperative with the same name or credit code is refused."""
     founding = checked(founding)
     if await db.scalar(select(col(Cooperative.id)).where(col(Cooperative.name) == founding.name)):
-        raise Conflict(f"已有名为「{founding.name}」的合作社", field="name", code="name_taken")
+        raise Conflict(f"已有名为「{founding.name}」的合作社", field="name", code=CoopCode.NAME_TAKEN)
     if await db.scalar(select(col(Cooperative.id)).where(col(Cooperative.credit_code) == founding.credit_code)):
-        raise Conflict("这个统一社会信用代码已登记过一个合作社", field="credit_code", code="credit_code_taken")
+        raise Conflict("这个统一社会信用代码已登记过一个合作社", field="credit_code", code=CoopCode.CREDIT_CODE_TAKEN)
     coop = Cooperative(
         name=founding.name,
         kind=founding.kind,

@@ -13,6 +13,7 @@ from caoyuan import clock
 from caoyuan.bounds import FEN_MAX, check_day
 from caoyuan.db import utcnow
 from caoyuan.errors import BadInput, Conflict, NotFound
+from coop.errors import CoopCode
 from coop.models import Cooperative, Distribution, DistributionState, JournalEntry, JournalLine
 from coop.rules.chart import CHART, ChartError, chart_for
 from coop.rules.journal import SOURCE_LABELS, Line, UnbalancedEntry, check_balanced, source_label
@@ -118,7 +119,7 @@ async def ensure_year_open(db: AsyncSession, cooperative_id: int, day: date) -> 
             f"{day.year} 年已经年结（年度分配已入账），不能再记入日期在 {day.year} 年的凭证（{day}）；"
             f"请记在 {day.year + 1} 年，或先冲销 {day.year} 年的分配方案",
             field="entry_date",
-            code="year_closed",
+            code=CoopCode.YEAR_CLOSED,
         )
 
 
@@ -129,7 +130,7 @@ def ensure_year_ended(year: int) -> None:
         raise Conflict(
             f"{year} 年还没有结束（今天是 {today}），年度分配要到 {year + 1} 年 1 月 1 日以后才能入账",
             field="year",
-            code="year_not_ended",
+            code=CoopCode.YEAR_NOT_ENDED,
         )
 
 
@@ -291,6 +292,6 @@ async def reverse_by_hand(
             f"凭证 #{entry_id} 属于已年结的 {original.entry_date.year} 年，不能冲销；请在 "
             f"{original.entry_date.year + 1} 年记一张更正凭证",
             field="entry_id",
-            code="year_closed",
+            code=CoopCode.YEAR_CLOSED,
         )
     return await reverse_entry(db, entry_id, reason=reason, user_id=user_id, on=original.entry_date)

@@ -50,6 +50,8 @@ class KernelCode(ErrorCode):
     RULE_VIOLATED = "rule_violated", "填写的内容不符合规则（数据库约束）"
     TOO_LONG = "too_long", "填写的内容太长"
     OUT_OF_RANGE = "out_of_range", "数值超出允许的范围"
+    SETUP_LINK_GONE = "setup_link_gone", "设置链接已用过或已过期"
+    ADMIN_EXISTS = "admin_exists", "已经有管理员账号，不能再用设置链接创建"
 
 
 class AppError(Exception):

@@ -106,7 +106,7 @@ async def _pool_to_charge(db: AsyncSession, pool_id: int) -> tuple[int, str]:
     now = utcnow()
     if now < sale.opens_at and not sale.closed:
         seconds = int((sale.opens_at - now).total_seconds()) + 1
-        raise Conflict(f"秒杀还没开始，{seconds} 秒后开抢", code="not_open_yet")
+        raise Conflict(f"秒杀还没开始，{seconds} 秒后开抢", code=LiveCode.NOT_OPEN_YET)
     if sale.closed or not is_open or now >= sale.closes_at:
         return shelf_pool_id, "秒杀已结束，按直播价计算"
     if remaining <= 0:

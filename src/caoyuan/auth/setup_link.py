@@ -20,7 +20,7 @@ from caoyuan import clock
 from caoyuan.auth.models import SetupLink, UserAccount
 from caoyuan.auth.roles import Role
 from caoyuan.auth.service import create_user, token_digest
-from caoyuan.errors import AppError, BadInput, Conflict
+from caoyuan.errors import AppError, BadInput, Conflict, KernelCode
 
 LINK_HOURS = 24
 LINK_HOURS_MAX = 7 * 24
@@ -30,7 +30,7 @@ ADMIN_EXISTS = "已经有管理员账号了：请用管理员账号登录（其�
 
 class LinkGone(AppError):
     status = 410
-    code = "setup_link_gone"
+    code = KernelCode.SETUP_LINK_GONE
 
 
 GONE = "这个设置链接已用过或已过期，请在服务器上重新运行 caoyuan setup"
@@ -47,7 +47,7 @@ async def issue(db: AsyncSession, hours: int = LINK_HOURS) -> tuple[str, SetupLi
     if not 1 <= hours <= LINK_HOURS_MAX:
         raise BadInput(f"有效期应为 1 到 {LINK_HOURS_MAX} 小时", field="hours")
     if await admin_exists(db):
-        raise Conflict(ADMIN_EXISTS, code="admin_exists")
+        raise Conflict(ADMIN_EXISTS, code=KernelCode.ADMIN_EXISTS)
     token = secrets.token_urlsafe(32)
     link = SetupLink(token_hash=token_digest(token), expires_at=clock.now() + timedelta(hours=hours))
     db.add(link)
