@@ -67,6 +67,7 @@ class ShopPages(Controller):
                 "labels": STATUS_LABELS,
                 "t": t,
                 "pay_url": links.pay_url(settings, order_no),
+                "track_url": links.track_url(order.tracking_no) if order.tracking_no else "",
                 "refundable": order.status in refund.REFUNDABLE,
                 "refund_error": refund_error,
             },

@@ -39,6 +39,7 @@ from streaming.models import (
 from streaming.services import analytics, flash_sale, presence, quote, sessions, shelf
 from streaming.services.access import feed_stream, session_for_host
 from streaming.services.intake import take_order
+from streaming.services.top_up import top_up
 from streaming.services.views import console_orders, session_view, sku_pictures
 
 HOSTS = requires(Role.HOST, Role.ADMIN)
@@ -423,6 +424,8 @@ async def console_context(db: Db, request: Request, session_id: int) -> dict:
         "items": {i.item_id: i for i in view.shelf},
         "states": STATE_LABELS,
         "skus": skus,
+        "catalogue": {sku.id: sku.stock for sku, _ in skus},  # what one tap of 补货 can still draw on
+        "top_up_step": TOP_UP_STEP,
         "orders": await console_orders(db, session_id),
         "steps": RUN_OF_SHOW,
         "last_seq": await last_seq(db, feed_stream(session_id)),
@@ -441,6 +444,7 @@ async def console_context(db: Db, request: Request, session_id: int) -> dict:
 
 
 LOW_STOCK = 5  # at or below this many left, a shelf item is flagged for the host
+TOP_UP_STEP = 10  # one tap of 补货 moves this many from the catalogue (or what the catalogue has left)
 
 
 async def _act(db: Db, user, session_id: int, what: str, data: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
@@ -489,6 +493,11 @@ async def _act(db: Db, user, session_id: int, what: str, data: dict[str, str]) -
         )
         label = await _item_label(db, session_id, item_id)
         return f"已开秒杀：{label} {format_fen(sale.deal_price_fen)}，{sale.total_cap} 件"
+    if what == "top_up":
+        item_id = _id(data, "item_id", "商品")
+        quantity = _int(data, "quantity", "补货数量")
+        left = await top_up(db, user, session_id, item_id, quantity)
+        return f"已补货：{await _item_label(db, session_id, item_id)} +{quantity} 件，现剩 {left} 件"
     if what == "stop_flash":
         sale = await flash_sale.stop_flash_sale(db, user, session_id, _id(data, "sale_id", "秒杀"))
         return f"已停止秒杀：{await _item_label(db, session_id, sale.shelf_item_id)}，未抢完的退回货架"

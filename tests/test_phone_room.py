@@ -219,3 +219,22 @@ async def test_a_new_flash_sale_arrives_in_place_keeping_the_open_sheet(server: 
     await page.click("#sheet-close")
     await shot(page, "room-new-flash-card")
     await page.context.close()
+
+
+async def test_large_text_mode_is_remembered_on_the_phone_and_still_fits(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    page = await live_room(browser, server, (320, 640))
+    small = await page.evaluate("parseFloat(getComputedStyle(document.querySelector('.shelf-item .price')).fontSize)")
+    await page.click("#elder")
+    assert await page.evaluate("document.body.classList.contains('elder')")
+    await page.reload()  # the same phone, later: still large
+    assert await page.evaluate("document.body.classList.contains('elder')")
+    assert await page.inner_text("#elder") == "标准字体"
+    large = await page.evaluate("parseFloat(getComputedStyle(document.querySelector('.shelf-item .price')).fontSize)")
+    assert large > small
+    await no_overflow(page)
+    await shot(page, "room-elder")
+    await page.locator(".shelf-item:not(.soldout)").first.click()
+    await page.wait_for_selector("#sheet")
+    await no_overflow(page)
+    await shot(page, "room-elder-sheet")
+    await page.context.close()

@@ -96,3 +96,30 @@ async def test_a_logged_in_buyer_sees_every_order_placed_with_their_phone(client
     # and their phone is already in the live room's order sheet
     room = await client.get(f"/live/{sc.session_id}?item={sc.pool_id}")
     assert 'value="13800004321"' in room.text
+
+
+async def test_top_up_moves_catalogue_stock_onto_the_shelf_and_never_below_zero(db, make_user) -> None:  # type: ignore[no-untyped-def]
+    from caoyuan.feed import last_seq
+    from storefront.models import Sku
+    from streaming.services.access import feed_stream
+    from streaming.services.sessions import end
+    from streaming.services.top_up import top_up
+
+    sc = await build(db, make_user, stock=50, shelf_qty=20)  # 30 left in the catalogue
+    async with db.session() as s:
+        before = await last_seq(s, feed_stream(sc.session_id))
+        assert await top_up(s, sc.host, sc.session_id, sc.item_id, 10) == 30
+    async with db.session() as s:
+        pool = await s.get(StockPool, sc.pool_id)
+        assert (pool.remaining, pool.allocated) == (30, 30)
+        assert (await s.get(Sku, sc.sku_id)).stock == 20
+        assert await last_seq(s, feed_stream(sc.session_id)) == before + 1  # the new stock is on the feed
+        with pytest.raises(Conflict) as refused:
+            await top_up(s, sc.host, sc.session_id, sc.item_id, 21)
+        assert refused.value.field == "quantity" and "只剩 20 件" in refused.value.message
+    async with db.session() as s:
+        assert (await s.get(Sku, sc.sku_id)).stock == 20 and (await s.get(StockPool, sc.pool_id)).remaining == 30
+        await end(s, sc.host, sc.session_id)
+    async with db.session() as s:
+        with pytest.raises(Conflict):
+            await top_up(s, sc.host, sc.session_id, sc.item_id, 1)

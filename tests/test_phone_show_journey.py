@@ -42,7 +42,12 @@ async def browser():  # type: ignore[no-untyped-def]
 async def act(page, text: str) -> str:  # type: ignore[no-untyped-def]
     """Wait for the toast that names what changed; returns its text."""
     toast = page.locator(f".toast:has-text('{text}')")
-    await toast.wait_for()
+    try:
+        await toast.wait_for(timeout=15_000)
+    except Exception:
+        await shot(page, "journey-failed")
+        said = await page.locator(".toast").all_inner_texts()
+        raise AssertionError(f"no toast saying {text!r}; the page said {said}") from None
     return await toast.inner_text()
 
 
@@ -116,6 +121,12 @@ async def test_a_whole_show_from_the_phone_console(server: str, browser) -> None
         )
         assert placed.status == 201, await placed.text()
     await host.wait_for_function("document.querySelectorAll('#ticker .oc').length >= 20")
+    left = host.locator(".item-row", has_text=products[1]).locator("[data-pool]")
+    await host.wait_for_function("(el) => el.textContent.trim() === '10'", arg=await left.element_handle())
+    # 40 shelved, 10 set aside for the flash sale, 20 sold: one tap of 补货 brings more from the catalogue
+    await host.locator(".item-row", has_text=products[1]).locator("button:has-text('补货')").click()
+    said = await act(host, "已补货")
+    assert products[1] in said and "现剩 20 件" in said
 
     # a buyer opens the shared link on their own phone
     link = await host.locator("a:has-text('买家看到的直播间')").get_attribute("href")
@@ -139,8 +150,10 @@ async def test_a_whole_show_from_the_phone_console(server: str, browser) -> None
     assert "运费" in confirm and "合计" in confirm and "¥176.00" in confirm  # 2 × ¥88, before paying
     total = await buyer.inner_text("#total")
     assert total in await buyer.locator("button:has-text('提交订单')").inner_text()  # the button says the amount
-    await no_overflow(buyer)
-    await shot(buyer, "journey-buyer-confirm")
+    for size in ({"width": 320, "height": 640}, PHONE):
+        await buyer.set_viewport_size(size)
+        await no_overflow(buyer)
+        await shot(buyer, "journey-buyer-confirm")
     await buyer.click("button:has-text('提交订单')")
     await buyer.wait_for_selector("text=确认付款")  # the sandbox Alipay cashier
     await buyer.click("button:has-text('确认付款')")
@@ -155,10 +168,20 @@ async def test_a_whole_show_from_the_phone_console(server: str, browser) -> None
     await host.wait_for_selector("#ticker .oc:first-child:has-text('斯*')")
     await host.wait_for_selector("#ticker .oc:first-child.paid")
     assert "136****9876" in await newest.inner_text() and "×2" in await newest.inner_text()
+    # the header's numbers follow without a reload: GMV paid, 21 orders, one paying buyer
+    await host.wait_for_selector("#gmv:has-text('¥176.00')")
+    await host.wait_for_selector("#n-buyers:text-is('1')")
+    assert await host.inner_text("#n-orders") == "21"
     await host.evaluate("window.scrollTo(0, 0)")
     assert await in_first_screen(host, "#ticker .oc:first-child")
     await no_overflow(host)
     await shot(host, "journey-host-orders")
+    await host.set_viewport_size({"width": 320, "height": 640})  # the smallest phone: still first, still fits
+    await host.evaluate("window.scrollTo(0, 0)")
+    assert await in_first_screen(host, "#ticker .oc:first-child")
+    await no_overflow(host)
+    await shot(host, "journey-host-orders")
+    await host.set_viewport_size(PHONE)
 
     # stop the flash sale early
     await host.locator(".flash-row", has_text=products[1]).locator("button:has-text('停止秒杀')").click()
@@ -176,6 +199,8 @@ async def test_a_whole_show_from_the_phone_console(server: str, browser) -> None
     said = await act(host, "直播已结束")
     assert "秒杀" in said and "退回" in said
     await host.wait_for_selector("#state-badge:has-text('已结束')")
+    # the shelf says where the unsold stock went, not 已售罄
+    await host.locator(".item-row", has_text=products[0]).locator("text=退回商品库").wait_for()
     await shot(host, "journey-host-ended")
 
     # after the show: what the console offers opens for a host (the 发货台 is the accountant's: no 403 link)

@@ -125,22 +125,32 @@
   }
   async function refresh() {
     if (refreshing) return refreshSoon();
-    if (document.querySelector("#controls form:focus-within input:not([type=hidden])")) return refreshSoon();
     refreshing = true;
     try {
       const html = await (await fetch(location.pathname, {headers: {"x-requested-with": "fetch"}})).text();
       const doc = new DOMParser().parseFromString(html, "text/html");
+      // While the host is typing in a form (or has typed and looked away), only the numbers are redrawn;
+      // checked after the fetch, so a redraw asked for before they began typing cannot wipe what they typed.
+      const busy = Boolean(document.querySelector("#controls :is(input, select, textarea):focus")) || typedIn();
       // keep open what the host opened, by its title (a redraw may add a section above it)
       const title = (d) => d.querySelector("summary")?.textContent.trim();
       const open = new Set([...document.querySelectorAll("#controls details[open]")].map(title));
-      for (const id of ["hud-nums", "controls", "state-badge"]) {
+      for (const id of busy ? ["hud-nums", "state-badge"] : ["hud-nums", "controls", "state-badge"]) {
         const fresh = doc.getElementById(id);
         if (fresh) document.getElementById(id).replaceWith(fresh);
       }
       document.querySelectorAll("#controls details").forEach((d) => { if (open.has(title(d))) d.open = true; });
       root.dataset.state = doc.getElementById("console")?.dataset.state || root.dataset.state;
       wake(); tickFlash();
+      if (busy) refreshSoon();  // the controls follow once the form is sent or left as it was
     } finally { refreshing = false; }
+  }
+  // a select with no option marked selected starts on its first option
+  const initial = (sel) => ([...sel.options].find((o) => o.defaultSelected) || sel.options[0])?.value;
+  function typedIn() {
+    return [...document.querySelectorAll("#controls form")].some((f) => [...f.elements].some((el) =>
+      el.tagName === "SELECT" ? el.value !== initial(el)
+        : el.type !== "hidden" && "defaultValue" in el && el.value !== el.defaultValue));
   }
 
   // ---- actions through fetch; the plain form post stays as the no-JS path
