@@ -45,5 +45,15 @@ async def test_books_pages_fit_a_phone(server: str, width: int, height: int) -> 
             assert "张凭证" in text or "期初余额" in text or "补助" in text
             assert await page.evaluate("document.documentElement.scrollWidth") <= width, (path, width)
             await page.screenshot(path=str(SHOTS / f"{name}-{width}.png"))
+        for did in (1, 2, 3):  # the demo's posted distribution: its printable 公示表 with the notice
+            response = await page.goto(server + f"/coop/distributions/{did}/publicity?phone=0476-8812345")
+            if response is not None and response.status == 200 and "公示期" in await page.inner_text("main"):
+                assert "理事长（签字）" in await page.inner_text("main")
+                assert await page.evaluate("document.documentElement.scrollWidth") <= width
+                await page.locator("#publicity-period").scroll_into_view_if_needed()
+                await page.screenshot(path=str(SHOTS / f"publicity-{width}.png"))
+                break
+        else:
+            raise AssertionError("no 公示表 in the demo")
         await context.close()
         await browser.close()

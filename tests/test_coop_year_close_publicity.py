@@ -20,6 +20,7 @@ def test_notice_defaults_to_seven_days_and_bounds_its_values() -> None:
         (date(2026, 1, 1), date(2026, 6, 1), "", "publicity_end"),
         (None, None, "=HYPERLINK(1)", "phone"),
         (None, None, "123", "phone"),
+        (date(9999, 12, 31), None, "", "publicity_start"),
     ):
         with pytest.raises(PublicityError) as refused:
             publicity_notice(date(2026, 1, 12), start, end, phone)

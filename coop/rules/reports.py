@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from caoyuan.bounds import DAY_MAX, DAY_MIN
 from coop.rules.chart import AccountKind, account
 
 Sums = Mapping[str, tuple[int, int]]  # account code → (debits, credits)
@@ -135,6 +136,9 @@ class PublicityError(ValueError):
 def publicity_notice(published_on: date, start: date | None, end: date | None, phone: str) -> PublicityNotice:
     """The period defaults to 7 days from the day of publishing; the phone is digits (a landline may carry
     a 区号 and a hyphen). Refused with the field it belongs to."""
+    for value, name in ((start, "publicity_start"), (end, "publicity_end")):
+        if value is not None and not DAY_MIN <= value <= DAY_MAX:
+            raise PublicityError(f"日期应在 {DAY_MIN.year} 到 {DAY_MAX.year} 年之间", name)
     start = start or published_on
     end = end or start + timedelta(days=PUBLICITY_DAYS - 1)
     if end < start:
