@@ -17,7 +17,7 @@ from coop import schemas as sc
 from coop import schemas_books as sb
 from coop.rules.chart import CHART
 from coop.rules.journal import Line, source_label
-from coop.services import opening, subsidies
+from coop.services import opening, opening_members, subsidies
 from coop.services.ledger import (
     PER_PAGE_MAX,
     EntryFilter,
@@ -147,3 +147,12 @@ class BooksApi(Controller):
         await subsidies.record_subsidies(db, cooperative_id, data.year, data.basis, amounts)
         rows = await subsidies.subsidies(db, cooperative_id, data.year)
         return sb.SubsidyOut(sum(r.amount_fen for r in rows), [sb.SubsidyRowOut(**vars(r)) for r in rows])
+
+    @post("/opening/members", summary="结转社员的期初股金（编号登记）和公积金量化额（期初余额入账之后，只一次）")
+    async def members_opening(
+        self, cooperative_id: IdParam, data: JSONBody[sb.MembersOpeningIn], request: Request, db: Db
+    ) -> sb.MembersOpeningOut:
+        await require_cooperative(db, cooperative_id)
+        rows = [opening_members.MemberOpening(r.member_no, r.shares, r.capital_fen, r.reserve_fen) for r in data.rows]
+        count = await opening_members.post_member_opening(db, cooperative_id, rows, request.user.id)
+        return sb.MembersOpeningOut(count)

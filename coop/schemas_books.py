@@ -80,3 +80,18 @@ class SubsidyRowOut(msgspec.Struct):
 class SubsidyOut(msgspec.Struct):
     total_fen: int
     rows: list[SubsidyRowOut]
+
+
+class MemberOpeningIn(msgspec.Struct):
+    member_no: Annotated[int, Meta(ge=1, le=999_999)]
+    shares: Annotated[int, Meta(ge=0, le=10**9)] = 0
+    capital_fen: Annotated[int, Meta(ge=0, le=10**15)] = 0
+    reserve_fen: Annotated[int, Meta(ge=0, le=10**15)] = 0
+
+
+class MembersOpeningIn(msgspec.Struct):
+    rows: Annotated[list[MemberOpeningIn], Meta(min_length=1, max_length=5000)]
+
+
+class MembersOpeningOut(msgspec.Struct):
+    households: int

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated
+
 from litestar import Controller, Request, get, post
-from litestar.params import URLEncodedBody
+from litestar.params import FromQuery, Parameter, URLEncodedBody
 from litestar.response import Redirect, Response, Template
 from sqlalchemy import func, select
 
@@ -22,6 +25,7 @@ from coop.params import DoneParam, PageParam
 from coop.rules.assembly import BODIES, AssemblyError, body_of, format_numbers, parse_numbers
 from coop.rules.capital import BASES
 from coop.rules.explain import zero_reason
+from coop.rules.reports import PublicityError, PublicityNotice, publicity_notice
 from coop.services import distribution as flow
 from coop.services.charter import terms_in_force
 from coop.services.distribution.approve import AssemblyVote, register_on
@@ -140,8 +144,16 @@ class DistributionPages(Controller):
         return back(f"/coop/distributions/{rev.id}", "已生成冲销方案；可重新计算该年度草案")
 
     @get("/distributions/{distribution_id:int}/publicity", guards=ADMIN)
-    async def publicity(self, distribution_id: IdParam, db: Db) -> Template:
+    async def publicity(
+        self,
+        distribution_id: IdParam,
+        db: Db,
+        publicity_start: FromQuery[date | None] = None,
+        publicity_end: FromQuery[date | None] = None,
+        phone: PhoneQuery = "",
+    ) -> Template:
         dist = await load(db, distribution_id)
+        notice, errors = _notice(dist, publicity_start, publicity_end, phone)
         rows = await publicity_rows(db, distribution_id)
         return Template(
             "coop/publicity.html",
@@ -153,14 +165,28 @@ class DistributionPages(Controller):
                 "why": {a.member_id: zero_reason(dist.policy, as_dict(a, ALLOC_FIELDS)) for a, _, _ in rows},
                 "shares_total": sum(a.shares for a, _, _ in rows),
                 "bases": BASES,
+                "notice": notice,
+                "errors": errors,
+                "form": {"phone": phone},
             },
         )
 
     @get("/distributions/{distribution_id:int}/publicity.xlsx", guards=ADMIN)
-    async def publicity_file(self, distribution_id: IdParam, db: Db) -> Response:
+    async def publicity_file(
+        self,
+        distribution_id: IdParam,
+        db: Db,
+        publicity_start: FromQuery[date | None] = None,
+        publicity_end: FromQuery[date | None] = None,
+        phone: PhoneQuery = "",
+    ) -> Response:
         dist = await load(db, distribution_id)
+        notice, errors = _notice(dist, publicity_start, publicity_end, phone)
+        if errors:
+            field, message = next(iter(errors.items()))
+            raise BadInput(message, field=field)
         return Response(
-            await publicity_xlsx(db, distribution_id),
+            await publicity_xlsx(db, distribution_id, notice),
             media_type=XLSX,
             headers={"content-disposition": f"attachment; filename=publicity-{dist.year}.xlsx"},
         )
@@ -287,3 +313,17 @@ async def statement_template(db: Db, distribution_id: int, member_id: int, *, ad
             "back_url": f"/coop/distributions/{distribution_id}" if admin else "/coop/me",
         },
     )
+
+
+PhoneQuery = Annotated[str, Parameter(max_length=20)]
+
+
+def _notice(
+    dist: Distribution, start: date | None, end: date | None, phone: str
+) -> tuple[PublicityNotice, dict[str, str]]:
+    """The 公示 period and objection phone for the printed table; a bad value shows at its box, defaults kept."""
+    published_on = clock.beijing_day(dist.published_at) if dist.published_at else clock.today()
+    try:
+        return publicity_notice(published_on, start, end, phone), {}
+    except PublicityError as exc:
+        return publicity_notice(published_on, None, None, ""), {exc.field: str(exc)}

@@ -20,7 +20,7 @@ from coop.pages import forms as f
 from coop.pages.admin import back
 from coop.params import DoneParam
 from coop.rules.chart import KIND_LABELS
-from coop.services import opening
+from coop.services import opening, opening_members
 from coop.services.ledger import require_cooperative
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,6 +35,7 @@ async def opening_context(db: Db, cooperative_id: int, done: str = "", row_error
         "direction": opening.direction,
         "kinds": KIND_LABELS,
         "posted": await opening.opening_entry(db, cooperative_id),
+        "carried": await opening_members.carried_over(db, cooperative_id),
         "row_errors": row_errors or [],
         "done": done,
         "today": clock.today().isoformat(),
@@ -100,3 +101,32 @@ class OpeningPages(Controller):
             media_type=XLSX,
             headers={"content-disposition": f"attachment; filename=opening-{cooperative_id}.xlsx"},
         )
+
+    @get("/members-template.xlsx")
+    async def members_template(self, cooperative_id: IdParam, db: Db) -> Response:
+        await require_cooperative(db, cooperative_id)
+        return Response(
+            await opening_members.member_template_xlsx(db, cooperative_id),
+            media_type=XLSX,
+            headers={"content-disposition": f"attachment; filename=opening-members-{cooperative_id}.xlsx"},
+        )
+
+    @post("/members")
+    async def upload_members(
+        self, cooperative_id: IdParam, request: Request, db: Db, data: MultipartBody[dict[str, Any]]
+    ) -> Redirect | Template:
+        try:
+            upload = data.get("file")
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                raise BadInput("请选择填好的社员期初模板（.xlsx）", field="file")
+            content = await upload.read()
+            if len(content) > UPLOAD_MAX:
+                raise BadInput("文件太大了", field="file")
+            rows, errors = opening_members.read_member_template(content, upload.filename[:200])
+            if errors:
+                context = await opening_context(db, cooperative_id, row_errors=errors)
+                return Template("coop/opening.html", context=context, status_code=422)
+            count = await opening_members.post_member_opening(db, cooperative_id, rows, request.user.id)
+        except AppError as exc:
+            return await refused_form(db, exc, "coop/opening.html", {}, lambda: opening_context(db, cooperative_id))
+        return back(f"/coop/{cooperative_id}/opening", f"已结转 {count} 户社员的期初股金和公积金量化")

@@ -1,10 +1,12 @@
-"""Trial balance, income statement and balance sheet from per-account sums (pure)."""
+"""Trial balance, income statement and balance sheet from per-account sums, and the 公示 notice (pure)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
+from caoyuan.bounds import DAY_MAX, DAY_MIN
 from coop.rules.chart import AccountKind, account
 
 Sums = Mapping[str, tuple[int, int]]  # account code → (debits, credits)
@@ -103,3 +105,58 @@ def balance_sheet(to_date: Sums) -> BalanceSheet:
     if unclosed:
         equity.lines.append(("", "本年盈余（未结转）", unclosed))
     return BalanceSheet(assets, liabilities, equity)
+
+
+# ---------------------------------------------------------------- the 公示 notice under the table
+
+PUBLICITY_DAYS = 7  # the board shows the table at least this long before paying out
+PUBLICITY_DAYS_MAX = 90
+PHONE_CHARS = frozenset("0123456789-+ ")
+
+
+@dataclass(frozen=True, slots=True)
+class PublicityNotice:
+    """What the printed 公示表 carries besides the figures: its period and where to object."""
+
+    start: date
+    end: date
+    phone: str  # "" leaves a blank line to write the number by hand
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+class PublicityError(ValueError):
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def publicity_notice(published_on: date, start: date | None, end: date | None, phone: str) -> PublicityNotice:
+    """The period defaults to 7 days from the day of publishing; the phone is digits (a landline may carry
+    a 区号 and a hyphen). Refused with the field it belongs to."""
+    for value, name in ((start, "publicity_start"), (end, "publicity_end")):
+        if value is not None and not DAY_MIN <= value <= DAY_MAX:
+            raise PublicityError(f"日期应在 {DAY_MIN.year} 到 {DAY_MAX.year} 年之间", name)
+    start = start or published_on
+    end = end or start + timedelta(days=PUBLICITY_DAYS - 1)
+    if end < start:
+        raise PublicityError("公示结束日期不能早于开始日期", "publicity_end")
+    if (end - start).days + 1 > PUBLICITY_DAYS_MAX:
+        raise PublicityError(f"公示期最长 {PUBLICITY_DAYS_MAX} 天", "publicity_end")
+    phone = phone.strip()
+    if len(phone) > 20 or not set(phone) <= PHONE_CHARS or (phone and sum(ch.isdigit() for ch in phone) < 7):
+        raise PublicityError("异议联系电话应为 7 到 20 位的电话号码（可含区号和 -）", "phone")
+    return PublicityNotice(start, end, phone)
+
+
+def publicity_footer(notice: PublicityNotice) -> list[str]:
+    """The lines under the table, the same on paper and in the spreadsheet."""
+    day = "{0.year} 年 {0.month} 月 {0.day} 日".format
+    return [
+        f"公示期：{day(notice.start)}至{day(notice.end)}（共 {notice.days} 天）",
+        f"如有异议，请在公示期内向理事会或监事会反映，联系电话：{notice.phone or '________________'}",
+        "理事长（签字）：________________    监事（签字）：________________",
+        "（合作社盖章）",
+    ]

@@ -16,6 +16,7 @@ from caoyuan.exports import safe_row
 from coop.models import Allocation, Cooperative, Distribution, DistributionState, DistributionStep, Member
 from coop.rules.capital import BASES
 from coop.rules.explain import member_lines, zero_reason
+from coop.rules.reports import PublicityNotice, publicity_footer
 from coop.services.distribution.common import load
 
 VISIBLE = (DistributionState.POSTED, DistributionState.PAID)
@@ -136,7 +137,7 @@ async def publicity_rows(db: AsyncSession, distribution_id: int) -> list[tuple[A
     return [(a, name, group) for a, name, group in rows]
 
 
-async def publicity_xlsx(db: AsyncSession, distribution_id: int) -> bytes:
+async def publicity_xlsx(db: AsyncSession, distribution_id: int, notice: PublicityNotice | None = None) -> bytes:
     dist = await load(db, distribution_id)
     coop = await db.get(Cooperative, dist.cooperative_id)
     book = Workbook()
@@ -218,6 +219,10 @@ async def publicity_xlsx(db: AsyncSession, distribution_id: int) -> bytes:
         )
     else:
         put(["合计", "", "", sums["shares"], y["remainder_fen"], y["total_fen"], ""])
+    if notice is not None:
+        put([])
+        for line in publicity_footer(notice):
+            put([line])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
