@@ -96,7 +96,7 @@ async def test_template_round_trip_and_row_errors_write_nothing(client, db, make
     assert page.status_code == 200 and "下载模板" in page.text
     template = (await client.get(f"/coop/{cid}/opening/template.xlsx")).content
     codes = [str(r[0]) for r in load_workbook(io.BytesIO(template)).active.iter_rows(min_row=2, values_only=True)]
-    assert codes == list(c.CHART)  # every account of the chart, in order
+    assert codes == list(c.FARMER.accounts)  # every account of its own chart, in order
     csrf = {"x-csrftoken": client.cookies.get("caoyuan_csrf") or ""}
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     bad = Workbook()
@@ -151,3 +151,54 @@ async def test_page_form_refuses_unbalanced_at_the_field(client, db, make_user, 
     form[f"acct_{c.SHARE_CAPITAL}"] = "500"
     ok = await client.post(f"/coop/{cid}/opening", headers=csrf, data=form, follow_redirects=False)
     assert ok.status_code == 303 and await _count(db) == 1
+
+
+async def test_a_collective_opens_its_books_on_its_own_chart(client, db, make_user, login_api, login_page) -> None:  # type: ignore[no-untyped-def]
+    """A 股份经济合作社's template lists the 2023 chart's accounts only, its codes are taken, and a code of the
+    farmers' chart is refused at the row."""
+    from coop.models import CoopKind
+
+    await make_user("admin", phone="13800000093")
+    h = await login_api(client, "13800000093")
+    async with db.session() as s:
+        coop, _ = await make_cooperative(s, members=1, kind=CoopKind.SHAREHOLDING)
+        cid = coop.id
+    await login_page(client, "13800000093")
+    template = await client.get(f"/coop/{cid}/opening/template.xlsx")
+    assert template.status_code == 200
+    codes = [
+        str(row[0]) for row in load_workbook(io.BytesIO(template.content)).active.iter_rows(min_row=2, values_only=True)
+    ]
+    assert set(codes) == set(c.COLLECTIVE.accounts) and c.CASH not in codes
+    own = {"cash": c.COLLECTIVE.code(c.CASH), "capital": c.COLLECTIVE.code(c.SHARE_CAPITAL)}
+    farmers = await client.post(
+        f"/api/coop/{cid}/opening",
+        json={
+            "entry_date": "2025-01-01",
+            "balances": [
+                {"account_code": c.CASH, "amount_fen": 100},
+                {"account_code": own["capital"], "amount_fen": 100},
+            ],
+        },
+        headers=h,
+    )
+    assert farmers.status_code == 422 and "不在科目表中" in farmers.json()["message"]
+    ok = await client.post(
+        f"/api/coop/{cid}/opening",
+        json={
+            "entry_date": "2025-01-01",
+            "balances": [
+                {"account_code": own["cash"], "amount_fen": 100},
+                {"account_code": own["capital"], "amount_fen": 100},
+            ],
+        },
+        headers=h,
+    )
+    assert ok.status_code == 201, ok.text
+    async with db.session() as s:
+        stored = set(
+            (
+                await s.scalars(select(JournalLine.account_code).where(JournalLine.entry_id == ok.json()["entry_id"]))
+            ).all()
+        )
+    assert stored == {own["cash"], own["capital"]}

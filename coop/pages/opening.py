@@ -31,7 +31,7 @@ async def opening_context(db: Db, cooperative_id: int, done: str = "", row_error
     coop = await require_cooperative(db, cooperative_id)
     return {
         "coop": coop,
-        "accounts": opening.accounts_of(),
+        "accounts": opening.accounts_of(coop.kind),
         "direction": opening.direction,
         "kinds": KIND_LABELS,
         "posted": await opening.opening_entry(db, cooperative_id),
@@ -42,9 +42,9 @@ async def opening_context(db: Db, cooperative_id: int, done: str = "", row_error
     }
 
 
-def balances_from_form(data: dict[str, str]) -> dict[str, int]:
+def balances_from_form(data: dict[str, str], kind: str) -> dict[str, int]:
     balances = {}
-    for acc in opening.accounts_of():
+    for acc in opening.accounts_of(kind):
         name = f"acct_{acc.code}"
         if f.text(data, name):
             balances[acc.code] = f.fen(data, name, acc.name)
@@ -66,7 +66,8 @@ class OpeningPages(Controller):
     ) -> Redirect | Template:
         try:
             on = f.day(data, "entry_date", "建账日期")
-            entry = await opening.post_opening(db, cooperative_id, on, balances_from_form(data), request.user.id)
+            kind = (await require_cooperative(db, cooperative_id)).kind
+            entry = await opening.post_opening(db, cooperative_id, on, balances_from_form(data, kind), request.user.id)
         except AppError as exc:
             return await refused_form(db, exc, "coop/opening.html", data, lambda: opening_context(db, cooperative_id))
         return back(f"/coop/{cooperative_id}/opening", f"期初余额已入账：凭证 #{entry.id}")
@@ -84,7 +85,8 @@ class OpeningPages(Controller):
             if len(content) > UPLOAD_MAX:
                 raise BadInput("文件太大了（模板填好后只有几十 KB）", field="file")
             on = f.day(form, "entry_date", "建账日期")
-            balances, errors = opening.read_template(content, upload.filename[:200])
+            kind = (await require_cooperative(db, cooperative_id)).kind
+            balances, errors = opening.read_template(content, upload.filename[:200], kind)
             if errors:  # nothing is written: every row's problem is listed for the accountant to fix
                 context = await opening_context(db, cooperative_id, row_errors=errors)
                 return Template("coop/opening.html", context={**context, "form": form}, status_code=422)
@@ -95,9 +97,9 @@ class OpeningPages(Controller):
 
     @get("/template.xlsx")
     async def template(self, cooperative_id: IdParam, db: Db) -> Response:
-        await require_cooperative(db, cooperative_id)
+        coop = await require_cooperative(db, cooperative_id)
         return Response(
-            opening.template_xlsx(),
+            opening.template_xlsx(coop.kind),
             media_type=XLSX,
             headers={"content-disposition": f"attachment; filename=opening-{cooperative_id}.xlsx"},
         )

@@ -27,9 +27,9 @@ KIND = "opening"
 HEADER = ("科目编码", "科目名称", "类别", "余额方向", "期初余额（元）")
 
 
-def accounts_of(kind: str = "") -> list[chart.Account]:
-    """The cooperative's accounts, in chart order (one place to ask, should the chart depend on the kind)."""
-    return list(chart.CHART.values())
+def accounts_of(kind: str) -> list[chart.Account]:
+    """The accounts of the chart a cooperative of this kind keeps its books in, in chart order."""
+    return list(chart.chart_for(kind).accounts.values())
 
 
 def direction(acc: chart.Account) -> str:
@@ -56,9 +56,10 @@ def opening_lines(balances: Mapping[str, int]) -> list[Line]:
     return lines
 
 
-def check_balances(balances: Mapping[str, int]) -> list[Line]:
+def check_balances(balances: Mapping[str, int], kind: str) -> list[Line]:
+    own = chart.chart_for(kind).accounts
     for code, amount in balances.items():
-        if code not in chart.CHART:
+        if code not in own:
             raise BadInput(f"科目 {code[:8]} 不在科目表中", field=f"acct_{code[:8]}")
         if not isinstance(amount, int) or isinstance(amount, bool) or abs(amount) > FEN_MAX:
             raise BadInput("金额必须是整数（分），且不超过 10 万亿元", field=f"acct_{code}")
@@ -99,8 +100,8 @@ async def post_opening(
     db: AsyncSession, cooperative_id: int, on: date, balances: Mapping[str, int], user_id: int | None = None
 ) -> JournalEntry:
     """Post the opening balances as one entry; refused if unbalanced or if the books are already opened."""
-    await require_cooperative(db, cooperative_id)
-    lines = check_balances(balances)
+    coop = await require_cooperative(db, cooperative_id)
+    lines = check_balances(balances, coop.kind)
     if existing := await opening_entry(db, cooperative_id):
         raise Conflict(
             f"期初余额已经录入（凭证 #{existing.id}，{existing.entry_date}）；如需更正，请先在账簿里冲销这张凭证",
@@ -111,13 +112,13 @@ async def post_opening(
     )
 
 
-def template_xlsx() -> bytes:
+def template_xlsx(kind: str) -> bytes:
     """The template to fill: one row per account; cells pass safe_row like every export."""
     book = Workbook()
     sheet = book.active
     sheet.title = "期初余额"
     sheet.append(safe_row(HEADER))
-    for acc in accounts_of():
+    for acc in accounts_of(kind):
         sheet.append(safe_row([acc.code, acc.name, chart.KIND_LABELS[acc.kind], direction(acc), None]))
     for column, width in zip("ABCDE", (10, 30, 12, 10, 16), strict=True):
         sheet.column_dimensions[column].width = width
@@ -126,8 +127,9 @@ def template_xlsx() -> bytes:
     return out.getvalue()
 
 
-def read_template(content: bytes, filename: str) -> tuple[dict[str, int], list[RowError]]:
+def read_template(content: bytes, filename: str, kind: str) -> tuple[dict[str, int], list[RowError]]:
     """Balances from a filled template, or every row's problem in Chinese (the caller writes nothing then)."""
+    own = chart.chart_for(kind).accounts
     rows = read_table(content, filename)
     header = [str(v or "").strip() for v in rows[0]]
     if "科目编码" not in header or "期初余额（元）" not in header:
@@ -140,7 +142,7 @@ def read_template(content: bytes, filename: str) -> tuple[dict[str, int], list[R
         raw = row[at_amount] if at_amount < len(row) else None
         if code.endswith(".0"):  # Excel turns 1001 into 1001.0
             code = code[:-2]
-        if code not in chart.CHART:
+        if code not in own:
             errors.append(RowError(number, f"科目编码「{code[:8]}」不在科目表中"))
             continue
         if code in balances:

@@ -16,7 +16,7 @@ from caoyuan.bounds import COUNT_MAX, FEN_MAX
 from caoyuan.errors import BadInput, Conflict
 from caoyuan.exports import safe_row
 from caoyuan.money import MoneyError, format_fen, parse_fen
-from coop.models import AccountItem, MemberAccountItem, ShareOp, ShareTransaction
+from coop.models import AccountItem, Cooperative, MemberAccountItem, ShareOp, ShareTransaction
 from coop.rules import chart
 from coop.services.ledger import entry_lines
 from coop.services.member_io import read_table
@@ -65,7 +65,9 @@ async def post_member_opening(
         if (r.shares > 0) != (r.capital_fen > 0):
             raise BadInput(f"{r.member_no} 号社员：股数和出资额要么都填，要么都不填", field="rows")
     capital = sum(r.capital_fen for r in rows)
-    lines = [ln for ln in await _opening_lines(db, entry.id or 0) if ln[0] == chart.SHARE_CAPITAL]
+    coop = await db.get(Cooperative, cooperative_id)
+    capital_code = chart.chart_for(coop.kind).code(chart.SHARE_CAPITAL) if coop else chart.SHARE_CAPITAL
+    lines = [ln for ln in await _opening_lines(db, entry.id or 0) if ln[0] == capital_code]
     share_capital = sum(cr - d for _, d, cr in lines)
     if capital > share_capital:
         raise BadInput(
