@@ -1,11 +1,19 @@
-"""Faults with real processes: a node killed with SIGKILL mid-sale behind nginx, while buyers retry with
-their Idempotency-Key until they get an answer."""
+"""Faults with real processes: a node killed with SIGKILL mid-sale behind nginx while buyers retry with
+their Idempotency-Key until they get an answer; PostgreSQL (a private cluster) stopped and started under
+a serving node."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +21,7 @@ import sqlalchemy as sa
 import websockets
 
 from storefront.models import Order, StockPool
+from tests.browser import free_port, start_server, stop_server
 from tests.live_scenario import build, order_body
 from tests.test_ops_cluster import Cluster, cluster, token  # noqa: F401 - the fixture, used by name
 
@@ -96,3 +105,114 @@ async def test_a_node_killed_mid_sale_loses_and_doubles_nothing(cluster: Cluster
     seqs = [e["seq"] for e in seen]
     assert seqs == list(range(1, seqs[-1] + 1))  # the host's feed: gap-free across the reconnect
     assert {e["data"]["order_no"] for e in seen if e["kind"] == "order_placed"} == set(got)
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def _as_postgres(*command: str) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[tuple[str, Callable[[str], None]]]:
+    """A PostgreSQL cluster of this test's own (the machine's shared one must never be restarted)."""
+    if not (PG_BIN / "initdb").exists():
+        pytest.skip("no PostgreSQL 15 server binaries in /usr/lib/postgresql/15/bin")
+    folder = Path(tempfile.mkdtemp(prefix="caoyuan-pg-"))
+    folder.chmod(0o777)
+    port = free_port()
+    data = folder / "data"
+    subprocess.run(
+        _as_postgres(str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"),
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+
+    def pg_ctl(action: str) -> None:
+        extra = ["-m", "fast"] if action == "stop" else ["-o", options, "-l", str(folder / "log")]
+        subprocess.run(
+            _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-w", *extra, action), check=True, capture_output=True
+        )
+
+    pg_ctl("start")
+    try:
+        subprocess.run(
+            _as_postgres(str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "caoyuan"),
+            check=True,
+        )
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/caoyuan", pg_ctl
+    finally:
+        subprocess.run(
+            _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"), capture_output=True
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _status(url: str) -> int:
+    try:
+        async with httpx.AsyncClient(timeout=5) as client:
+            return (await client.get(url)).status_code
+    except httpx.HTTPError:
+        return 0
+
+
+async def _until_status(url: str, wanted: int, seconds: float = 30) -> None:
+    async with asyncio.timeout(seconds):
+        while await _status(url) != wanted:
+            await asyncio.sleep(0.3)
+
+
+async def test_postgres_restart_mid_sale_the_node_recovers_without_a_restart(private_postgres, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from caoyuan.auth.service import create_user
+    from caoyuan.db import create_database
+
+    url, pg_ctl = private_postgres
+    env = {"CAOYUAN_DATABASE_URL": url, "CAOYUAN_SECRET_KEY": "r" * 40, "CAOYUAN_BACKGROUND_TASKS": "0"}
+    subprocess.run(
+        [sys.executable, "-m", "caoyuan", "db", "upgrade"], env={**os.environ, **env}, check=True, capture_output=True
+    )
+    database = create_database(url, 2)
+    phones = iter(range(1, 100))
+
+    async def make_user(role: str = "admin", phone: str | None = None, name: str = "") -> object:
+        async with database.session() as s:
+            phone = phone or f"139{next(phones):08d}"
+            return await create_user(s, phone=phone, password="correct horse 1", role=role, display_name=name or role)
+
+    sc = await build(database, make_user, shelf_qty=10)
+    port = free_port()
+    node = start_server({**env, "CAOYUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}, port, tmp_path / "node.log")
+    base = f"127.0.0.1:{port}"
+    try:
+        first = await buy_until_answered(base, sc.session_id, sc.pool_id, "13700000001", 0, [])
+        assert "order_no" in first[1]
+        pg_ctl("stop")
+        await _until_status(f"http://{base}/readyz", 503, 15)  # the outage shows while it lasts
+        key = str(uuid.uuid4())
+        async with httpx.AsyncClient(timeout=10) as client:
+            during = await client.post(
+                f"http://{base}/api/live/sessions/{sc.session_id}/orders",
+                headers={"Idempotency-Key": key},
+                json={"pool_id": sc.pool_id, **order_body(phone="13700000002")},
+            )
+        assert during.status_code >= 500
+        pg_ctl("start")
+        await _until_status(f"http://{base}/readyz", 200, 30)  # back without restarting the node
+        async with httpx.AsyncClient(timeout=10) as client:
+            again = await client.post(
+                f"http://{base}/api/live/sessions/{sc.session_id}/orders",
+                headers={"Idempotency-Key": key},
+                json={"pool_id": sc.pool_id, **order_body(phone="13700000002")},
+            )
+        assert again.status_code == 201, again.text  # the failed try wrote nothing: the retry makes the order
+        assert node.poll() is None
+        await database.dispose()  # the test's own pool still holds connections from before the restart
+        async with database.sessionmaker() as s:
+            count = await s.scalar(sa.select(sa.func.count()).select_from(Order).where(Order.pool_id == sc.pool_id))
+            remaining = await s.scalar(sa.select(StockPool.remaining).where(StockPool.id == sc.pool_id))
+        assert (count, remaining) == (2, 8)
+    finally:
+        stop_server(node)
+        await database.dispose()
