@@ -41,13 +41,6 @@ class Settings(BaseSettings):
     order_expiry_minutes: int = Field(default=15, ge=1, le=24 * 60)
     background_tasks: bool = True  # sweepers and reconcilers; tests run them by hand
     media_dir: str = "./var/media"
-    # Object storage for product images (any node serves any image); empty bucket = local disk (media_dir).
-    media_s3_bucket: str = ""
-    media_s3_endpoint_url: str = ""  # e.g. https://oss-cn-beijing.aliyuncs.com, or a MinIO; empty = AWS
-    media_s3_region: str = ""
-    media_s3_access_key_id: str = ""
-    media_s3_secret_access_key: str = ""
-    media_s3_prefix: str = Field(default="media/", max_length=200)
     # /metrics answers only a caller sending "Authorization: Bearer <this>"; empty = /metrics is off.
     metrics_token: str = ""
     # The feed's LISTEN connection must be a real session: point this past PgBouncer (empty = database_url).

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
 from caoyuan.db import utcnow
+from caoyuan.db.engine import autocommit_safe
 from caoyuan.errors import AppError, BadInput, Conflict, NotFound
 from caoyuan.feed.hub import CHANNEL, mark_for_wake
 from caoyuan.identity import IdentityError, normalize_phone
@@ -132,6 +133,7 @@ async def place_order(
     )
     one_statement = db.bind.dialect.name == "postgresql" and not req.waitlist_token
     own = one_statement and not db.in_transaction() and not (db.new or db.dirty or db.deleted)
+    own = own and autocommit_safe(db.bind)  # behind PgBouncer the statement runs in a transaction
     if own:
         # Nothing of the caller's is pending: run the intake in autocommit, one statement = one transaction.
         await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from caoyuan.db.after_commit import run_committed
 SQLITE_BEGIN = "sqlite_begin"  # execution option: "IMMEDIATE" (default) or "DEFERRED"
 BUSY_TIMEOUT_S = 30
 RECYCLE_S = 300  # PostgreSQL: reopen a pooled connection after 5 minutes
+_THROUGH_PGBOUNCER: weakref.WeakSet = weakref.WeakSet()  # sync engines made with the PgBouncer settings
 
 
 @dataclass
@@ -71,14 +73,17 @@ def create_database(url: str, pool_size: int = 10, echo: bool = False, pgbouncer
         # connection the server dropped fails its next statement instead; SQLAlchemy sees a disconnect,
         # invalidates that connection and every one pooled before it, so the next checkout gets a fresh one
         # (its "optimistic" disconnect handling). pool_recycle bounds how stale an idle connection can get.
+        pooled = through_pgbouncer(url, pgbouncer)
         engine = create_async_engine(
             url,
             echo=echo,
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_recycle=RECYCLE_S,
-            connect_args=pgbouncer_connect_args() if through_pgbouncer(url, pgbouncer) else {},
+            connect_args=pgbouncer_connect_args() if pooled else {},
         )
+        if pooled:
+            _THROUGH_PGBOUNCER.add(engine.sync_engine)
     return Database(engine, async_sessionmaker(engine, expire_on_commit=False))
 
 
@@ -92,6 +97,13 @@ def through_pgbouncer(url: str, flag: bool | None = None) -> bool:
 
         return make_url(url).port == 6432
     return flag
+
+
+def autocommit_safe(bind: object) -> bool:
+    """False behind PgBouncer (transaction mode): outside a transaction, SQLAlchemy's prepare and the
+    execute that follows it may reach different server connections ("prepared statement … does not
+    exist"), so work that would run in AUTOCOMMIT runs in a short transaction instead."""
+    return getattr(bind, "sync_engine", bind) not in _THROUGH_PGBOUNCER
 
 
 def pgbouncer_connect_args() -> dict[str, object]:

@@ -1,0 +1,282 @@
+"""Two app nodes behind nginx, on one PostgreSQL through PgBouncer (transaction pooling): real processes.
+
+Orders go through node A and through nginx, the host's feed socket sits on node B (and another behind
+nginx) and sees every order, in order, with no gap; a token from A works on B; an Idempotency-Key
+replayed on B returns A's order; an image uploaded on A is served by B (shared media folder); the
+nodes query through PgBouncer while their LISTEN connection goes straight to PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+import websockets
+from PIL import Image
+from sqlalchemy.engine import make_url
+
+from tests.browser import free_port, start_server, stop_server
+from tests.conftest import PASSWORD
+from tests.live_scenario import build, order_body
+
+pytestmark = pytest.mark.postgres_only
+METRICS_TOKEN = "cluster-metrics-token-0123456789"
+
+
+def need(binary: str) -> str:
+    found = shutil.which(binary) or next(
+        (p for p in (f"/usr/sbin/{binary}", f"/usr/bin/{binary}") if Path(p).exists()), None
+    )
+    if found is None:
+        message = f"{binary} is not installed (apt-get install -y nginx-light pgbouncer)"
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(message + " and REQUIRE_POSTGRES=1")
+        pytest.skip(message)
+    return found
+
+
+def _wait_port(port: int, process: subprocess.Popen, log: Path, seconds: float = 20) -> None:
+    import socket
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"exited: {log.read_text(errors='replace')[-2000:] if log.exists() else ''}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"port {port} never opened")
+
+
+def start_pgbouncer(direct_url: str) -> tuple[subprocess.Popen, int, Path]:
+    """PgBouncer in transaction mode on a free port, trusting local clients, in front of ``direct_url``."""
+    binary = need("pgbouncer")
+    url = make_url(direct_url)
+    folder = Path(tempfile.mkdtemp(prefix="caoyuan-pgb-"))
+    folder.chmod(0o777)  # pgbouncer refuses to run as root: it runs as postgres and writes its log here
+    port = free_port()
+    (folder / "users.txt").write_text(f'"{url.username}" ""\n')
+    (folder / "pgbouncer.ini").write_text(
+        "[databases]\n"
+        f"* = host={url.host} port={url.port or 5432}\n"
+        "[pgbouncer]\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {folder}/users.txt\n"
+        "pool_mode = transaction\nmax_client_conn = 400\ndefault_pool_size = 20\n"
+        "ignore_startup_parameters = extra_float_digits\n"
+        f"logfile = {folder}/pgbouncer.log\n"
+    )
+    command = [binary, str(folder / "pgbouncer.ini")]
+    if os.geteuid() == 0:
+        command = ["runuser", "-u", "postgres", "--", *command]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    _wait_port(port, process, folder / "pgbouncer.log")
+    return process, port, folder
+
+
+def start_nginx(upstreams: list[int]) -> tuple[subprocess.Popen, int, Path]:
+    binary = need("nginx")
+    folder = Path(tempfile.mkdtemp(prefix="caoyuan-nginx-"))
+    port = free_port()
+    servers = "".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;\n" for p in upstreams)
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    (folder / "nginx.conf").write_text(
+        f"{user}daemon off;\nworker_processes 1;\npid {folder}/nginx.pid;\nerror_log {folder}/error.log warn;\n"
+        "events { worker_connections 1024; }\n"
+        "http {\n"
+        f"    access_log off;\n    client_body_temp_path {folder}/body;\n    proxy_temp_path {folder}/proxy;\n"
+        f"    fastcgi_temp_path {folder}/f;\n    uwsgi_temp_path {folder}/u;\n    scgi_temp_path {folder}/s;\n"
+        "    client_max_body_size 6m;\n"
+        "    map $http_upgrade $connection_upgrade { default upgrade; '' ''; }\n"
+        f"    upstream caoyuan {{\n{servers}        keepalive 16;\n    }}\n"
+        f"    server {{\n        listen 127.0.0.1:{port};\n"
+        "        location / {\n"
+        "            proxy_pass http://caoyuan;\n            proxy_http_version 1.1;\n"
+        "            proxy_set_header Host $host;\n"
+        "            proxy_set_header Upgrade $http_upgrade;\n"
+        "            proxy_set_header Connection $connection_upgrade;\n"
+        "            proxy_read_timeout 60s;\n"
+        "            proxy_next_upstream error timeout http_502 non_idempotent;\n"
+        "        }\n    }\n}\n"
+    )
+    process = subprocess.Popen(
+        [binary, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(folder / "error.log")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    _wait_port(port, process, folder / "error.log")
+    return process, port, folder
+
+
+@dataclass
+class Cluster:
+    direct_url: str
+    bouncer_port: int
+    proxy: str  # host:port of nginx
+    nodes: list[str]  # host:port of each app node
+    env: dict[str, str]
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    logs: Path = Path()
+
+    def node_env(self) -> dict[str, str]:
+        return self.env
+
+    def start_node(self, port: int) -> None:
+        self.processes[f"127.0.0.1:{port}"] = start_server(self.env, port, self.logs / f"node-{port}.log")
+
+    def kill_node(self, base: str) -> None:
+        self.processes[base].kill()
+        self.processes[base].wait(10)
+
+
+@pytest.fixture
+def cluster(database_url: str, tmp_path: Path) -> Iterator[Cluster]:
+    bouncer, bouncer_port, bouncer_dir = start_pgbouncer(database_url)
+    pooled = make_url(database_url).set(host="127.0.0.1", port=bouncer_port).render_as_string(hide_password=False)
+    ports = [free_port(), free_port()]
+    nginx, proxy_port, nginx_dir = start_nginx(ports)
+    env = {
+        "CAOYUAN_DATABASE_URL": pooled,
+        "CAOYUAN_DATABASE_PGBOUNCER": "true",
+        "CAOYUAN_DATABASE_LISTEN_URL": database_url,
+        "CAOYUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{proxy_port}",
+        "CAOYUAN_SECRET_KEY": "c" * 40,
+        "CAOYUAN_BACKGROUND_TASKS": "0",
+        "CAOYUAN_MEDIA_DIR": str(tmp_path / "media"),  # one folder for both nodes (S3 in production)
+        "CAOYUAN_METRICS_TOKEN": METRICS_TOKEN,
+        "CAOYUAN_SHUTDOWN_DRAIN_S": "1",
+    }
+    made = Cluster(database_url, bouncer_port, f"127.0.0.1:{proxy_port}", [f"127.0.0.1:{p}" for p in ports], env)
+    made.logs = tmp_path
+    try:
+        for port in ports:
+            made.start_node(port)
+        yield made
+    finally:
+        for process in made.processes.values():
+            if process.poll() is None:
+                stop_server(process)
+        for process in (nginx, bouncer):
+            process.terminate()
+            process.wait(10)
+        shutil.rmtree(bouncer_dir, ignore_errors=True)
+        shutil.rmtree(nginx_dir, ignore_errors=True)
+
+
+async def token(base: str, phone: str) -> str:
+    async with httpx.AsyncClient() as client:
+        response = await client.post(f"http://{base}/api/auth/token", json={"phone": phone, "password": PASSWORD})
+        assert response.status_code == 201, response.text
+        return response.json()["access_token"]
+
+
+async def order(base: str, session_id: int, pool_id: int, key: str, phone: str) -> httpx.Response:
+    async with httpx.AsyncClient(timeout=20) as client:
+        return await client.post(
+            f"http://{base}/api/live/sessions/{session_id}/orders",
+            headers={"Idempotency-Key": key},
+            json={"pool_id": pool_id, **order_body(phone=phone)},
+        )
+
+
+async def collect_orders(url: str, bearer: str, count: int, seconds: float = 30) -> list[dict]:
+    """Every event on the host feed until ``count`` order_placed events arrived."""
+    events: list[dict] = []
+    async with websockets.connect(url, additional_headers={"Authorization": f"Bearer {bearer}"}) as ws:
+        async with asyncio.timeout(seconds):
+            while sum(e["kind"] == "order_placed" for e in events) < count:
+                message = json.loads(await ws.recv())
+                if message["type"] == "events":
+                    events.extend(message["events"])
+    return events
+
+
+def jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 120, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+async def test_two_nodes_behind_nginx_and_pgbouncer_run_a_show(cluster: Cluster, db, make_user) -> None:  # type: ignore[no-untyped-def]
+    sc = await build(db, make_user, shelf_qty=20)
+    node_a, node_b = cluster.nodes
+    bearer = await token(node_a, sc.host.phone)  # logged in on A …
+    on_b = asyncio.create_task(collect_orders(f"ws://{node_b}/ws/live/{sc.session_id}/feed?after=0", bearer, 6))
+    via_proxy = asyncio.create_task(
+        collect_orders(f"ws://{cluster.proxy}/ws/live/{sc.session_id}/feed?after=0", bearer, 6)
+    )
+    await asyncio.sleep(1.0)  # both sockets are past their hello
+    keys = [str(uuid.uuid4()) for _ in range(6)]
+    placed = await asyncio.gather(
+        *(
+            order(node_a if i < 3 else cluster.proxy, sc.session_id, sc.pool_id, k, f"1380000{i:04d}")
+            for i, k in enumerate(keys)
+        )
+    )
+    assert [r.status_code for r in placed] == [201] * 6, [r.text for r in placed]
+    replay = await order(node_b, sc.session_id, sc.pool_id, keys[0], "13800000000")  # the same key, other node
+    assert replay.status_code == 200 and replay.json()["order_no"] == placed[0].json()["order_no"]
+
+    for events in await asyncio.gather(on_b, via_proxy):  # … and its token opens the feed on B
+        seqs = [e["seq"] for e in events]
+        assert seqs == list(range(1, len(seqs) + 1))  # gap-free, in order, nothing twice
+        numbers = {e["data"]["order_no"] for e in events if e["kind"] == "order_placed"}
+        assert numbers == {r.json()["order_no"] for r in placed}
+
+    async with httpx.AsyncClient(timeout=20) as client:
+        admin = await make_user("admin", phone="13600001313")
+        admin_bearer = {"Authorization": f"Bearer {await token(node_a, admin.phone)}"}
+        async with db.sessionmaker() as s:
+            from storefront.models import Sku
+
+            product_id = (await s.get(Sku, sc.sku_id)).product_id  # type: ignore[union-attr]
+        uploaded = await client.post(
+            f"http://{node_a}/api/shop/admin/products/{product_id}/images",
+            headers=admin_bearer,
+            files={"file": ("lamb.jpg", jpeg(), "image/jpeg")},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        served = await client.get(f"http://{node_b}{uploaded.json()['url']}")
+        assert served.status_code == 200 and served.content[:2] == b"\xff\xd8"
+        stock = (await client.get(f"http://{cluster.proxy}/api/live/sessions/{sc.session_id}")).json()
+        assert stock["shelf"][0]["remaining"] == 14
+        for node in cluster.nodes:  # each node reports its own figures
+            scraped = await client.get(f"http://{node}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+            assert scraped.status_code == 200 and "caoyuan_orders_total" in scraped.text
+        ready = await client.get(f"http://{cluster.proxy}/readyz")
+        assert ready.status_code == 200
+
+
+async def test_the_nodes_query_through_pgbouncer_and_listen_directly(cluster: Cluster, db, make_user) -> None:  # type: ignore[no-untyped-def]
+    import asyncpg
+
+    sc = await build(db, make_user, shelf_qty=5)
+    for i in range(3):  # several transactions per node through the pool: no prepared-statement clash
+        for node in cluster.nodes:
+            made = await order(node, sc.session_id, sc.pool_id, str(uuid.uuid4()), f"1390000{i}{node[-1]}00"[:11])
+            assert made.status_code in (201, 409), made.text
+    conn = await asyncpg.connect(make_url(cluster.direct_url).set(drivername="postgresql").render_as_string(False))
+    try:
+        listeners = await conn.fetch(
+            "SELECT client_addr, query FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+        )
+        pooled = await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = ''"
+        )
+    finally:
+        await conn.close()
+    assert len(listeners) >= 2  # one LISTEN session per node, straight to PostgreSQL
+    assert pooled >= 1
