@@ -194,9 +194,13 @@ class CooperativeApi(Controller):
         )
 
     @post("/charters", summary="登记新一版章程（按生效日期）")
-    async def charter(self, cooperative_id: IdParam, data: JSONBody[sc.CharterIn], db: Db) -> sc.CharterOut:
+    async def charter(
+        self, cooperative_id: IdParam, data: JSONBody[sc.CharterIn], request: Request, db: Db
+    ) -> sc.CharterOut:
         fields = {f: getattr(data, f) for f in data.__struct_fields__ if f not in ("effective_on", "note")}
-        charter = await record_charter(db, cooperative_id, data.effective_on, Terms(**fields), data.note)
+        charter = await record_charter(
+            db, cooperative_id, data.effective_on, Terms(**fields), data.note, by_user_id=request.user.id
+        )
         return sc.CharterOut(charter.id, charter.effective_on, charter.policy, charter.patronage_rate_bp)  # type: ignore[arg-type]
 
     @post("/entries", summary="手工记账凭证（必须借贷平衡）")
@@ -339,7 +343,7 @@ class FoundingApi(Controller):
     guards = ADMIN
 
     @post("/", summary="建立合作社（登记信息与第一版章程）")
-    async def found(self, data: JSONBody[sc.FoundingIn], db: Db) -> sc.CooperativeOut:
+    async def found(self, data: JSONBody[sc.FoundingIn], request: Request, db: Db) -> sc.CooperativeOut:
         c = data.charter
         terms = Terms(**{k: getattr(c, k) for k in c.__struct_fields__ if k not in ("effective_on", "note")})
         coop, charter = await founding.found(
@@ -357,5 +361,6 @@ class FoundingApi(Controller):
             terms,
             c.effective_on,
             c.note,
+            by_user_id=request.user.id,
         )
         return sc.CooperativeOut(coop.id, coop.name, coop.kind, coop.credit_code or "", charter.id)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ from caoyuan.domains import Domain, NavLink
 def _routes():  # imported lazily so the CLI starts fast
     from coop.controllers import CooperativeApi, DistributionApi, FoundingApi, MemberApi
     from coop.pages import CoopAdminPages, CoopMemberPages, DistributionPages
+    from coop.pages.audit import AuditApi, AuditPages
     from coop.pages.setup import SetupPages
 
     return [
@@ -19,6 +20,8 @@ def _routes():  # imported lazily so the CLI starts fast
         DistributionPages,
         CoopMemberPages,
         SetupPages,
+        AuditPages,
+        AuditApi,
     ]
 
 

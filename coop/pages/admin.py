@@ -397,12 +397,17 @@ class CoopAdminPages(Controller):
 
     @post("/{cooperative_id:int}/charter")
     async def new_charter(
-        self, cooperative_id: IdParam, db: Db, data: URLEncodedBody[dict[str, str]]
+        self, cooperative_id: IdParam, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
     ) -> Redirect | Template:
         try:
             terms = f.charter_terms(data)
             await record_charter(
-                db, cooperative_id, f.day(data, "effective_on", "生效日期"), terms, f.text(data, "note")
+                db,
+                cooperative_id,
+                f.day(data, "effective_on", "生效日期"),
+                terms,
+                f.text(data, "note"),
+                by_user_id=request.user.id,
             )
         except AppError as exc:
             exc.field = CHARTER_FORM_NAMES.get(exc.field or "", exc.field)  # the page's input, not the term
