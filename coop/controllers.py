@@ -15,6 +15,7 @@ from caoyuan.deps import Db
 from caoyuan.errors import BadInput, NotFound
 from caoyuan.identity import mask_id_number, mask_phone
 from coop import schemas as sc
+from coop.access import coop_scope
 from coop.models import Member
 from coop.rules.charter import Terms
 from coop.rules.journal import Line
@@ -28,8 +29,8 @@ from coop.services.distribution.common import load
 from coop.services.ledger import require_cooperative, write_entry
 from coop.services.statements import statement, steps_of
 
-ADMIN = [requires(Role.ADMIN)]
-ADMIN_OR_MEMBER = [requires(Role.ADMIN, Role.MEMBER)]
+ADMIN = [requires(Role.ADMIN), coop_scope]  # coop_scope: an admin stays inside their granted cooperatives
+ADMIN_OR_MEMBER = [requires(Role.ADMIN, Role.MEMBER), coop_scope]
 
 
 def member_public(m: Member) -> sc.MemberPublic:

@@ -18,6 +18,7 @@ from caoyuan.auth import Role
 from caoyuan.auth.current import requires
 from caoyuan.bounds import IdParam, OptionalIdParam
 from caoyuan.deps import Db
+from coop.access import coop_scope
 from coop.services.charter import scope_of
 from coop.services.ledger import require_cooperative
 
@@ -55,7 +56,7 @@ async def audit_context(db: Db, cooperative_id: int, action: str, before: int | 
 class AuditPages(Controller):
     path = "/coop/{cooperative_id:int}/audit"
     include_in_schema = False
-    guards = [requires(Role.ADMIN)]
+    guards = [requires(Role.ADMIN), coop_scope]
 
     @get("/")
     async def audit_page(
@@ -67,7 +68,7 @@ class AuditPages(Controller):
 class AuditApi(Controller):
     path = "/api/coop/{cooperative_id:int}/audit"
     tags = ["coop"]
-    guards = [requires(Role.ADMIN)]
+    guards = [requires(Role.ADMIN), coop_scope]
 
     @get("/", summary="操作记录（最新的在前；before=上一页最后一条的 id）")
     async def audit_events(

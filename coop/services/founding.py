@@ -16,6 +16,7 @@ from sqlmodel import col
 from caoyuan import audit, clock
 from caoyuan.bounds import check_day
 from caoyuan.errors import BadInput, Conflict
+from coop.access import require_install_admin
 from coop.models import KIND_LABELS, Charter, Cooperative
 from coop.rules.charter import Terms
 from coop.rules.credit_code import CreditCodeError, normalize
@@ -94,6 +95,8 @@ async def found(
 ) -> tuple[Cooperative, Charter]:
     """Create the cooperative and record its first charter (in force from ``charter_from``, by default the
     registration date). A second cooperative with the same name or credit code is refused."""
+    if by_user_id is not None:
+        await require_install_admin(db, by_user_id)
     founding = checked(founding)
     if await db.scalar(select(col(Cooperative.id)).where(col(Cooperative.name) == founding.name)):
         raise Conflict(f"已有名为「{founding.name}」的合作社", field="name", code="name_taken")
