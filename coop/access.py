@@ -14,9 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from caoyuan import audit
+from caoyuan.auth.models import UserAccount
 from caoyuan.auth.roles import Role
-from caoyuan.errors import Forbidden, NotFound
-from coop.models import CoopGrant, Distribution, Member
+from caoyuan.errors import BadInput, Forbidden, NotFound
+from caoyuan.identity import IdentityError, mask_phone, normalize_phone
+from coop.models import Cooperative, CoopGrant, Distribution, Member
 
 NOT_YOURS = "没有这个合作社"
 
@@ -63,3 +66,30 @@ async def coop_scope(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         target = await _cooperative_named(db, params)
     if target is not None and target != -1 and target not in allowed:
         raise NotFound(NOT_YOURS)
+
+
+async def grant(db: AsyncSession, phone: str, cooperative_id: int, *, by_user_id: int | None = None) -> CoopGrant:
+    """Let an admin login work in one more cooperative (their first grant ends their install-wide reach)."""
+    try:
+        phone = normalize_phone(phone)
+    except IdentityError as exc:
+        raise BadInput(str(exc), field="phone") from None
+    account = await db.scalar(select(UserAccount).where(col(UserAccount.phone) == phone))
+    if account is None or account.role != Role.ADMIN:
+        raise BadInput(f"{phone} 不是管理员账号", field="phone")
+    if await db.get(Cooperative, cooperative_id) is None:
+        raise NotFound(NOT_YOURS, field="cooperative_id")
+    row = await db.get(CoopGrant, (account.id, cooperative_id))
+    if row is None:
+        row = CoopGrant(user_id=account.id, cooperative_id=cooperative_id, role=Role.ADMIN)  # type: ignore[arg-type]
+        db.add(row)
+        await db.flush()
+        await audit.record(
+            db,
+            actor_user_id=by_user_id,
+            scope=f"coop:{cooperative_id}",
+            action="grant.added",
+            subject=account.display_name,
+            detail={"phone": mask_phone(phone), "role": row.role},
+        )
+    return row

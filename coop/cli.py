@@ -167,3 +167,24 @@ async def _distribute(database, year: int, cooperative_id: int | None, post_it: 
     for step in steps:
         table.add_row(step.label, format_fen(step.amount_fen), step.explanation)
     console.print(table)
+
+
+@coop.command("grant", help="Let an admin login work in a cooperative (an admin with grants sees only those).")
+@click.option("--phone", required=True, help="the admin's phone number (login)")
+@click.option(
+    "--cooperative", "cooperative_id", required=True, type=click.IntRange(1, 2**31 - 1), help="cooperative id"
+)
+def grant_command(phone: str, cooperative_id: int) -> None:
+    from coop.access import grant
+
+    database = _database()  # checked before the event loop starts
+
+    async def run() -> None:
+        try:
+            async with database.session() as db:
+                await grant(db, phone, cooperative_id)
+        finally:
+            await database.dispose()
+
+    _run(run())
+    console.print(f"{phone} 今后可以在合作社 #{cooperative_id} 工作（只看被授权的合作社）。")

@@ -104,3 +104,40 @@ async def test_the_install_admin_reaches_both_and_only_they_found(client, db, ma
     assert refused.status_code == 403 and "只有系统管理员" in refused.text
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Cooperative)) == 2
+
+
+async def test_granting_by_cli_is_logged_and_machinery_follows_the_grant(client, db, make_user, database_url) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import pytest
+
+    from caoyuan.audit import AuditEvent
+    from caoyuan.auth.current import CurrentUser
+    from caoyuan.errors import Forbidden
+    from coop.access import granted
+    from coop.machinery.services.setup import cooperative_of
+
+    _, village_a, ids = await _two_villages(client, db, make_user)
+    b = ids["B"]["cooperative_id"]
+    env = {**os.environ, "CAOYUAN_DATABASE_URL": database_url}
+    args = [sys.executable, "-m", "caoyuan", "coop", "grant", "--phone", "13700000062", "--cooperative", str(b)]
+    done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    async with db.session() as s:
+        assert await granted(s, village_a.id) == {ids["A"]["cooperative_id"], b}
+        event = await s.scalar(select(AuditEvent).where(AuditEvent.action == "grant.added"))
+        assert event is not None and event.scope == f"coop:{b}" and event.detail["phone"] == "137****0062"
+        # machinery's set-up keeps the same rule: a granted admin acts only in granted cooperatives
+        user = CurrentUser(village_a.id, village_a.phone, "", "admin", "api", "t")  # type: ignore[arg-type]
+        assert await cooperative_of(s, user, b) == b
+        s.add(Cooperative(name="合作社C", kind="farmer", banner="翁牛特旗", village="C村"))
+        await s.flush()
+        c = await s.scalar(select(Cooperative.id).where(Cooperative.name == "合作社C"))
+        with pytest.raises(Forbidden):
+            await cooperative_of(s, user, c)
+    not_admin = subprocess.run(
+        [*args[:6], "13700000099", "--cooperative", str(b)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert not_admin.returncode != 0 and "不是管理员账号" in not_admin.stderr
