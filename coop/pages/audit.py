@@ -28,6 +28,7 @@ ActionParam = Annotated[str, Parameter(max_length=40)]
 ACTION_LABELS = {
     "cooperative.founded": "建立合作社",
     "charter.recorded": "登记章程",
+    "grant.added": "授权管理员",
 }
 
 
