@@ -169,3 +169,19 @@ async def _adopt_chart(on, cooperative_id: int | None) -> None:  # type: ignore[
     async with _open() as database, database.session() as s:
         entry = await adopt_own_chart(s, await _cooperative_id(s, cooperative_id), on)
     console.print(f"已写衔接凭证 #{entry.id}" if entry else "没有记在其他科目表上的余额，无需衔接")
+
+
+@coop.command("grant", help="Let an admin login work in a cooperative (an admin with grants sees only those).")
+@click.option("--phone", required=True, help="the admin's phone number (login)")
+@click.option(
+    "--cooperative", "cooperative_id", required=True, type=click.IntRange(1, 2**31 - 1), help="cooperative id"
+)
+def grant_command(phone: str, cooperative_id: int) -> None:
+    from coop.access import grant
+
+    async def run() -> None:
+        async with _open() as database, database.session() as db:
+            await grant(db, phone, cooperative_id)
+
+    _run(run())
+    console.print(f"{phone} 今后可以在合作社 #{cooperative_id} 工作（只看被授权的合作社）。")

@@ -16,6 +16,7 @@ from caoyuan.deps import Db
 from caoyuan.errors import BadInput, NotFound
 from caoyuan.identity import mask_id_number, mask_phone
 from coop import schemas as sc
+from coop.access import coop_scope
 from coop.models import Member
 from coop.rules.charter import Terms
 from coop.rules.distribution import Step
@@ -28,8 +29,8 @@ from coop.services.distribution.approve import AssemblyVote
 from coop.services.distribution.common import load
 from coop.services.statements import statement, steps_of
 
-ADMIN = [requires(Role.ADMIN)]
-ADMIN_OR_MEMBER = [requires(Role.ADMIN, Role.MEMBER)]
+ADMIN = [requires(Role.ADMIN), coop_scope]  # coop_scope: an admin stays inside their granted cooperatives
+ADMIN_OR_MEMBER = [requires(Role.ADMIN, Role.MEMBER), coop_scope]
 
 
 def member_public(m: Member) -> sc.MemberPublic:
@@ -191,9 +192,13 @@ class CooperativeApi(Controller):
         )
 
     @post("/charters", summary="登记新一版章程（按生效日期）")
-    async def charter(self, cooperative_id: IdParam, data: JSONBody[sc.CharterIn], db: Db) -> sc.CharterOut:
+    async def charter(
+        self, cooperative_id: IdParam, data: JSONBody[sc.CharterIn], request: Request, db: Db
+    ) -> sc.CharterOut:
         fields = {f: getattr(data, f) for f in data.__struct_fields__ if f not in ("effective_on", "note")}
-        charter = await record_charter(db, cooperative_id, data.effective_on, Terms(**fields), data.note)
+        charter = await record_charter(
+            db, cooperative_id, data.effective_on, Terms(**fields), data.note, by_user_id=request.user.id
+        )
         return sc.CharterOut(charter.id, charter.effective_on, charter.policy, charter.patronage_rate_bp)  # type: ignore[arg-type]
 
     @get("/reports/trial-balance", summary="科目余额表")
@@ -326,7 +331,7 @@ class FoundingApi(Controller):
     guards = ADMIN
 
     @post("/", summary="建立合作社（登记信息与第一版章程）")
-    async def found(self, data: JSONBody[sc.FoundingIn], db: Db) -> sc.CooperativeOut:
+    async def found(self, data: JSONBody[sc.FoundingIn], request: Request, db: Db) -> sc.CooperativeOut:
         c = data.charter
         terms = Terms(**{k: getattr(c, k) for k in c.__struct_fields__ if k not in ("effective_on", "note")})
         coop, charter = await founding.found(
@@ -344,5 +349,6 @@ class FoundingApi(Controller):
             terms,
             c.effective_on,
             c.note,
+            by_user_id=request.user.id,
         )
         return sc.CooperativeOut(coop.id, coop.name, coop.kind, coop.credit_code or "", charter.id)  # type: ignore[arg-type]

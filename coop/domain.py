@@ -10,6 +10,7 @@ def _routes():  # imported lazily so the CLI starts fast
     from coop.controllers import CooperativeApi, DistributionApi, FoundingApi, MemberApi
     from coop.controllers_books import BooksApi
     from coop.pages import CoopAdminPages, CoopMemberPages, DistributionPages, LedgerPages, OpeningPages, SubsidyPages
+    from coop.pages.audit import AuditApi, AuditPages
     from coop.pages.setup import SetupPages
 
     return [
@@ -25,6 +26,8 @@ def _routes():  # imported lazily so the CLI starts fast
         DistributionPages,
         CoopMemberPages,
         SetupPages,
+        AuditPages,
+        AuditApi,
     ]
 
 

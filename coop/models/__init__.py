@@ -18,6 +18,9 @@ from coop.models.distribution import (  # noqa: F401
     DistributionState,
     DistributionStep,
 )
+from coop.models.grants import (  # noqa: F401
+    CoopGrant,
+)
 from coop.models.ledger import (  # noqa: F401
     VOLUME_LABELS,
     JournalEntry,

@@ -21,6 +21,7 @@ from caoyuan.deps import Db
 from caoyuan.errors import AppError, BadInput, NotFound
 from caoyuan.identity import IdentityError, normalize_phone
 from caoyuan.web.forms import refused_form
+from coop.access import coop_scope, granted
 from coop.models import (
     CONTRIBUTION_LABELS,
     DISTRIBUTION_STATE_LABELS,
@@ -64,10 +65,10 @@ def back(url: str, message: str) -> Redirect:
 class CoopAdminPages(Controller):
     path = "/coop"
     include_in_schema = False
-    guards = [requires(Role.ADMIN)]
+    guards = [requires(Role.ADMIN), coop_scope]
 
     @get("/")
-    async def overview(self, db: Db) -> Template | Redirect:
+    async def overview(self, request: Request, db: Db) -> Template | Redirect:
         if not await founding.cooperatives_exist(db):  # a fresh install: the first admin sets one up
             return Redirect("/coop/setup/", status_code=303)
         rows = (
@@ -78,6 +79,9 @@ class CoopAdminPages(Controller):
                 .order_by(Cooperative.id)
             )
         ).all()
+        allowed = await granted(db, request.user.id)  # the picker: only the cooperatives granted
+        if allowed is not None:
+            rows = [row for row in rows if row[0].id in allowed]
         capital = dict(
             (
                 await db.execute(
@@ -89,7 +93,12 @@ class CoopAdminPages(Controller):
         )
         return Template(
             "coop/overview.html",
-            context={"rows": rows, "kinds": KIND_LABELS, "capital": {k: int(v) for k, v in capital.items()}},
+            context={
+                "rows": rows,
+                "kinds": KIND_LABELS,
+                "capital": {k: int(v) for k, v in capital.items()},
+                "can_found": allowed is None,
+            },
         )
 
     @get("/{cooperative_id:int}/")
@@ -367,12 +376,17 @@ class CoopAdminPages(Controller):
 
     @post("/{cooperative_id:int}/charter")
     async def new_charter(
-        self, cooperative_id: IdParam, db: Db, data: URLEncodedBody[dict[str, str]]
+        self, cooperative_id: IdParam, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]
     ) -> Redirect | Template:
         try:
             terms = f.charter_terms(data)
             await record_charter(
-                db, cooperative_id, f.day(data, "effective_on", "生效日期"), terms, f.text(data, "note")
+                db,
+                cooperative_id,
+                f.day(data, "effective_on", "生效日期"),
+                terms,
+                f.text(data, "note"),
+                by_user_id=request.user.id,
             )
         except AppError as exc:
             exc.field = CHARTER_FORM_NAMES.get(exc.field or "", exc.field)  # the page's input, not the term

@@ -18,6 +18,7 @@ from caoyuan.deps import Db
 from caoyuan.errors import AppError, BadInput, NotFound
 from caoyuan.money import format_fen
 from caoyuan.web.forms import refused_form
+from coop.access import coop_scope
 from coop.models import DISTRIBUTION_STATE_LABELS, Allocation, AssemblyBallot, Distribution, Member
 from coop.pages import forms as f
 from coop.pages.admin import XLSX, back, cooperative
@@ -33,7 +34,7 @@ from coop.services.distribution.common import load, reversed_by
 from coop.services.distribution.pay import PAY_CHANNELS
 from coop.services.statements import ALLOC_FIELDS, as_dict, publicity_rows, publicity_xlsx, statement, steps_of
 
-ADMIN = [requires(Role.ADMIN)]
+ADMIN = [requires(Role.ADMIN), coop_scope]
 
 
 def _default_year() -> int:
@@ -191,7 +192,10 @@ class DistributionPages(Controller):
             headers={"content-disposition": f"attachment; filename=publicity-{dist.year}.xlsx"},
         )
 
-    @get("/distributions/{distribution_id:int}/statements/{member_id:int}", guards=[requires(Role.ADMIN, Role.MEMBER)])
+    @get(
+        "/distributions/{distribution_id:int}/statements/{member_id:int}",
+        guards=[requires(Role.ADMIN, Role.MEMBER), coop_scope],
+    )
     async def statement_page(self, distribution_id: IdParam, member_id: IdParam, request: Request, db: Db) -> Template:
         member = await db.get(Member, member_id)
         if member is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
 
@@ -71,10 +71,12 @@ class SetupPages(Controller):
         return Template(TEMPLATE, context=await setup_context(db))
 
     @post("/")
-    async def found(self, db: Db, data: URLEncodedBody[dict[str, str]]) -> Template | Redirect:
+    async def found(self, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]) -> Template | Redirect:
         try:
             facts, terms, charter_from = founding_from(data)
-            coop, _ = await founding.found(db, facts, terms, charter_from, f.text(data, "note"))
+            coop, _ = await founding.found(
+                db, facts, terms, charter_from, f.text(data, "note"), by_user_id=request.user.id
+            )
         except AppError as exc:
             exc.field = CHARTER_FORM_NAMES.get(exc.field or "", exc.field)  # the page's input, not the term
             return await refused_form(db, exc, TEMPLATE, data, lambda: setup_context(db))

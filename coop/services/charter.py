@@ -8,10 +8,16 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from caoyuan import audit
 from caoyuan.errors import BadInput, Conflict
 from coop.models import Charter
 from coop.rules.charter import DEFAULT_TERMS, TERM_FIELDS, CharterError, Terms, validate
 from coop.services.ledger import require_cooperative
+
+
+def scope_of(cooperative_id: int) -> str:
+    """A cooperative's audit-log scope (caoyuan.audit)."""
+    return f"coop:{cooperative_id}"
 
 
 def terms_of(charter: Charter) -> Terms:
@@ -34,7 +40,13 @@ async def terms_in_force(db: AsyncSession, cooperative_id: int, on: date) -> tup
 
 
 async def record_charter(
-    db: AsyncSession, cooperative_id: int, effective_on: date, terms: Terms, note: str = ""
+    db: AsyncSession,
+    cooperative_id: int,
+    effective_on: date,
+    terms: Terms,
+    note: str = "",
+    *,
+    by_user_id: int | None = None,
 ) -> Charter:
     """A new version from ``effective_on``; earlier versions stay as they were (history is kept)."""
     coop = await require_cooperative(db, cooperative_id)
@@ -50,4 +62,12 @@ async def record_charter(
     charter = Charter(cooperative_id=cooperative_id, effective_on=effective_on, note=note, **asdict(terms))
     db.add(charter)
     await db.flush()
+    await audit.record(
+        db,
+        actor_user_id=by_user_id,
+        scope=scope_of(cooperative_id),
+        action="charter.recorded",
+        subject=f"{effective_on.isoformat()} 起生效的章程",
+        detail={"effective_on": effective_on.isoformat(), **asdict(terms)},
+    )
     return charter

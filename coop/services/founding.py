@@ -13,14 +13,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from caoyuan import clock
+from caoyuan import audit, clock
 from caoyuan.bounds import check_day
 from caoyuan.errors import BadInput, Conflict
+from coop.access import require_install_admin
 from coop.errors import CoopCode
 from coop.models import KIND_LABELS, Charter, Cooperative
 from coop.rules.charter import Terms
 from coop.rules.credit_code import CreditCodeError, normalize
-from coop.services.charter import record_charter
+from coop.services.charter import record_charter, scope_of
 
 # the columns' lengths (coop.models.members.Cooperative)
 LIMITS = {"name": 100, "banner": 50, "town": 50, "village": 50, "legal_representative": 50}
@@ -85,10 +86,18 @@ def checked(founding: Founding) -> Founding:
 
 
 async def found(
-    db: AsyncSession, founding: Founding, terms: Terms, charter_from: date | None = None, note: str = ""
+    db: AsyncSession,
+    founding: Founding,
+    terms: Terms,
+    charter_from: date | None = None,
+    note: str = "",
+    *,
+    by_user_id: int | None = None,
 ) -> tuple[Cooperative, Charter]:
     """Create the cooperative and record its first charter (in force from ``charter_from``, by default the
     registration date). A second cooperative with the same name or credit code is refused."""
+    if by_user_id is not None:
+        await require_install_admin(db, by_user_id)
     founding = checked(founding)
     if await db.scalar(select(col(Cooperative.id)).where(col(Cooperative.name) == founding.name)):
         raise Conflict(f"已有名为「{founding.name}」的合作社", field="name", code=CoopCode.NAME_TAKEN)
@@ -106,5 +115,25 @@ async def found(
     )
     db.add(coop)
     await db.flush()
-    charter = await record_charter(db, coop.id, charter_from or founding.registered_on, terms, note)  # type: ignore[arg-type]
+    await audit.record(
+        db,
+        actor_user_id=by_user_id,
+        scope=scope_of(coop.id),  # type: ignore[arg-type]
+        action="cooperative.founded",
+        subject=coop.name,
+        detail={
+            "kind": coop.kind,
+            "credit_code": coop.credit_code,
+            "registered_on": founding.registered_on.isoformat(),
+            "legal_representative": coop.legal_representative,
+        },
+    )
+    charter = await record_charter(
+        db,
+        coop.id,  # type: ignore[arg-type]
+        charter_from or founding.registered_on,
+        terms,
+        note,
+        by_user_id=by_user_id,
+    )
     return coop, charter

@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.auth.current import CurrentUser
 from caoyuan.errors import BadInput, Conflict, NotFound
+from storefront.errors import ShopCode
 from storefront.models import Sku, StockPool
 from storefront.services.events import stock_event
+from streaming.errors import LiveCode
 from streaming.models import ShelfItem
 from streaming.services.access import feed_stream, require, session_for_host
 
@@ -29,13 +31,15 @@ async def top_up(db: AsyncSession, user: CurrentUser, session_id: int, item_id: 
         raise NotFound("货架上没有这件商品", field="item_id")
     pool = await db.get(StockPool, item.pool_id)
     if pool is None or not pool.open:
-        raise Conflict("这件商品已下架，不能补货", code="not_on_sale")
+        raise Conflict("这件商品已下架，不能补货", code=LiveCode.NOT_ON_SALE)
     moved = await db.execute(
         sa.update(Sku).where(Sku.id == item.sku_id, Sku.stock >= quantity).values(stock=Sku.stock - quantity)  # type: ignore[arg-type]
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         left = await db.scalar(sa.select(Sku.stock).where(Sku.id == item.sku_id))  # type: ignore[call-overload]
-        raise Conflict(f"商品库只剩 {left or 0} 件，不够补 {quantity} 件", code="not_enough_stock", field="quantity")
+        raise Conflict(
+            f"商品库只剩 {left or 0} 件，不够补 {quantity} 件", code=ShopCode.NOT_ENOUGH_STOCK, field="quantity"
+        )
     await db.execute(
         sa.update(StockPool)
         .where(StockPool.id == pool.id)  # type: ignore[arg-type]

@@ -33,6 +33,14 @@ async def cooperative_of(db: AsyncSession, user: CurrentUser, given: int | None 
         if given is not None and given != bound:
             raise Forbidden("只能管理本社的农机服务", field="cooperative_id")
         return bound
+    from coop.access import granted  # the admin's cooperatives (coop.access): the same rule as coop's pages
+
+    allowed = await granted(db, user.id)
+    if allowed is not None:
+        if given is not None and given not in allowed:
+            raise Forbidden("只能管理本社的农机服务", field="cooperative_id")
+        if given is None and len(allowed) == 1:
+            return next(iter(allowed))
     if given is not None:
         from coop.models import Cooperative  # read only
 
@@ -57,6 +65,11 @@ async def bind_manager(db: AsyncSession, phone: str, cooperative_id: int) -> Man
         raise BadInput(f"{phone} 不是管理员账户", field="phone")
     if await db.get(Cooperative, cooperative_id) is None:
         raise NotFound("没有这个合作社", field="cooperative_id")
+    from coop.access import granted
+
+    allowed = await granted(db, account.id)  # type: ignore[arg-type]
+    if allowed is not None and cooperative_id not in allowed:
+        raise Forbidden(f"{phone} 没有获授权在合作社 #{cooperative_id} 工作", field="cooperative_id")
     row = await db.scalar(select(Manager).where(Manager.user_id == account.id))
     if row is None:
         row = Manager(user_id=account.id, cooperative_id=cooperative_id)  # type: ignore[arg-type]

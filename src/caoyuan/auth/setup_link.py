@@ -16,11 +16,12 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from caoyuan import clock
+from caoyuan import audit, clock
 from caoyuan.auth.models import SetupLink, UserAccount
 from caoyuan.auth.roles import Role
 from caoyuan.auth.service import create_user, token_digest
 from caoyuan.errors import AppError, BadInput, Conflict, KernelCode
+from caoyuan.identity import mask_phone
 
 LINK_HOURS = 24
 LINK_HOURS_MAX = 7 * 24
@@ -92,4 +93,12 @@ async def use(
         raise LinkGone(GONE)
     admin = await create_user(db, phone=phone, password=password, role=Role.ADMIN, display_name=display_name)
     await db.execute(update(SetupLink).where(col(SetupLink.token_hash) == claimed).values(used_by_user_id=admin.id))
+    await audit.record(
+        db,
+        actor_user_id=admin.id,
+        scope="",
+        action="admin.first_created",
+        subject=admin.display_name,
+        detail={"phone": mask_phone(admin.phone), "via": "setup_link"},
+    )
     return admin

@@ -16,6 +16,7 @@ metadata = SQLModel.metadata
 
 def load_all_models() -> None:
     """Import the kernel's and every installed domain's tables onto the metadata."""
+    import caoyuan.audit  # noqa: F401
     import caoyuan.auth.models  # noqa: F401
     import caoyuan.feed.outbox  # noqa: F401
     import caoyuan.payments.sandbox.models  # noqa: F401
