@@ -123,3 +123,27 @@ async def test_top_up_moves_catalogue_stock_onto_the_shelf_and_never_below_zero(
     async with db.session() as s:
         with pytest.raises(Conflict):
             await top_up(s, sc.host, sc.session_id, sc.item_id, 1)
+
+
+async def test_top_up_serves_the_waiting_buyers_first(db, make_user) -> None:  # type: ignore[no-untyped-def]
+    """补货 on a sold-out item: the oldest 候补 buyer gets a hold on their units; only the rest go on sale."""
+    from storefront.models import WaitlistEntry
+    from storefront.services import waitlist
+    from storefront.services.place_order import OrderRequest, place_order
+    from streaming.services.top_up import top_up
+
+    sc = await build(db, make_user, stock=50, shelf_qty=2)
+    async with db.session() as s:
+        body = order_body(phone="13800000061")
+        await place_order(
+            s, OrderRequest(pool_id=sc.pool_id, idempotency_key="top-up-sold-out-1", **{**body, "quantity": 2})
+        )
+    async with db.session() as s:
+        entry, place = await waitlist.join(s, sc.pool_id, "13800000062", 3)
+        assert place == 1 and (await s.get(StockPool, sc.pool_id)).remaining == 0
+    async with db.session() as s:
+        assert await top_up(s, sc.host, sc.session_id, sc.item_id, 10) == 7  # 3 held for the waiting buyer
+    async with db.session() as s:
+        held = await s.get(WaitlistEntry, entry.id)
+        assert (held.status, held.held) == ("offered", 3)
+        assert (await s.get(StockPool, sc.pool_id)).allocated == 12

@@ -1,7 +1,7 @@
 """补货: the host moves more units of a shelf item's SKU from the catalogue onto the shelf, in one tap.
 
 Guarded like the first allocation: the catalogue never goes below zero; the shelf pool grows by exactly what
-the catalogue gave, and the new stock figure goes out on the feed (buyers' cards and the console follow)."""
+the catalogue gave (waiting 候补 buyers served first), and the new stock figure goes out on the feed (buyers' cards and the console follow)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from caoyuan.auth.current import CurrentUser
 from caoyuan.errors import BadInput, Conflict, NotFound
 from storefront.errors import ShopCode
 from storefront.models import Sku, StockPool
+from storefront.services import stock
 from storefront.services.events import stock_event
 from streaming.errors import LiveCode
 from streaming.models import ShelfItem
@@ -43,8 +44,9 @@ async def top_up(db: AsyncSession, user: CurrentUser, session_id: int, item_id: 
     await db.execute(
         sa.update(StockPool)
         .where(StockPool.id == pool.id)  # type: ignore[arg-type]
-        .values(remaining=StockPool.remaining + quantity, allocated=StockPool.allocated + quantity)
+        .values(allocated=StockPool.allocated + quantity)
     )
-    remaining = int(await db.scalar(sa.select(StockPool.remaining).where(StockPool.id == pool.id)) or 0)  # type: ignore[call-overload]
+    # The new units meet the 候补 line first, as released units do: the oldest waiting buyers get a hold.
+    remaining = await stock.put_back(db, pool.id, quantity)  # type: ignore[arg-type]
     await stock_event(db, feed_stream(session_id), pool.id, remaining)  # type: ignore[arg-type]
     return remaining
