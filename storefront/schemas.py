@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 
-from caoyuan.bounds import Id
+from caoyuan.bounds import FEN_MAX, Id
 
 # Shop amounts live in INTEGER columns (PostgreSQL int4): a unit price, times at most 99 units, plus
 # shipping must stay below 2^31 fen, so the bounds are far tighter than caoyuan.bounds.Fen.
@@ -71,6 +71,8 @@ class OrderIn(msgspec.Struct, forbid_unknown_fields=True):
     county: Text(30)  # type: ignore[valid-type]
     detail: Text(120)  # type: ignore[valid-type]
     expected_price_fen: PriceFen | None = None
+    # the total the confirm step showed (goods + shipping): any other total is refused, never charged
+    expected_total_fen: Annotated[int, msgspec.Meta(ge=0, le=FEN_MAX)] | None = None
     waitlist_token: Token | None = None
 
 

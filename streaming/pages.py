@@ -219,16 +219,18 @@ def _confirm_page(shown: quote.Quote, data: dict[str, str], session_id: int, key
 async def _requote(db: Db, request: Request, session_id: int, exc: AppError, data: dict[str, str]) -> Template:
     """The confirm step again at the price that holds now, saying why; the buyer confirms once more."""
     try:
-        shown = await quote.quote(db, session_id, _order_in({**data, "expected_price_fen": ""}))
+        shown = await quote.quote(
+            db, session_id, _order_in({**data, "expected_price_fen": "", "expected_total_fen": ""})
+        )
     except AppError as again:
         return await _refused(db, request, session_id, again, data)
     message = f"{shown.note or exc.message}：现价 {shown.unit_price}，合计 {shown.total}，请确认后再付款"
     return _confirm_page(shown, data, session_id, secrets.token_urlsafe(16), message)
 
 
-def _expected_price(data: dict[str, str]) -> int | None:
-    """The unit price the confirm step showed (fen); the intake refuses to charge any other."""
-    text = data.get("expected_price_fen", "").strip()
+def _expected_price(data: dict[str, str], name: str = "expected_price_fen") -> int | None:
+    """A figure the confirm step showed (fen): the unit price or the total; the intake charges no other."""
+    text = data.get(name, "").strip()
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else None
 
 
@@ -243,6 +245,7 @@ def _order_in(data: dict[str, str]) -> OrderIn:
         county=data.get("county", ""),
         detail=data.get("detail", ""),
         expected_price_fen=_expected_price(data),
+        expected_total_fen=_expected_price(data, "expected_total_fen"),
     )
 
 

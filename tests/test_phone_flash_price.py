@@ -161,3 +161,32 @@ async def test_an_order_never_costs_more_than_the_confirm_step_showed(client, db
     )
     assert stale.status_code == 200 and "价格已变化" in stale.text and 'id="total">¥88.00<' in stale.text
     assert await _orders(db) == []
+
+
+async def test_a_shipping_fee_changed_after_the_confirm_step_is_not_charged(client, db, make_user) -> None:  # type: ignore[no-untyped-def]
+    """The total the confirm step showed (goods + shipping) is what an order may cost: a fee raised in between
+    is refused, nothing is written, and the confirm step comes back with the new total to confirm."""
+    from storefront.models import Product, Sku
+
+    sc = await build(db, make_user, shelf_qty=20, price_fen=8800, shipping_kind="fixed", shipping_fen=1200)
+    await client.get(f"/live/{sc.session_id}")
+    form = {k: str(v) for k, v in order_body().items()} | {"pool_id": str(sc.pool_id)}
+    step = await client.post(f"/live/{sc.session_id}/confirm", data=form, headers=_csrf(client))
+    assert step.status_code == 200 and 'id="total">¥100.00<' in step.text
+    confirmed = {k: _hidden(step.text, k) for k in ("pool_id", "expected_price_fen", "expected_total_fen", "order_key")}
+    assert confirmed["expected_total_fen"] == "10000"
+    async with db.session() as s:  # the office raises the fee while the buyer reads the confirm step
+        product_id = (await s.get(Sku, sc.sku_id)).product_id
+        await s.execute(sa.update(Product).where(Product.id == product_id).values(shipping_fen=2000))
+    again = await client.post(
+        f"/live/{sc.session_id}/order", data=form | confirmed, headers=_csrf(client), follow_redirects=False
+    )
+    assert again.status_code == 200 and "¥108.00" in again.text and _hidden(again.text, "expected_total_fen") == "10800"
+    assert await _orders(db) == []
+    reconfirmed = {k: _hidden(again.text, k) for k in confirmed}
+    placed = await client.post(
+        f"/live/{sc.session_id}/order", data=form | reconfirmed, headers=_csrf(client), follow_redirects=False
+    )
+    assert placed.status_code == 303, placed.text[:300]
+    [order] = await _orders(db)
+    assert (order.shipping_fen, order.total_fen) == (2000, 10800)

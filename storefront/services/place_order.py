@@ -31,6 +31,7 @@ from caoyuan.db.engine import autocommit_safe
 from caoyuan.errors import AppError, BadInput, Conflict, NotFound
 from caoyuan.feed.hub import CHANNEL, mark_for_wake
 from caoyuan.identity import IdentityError, normalize_phone
+from caoyuan.money import format_fen
 from caoyuan.web import metrics
 from storefront import rules
 from storefront.errors import ShopCode
@@ -52,6 +53,7 @@ class OrderRequest:
     detail: str
     idempotency_key: str
     expected_price_fen: int | None = None  # the price the buyer saw; a changed price is refused
+    expected_total_fen: int | None = None  # the total (with shipping) the buyer saw; another is refused
     live_session_id: int | None = None
     buyer_user_id: int | None = None
     waitlist_token: str | None = None  # claiming stock held for a waiting buyer
@@ -190,6 +192,7 @@ async def _place(
             raise sold_out(ctx.id)
     region_fees = {address.province: ctx.region_fee} if ctx.region_fee is not None else {}
     shipping = rules.shipping_fee(ctx.shipping_kind, ctx.shipping_fen, region_fees, address.province)
+    _check_total(ctx.price_fen * req.quantity + shipping, req.expected_total_fen)
     order = Order(
         public_no=new_public_no(now),
         idempotency_key=req.idempotency_key,
@@ -317,6 +320,15 @@ def _check_window(pool: Any, now: datetime, expected_price: int | None) -> None:
         raise Conflict("秒杀已结束", code=ShopCode.SALE_CLOSED)
     if expected_price is not None and expected_price != pool.price_fen:
         raise Conflict("价格已变化，请刷新后再下单", code=ShopCode.PRICE_CHANGED, extra={"price_fen": pool.price_fen})
+
+
+def _check_total(total: int, expected: int | None) -> None:
+    if expected is not None and expected != total:  # e.g. the shipping fee changed after the confirm step
+        raise Conflict(
+            f"应付金额已变为 {format_fen(total)}，请确认后再付款",
+            code=ShopCode.PRICE_CHANGED,
+            extra={"total_fen": total},
+        )
 
 
 def _cap_reached(cap: int) -> Conflict:

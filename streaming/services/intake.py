@@ -71,6 +71,7 @@ async def take_order(
         detail=data.detail,
         idempotency_key=key,
         expected_price_fen=data.expected_price_fen,
+        expected_total_fen=data.expected_total_fen,
         live_session_id=session_id,
         buyer_user_id=user.id if user else None,
         waitlist_token=data.waitlist_token,
