@@ -18,11 +18,11 @@ from caoyuan.errors import AppError, BadInput
 from caoyuan.payments.client import gateway_for
 from caoyuan.web.responses import see_other
 from storefront import links
-from storefront.admin_controllers import approve_and_pay
 from storefront.controllers import order_by_no
 from storefront.links import OrderNoParam
 from storefront.models import REFUND_STATUS_LABELS, STATUS_LABELS, Order, Refund, RefundStatus
 from storefront.services import catalogue, exports, fulfil, order_views, pay, refund
+from storefront.services.approve_and_pay import approve_and_pay
 from storefront.services.settle_payment import Notice, settle
 
 
@@ -267,7 +267,9 @@ class FulfilmentPages(Controller):
         decision = data.get("decision", "")
         try:
             if decision in ("approve", "retry"):
-                made = await approve_and_pay(request, refund_id, db, database, retry_only=decision == "retry")
+                made, _ = await approve_and_pay(
+                    db, database, gateway_for(request.app), refund_id, request.user.id, retry_only=decision == "retry"
+                )
                 if made.status != RefundStatus.REFUNDED:
                     return see_other("/shop/admin/", error=f"支付宝暂未退款（{made.last_error}），系统会自动重试")
             elif decision == "reject":

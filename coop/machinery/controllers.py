@@ -69,9 +69,6 @@ def slot_out(s: Slot) -> SlotOut:
     return SlotOut(s.request_id, s.day, s.operator_id, s.machine_id, mu_text(s.load))
 
 
-_coop = acting_cooperative  # the name coop/machinery/pages.py imports
-
-
 class MachineryApi(Controller):
     path = "/api/machinery"
     tags = ["machinery"]
@@ -118,7 +115,7 @@ class MachineryApi(Controller):
         cooperative_id: OptionalIdParam = None,
     ) -> list[BookingOut]:
         user: CurrentUser = request.user
-        caller_coop = await _coop(db, user, cooperative_id)
+        caller_coop = await acting_cooperative(db, user, cooperative_id)
         caller = await caller_for(db, user, caller_coop)
         query = select(Booking).order_by(Booking.id.desc()).limit(500)
         if caller.agent:
@@ -206,12 +203,14 @@ class MachineryApi(Controller):
         self, request: Request, db: Db, day: FromQuery[date], cooperative_id: OptionalIdParam = None
     ) -> ProposalOut:
         check_day(day, "day")
-        slots, unplaced = await schedule.proposal(db, await _coop(db, request.user, cooperative_id), day)
+        slots, unplaced = await schedule.proposal(db, await acting_cooperative(db, request.user, cooperative_id), day)
         return ProposalOut(day, [slot_out(s) for s in slots], unplaced)
 
     @post("/proposal/confirm", guards=[requires(Role.ADMIN)], summary="确认某天的排班建议")
     async def confirm_proposal(self, request: Request, db: Db, data: JSONBody[ProposalConfirmIn]) -> list[BookingOut]:
-        done = await schedule.confirm_proposal(db, await _coop(db, request.user, data.cooperative_id), data.day)
+        done = await schedule.confirm_proposal(
+            db, await acting_cooperative(db, request.user, data.cooperative_id), data.day
+        )
         return await booking_views(db, done)
 
     @post("/days/{day:date}/reschedule", guards=[requires(Role.ADMIN)], summary="整天改期（降雨或故障）")
@@ -219,7 +218,7 @@ class MachineryApi(Controller):
         self, request: Request, db: Db, day: FromPath[date], data: JSONBody[RescheduleIn]
     ) -> list[BookingOut]:
         check_day(day, "day")
-        coop_id = await _coop(db, request.user, data.cooperative_id)
+        coop_id = await acting_cooperative(db, request.user, data.cooperative_id)
         moved = await schedule.reschedule_day(
             db, coop_id, day, reason=data.reason, cause=data.cause, machine_id=data.machine_id
         )
@@ -229,7 +228,7 @@ class MachineryApi(Controller):
     async def add_maintenance(
         self, request: Request, db: Db, machine_id: IdParam, data: JSONBody[MaintenanceIn]
     ) -> dict[str, int]:
-        machine = await fleet.machine_in(db, await _coop(db, request.user, None), machine_id)
+        machine = await fleet.machine_in(db, await acting_cooperative(db, request.user, None), machine_id)
         upkeep = await schedule.add_maintenance(db, machine, data.starts_on, data.ends_on, data.note)
         return {"id": upkeep.id}  # type: ignore[dict-item]
 
@@ -237,4 +236,4 @@ class MachineryApi(Controller):
     async def get_dashboard(
         self, request: Request, db: Db, season: OptionalYearParam = None, cooperative_id: OptionalIdParam = None
     ) -> DashboardOut:
-        return await dashboard(db, await _coop(db, request.user, cooperative_id), season)
+        return await dashboard(db, await acting_cooperative(db, request.user, cooperative_id), season)

@@ -27,7 +27,6 @@ from caoyuan.errors import AppError, BadInput, Forbidden
 from caoyuan.payments.client import gateway_for
 from caoyuan.web.forms import parse_form, refused_form
 from coop.machinery import charts
-from coop.machinery.controllers import _coop, quote_for
 from coop.machinery.forms import (
     BackForm,
     BookingForm,
@@ -56,6 +55,7 @@ from coop.machinery.services.common import (
 )
 from coop.machinery.services.dashboard import dashboard
 from coop.machinery.services.fleet import fixed_asset, machine_in, out_of_service_reason
+from coop.machinery.services.quote_desk import acting_cooperative, quote_for
 from coop.machinery.views import booking_view, booking_views, mu_text
 from coop.models import Member
 
@@ -322,7 +322,7 @@ class MachineryPages(Controller):
     async def confirm_board(self, request: Request, db: Db, data: Form) -> Template | Redirect:
         async def action() -> date:
             day = parse_form(data, DayForm).day or clock.today()
-            await schedule.confirm_proposal(db, await _coop(db, request.user, None), day)
+            await schedule.confirm_proposal(db, await acting_cooperative(db, request.user, None), day)
             return day
 
         return await self._on_board(request, db, data, action)
@@ -334,7 +334,7 @@ class MachineryPages(Controller):
             day = form.day or clock.today()
             await schedule.reschedule_day(
                 db,
-                await _coop(db, request.user, None),
+                await acting_cooperative(db, request.user, None),
                 day,
                 reason=form.reason,
                 cause=form.cause,
@@ -346,7 +346,7 @@ class MachineryPages(Controller):
 
     @get("/dashboard", guards=[requires(Role.ADMIN)])
     async def dashboard_page(self, request: Request, db: Db, season: OptionalYearParam = None) -> Template:
-        d = await dashboard(db, await _coop(db, request.user, None), season)
+        d = await dashboard(db, await acting_cooperative(db, request.user, None), season)
         status_rows = [
             (STATUS_LABELS[s], d.bookings_by_status.get(s, 0), str(d.bookings_by_status.get(s, 0)))
             for s in STATUS_LABELS
@@ -397,7 +397,7 @@ class MachineryPages(Controller):
     async def add_maintenance(self, request: Request, db: Db, data: Form) -> Template | Redirect:
         try:
             form = parse_form(data, MaintenanceForm)
-            machine = await machine_in(db, await _coop(db, request.user, None), form.machine_id)
+            machine = await machine_in(db, await acting_cooperative(db, request.user, None), form.machine_id)
             await schedule.add_maintenance(
                 db, machine, form.starts_on or clock.today(), form.ends_on or clock.today(), form.note
             )
@@ -414,7 +414,7 @@ def _day(day: date | None) -> date:
 
 
 async def _book_context(db: Db, user: CurrentUser) -> dict[str, Any]:
-    coop_id = await _coop(db, user, None)
+    coop_id = await acting_cooperative(db, user, None)
     caller = await caller_for(db, user, coop_id)
     services = (
         await db.scalars(
@@ -525,7 +525,7 @@ async def _recorded(db: Db, context: dict[str, Any], done: int) -> dict[str, Any
 
 
 async def _board_context(db: Db, user: CurrentUser, day: date) -> dict[str, Any]:
-    coop_id = await _coop(db, user, None)
+    coop_id = await acting_cooperative(db, user, None)
     choices = await _crew_choices(db, coop_id)
     on_day = await booking_views(
         db,
@@ -566,7 +566,7 @@ async def _board_context(db: Db, user: CurrentUser, day: date) -> dict[str, Any]
 
 
 async def _fleet_context(db: Db, user: CurrentUser) -> dict[str, Any]:
-    coop_id = await _coop(db, user, None)
+    coop_id = await acting_cooperative(db, user, None)
     today = clock.today()
     machines = (await db.scalars(select(Machine).where(Machine.cooperative_id == coop_id).order_by(Machine.id))).all()
     rows = [(m, await fixed_asset(db, m), await out_of_service_reason(db, m, today)) for m in machines]
