@@ -12,6 +12,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+import sqlalchemy as sa
 from litestar.testing import AsyncTestClient
 from moto.server import ThreadedMotoServer
 from PIL import Image
@@ -19,6 +20,7 @@ from pydantic import SecretStr
 
 from caoyuan.app import create_app
 from caoyuan.db import create_database
+from storefront.models import ProductImage
 from tests.conftest import api_token
 
 BUCKET = "caoyuan-media-test"
@@ -132,3 +134,30 @@ async def test_local_disk_stays_the_default(client, settings, make_user) -> None
     assert served.status_code == 200
     assert served.content == on_disk.read_bytes()
     assert (await client.get("/media/p1-000000000000.jpg")).status_code == 404
+
+
+async def test_unreachable_bucket_answers_503_and_writes_no_image(settings, db, make_user, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    down = settings.with_overrides(
+        media_dir=str(tmp_path / "disk"),
+        media_s3_bucket=BUCKET,
+        media_s3_endpoint_url=f"http://127.0.0.1:{_free_port()}",  # nothing listens there
+        media_s3_region="us-east-1",
+        media_s3_access_key_id="test-key-id",
+        media_s3_secret_access_key=SecretStr("test-secret"),
+    )
+    admin = await make_user("admin")
+    app = create_app(down, database=create_database(down.database_url, 5))
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        headers = await api_token(client, admin.phone)
+        made = await client.post("/api/shop/admin/products", headers=headers, json={"name": "草原奶茶"})
+        sent = await client.post(
+            f"/api/shop/admin/products/{made.json()['id']}/images",
+            headers=headers,
+            files={"file": ("tea.png", _png(), "image/png")},
+        )
+        assert sent.status_code == 503, sent.text
+        assert sent.json()["code"] == "unavailable"
+        assert (await client.get("/media/p1-000000000000.jpg")).status_code == 503
+    async with db.session() as session:
+        count = await session.scalar(sa.select(sa.func.count()).select_from(ProductImage))
+    assert count == 0  # no image row points at an object that was never stored
