@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -18,6 +17,7 @@ from caoyuan.deps import AppDatabase, AppSettings, Db
 from caoyuan.errors import BadInput
 from caoyuan.payments.client import gateway_for
 from storefront.links import OrderNoParam
+from storefront.media_store import media_store
 from storefront.models import Order, OrderStatus, Refund
 from storefront.schemas import (
     OrderOut,
@@ -137,7 +137,7 @@ class ShopAdminApi(Controller):
         if upload is None:
             raise BadInput("请选择图片文件", field="file")
         raw = await upload.read(catalogue.MAX_IMAGE_BYTES + 1)
-        image = await catalogue.add_image(db, product_id, raw, Path(settings.media_dir))
+        image = await catalogue.add_image(db, product_id, raw, media_store(settings))
         return {"id": image.id, "url": f"/media/{image.filename}", "width": image.width, "height": image.height}
 
 

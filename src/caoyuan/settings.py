@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./var/caoyuan.db"
@@ -41,6 +41,14 @@ class Settings(BaseSettings):
     order_expiry_minutes: int = Field(default=15, ge=1, le=24 * 60)
     background_tasks: bool = True  # sweepers and reconcilers; tests run them by hand
     media_dir: str = "./var/media"
+    # Product images on S3-compatible storage (AWS S3, MinIO, OSS…) so any node serves any image; an empty
+    # bucket keeps them on the local disk under media_dir. The keys come only from the environment.
+    media_s3_bucket: str = Field(default="", max_length=63)
+    media_s3_endpoint_url: str = ""  # empty = AWS's own endpoint for the region
+    media_s3_region: str = Field(default="", max_length=40)
+    media_s3_access_key_id: str = Field(default="", repr=False)
+    media_s3_secret_access_key: SecretStr = SecretStr("")
+    media_s3_prefix: str = Field(default="media/", max_length=200)
     # /metrics answers only a caller sending "Authorization: Bearer <this>"; empty = /metrics is off.
     metrics_token: str = ""
     # The feed's LISTEN connection must be a real session: point this past PgBouncer (empty = database_url).
@@ -70,6 +78,13 @@ class Settings(BaseSettings):
         if value and not value.startswith("postgresql+asyncpg://"):
             raise ValueError("must start with postgresql+asyncpg://")
         return value
+
+    @field_validator("media_s3_endpoint_url")
+    @classmethod
+    def _s3_endpoint_http(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
 
     @field_validator("metrics_token")
     @classmethod

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import secrets
-from pathlib import Path
 
 import anyio.to_thread
 import sqlalchemy as sa
@@ -15,6 +14,7 @@ from caoyuan.errors import BadInput, NotFound
 from caoyuan.money import format_fen
 from storefront import rules
 from storefront.errors import ShopCode
+from storefront.media_store import MediaStore
 from storefront.models import Product, ProductImage, ShippingRegionFee, Sku
 from storefront.schemas import ProductIn, ProductPublic, SkuIn, SkuPatch, SkuPublic
 
@@ -139,28 +139,29 @@ async def patch_sku(db: AsyncSession, sku_id: int, data: SkuPatch) -> Sku:
     return sku
 
 
-async def add_image(db: AsyncSession, product_id: int, raw: bytes, media_dir: Path) -> ProductImage:
+async def add_image(db: AsyncSession, product_id: int, raw: bytes, store: MediaStore) -> ProductImage:
     if await db.get(Product, product_id) is None:
         raise NotFound("没有这个商品")
     if len(raw) > MAX_IMAGE_BYTES:
         raise BadInput(f"图片不能超过 {MAX_IMAGE_BYTES // 1024 // 1024} MB", field="file", status=413)
     filename = f"p{product_id}-{secrets.token_hex(6)}.jpg"
-    width, height = await anyio.to_thread.run_sync(_resize_to, raw, media_dir / filename)
+    jpeg, width, height = await anyio.to_thread.run_sync(_resize, raw)
+    await store.put(filename, jpeg)  # stored before the row: a saved image never points at nothing
     image = ProductImage(product_id=product_id, filename=filename, width=width, height=height)
     db.add(image)
     await db.flush()
     return image
 
 
-def _resize_to(raw: bytes, target: Path) -> tuple[int, int]:
+def _resize(raw: bytes) -> tuple[bytes, int, int]:
     try:
         with Image.open(io.BytesIO(raw)) as img:
             if img.width * img.height > 40_000_000:
                 raise BadInput("图片像素太大", field="file")
             img = img.convert("RGB")
             img.thumbnail((MAX_SIDE, MAX_SIDE))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            img.save(target, "JPEG", quality=85, optimize=True)
-            return img.width, img.height
+            out = io.BytesIO()
+            img.save(out, "JPEG", quality=85, optimize=True)
+            return out.getvalue(), img.width, img.height
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
         raise BadInput("无法识别的图片，请上传 JPG、PNG 或 WebP", field="file") from None
