@@ -164,3 +164,21 @@ async def test_the_api_sets_up_rooms_and_hosts(client, db, make_user, login_api)
     assert removed.status_code == 200 and [h["name"] for h in removed.json()["hosts"]] == ["其其格"]
     assert (await client.delete(f"{url}/hosts/{co_host.id}", headers=headers)).status_code == 404
     assert await _count(db, LiveRoomHost) == 1
+
+
+async def test_removing_a_host_from_the_page_takes_the_room_off_their_console(
+    client, db, make_user, login_page
+) -> None:
+    admin = await make_user("admin")
+    host = await make_user("host", name="娜仁")
+    await login_page(client, admin.phone)
+    room_url = (await _post(client, "/live/setup/rooms/", ROOM)).headers["location"].split("?")[0]
+    await _post(client, f"{room_url}/hosts", {"user_id": str(host.id), "title": "主播"})
+    removed = await _post(client, f"{room_url}/hosts/{host.id}/remove", {})
+    assert removed.status_code == 303 and await _count(db, LiveRoomHost) == 0
+    again = await _post(client, f"{room_url}/hosts/{host.id}/remove", {})
+    assert again.status_code == 404 and _at_field(again.text, "user_id")
+    client.cookies.clear()
+    await login_page(client, host.phone)
+    console = await client.get("/live/console/")
+    assert ROOM["name"] not in console.text and "没有被添加" in console.text
