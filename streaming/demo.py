@@ -38,6 +38,7 @@ async def seed(ctx: DemoContext) -> None:
         banner="鄂托克旗",
         place="乌兰镇直播基地",
         description="今天拍明天发：阿尔巴斯羊肉、牛肉干，牧民夫妻直播带货。",
+        content_lines="goods,stories",
     )
     db.add(room)
     await db.flush()

@@ -10,8 +10,10 @@ def _routes():
     from streaming.controllers import LiveSessionApi
     from streaming.feed import host_feed, viewer_feed
     from streaming.pages import HostConsole, LivePages
+    from streaming.rooms_api import LiveRoomApi
+    from streaming.setup_pages import RoomSetupPages
 
-    return [LiveSessionApi, LivePages, HostConsole, host_feed, viewer_feed]
+    return [LiveSessionApi, LivePages, HostConsole, host_feed, viewer_feed, LiveRoomApi, RoomSetupPages]
 
 
 def _cli():
@@ -48,6 +50,7 @@ domain = Domain(
     nav=[
         NavLink("直播间", "/live/", frozenset({"anonymous", "buyer", "member", "admin", "host", "operator"})),
         NavLink("主播台", "/live/console/", frozenset({"host", "admin"})),
+        NavLink("直播间设置", "/live/setup/rooms/", frozenset({"admin"})),
     ],
     on_startup=[_start],
 )

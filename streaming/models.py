@@ -53,6 +53,7 @@ class LiveRoom(SQLModel, table=True):
     banner: str = Field(max_length=50)  # 旗
     place: str = Field(default="", max_length=100)  # 直播中心 / 嘎查
     description: str = Field(default="", max_length=500)
+    content_lines: str = Field(default="", max_length=60)  # ContentLine values, comma-separated
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

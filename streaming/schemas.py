@@ -9,6 +9,7 @@ import msgspec
 
 from caoyuan.bounds import COUNT_MAX, Id
 from storefront.schemas import PriceFen, Quantity, Text
+from streaming.models import ContentLine
 
 Small = Annotated[int, msgspec.Meta(ge=-COUNT_MAX, le=COUNT_MAX)]  # the rules give the real range and message
 
@@ -94,3 +95,36 @@ class StatsOut(msgspec.Struct):
     buyers: int
     by_product: list[dict]
     by_hour: list[dict]
+
+
+class RoomIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A live room as the admin sets it up: name, banner (旗) and what it broadcasts."""
+
+    name: Text(100, min_length=2)  # type: ignore[valid-type]
+    banner: Text(50, min_length=2, description="旗，如：鄂托克旗")  # type: ignore[valid-type]
+    place: Text(100, description="直播中心 / 嘎查") = ""  # type: ignore[valid-type]
+    description: Text(500, multiline=True) = ""  # type: ignore[valid-type]
+    content_lines: Annotated[list[ContentLine], msgspec.Meta(max_length=len(ContentLine))] = []
+
+
+class RoomHostIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Name a host login to a room; the first is its 主播, later ones co-host under their own title."""
+
+    user_id: Id
+    title: Text(30, min_length=1, description="主播 / 联合主播 / 第一书记 …") = "主播"  # type: ignore[valid-type]
+
+
+class RoomHostOut(msgspec.Struct):
+    user_id: int
+    name: str
+    title: str
+
+
+class RoomOut(msgspec.Struct):
+    id: int
+    name: str
+    banner: str
+    place: str
+    description: str
+    content_lines: list[str]
+    hosts: list[RoomHostOut]
