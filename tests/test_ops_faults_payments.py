@@ -235,3 +235,76 @@ async def test_alipay_unreachable_orders_wait_and_the_reconciler_settles_them(
         assert await settled_counts(db, row) == (0, 0)
     retry = await pay_step(payments.shop, during[0], "qr")  # and the buyer's retry of the pay step now works
     assert retry.status_code == 200 and retry.json()["qr_code"], retry.text
+
+
+async def notify_state(db: Database, order_no: str) -> tuple[str, int]:
+    async with db.session() as s:
+        row = (
+            await s.execute(
+                sa.select(SandboxTrade.notify_status, SandboxTrade.notify_attempts).where(
+                    SandboxTrade.out_trade_no == order_no
+                )
+            )
+        ).one()
+    return row.notify_status, row.notify_attempts
+
+
+async def until(check, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    async with asyncio.timeout(seconds):
+        while not await check():
+            await asyncio.sleep(0.3)
+
+
+async def test_notifies_missed_while_the_node_is_down_are_not_lost(payments: Payments, db, make_user) -> None:  # type: ignore[no-untyped-def]
+    sc = await build(db, make_user, shelf_qty=10)
+    payments.start_shop()
+    payments.start_alipay()
+    first, second = [await place(payments.shop, sc, f"1370002{i:04d}") for i in range(2)]
+    urls = []
+    for order in (first, second):
+        answer = await pay_step(payments.shop, order)
+        assert answer.status_code == 200, answer.text
+        urls.append(answer.json()["redirect_url"])
+
+    # 1. The shop node is down when the buyer pays: Alipay's first notify fails; it tries again later,
+    #    and a retry after the node is back settles the order.
+    payments.kill("shop")
+    await pay_at_alipay(urls[0])
+
+    async def first_try_failed() -> bool:
+        return await notify_state(db, first["order_no"]) >= ("pending", 1)
+
+    await until(first_try_failed, 10)
+    payments.start_shop()
+
+    async def first_paid() -> bool:
+        return (await order_row(db, first["order_no"])).status == "paid"
+
+    await until(first_paid, 130)  # the sandbox retries 2, 7, 22, 52 and 112 s after the payment
+    status, attempts = await notify_state(db, first["order_no"])
+    assert status == "delivered" and attempts >= 2
+    assert await settled_counts(db, await order_row(db, first["order_no"])) == (1, 1)
+
+    # 2. Worse: the node is down and then the sandbox itself dies, taking its in-memory retries with it.
+    #    The trade it holds is paid; the restarted node's reconciler asks for it and settles the order.
+    payments.kill("shop")
+    await pay_at_alipay(urls[1])
+
+    async def second_try_failed() -> bool:
+        return await notify_state(db, second["order_no"]) >= ("pending", 1)
+
+    await until(second_try_failed, 10)
+    payments.kill("alipay")
+    assert (await order_row(db, second["order_no"])).status == "pending_payment"
+    await backdate(db, [second["order_no"]])  # both were down for minutes: past the quiet period
+    payments.start_alipay()
+    payments.start_shop(background=True)  # its reconciler's first round runs as it starts
+
+    async def second_paid() -> bool:
+        return (await order_row(db, second["order_no"])).status == "paid"
+
+    await until(second_paid, 60)
+    assert (await notify_state(db, second["order_no"]))[0] == "pending"  # the retry really was lost
+    row = await order_row(db, second["order_no"])
+    assert row.trade_no and await settled_counts(db, row) == (1, 1)
+    assert await settled_counts(db, await order_row(db, first["order_no"])) == (1, 1)
