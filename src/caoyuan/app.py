@@ -76,7 +76,7 @@ async def ensure_migrated(database: Database) -> None:
     if state.state == "ahead":  # upgrading would do nothing here: this code is the older one
         raise NotMigrated(
             f"数据库已由更新的版本迁移（当前 {now}，本程序不认识 {', '.join(sorted(state.unknown))}）。"
-            "请部署新版本的程序；确需回退时，先用新版本运行 caoyuan db downgrade"
+            "请部署新版本的程序；确需回退到旧版本，请恢复升级前做的备份（caoyuan db restore）"
         )
 
 
