@@ -15,6 +15,7 @@ from caoyuan.deps import Db
 from caoyuan.errors import BadInput
 from coop import schemas as sc
 from coop import schemas_books as sb
+from coop.access import coop_scope
 from coop.rules.chart import CHART
 from coop.rules.journal import Line, source_label
 from coop.services import opening, opening_members, subsidies
@@ -65,7 +66,7 @@ def page_out(result: EntryPage) -> sb.EntryPageOut:
 class BooksApi(Controller):
     path = "/api/coop/{cooperative_id:int}"
     tags = ["coop"]
-    guards = [requires(Role.ADMIN)]
+    guards = [requires(Role.ADMIN), coop_scope]  # an admin with grants stays inside their cooperatives
 
     @post("/entries", summary="手工记账凭证（必须借贷平衡）")
     async def entry(self, cooperative_id: IdParam, data: JSONBody[sc.EntryIn], request: Request, db: Db) -> sc.EntryOut:

@@ -11,6 +11,7 @@ def _routes():  # imported lazily so the CLI starts fast
     from coop.controllers_books import BooksApi
     from coop.pages import CoopAdminPages, CoopMemberPages, DistributionPages, LedgerPages, OpeningPages, SubsidyPages
     from coop.pages.audit import AuditApi, AuditPages
+    from coop.pages.people import PeopleApi, PeoplePages
     from coop.pages.setup import SetupPages
 
     return [
@@ -28,6 +29,8 @@ def _routes():  # imported lazily so the CLI starts fast
         SetupPages,
         AuditPages,
         AuditApi,
+        PeoplePages,
+        PeopleApi,
     ]
 
 

@@ -29,6 +29,11 @@ ACTION_LABELS = {
     "cooperative.founded": "建立合作社",
     "charter.recorded": "登记章程",
     "grant.added": "授权管理员",
+    "person.created": "建立账户",
+    "person.deactivated": "停用账户",
+    "person.reactivated": "恢复账户",
+    "person.role_changed": "更改角色",
+    "person.password_reset": "重置密码",
 }
 
 

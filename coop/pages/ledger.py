@@ -16,6 +16,7 @@ from caoyuan.bounds import IdParam
 from caoyuan.deps import Db
 from caoyuan.errors import AppError, BadInput
 from caoyuan.web.forms import refused_form
+from coop.access import coop_scope
 from coop.pages import forms as f
 from coop.pages.admin import back
 from coop.params import DoneParam, PageParam
@@ -78,7 +79,7 @@ async def ledger_context(db: Db, cooperative_id: int, raw: dict[str, str] | None
 class LedgerPages(Controller):
     path = "/coop/{cooperative_id:int}/ledger"
     include_in_schema = False
-    guards = [requires(Role.ADMIN)]
+    guards = [requires(Role.ADMIN), coop_scope]  # an admin with grants stays inside their cooperatives
 
     @get("/")
     async def ledger(

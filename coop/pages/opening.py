@@ -16,6 +16,7 @@ from caoyuan.bounds import IdParam
 from caoyuan.deps import Db
 from caoyuan.errors import AppError, BadInput
 from caoyuan.web.forms import refused_form
+from coop.access import coop_scope
 from coop.pages import forms as f
 from coop.pages.admin import back
 from coop.params import DoneParam
@@ -54,7 +55,7 @@ def balances_from_form(data: dict[str, str], kind: str) -> dict[str, int]:
 class OpeningPages(Controller):
     path = "/coop/{cooperative_id:int}/opening"
     include_in_schema = False
-    guards = [requires(Role.ADMIN)]
+    guards = [requires(Role.ADMIN), coop_scope]  # an admin with grants stays inside their cooperatives
 
     @get("/")
     async def page(self, cooperative_id: IdParam, db: Db, done: DoneParam = "") -> Template:

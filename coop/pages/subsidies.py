@@ -14,6 +14,7 @@ from caoyuan.deps import Db
 from caoyuan.errors import AppError, BadInput
 from caoyuan.money import format_fen
 from caoyuan.web.forms import refused_form
+from coop.access import coop_scope
 from coop.pages import forms as f
 from coop.pages.admin import back
 from coop.params import DoneParam
@@ -40,7 +41,7 @@ async def subsidy_context(db: Db, cooperative_id: int, done: str = "") -> dict:
 class SubsidyPages(Controller):
     path = "/coop/{cooperative_id:int}/subsidies"
     include_in_schema = False
-    guards = [requires(Role.ADMIN)]
+    guards = [requires(Role.ADMIN), coop_scope]  # an admin with grants stays inside their cooperatives
 
     @get("/")
     async def page(self, cooperative_id: IdParam, db: Db, done: DoneParam = "") -> Template:

@@ -32,6 +32,7 @@ class KernelCode(ErrorCode):
     UNAUTHORIZED = "unauthorized", "需要登录，或登录已过期"
     ACCOUNT_LOCKED = "account_locked", "密码错误次数过多，账户暂时锁定"
     BAD_CREDENTIALS = "bad_credentials", "手机号或密码不对"
+    MUST_CHANGE_PASSWORD = "must_change_password", "密码已被管理员重置，先修改密码才能继续"
     PHONE_TAKEN = "phone_taken", "手机号已注册"
     DATE_OUT_OF_RANGE = "date_out_of_range", "日期超出 2000–2100 年"
     PAYMENT_FAILED = "payment_failed", "支付宝接口调用失败"

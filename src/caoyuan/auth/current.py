@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from dataclasses import dataclass
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
 
 from caoyuan.auth import service
 from caoyuan.auth.models import UserAccount
 from caoyuan.auth.roles import Role
 from caoyuan.db import Database
-from caoyuan.errors import Forbidden, Unauthorized
+from caoyuan.errors import Forbidden, KernelCode, Unauthorized
 
 SESSION_COOKIE = "caoyuan_session"
 _SKIP_PREFIXES = ("/static/", "/healthz", "/readyz", "/schema")
+# what a login with a temporary password may still reach: its own account page and logging out
+_WHILE_TEMPORARY = frozenset({"/account", "/account/password", "/logout", "/login", "/api/auth/token"})
+MUST_CHANGE_PASSWORD = KernelCode.MUST_CHANGE_PASSWORD.value
 CALLER_TTL_S = 5.0  # how long a logout, password change or role change may take to reach another process
 _MAX_CALLERS = 10_000
 
@@ -30,6 +34,7 @@ class CurrentUser:
     role: str
     via: str  # "session" or "api"
     token: str
+    must_change_password: bool = False  # an admin reset the password: nothing else until it is changed
 
     @property
     def role_label(self) -> str:
@@ -37,7 +42,15 @@ class CurrentUser:
 
     @classmethod
     def from_account(cls, account: UserAccount, via: str, token: str) -> CurrentUser:
-        return cls(account.id, account.phone, account.display_name, account.role, via, token)  # type: ignore[arg-type]
+        return cls(
+            account.id,  # type: ignore[arg-type]
+            account.phone,
+            account.display_name,
+            account.role,
+            via,
+            token,
+            account.must_change_password,
+        )
 
 
 def _bearer(scope: Scope) -> str | None:
@@ -148,11 +161,40 @@ def auth_middleware(db: Database):
                         token, kind = _cookie(scope, SESSION_COOKIE), "session"
                     if token:
                         scope["user"] = await _caller(db, token, kind)  # type: ignore[typeddict-unknown-key]
+                    user = scope["user"]  # type: ignore[typeddict-item]
+                    if (
+                        user
+                        and user.must_change_password
+                        and scope["type"] == "http"
+                        and path.rstrip("/") not in _WHILE_TEMPORARY
+                    ):
+                        await _send_to_password_change(path, send)
+                        return
             await app(scope, receive, send)
 
         return middleware
 
     return factory
+
+
+async def _send_to_password_change(path: str, send: Send) -> None:
+    """A reset password is temporary: pages go to the change-password form, the API answers 403."""
+    if path.startswith("/api/"):
+        body = json.dumps(
+            {
+                "code": MUST_CHANGE_PASSWORD,
+                "message": "管理员已重置您的密码，请先在「我的账户」修改密码",
+            },
+            ensure_ascii=False,
+        ).encode()
+        status, headers = 403, [(b"content-type", b"application/json; charset=utf-8")]
+    else:
+        body, status, headers = b"", 303, [(b"location", b"/account/?must_change=1")]
+    headers.append((b"content-length", str(len(body)).encode()))
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": status, "headers": headers}
+    await send(start)
+    end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+    await send(end)
 
 
 def requires(*roles: Role | str):

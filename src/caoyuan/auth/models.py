@@ -19,6 +19,8 @@ class UserAccount(SQLModel, table=True):
     role: str = Field(max_length=16, index=True)
     password_hash: str = Field(max_length=200)
     is_active: bool = Field(default=True)
+    # set by an admin's password reset: until the owner picks their own, pages send them to /account/
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

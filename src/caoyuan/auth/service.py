@@ -239,6 +239,7 @@ async def change_password(
     if problem := passwords.check_strength(new):
         raise BadInput(problem, field="new")
     account.password_hash = await passwords.hash_password_async(new)
+    account.must_change_password = False
     others = delete(AuthToken).where(AuthToken.user_id == user_id)
     if keep_token:
         others = others.where(AuthToken.token_hash != token_digest(keep_token))

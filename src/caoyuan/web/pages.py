@@ -62,7 +62,7 @@ class AccountPages(Controller):
                 data.get("confirm", ""),
                 keep_token=request.user.token,
             )
-            forget_user(request.user.id, keep_token=request.user.token)
+            forget_user(request.user.id)  # this login too: its cached "must change the password" is over
         except AppError as exc:
             return Template("account.html", status_code=exc.status, context={"error": exc.message, "done": False})
         return Redirect("/account/?done=true", status_code=303)
