@@ -9,6 +9,7 @@ so a run is repeatable) and every answer must be below 500.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -113,13 +114,19 @@ def test_every_route_survives_edge_values(fuzz_server: FuzzServer, tmp_path: Pat
     )
     walk = list(probes(create_app(settings)))
     roles: list[str | None] = [None, *DEMO_PHONES]
-    pages = {role: _page_session(fuzz_server, role) for role in roles}
+    local = threading.local()  # an httpx.Client is not shared across threads: each thread logs in its own
     failures: list[str] = []
 
+    def pages() -> dict[str | None, httpx.Client]:
+        if not hasattr(local, "pages"):
+            local.pages = {role: _page_session(fuzz_server, role) for role in roles}
+        return local.pages
+
     def run(probe: Probe) -> None:
+        mine = pages()
         for role in roles:
             headers = fuzz_server.headers(role) if probe.is_api else {}
-            status = _send(pages[role] if not probe.is_api else pages[None], probe, headers)
+            status = _send(mine[role] if not probe.is_api else mine[None], probe, headers)
             if status >= 500:
                 failures.append(f"{role or 'anonymous'}: {probe.describe()} → {status}")
                 return

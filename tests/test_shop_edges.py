@@ -27,7 +27,7 @@ from storefront.services.settle_payment import Notice, settle
 from tests.conftest import api_token, page_login
 from tests.live_scenario import Scenario, build, order_body
 
-MINE = ("/api/shop", "/api/live", "/shop", "/live", "/media")
+MINE = ("/api/shop", "/api/live", "/shop", "/live", "/media")  # rooms' set-up included (/live/setup)
 BIG = "x" * 100_000
 EDGE_TEXT = ["0", "-1", str(2**31), str(2**63), "é", "²", BIG, "\x00", "0001-01-01", "9999-12-31", ""]
 # httpx refuses a URL component over 64 kB: the longest query value a client can send
@@ -61,6 +61,8 @@ class World:
             "step": "introduce_yourself",
             "filename": "p1-0123456789ab.jpg",
             "name": "console.js",  # the live pages' static files
+            "room_id": str(self.sc.room_id),
+            "user_id": "999999",  # not one of the room's hosts: removing them is refused, the room stays
         }
 
     def query_values(self) -> dict[str, str]:
@@ -100,6 +102,8 @@ class World:
             "ShelfItemIn": {"sku_id": sc.sku_id, "price_fen": 100, "quantity": 1},
             "PinIn": {"item_id": sc.item_id},
             "FlashSaleIn": {"item_id": sc.item_id, "deal_price_fen": 100, "total_cap": 1, "per_buyer_cap": 1},
+            "RoomIn": {"name": "测试直播间", "banner": "鄂托克旗", "content_lines": ["goods"]},
+            "RoomHostIn": {"user_id": sc.host.id, "title": "主播"},
         }
 
     def forms(self) -> dict[str, list[dict[str, str]]]:
