@@ -32,7 +32,7 @@ from caoyuan.web import drain
 from caoyuan.web.errors import handle_exception
 from caoyuan.web.health import Health
 from caoyuan.web.logging import access_log_middleware, configure_logging
-from caoyuan.web.metrics import metrics_endpoint, request_metrics_middleware, watch_feed, watch_pool
+from caoyuan.web.metrics import metrics_endpoint, observe_request, watch_feed, watch_pool
 from caoyuan.web.pages import AccountPages, HomePage, nav_links
 from caoyuan.web.templating import template_config
 
@@ -60,7 +60,7 @@ class CaoyuanApp(Litestar):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._logged_call = access_log_middleware(request_metrics_middleware(super().__call__))
+        self._logged_call = access_log_middleware(super().__call__, observe=observe_request)
 
     async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def,override]
         await self._logged_call(scope, receive, send)

@@ -12,12 +12,11 @@ one histogram observation on a label child cached per (method, route template, s
 from __future__ import annotations
 
 import hmac
-import time
 from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, Response, get
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Scope
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -159,28 +158,12 @@ def _child(method: str, route: str, status: int) -> Any:
     return child
 
 
-def request_metrics_middleware(app: ASGIApp) -> ASGIApp:
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await app(scope, receive, send_wrapper)
-        finally:
-            route = scope.get("path_template") or UNMATCHED  # set by the router once the route is known
-            method: str = scope["method"]  # type: ignore[typeddict-item]
-            _child(method, route, status).observe(time.perf_counter() - started)
-
-    return middleware
+def observe_request(scope: Scope, status: int, seconds: float) -> None:
+    """One request's latency by route template and status (called by the access-log middleware, which
+    already times every request: one wrapper per request, not two)."""
+    route = scope.get("path_template") or UNMATCHED  # set by the router once the route is known
+    method: str = scope["method"]  # type: ignore[typeddict-item]
+    _child(method, route, status).observe(seconds)
 
 
 # ---------------------------------------------------------------- the endpoint
