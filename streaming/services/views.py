@@ -102,9 +102,13 @@ _MAX_SESSIONS = 512  # sessions kept per process; a stream of unknown ids cannot
 
 
 @dataclass
-class _Entry:
+class PublicRoom:
+    """One session's public view and its pictures, as read at one moment (nobody's own data)."""
+
     view: SessionOut
+    pictures: dict[int, str]  # sku id → /media/ path
     expires: float  # monotonic
+    changes: int = 0  # orders this process took since the read (a page drawn from it before is stale)
 
 
 @dataclass
@@ -115,13 +119,16 @@ class PublicViews:
     """
 
     database: Database
-    entries: dict[int, _Entry] = field(default_factory=dict)
-    loading: dict[int, asyncio.Future[SessionOut]] = field(default_factory=dict)  # refreshes in flight
+    entries: dict[int, PublicRoom] = field(default_factory=dict)
+    loading: dict[int, asyncio.Future[PublicRoom]] = field(default_factory=dict)  # refreshes in flight
 
     async def get(self, session_id: int) -> SessionOut:
+        return (await self.room(session_id)).view
+
+    async def room(self, session_id: int) -> PublicRoom:
         entry = self.entries.get(session_id)
         if entry is not None and time.monotonic() < entry.expires:
-            return entry.view
+            return entry
         loading = self.loading.get(session_id)
         if loading is None:
             # Its own task: a reader that gives up (a closed connection) does not cancel the others' read.
@@ -129,21 +136,22 @@ class PublicViews:
             loading.add_done_callback(lambda done: self._loaded(session_id, done))
         return await asyncio.shield(loading)
 
-    def _loaded(self, session_id: int, done: asyncio.Future[SessionOut]) -> None:
+    def _loaded(self, session_id: int, done: asyncio.Future[PublicRoom]) -> None:
         self.loading.pop(session_id, None)
         if not done.cancelled():
             done.exception()  # marks it retrieved: a refresh whose readers all left must not warn
 
-    async def _load(self, session_id: int) -> SessionOut:
+    async def _load(self, session_id: int) -> PublicRoom:
         async with self.database.reader() as db:  # type: ignore[misc]
             view = await session_view(db, session_id)
+            pictures = await sku_pictures(db, [i.sku_id for i in view.shelf])
         now = time.monotonic()
         if len(self.entries) >= _MAX_SESSIONS:
             self.entries = {k: e for k, e in self.entries.items() if e.expires > now}
             if len(self.entries) >= _MAX_SESSIONS:
                 self.entries.clear()
-        self.entries[session_id] = _Entry(view, now + _ttl(view))
-        return view
+        entry = self.entries[session_id] = PublicRoom(view, pictures, now + _ttl(view))
+        return entry
 
     def forget(self, session_id: int) -> None:
         """A host changed the session in this process: the next read is fresh."""
@@ -154,6 +162,7 @@ class PublicViews:
         entry = self.entries.get(session_id)
         if entry is None:
             return
+        entry.changes += 1
         for row in (*entry.view.shelf, *entry.view.flash_sales):
             if row.pool_id == pool_id:
                 row.remaining = min(row.remaining, remaining)  # orders only lower it; concurrent answers race

@@ -1,0 +1,106 @@
+"""The buyer's live-room page reads the cached public view: no buyer sees another's data, changes show in a second."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import sqlalchemy as sa
+
+from storefront.models import StockPool
+from streaming.services import views
+from tests.live_scenario import build, order_body
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def _stock(html: str, pool_id: int) -> int:
+    found = re.search(rf'data-pool="{pool_id}">(\d+)<', html)
+    assert found, "the shelf card shows its stock"
+    return int(found.group(1))
+
+
+async def _page(client, session_id: int, query: str = "") -> str:  # type: ignore[no-untyped-def]
+    response = await client.get(f"/live/{session_id}{query}")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    return response.text
+
+
+def _hidden(html: str, name: str) -> str:
+    found = re.search(rf'name="{name}"[^>]*? value="([^"]*)"', html)
+    assert found, f"the page has a {name} field"
+    return found.group(1)
+
+
+async def test_two_buyers_never_see_each_others_page(client, db, make_user, login_page, monkeypatch) -> None:
+    sc = await build(db, make_user, shelf_qty=10)
+    monkeypatch.setattr(views, "time", _Clock())  # one cached view throughout: only the page's own parts differ
+    first, again = await _page(client, sc.session_id), await _page(client, sc.session_id)
+    assert first == again and "_csrf_token" not in first and 'name="order_key"' not in first
+    alice = await make_user("buyer", phone="13811110001", name="买家阿拉坦")
+    bella = await make_user("buyer", phone="13811110002", name="买家巴雅尔")
+
+    await login_page(client, alice.phone)
+    alice_room = await _page(client, sc.session_id)
+    alice_sheet = await _page(client, sc.session_id, f"?item={sc.pool_id}")
+    alice_csrf = client.cookies.get("caoyuan_csrf")
+    assert "买家阿拉坦" in alice_room and "我的订单" in alice_room
+    assert _hidden(alice_sheet, "phone") == alice.phone and _hidden(alice_sheet, "_csrf_token") == alice_csrf
+
+    client.cookies.clear()
+    anonymous = await _page(client, sc.session_id)
+    assert anonymous == first  # the shared page, drawn before anyone logged in, and nothing of Alice's in it
+    assert "买家阿拉坦" not in anonymous and alice.phone not in anonymous and "我的订单" not in anonymous
+
+    await login_page(client, bella.phone)
+    bella_room = await _page(client, sc.session_id)
+    bella_sheet = await _page(client, sc.session_id, f"?item={sc.pool_id}")
+    assert "买家巴雅尔" in bella_room and "买家阿拉坦" not in bella_room + bella_sheet
+    assert _hidden(bella_sheet, "phone") == bella.phone and alice.phone not in bella_sheet
+    assert _hidden(bella_sheet, "_csrf_token") == client.cookies.get("caoyuan_csrf") != alice_csrf
+    assert _hidden(bella_sheet, "order_key") != _hidden(alice_sheet, "order_key")
+
+
+async def test_stock_changed_elsewhere_shows_within_a_second(client, db, make_user, monkeypatch) -> None:
+    sc = await build(db, make_user, shelf_qty=10)
+    clock = _Clock()
+    monkeypatch.setattr(views, "time", clock)
+    assert _stock(await _page(client, sc.session_id), sc.pool_id) == 10
+    async with db.session() as s:  # sold by another process (here: straight in the database)
+        await s.execute(sa.update(StockPool).where(StockPool.id == sc.pool_id).values(remaining=4))
+    clock.now += views.PUBLIC_TTL_S - 0.01
+    assert _stock(await _page(client, sc.session_id), sc.pool_id) == 10  # within the second: the cached page
+    clock.now += 0.02
+    assert _stock(await _page(client, sc.session_id), sc.pool_id) == 4  # a second old: drawn again
+
+
+async def test_an_order_or_a_host_change_in_this_process_shows_at_once(
+    client, db, make_user, login_page, monkeypatch
+) -> None:
+    sc = await build(db, make_user, shelf_qty=10)
+    monkeypatch.setattr(views, "time", _Clock())  # time stands still: only the events below may change the page
+    page = await _page(client, sc.session_id)
+    assert _stock(page, sc.pool_id) == 10 and "讲解中" not in page
+    made = await client.post(
+        f"/api/live/sessions/{sc.session_id}/orders",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+        json={"pool_id": sc.pool_id, **order_body(quantity=3)},
+    )
+    assert made.status_code == 201, made.text
+    assert _stock(await _page(client, sc.session_id), sc.pool_id) == 7
+    await login_page(client, sc.host.phone)
+    pinned = await client.post(
+        f"/live/console/{sc.session_id}/action",
+        data={"action": "pin", "item_id": str(sc.item_id)},
+        headers={"x-csrftoken": client.cookies.get("caoyuan_csrf") or "", "x-requested-with": "fetch"},
+    )
+    assert pinned.status_code == 201 and pinned.json()["ok"], pinned.text
+    client.cookies.clear()  # as a viewer who is not logged in: the shared page
+    assert "讲解中" in await _page(client, sc.session_id)
