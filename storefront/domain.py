@@ -8,11 +8,12 @@ from storefront.errors import ShopCode
 
 def _routes():
     from storefront.admin_controllers import ShopAdminApi
+    from storefront.admin_pages import ProductPages
     from storefront.controllers import ShopApi
     from storefront.media import media
     from storefront.pages import FulfilmentPages, ShopPages
 
-    return [ShopApi, ShopAdminApi, ShopPages, FulfilmentPages, media]
+    return [ShopApi, ShopAdminApi, ShopPages, FulfilmentPages, ProductPages, media]
 
 
 async def _seed(ctx):  # type: ignore[no-untyped-def]
@@ -41,6 +42,7 @@ domain = Domain(
     nav=[
         NavLink("草原好物", "/shop/", frozenset({"anonymous", "buyer", "member", "admin", "host"})),
         NavLink("发货台", "/shop/admin/", frozenset({"admin"})),
+        NavLink("商品", "/shop/admin/products/", frozenset({"admin"})),
     ],
     on_startup=[_start],
     error_codes=[ShopCode],
