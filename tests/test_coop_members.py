@@ -101,3 +101,34 @@ async def test_death_passes_the_holding_to_the_heir_and_history_is_kept(db) -> N
     with pytest.raises(BadInput):
         async with db.session() as s:
             await change_status(s, b.id, "deceased", date(2024, 1, 1), "无继承人")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("moves", "refused", "message"),
+    [
+        (["withdrawn"], "suspended", "「退社」，不能改为「暂停」"),
+        ([], "admitted", "「在册」，不能改为「在册」"),
+        (["suspended"], "suspended", "「暂停」，不能改为「暂停」"),
+    ],
+)
+async def test_status_moves_outside_the_table_are_refused_and_change_nothing(db, moves, refused, message) -> None:
+    async with db.session() as s:
+        _, (a, _b) = await make_cooperative(s, members=2)
+        for n, status in enumerate(moves):
+            await change_status(s, a.id, status, date(2022, 1, 1 + n), "成员大会决议")  # type: ignore[arg-type]
+    with pytest.raises(Conflict, match=message):
+        async with db.session() as s:
+            await change_status(s, a.id, refused, date(2023, 1, 1), "再变")  # type: ignore[arg-type]
+    async with db.session() as s:
+        history = await status_history(s, a.id)  # type: ignore[arg-type]
+        assert [h.status for h in history] == ["admitted", *moves]
+        assert (await s.get(Member, a.id)).status == (moves or ["admitted"])[-1]  # type: ignore[union-attr]
+
+
+async def test_an_unknown_status_is_bad_input_at_the_field(db) -> None:
+    async with db.session() as s:
+        _, (a,) = await make_cooperative(s, members=1)
+    with pytest.raises(BadInput) as refused:
+        async with db.session() as s:
+            await change_status(s, a.id, "expelled", date(2023, 1, 1), "除名")  # type: ignore[arg-type]
+    assert refused.value.field == "status"
