@@ -59,7 +59,7 @@ async def seed(url: str, day: date) -> dict[str, int]:
     from caoyuan.db import create_database
     from coop.machinery.models import Machine, Operator, PricingPolicy, SeasonPrice, ServiceType
     from coop.models import FixedAsset
-    from coop.testing import make_cooperative
+    from tests.factories.coop import make_cooperative
 
     database = create_database(url, 2)
     async with database.session() as s:

@@ -60,3 +60,12 @@ def test_masking() -> None:
     assert mask_phone("13800001234") == "138****1234"
     line = "GET /x/11010519491231002X?p=13800001234"
     assert scrub(line) == "GET /x/110105********002X?p=138****1234"
+
+
+def test_example_id_numbers_pass_the_check_digit_and_differ_by_seq() -> None:
+    from caoyuan.identity import example_id_number
+
+    made = {example_id_number(n) for n in range(1, 50)}
+    assert len(made) == 49
+    assert all(normalize_id_number(value) == value for value in made)
+    assert example_id_number(1, region="150624").startswith("15062419800101001")

@@ -11,7 +11,7 @@ from coop.posting import MachineryServicePaid, post
 from coop.rules.charter import Terms
 from coop.services.charter import record_charter
 from coop.services.contributions import ContributionIn, contribute
-from coop.testing import make_cooperative
+from tests.factories.coop import make_cooperative
 
 
 @pytest.fixture
@@ -172,12 +172,12 @@ async def test_reports_balance_and_members_cannot_use_admin_api(client, world) -
 
 async def test_admit_and_status_through_the_api(client, world) -> None:  # type: ignore[no-untyped-def]
     cid, h = world["coop"], world["admin"]
-    from coop.testing import fake_id_number
+    from caoyuan.identity import example_id_number
 
-    good = {"name": "其木格", "id_number": fake_id_number(77), "village": "白音套海嘎查", "phone": "13512345678"}
+    good = {"name": "其木格", "id_number": example_id_number(77), "village": "白音套海嘎查", "phone": "13512345678"}
     made = await client.post(f"/api/coop/{cid}/members", json=good, headers=h)
-    assert made.status_code == 201 and made.json()["id_number_masked"].endswith(fake_id_number(77)[-4:])
-    assert fake_id_number(77) not in made.text
+    assert made.status_code == 201 and made.json()["id_number_masked"].endswith(example_id_number(77)[-4:])
+    assert example_id_number(77) not in made.text
     again = await client.post(f"/api/coop/{cid}/members", json=good, headers=h)
     assert again.status_code == 409
     bad = await client.post(f"/api/coop/{cid}/members", json={**good, "id_number": "150426198001010000"}, headers=h)

@@ -11,7 +11,7 @@ from coop.posting import LiveSalePaid, post
 from coop.rules.charter import Terms
 from coop.services.charter import record_charter
 from coop.services.contributions import ContributionIn, contribute
-from coop.testing import make_cooperative
+from tests.factories.coop import make_cooperative
 
 # 2026-01-01 18:00 UTC is 2026-01-02 02:00 in Beijing: a new year there, the old one in UTC
 EARLY_MORNING = datetime(2026, 1, 1, 18, 0, tzinfo=UTC)

@@ -18,7 +18,7 @@ from coop.services.contributions import ContributionIn, contribute
 from coop.services.distribution import compute_draft
 from coop.services.members import change_status
 from coop.services.statements import statement
-from coop.testing import make_cooperative
+from tests.factories.coop import make_cooperative
 
 YEAR = 2025
 days_in_year = st.integers(0, 364).map(lambda n: date(YEAR, 1, 1) + timedelta(days=n))

@@ -20,7 +20,7 @@ from coop.services.distribution import approve, compute_draft, post_distribution
 from coop.services.distribution.approve import AssemblyVote
 from coop.services.distribution.pay import pay_all
 from coop.services.ledger import write_entry
-from coop.testing import make_cooperative
+from tests.factories.coop import make_cooperative
 
 SHARES = {1: 10, 2: 20, 3: 30, 4: 40}
 LOSS, OTHER, EXPENSE, MACHINERY, WAGE, GOODS, SHIPPING = (

@@ -12,7 +12,7 @@ from coop.posting import LiveSalePaid, post
 from coop.rules.charter import Terms
 from coop.services.charter import record_charter
 from coop.services.contributions import ContributionIn, contribute
-from coop.testing import make_cooperative
+from tests.factories.coop import make_cooperative
 
 ADMIN, MEMBER = "13700000091", "13700000092"
 

@@ -11,10 +11,10 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from caoyuan.demo import DemoContext
+from caoyuan.identity import example_id_number
 from caoyuan.settings import load_settings
 from coop.models import Allocation, Distribution, FixedAsset, Member
 from coop.services.reports import balance_sheet
-from coop.testing import fake_id_number
 
 
 async def test_demo_year_is_posted_published_and_explained(db, database_url) -> None:
@@ -64,7 +64,7 @@ def test_cli_import_export_and_distribute(tmp_path: Path) -> None:
     assert seeded.returncode == 0, seeded.stderr
     csv = tmp_path / "new.csv"
     csv.write_text(
-        f"姓名,身份证号,嘎查村,村民小组\n新社员,{fake_id_number(401)},八道岭村,三组\n"
+        f"姓名,身份证号,嘎查村,村民小组\n新社员,{example_id_number(401)},八道岭村,三组\n"
         "坏行,15042619800101401X,八道岭村,三组\n",
         encoding="utf-8",
     )

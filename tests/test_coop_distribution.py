@@ -30,7 +30,7 @@ from coop.services.distribution import (
 from coop.services.distribution.approve import AssemblyVote
 from coop.services.ledger import write_entry
 from coop.services.reports import account_sums
-from coop.testing import make_cooperative
+from tests.factories.coop import make_cooperative
 
 VOTE = AssemblyVote(date(2026, 1, 20), votes_for=frozenset({1, 2, 3}))
 

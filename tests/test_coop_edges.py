@@ -20,7 +20,7 @@ from coop.rules.charter import Terms
 from coop.services.charter import record_charter
 from coop.services.contributions import ContributionIn, contribute
 from coop.services.distribution import compute_draft
-from coop.testing import make_cooperative
+from tests.factories.coop import make_cooperative
 
 EDGES: list[object] = [0, -1, 2**31, 2**63, "草原牧歌", "x" * 100_000, "0001-01-01", "9999-12-31"]
 TEXT_EDGES = [str(v) for v in EDGES] + [""]

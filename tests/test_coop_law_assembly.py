@@ -20,7 +20,7 @@ from coop.services.distribution import approve, compute_draft
 from coop.services.distribution.approve import AssemblyVote
 from coop.services.ledger import write_entry
 from coop.services.members import change_status
-from coop.testing import make_cooperative
+from tests.factories.coop import make_cooperative
 
 SHAREHOLDING = Terms(policy="shareholding", patronage_rate_bp=0, reserve_rate_bp=1500)
 

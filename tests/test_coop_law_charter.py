@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from coop.models import CoopKind
 from coop.rules.charter import COLLECTIVE_MAX_BP, CharterError, Terms, validate
-from coop.testing import make_cooperative
+from tests.factories.coop import make_cooperative
 
 SHAREHOLDING = Terms(policy="shareholding", patronage_rate_bp=0, reserve_rate_bp=1500)
 

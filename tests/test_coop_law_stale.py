@@ -19,7 +19,7 @@ from coop.services.distribution.approve import AssemblyVote
 from coop.services.ledger import write_entry
 from coop.services.members import change_status
 from coop.services.shares import transfer
-from coop.testing import make_cooperative
+from tests.factories.coop import make_cooperative
 
 VOTE = AssemblyVote(date(2026, 1, 20), frozenset({1, 2, 3}))
 

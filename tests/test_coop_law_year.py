@@ -21,7 +21,7 @@ from coop.services.distribution import approve, compute_draft, post_distribution
 from coop.services.distribution.approve import AssemblyVote
 from coop.services.ledger import write_entry
 from coop.services.statements import publicity_xlsx
-from coop.testing import make_cooperative
+from tests.factories.coop import make_cooperative
 
 SHARES = {1: 10, 2: 20, 3: 30, 4: 7, 5: 0}  # member 5 holds no shares, only hires the harvester
 OTHER_INCOME, MACHINERY, EXPENSE = 101_234_57, 3_000_00, 1_234_56

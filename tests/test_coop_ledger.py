@@ -14,7 +14,7 @@ from coop.models import JournalEntry, JournalLine
 from coop.rules import chart as c
 from coop.rules.journal import Line, UnbalancedEntry, check_balanced, credit, debit
 from coop.services.ledger import reverse_entry, write_entry
-from coop.testing import make_cooperative
+from tests.factories.coop import make_cooperative
 
 
 @given(st.lists(st.integers(1, 10**9), min_size=1, max_size=8), st.integers(-3, 3))

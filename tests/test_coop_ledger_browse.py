@@ -8,7 +8,7 @@ from coop.models import JournalEntry
 from coop.rules import chart as c
 from coop.rules.journal import credit, debit
 from coop.services.ledger import write_entry
-from coop.testing import make_cooperative
+from tests.factories.coop import make_cooperative
 
 
 async def _books(db, n: int = 75) -> int:  # type: ignore[no-untyped-def]

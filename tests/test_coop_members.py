@@ -8,22 +8,23 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from caoyuan.errors import BadInput, Conflict
+from caoyuan.identity import example_id_number
 from coop.models import Member, MemberStatusChange
 from coop.rules.members import RowError, column_map, parse_row
 from coop.services.contributions import ContributionIn, contribute
 from coop.services.member_io import export_members, import_members, read_table
 from coop.services.members import change_status, status_history
 from coop.services.shares import holding
-from coop.testing import fake_id_number, make_cooperative
+from tests.factories.coop import make_cooperative
 
-GOOD_ID = fake_id_number(7)
+GOOD_ID = example_id_number(7)
 CSV = f"""社员号,姓名,身份证号,手机号,嘎查村,村民小组,家庭人口,困难户,入社日期
 ,包金山,{GOOD_ID},135 0476 0001,白音套海嘎查,一组,4,否,2020-04-15
-,李桂兰,{fake_id_number(8)},,白音套海嘎查,一组,3,是,2020/04/15
+,李桂兰,{example_id_number(8)},,白音套海嘎查,一组,3,是,2020/04/15
 9,坏校验,{GOOD_ID[:-1]}{"0" if GOOD_ID[-1] != "0" else "1"},,白音套海嘎查,二组,2,否,
-,没有村,{fake_id_number(9)},,,二组,2,否,
+,没有村,{example_id_number(9)},,,二组,2,否,
 ,重复身份证,{GOOD_ID},,白音套海嘎查,二组,2,否,
-,人口不对,{fake_id_number(10)},,白音套海嘎查,二组,零,否,
+,人口不对,{example_id_number(10)},,白音套海嘎查,二组,零,否,
 """
 
 
@@ -63,7 +64,7 @@ async def test_xlsx_round_trip_masks_ids_unless_asked(db) -> None:
         whole = await export_members(s, coop.id, with_id_numbers=True)
     rows = list(load_workbook(io.BytesIO(masked)).active.iter_rows(values_only=True))
     assert rows[1][:3] == ("社员号", "姓名", "身份证号")
-    assert rows[2][2] == fake_id_number(1)[:6] + "********" + fake_id_number(1)[-4:]
+    assert rows[2][2] == example_id_number(1)[:6] + "********" + example_id_number(1)[-4:]
     async with db.session() as s:
         other, _ = await make_cooperative(s, members=0, name="另一个合作社")
         report = await import_members(s, other.id, read_table(whole, "export.xlsx"))
@@ -100,3 +101,34 @@ async def test_death_passes_the_holding_to_the_heir_and_history_is_kept(db) -> N
     with pytest.raises(BadInput):
         async with db.session() as s:
             await change_status(s, b.id, "deceased", date(2024, 1, 1), "无继承人")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("moves", "refused", "message"),
+    [
+        (["withdrawn"], "suspended", "「退社」，不能改为「暂停」"),
+        ([], "admitted", "「在册」，不能改为「在册」"),
+        (["suspended"], "suspended", "「暂停」，不能改为「暂停」"),
+    ],
+)
+async def test_status_moves_outside_the_table_are_refused_and_change_nothing(db, moves, refused, message) -> None:
+    async with db.session() as s:
+        _, (a, _b) = await make_cooperative(s, members=2)
+        for n, status in enumerate(moves):
+            await change_status(s, a.id, status, date(2022, 1, 1 + n), "成员大会决议")  # type: ignore[arg-type]
+    with pytest.raises(Conflict, match=message):
+        async with db.session() as s:
+            await change_status(s, a.id, refused, date(2023, 1, 1), "再变")  # type: ignore[arg-type]
+    async with db.session() as s:
+        history = await status_history(s, a.id)  # type: ignore[arg-type]
+        assert [h.status for h in history] == ["admitted", *moves]
+        assert (await s.get(Member, a.id)).status == (moves or ["admitted"])[-1]  # type: ignore[union-attr]
+
+
+async def test_an_unknown_status_is_bad_input_at_the_field(db) -> None:
+    async with db.session() as s:
+        _, (a,) = await make_cooperative(s, members=1)
+    with pytest.raises(BadInput) as refused:
+        async with db.session() as s:
+            await change_status(s, a.id, "expelled", date(2023, 1, 1), "除名")  # type: ignore[arg-type]
+    assert refused.value.field == "status"

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from coop.models import JournalEntry, JournalLine
 from coop.rules import chart as c
 from coop.services.reports import balance_sheet
-from coop.testing import make_cooperative
+from tests.factories.coop import make_cooperative
 
 BALANCES = [
     {"account_code": c.CASH, "amount_fen": 12_000_00},

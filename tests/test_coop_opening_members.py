@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from coop.models import AccountItem, MemberAccountItem, ShareTransaction
 from coop.rules import chart as c
 from coop.services.shares import holdings
-from coop.testing import make_cooperative
+from tests.factories.coop import make_cooperative
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ACCOUNTS = [

@@ -3,11 +3,12 @@ reads their dividend and why on a phone page, and never another member's."""
 
 from datetime import UTC, date, datetime
 
+from caoyuan.identity import example_id_number
 from coop.posting import LiveSalePaid, MachineryServicePaid, post
 from coop.rules.charter import Terms
 from coop.services.charter import record_charter
 from coop.services.contributions import ContributionIn, contribute
-from coop.testing import fake_id_number, make_cooperative
+from tests.factories.coop import make_cooperative
 
 
 async def _setup(db, make_user):  # type: ignore[no-untyped-def]
@@ -51,7 +52,7 @@ async def test_accountant_runs_the_distribution_and_the_member_reads_it(client, 
     ):
         page = await client.get(f"/coop/{cid}{path}")
         assert page.status_code == 200, path
-        assert fake_id_number(1) not in page.text  # ID numbers only ever masked
+        assert example_id_number(1) not in page.text  # ID numbers only ever masked
     made = await client.post(
         f"/coop/{cid}/distributions", data={"year": "2025"}, headers=_csrf(client), follow_redirects=False
     )
@@ -103,7 +104,7 @@ async def test_accountant_runs_the_distribution_and_the_member_reads_it(client, 
 async def test_forms_import_members_and_refuse_bad_contributions(client, db, make_user, login_page) -> None:
     cid, m1, _ = await _setup(db, make_user)
     await login_page(client, "13700000011")
-    csv = f"姓名,身份证号,嘎查村\n其木格,{fake_id_number(31)},白音套海嘎查\n坏行,123,白音套海嘎查\n".encode()
+    csv = f"姓名,身份证号,嘎查村\n其木格,{example_id_number(31)},白音套海嘎查\n坏行,123,白音套海嘎查\n".encode()
     report = await client.post(
         f"/coop/{cid}/members/import", files={"file": ("m.csv", csv, "text/csv")}, headers=_csrf(client)
     )

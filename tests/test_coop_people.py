@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from caoyuan.audit import AuditEvent
 from caoyuan.auth.models import UserAccount
 from coop.models import CoopGrant, Member
-from coop.testing import make_cooperative
 from tests.conftest import PASSWORD
+from tests.factories.coop import make_cooperative
 
 
 def _csrf(client) -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from coop.posting import LiveSalePaid, LiveSaleRefunded, MachineryServicePaid, O
 from coop.rules import chart as c
 from coop.rules.charter import Terms
 from coop.services.charter import record_charter
-from coop.testing import make_cooperative
+from tests.factories.coop import make_cooperative
 
 WHEN = datetime(2025, 6, 1, 4, 0, tzinfo=UTC)
 

@@ -15,7 +15,7 @@ from coop.services.accounts import member_account, quantify_subsidy
 from coop.services.assets import FixedAssetIn, acquire, depreciate_month, register_view
 from coop.services.contributions import ContributionIn, contribute
 from coop.services.reports import balance_sheet, income_statement, trial_balance
-from coop.testing import make_cooperative
+from tests.factories.coop import make_cooperative
 
 CODES = sorted(c.CHART)
 

@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime
 import pytest
 
 from caoyuan.errors import BadInput
+from caoyuan.identity import example_id_number
 from coop.posting import LiveSalePaid, post
 from coop.rules.journal import credit, debit
 from coop.rules.members import RowError, column_map, parse_row
 from coop.services.ledger import write_entry
-from coop.testing import fake_id_number, make_cooperative
+from tests.factories.coop import make_cooperative
 
 ADMIN = "13700000081"
 
@@ -28,7 +29,7 @@ async def test_household_size_is_one_rule_for_page_api_and_import(
         coop, _ = await make_cooperative(s, members=1)
         cid = coop.id
     await login_page(client, ADMIN)
-    person = {"name": "其木格", "id_number": fake_id_number(41), "village": "白音套海嘎查"}
+    person = {"name": "其木格", "id_number": example_id_number(41), "village": "白音套海嘎查"}
     page = await client.post(f"/coop/{cid}/members", data={**person, "household_size": size}, headers=_csrf(client))
     assert page.status_code == 422 and "家庭人口应为 1 到 30" in page.text
     api = await client.post(
@@ -37,7 +38,8 @@ async def test_household_size_is_one_rule_for_page_api_and_import(
     assert api.status_code in (400, 422) and api.json()["fields"][0]["field"] == "household_size"
     with pytest.raises(RowError, match="家庭人口"):
         parse_row(
-            ["其木格", fake_id_number(41), "白音套海嘎查", size], column_map(["姓名", "身份证号", "嘎查村", "家庭人口"])
+            ["其木格", example_id_number(41), "白音套海嘎查", size],
+            column_map(["姓名", "身份证号", "嘎查村", "家庭人口"]),
         )
 
 

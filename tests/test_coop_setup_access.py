@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from coop.models import Cooperative, CoopGrant
 from coop.rules.charter import Terms
 from coop.services.charter import record_charter
-from coop.testing import make_cooperative
 from tests.conftest import PASSWORD
+from tests.factories.coop import make_cooperative
 from tests.test_coop_setup import FORM
 
 PARAM = re.compile(r"\{(\w+):int\}")

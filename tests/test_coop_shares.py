@@ -15,7 +15,7 @@ from coop.rules.shares import SHARES_MAX, ShareRuleError, add_months, redeemable
 from coop.services.charter import record_charter
 from coop.services.contributions import ContributionIn, contribute
 from coop.services.shares import holding, holdings, redeem, transfer
-from coop.testing import make_cooperative
+from tests.factories.coop import make_cooperative
 
 TERMS = Terms(
     share_price_fen=100_00, land_value_per_mu_fen=1_000_00, labour_value_per_day_fen=150_00, redemption_lock_months=12

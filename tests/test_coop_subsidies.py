@@ -15,7 +15,7 @@ from coop.services.charter import record_charter
 from coop.services.contributions import ContributionIn, contribute
 from coop.services.distribution.approve import AssemblyVote
 from coop.services.subsidies import record_subsidies
-from coop.testing import make_cooperative
+from tests.factories.coop import make_cooperative
 
 VOTE = AssemblyVote(date(2026, 1, 10), frozenset({1, 2, 3}), frozenset(), frozenset())
 

@@ -19,7 +19,7 @@ from coop.services.contributions import ContributionIn, contribute
 from coop.services.distribution.approve import AssemblyVote
 from coop.services.distribution.post import reverse_distribution
 from coop.services.ledger import write_entry
-from coop.testing import make_cooperative
+from tests.factories.coop import make_cooperative
 
 VOTE = AssemblyVote(date(2026, 1, 10), frozenset({1, 2}), frozenset({3}), frozenset())
 

@@ -7,7 +7,7 @@ import pytest
 import websockets
 
 from streaming.feed import parse_after
-from tests.live_scenario import build
+from tests.factories.live import build
 from tests.test_live_feed import _token, serve  # noqa: F401 - the fixture that starts the server
 
 

@@ -14,7 +14,8 @@ import websockets
 
 from tests.browser import free_port, start_server, stop_server
 from tests.conftest import PASSWORD
-from tests.live_scenario import build, order_body
+from tests.factories.live import build
+from tests.factories.shop import order_body
 
 
 @pytest.fixture

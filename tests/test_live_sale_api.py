@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from caoyuan.db import utcnow
 from caoyuan.payments.sandbox import sandbox_runtime
 from storefront.models import Order
-from tests.live_scenario import build, order_body
+from tests.factories.live import build
+from tests.factories.shop import order_body
 
 
 async def _pay_in_sandbox(client, pay_url: str) -> None:  # type: ignore[no-untyped-def]

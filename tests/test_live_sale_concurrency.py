@@ -28,7 +28,8 @@ from storefront.services.place_order import OrderRequest, Placed, SoldOut, place
 from storefront.services.settle_payment import Notice, settle
 from streaming.services import flash_sale
 from tests.browser import free_port, start_server, stop_server
-from tests.live_scenario import Scenario, build, order_body
+from tests.factories.live import Scenario, build
+from tests.factories.shop import order_body
 
 postgres_only = pytest.mark.postgres_only
 

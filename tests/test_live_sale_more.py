@@ -14,7 +14,8 @@ from caoyuan.payments import gateway_for
 from caoyuan.payments.sandbox import sandbox_runtime
 from storefront.models import Order
 from storefront.services.reconcile import reconcile, sweep
-from tests.live_scenario import build, order_body
+from tests.factories.live import build
+from tests.factories.shop import order_body
 
 
 def _same_loop_gateway(settings, db):  # type: ignore[no-untyped-def]

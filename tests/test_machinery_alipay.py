@@ -15,7 +15,7 @@ from caoyuan.payments.sandbox import sandbox_runtime
 from coop.machinery.models import Booking
 from coop.machinery.services.alipay import booking_id_of, out_trade_no_for
 from coop.models import MemberVolume, Posting
-from tests.test_machinery_fixtures import (
+from tests.factories.machinery import (
     ADMIN_PHONE,
     MEMBER_PHONE,
     OPERATOR_PHONES,

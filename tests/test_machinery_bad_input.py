@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from coop.machinery.models import Booking, MachineDay, Notice, OperatorDay, Plot
-from tests.test_machinery_fixtures import (
+from tests.factories.machinery import (
     ADMIN_PHONE,
     MEMBER_PHONE,
     OPERATOR_PHONES,

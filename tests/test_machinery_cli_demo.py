@@ -10,7 +10,7 @@ import sys
 from sqlalchemy import select
 
 from coop.machinery.models import Booking
-from tests.test_machinery_fixtures import (
+from tests.factories.machinery import (
     ADMIN_PHONE,
     HARDSHIP_PHONE,
     MEMBER_PHONE,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from tests.test_machinery_fixtures import (
+from tests.factories.machinery import (
     ADMIN_PHONE,
     MEMBER_PHONE,
     OPERATOR_PHONES,

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from coop.machinery.models import Booking, Wage
 from coop.models import MemberVolume, Posting
-from tests.test_machinery_fixtures import (
+from tests.factories.machinery import (
     ADMIN_PHONE,
     HARDSHIP_PHONE,
     MEMBER_PHONE,

@@ -10,8 +10,8 @@ from caoyuan.db import create_database
 from caoyuan.payments.sandbox import sandbox_runtime
 from coop.machinery.models import Booking
 from coop.machinery.services.alipay import booking_id_of, out_trade_no_for, settle
+from tests.factories.machinery import MEMBER_PHONE
 from tests.test_machinery_alipay import NOTIFY, _books, _completed_job, _press_pay, _resigned
-from tests.test_machinery_fixtures import MEMBER_PHONE
 
 
 async def _held_notify(client, db, login_api, login_page) -> tuple[int, int, int, dict[str, str]]:  # type: ignore[no-untyped-def]

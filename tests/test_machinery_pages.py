@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from coop.machinery.models import Booking
-from tests.test_machinery_fixtures import (
+from tests.factories.machinery import (
     ADMIN_PHONE,
     MEMBER_PHONE,
     OPERATOR_PHONES,

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from caoyuan import clock
 from caoyuan.auth.service import create_user
-from coop.testing import make_cooperative
 from tests.conftest import PASSWORD
-from tests.test_machinery_fixtures import ADMIN_PHONE, MEMBER_PHONE, OPERATOR_PHONES, make_fleet
+from tests.factories.coop import make_cooperative
+from tests.factories.machinery import ADMIN_PHONE, MEMBER_PHONE, OPERATOR_PHONES, make_fleet
 
 QUOTE = "/api/machinery/quote"
 

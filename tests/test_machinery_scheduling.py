@@ -14,7 +14,7 @@ from caoyuan.errors import Conflict
 from coop.machinery.models import Booking, ClosedDay, MachineDay, Notice, OperatorDay, PricingPolicy
 from coop.machinery.schemas import BookingIn, PlotIn
 from coop.machinery.services.booking import request_booking
-from tests.test_machinery_fixtures import (
+from tests.factories.machinery import (
     ADMIN_PHONE,
     HARDSHIP_PHONE,
     MEMBER_PHONE,

@@ -10,9 +10,9 @@ from caoyuan import clock
 from caoyuan.auth.models import UserAccount
 from caoyuan.auth.service import create_user
 from coop.machinery.models import Booking, Machine, Manager, Operator, PricingPolicy, SeasonPrice, ServiceType
-from coop.testing import make_cooperative
 from tests.conftest import PASSWORD
-from tests.test_machinery_fixtures import (
+from tests.factories.coop import make_cooperative
+from tests.factories.machinery import (
     ADMIN_PHONE,
     MEMBER_PHONE,
     OPERATOR_PHONES,

@@ -29,7 +29,8 @@ from sqlalchemy.engine import make_url
 
 from tests.browser import free_port, start_server, stop_server
 from tests.conftest import PASSWORD
-from tests.live_scenario import build, order_body
+from tests.factories.live import build
+from tests.factories.shop import order_body
 
 pytestmark = pytest.mark.postgres_only
 METRICS_TOKEN = "cluster-metrics-token-0123456789"

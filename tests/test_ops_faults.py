@@ -22,7 +22,8 @@ import websockets
 
 from storefront.models import Order, StockPool
 from tests.browser import free_port, start_server, stop_server
-from tests.live_scenario import build, order_body
+from tests.factories.live import build
+from tests.factories.shop import order_body
 from tests.test_ops_cluster import Cluster, cluster, token  # noqa: F401 - the fixture, used by name
 
 pytestmark = pytest.mark.postgres_only

@@ -33,7 +33,8 @@ from coop.models.ledger import Posting
 from storefront.models import Order, PaymentAttempt
 from storefront.services.reconcile import reconcile
 from tests.browser import free_port, start_server, stop_server
-from tests.live_scenario import build, order_body
+from tests.factories.live import build
+from tests.factories.shop import order_body
 
 pytestmark = pytest.mark.postgres_only
 

@@ -13,7 +13,8 @@ from litestar.testing import AsyncTestClient
 from caoyuan.app import create_app
 from caoyuan.db import create_database
 from caoyuan.payments.client import PaymentError, gateway_for
-from tests.live_scenario import build, order_body
+from tests.factories.live import build
+from tests.factories.shop import order_body
 from tests.test_live_sale_api import _pay_in_sandbox
 
 TOKEN = "m" * 32

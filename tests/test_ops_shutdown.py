@@ -24,7 +24,7 @@ pytestmark = pytest.mark.postgres_only
 async def test_sigterm_drains_then_closes_sockets_with_1012_and_clients_resume(
     database_url: str, tmp_path: Path, db, make_user
 ) -> None:  # type: ignore[no-untyped-def]
-    from tests.live_scenario import build
+    from tests.factories.live import build
 
     sc = await build(db, make_user, shelf_qty=10)
     env = {

@@ -12,7 +12,8 @@ from storefront import links
 from storefront.services import fulfil
 from storefront.services.place_order import OrderRequest, place_order
 from storefront.services.settle_payment import Notice, settle
-from tests.live_scenario import build, order_body
+from tests.factories.live import build
+from tests.factories.shop import order_body
 
 pytestmark = pytest.mark.usefixtures("backend")
 

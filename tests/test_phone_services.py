@@ -13,7 +13,8 @@ from streaming.models import FlashSale
 from streaming.services import flash_sale
 from streaming.services.quote import quote
 from streaming.services.views import console_orders
-from tests.live_scenario import build, order_body
+from tests.factories.live import build
+from tests.factories.shop import order_body
 
 pytestmark = pytest.mark.usefixtures("backend")
 

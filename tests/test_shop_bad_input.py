@@ -6,7 +6,8 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 from coop.models import Cooperative, CoopKind
-from tests.live_scenario import build, order_body
+from tests.factories.live import build
+from tests.factories.shop import order_body
 
 BIG_ID = 2**63
 

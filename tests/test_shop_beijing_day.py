@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time
 from caoyuan import clock
 from storefront import rules
 from streaming.rules import local_hour
-from tests.live_scenario import build
+from tests.factories.live import build
 
 # 18:00 UTC on 1 March is 02:00 on 2 March in Beijing.
 NIGHT = datetime(2026, 3, 1, 18, 0, tzinfo=UTC)

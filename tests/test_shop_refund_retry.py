@@ -19,7 +19,8 @@ from caoyuan.payments.sandbox.models import SandboxRefund, SandboxTrade
 from coop.models import MemberVolume, Posting
 from storefront.models import Order, PaymentAttempt, Refund
 from storefront.services import expire_orders, refund_drive
-from tests.live_scenario import build, order_body
+from tests.factories.live import build
+from tests.factories.shop import order_body
 
 PHONE_UA = {"user-agent": "Mozilla/5.0 (iPhone) Mobile"}
 

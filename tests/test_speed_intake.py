@@ -7,7 +7,8 @@ import uuid
 import pytest
 from sqlalchemy import event
 
-from tests.live_scenario import build, order_body
+from tests.factories.live import build
+from tests.factories.shop import order_body
 
 
 def _key() -> dict[str, str]:

@@ -12,7 +12,7 @@ from storefront.models import BuyerQuota, Order, Sku, StockPool, WaitlistEntry
 from storefront.services import expire_orders, refund, stock
 from storefront.services.place_order import OrderRequest, SoldOut, place_order
 from storefront.services.settle_payment import Notice, settle
-from tests.live_scenario import build
+from tests.factories.live import build
 
 
 def request(pool_id: int, key: str, quantity: int = 1, phone: str = "13800000001", **kw) -> OrderRequest:  # type: ignore[no-untyped-def]

@@ -8,14 +8,6 @@ from datetime import date, datetime
 from caoyuan.bounds import DAY_MAX, DAY_MIN, day_in_range
 from caoyuan.identity import IdentityError, normalize_id_number, normalize_phone
 
-# from → allowed next statuses; a deceased member's holding passes to an heir
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "admitted": frozenset({"suspended", "withdrawn", "deceased"}),
-    "suspended": frozenset({"admitted", "withdrawn", "deceased"}),
-    "withdrawn": frozenset({"admitted"}),  # re-admission
-    "deceased": frozenset(),
-}
-
 # column headers accepted on import (Chinese first, as the village keeps its lists)
 HEADERS = {
     "member_no": ("社员号", "成员编号", "编号", "member_no"),

@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan import clock
+from caoyuan.db.transition import transition
 from caoyuan.errors import BadInput, Conflict, NotFound
 from coop.models import Member, MemberStatus, MemberStatusChange
-from coop.rules.members import TRANSITIONS, MemberDraft, RowError, make_draft
+from coop.rules.members import MemberDraft, RowError, make_draft
+from coop.rules.states import MEMBER, MEMBER_ACTION_TO
 from coop.services.ledger import require_cooperative
 
 STATUS_NAMES = {"admitted": "在册", "suspended": "暂停", "withdrawn": "退社", "deceased": "去世"}
@@ -109,12 +111,14 @@ async def change_status(
     from coop.services.shares import pass_to_heir  # shares import members; keep the cycle lazy
 
     member = await get_member(db, member_id)
-    if status not in TRANSITIONS:
+    if status not in STATUS_NAMES:
         raise BadInput("状态只能是：在册、暂停、退社、去世", field="status")
-    if status not in TRANSITIONS[member.status]:
-        raise Conflict(
-            f"社员当前状态为「{STATUS_NAMES[member.status]}」，不能改为「{STATUS_NAMES[status]}」", field="status"
-        )
+    action = MEMBER_ACTION_TO.get(status)
+    refused = Conflict(
+        f"社员当前状态为「{STATUS_NAMES[member.status]}」，不能改为「{STATUS_NAMES[status]}」", field="status"
+    )
+    if action is None or not MEMBER.allowed(action, member.status):
+        raise refused
     if not reason.strip():
         raise BadInput("请写明原因（例如成员大会决议或证明材料）", field="reason")
     if effective_on < member.status_since:
@@ -126,8 +130,18 @@ async def change_status(
         heir = await get_member(db, heir_member_id, member.cooperative_id)
         if heir.id == member.id or heir.status != MemberStatus.ADMITTED:
             raise BadInput("继承人须为本社其他在册社员", field="heir_member_id")
-    member.status, member.status_since, member.status_reason = status, effective_on, reason.strip()[:200]
-    member.heir_member_id = heir.id if heir else member.heir_member_id
+    moved = await transition(
+        db,
+        Member,
+        member.id,
+        action,
+        MEMBER,
+        status_since=effective_on,
+        status_reason=reason.strip()[:200],
+        heir_member_id=heir.id if heir else member.heir_member_id,
+    )
+    if not moved:  # another request changed the status since we read it
+        raise refused
     db.add(
         MemberStatusChange(
             member_id=member.id,

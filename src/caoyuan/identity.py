@@ -34,6 +34,12 @@ def id_check_char(first17: str) -> str:
     return _ID_CHECK[total % 11]
 
 
+def example_id_number(seq: int, birth: str = "19800101", region: str = "150426") -> str:
+    """A made-up resident ID number that passes the check digit (demo households, tests): region, birth, seq."""
+    first17 = f"{region}{birth}{seq % 1000:03d}"
+    return first17 + id_check_char(first17)
+
+
 def normalize_id_number(text: str) -> str:
     """Validate an 18-digit resident ID (GB 11643 check digit); return it upper-cased."""
     value = str(text or "").strip().upper()

@@ -1,7 +1,4 @@
-"""Shared set-up for the machinery tests: a cooperative with an insured fleet, operators and prices.
-
-(Named test_machinery_* so it lives with the machinery tests; it also checks the set-up itself.)
-"""
+"""A cooperative with an insured fleet, operators and season prices, for the machinery tests."""
 
 from __future__ import annotations
 
@@ -13,8 +10,8 @@ from caoyuan.auth.service import create_user
 from caoyuan.db import Database
 from coop.machinery.models import Machine, Operator, PricingPolicy, SeasonPrice, ServiceType
 from coop.models import FixedAsset
-from coop.testing import make_cooperative
 from tests.conftest import PASSWORD
+from tests.factories.coop import make_cooperative
 
 ADMIN_PHONE = "13800000001"
 MEMBER_PHONE = "13800000002"  # member no. 1 (not hardship)
@@ -138,13 +135,3 @@ def booking_body(fleet: Fleet, *plots: dict, earliest: int = 1, latest: int = 10
         "latest_on": str(day(latest)),
         **extra,
     }
-
-
-async def test_fleet_setup_is_dispatchable(db) -> None:
-    from coop.machinery.services.fleet import out_of_service_reason
-
-    fleet = await make_fleet(db)
-    async with db.session() as s:
-        machine = await s.get(Machine, fleet.machine_ids[0])
-        assert await out_of_service_reason(s, machine, day(1)) is None
-        assert "2099-12-31" in (await out_of_service_reason(s, machine, date(2100, 1, 1)) or "")

@@ -1,4 +1,4 @@
-"""Builds a live session with a shelf, through the real services, for storefront/streaming tests."""
+"""A live session with a shelf, built through the coop, storefront and streaming services."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from datetime import date, timedelta
 
 from caoyuan.auth.current import CurrentUser
 from caoyuan.db import Database, utcnow
-from caoyuan.identity import id_check_char
-from coop.models import Cooperative, CoopKind, Member
-from storefront.models import Product, Sku
+from caoyuan.identity import example_id_number
+from coop.models import Cooperative, CoopKind
+from coop.services.members import admit
 from streaming.models import LiveRoom, LiveRoomHost
 from streaming.services import sessions, shelf
+from tests.factories.coop import household
+from tests.factories.shop import make_sku
 
 
 @dataclass
@@ -26,18 +28,13 @@ class Scenario:
     host: CurrentUser
 
 
-def _id_number(seq: int) -> str:
-    first17 = f"15062419800101{seq:03d}"
-    return first17 + id_check_char(first17)
-
-
 async def build(
     db: Database,
-    make_user,
+    make_user,  # type: ignore[no-untyped-def]
     *,
     stock: int = 50,
     shelf_qty: int = 20,
-    price_fen: int = 26800,  # type: ignore[no-untyped-def]
+    price_fen: int = 26800,
     per_buyer_cap: int | None = None,
     shipping_kind: str = "free",
     shipping_fen: int = 0,
@@ -51,28 +48,31 @@ async def build(
         )
         s.add(coop)
         await s.flush()
-        supplier = Member(
-            cooperative_id=coop.id,
-            member_no=1,
-            name="巴特尔",
-            id_number=_id_number(1),
-            village="阿尔巴斯嘎查",
-            status_since=date(2021, 1, 1),
+        supplier = await admit(
+            s,
+            coop.id,
+            household(
+                1,
+                date(2021, 1, 1),
+                name="巴特尔",
+                id_number=example_id_number(1, region="150624"),
+                phone="",
+                village="阿尔巴斯嘎查",
+                group_name="",
+            ),
         )
-        s.add(supplier)
-        await s.flush()
-        product = Product(
-            cooperative_id=coop.id,
-            supplier_member_id=supplier.id,
-            name="阿尔巴斯羊肉",
+        sku = await make_sku(
+            s,
+            coop.id,
+            supplier.id,
+            price_fen=price_fen,
+            stock=stock,
             shipping_kind=shipping_kind,
             shipping_fen=shipping_fen,
         )
-        s.add(product)
-        await s.flush()
-        sku = Sku(product_id=product.id, name="后腿 2.5kg", price_fen=price_fen, weight_g=2500, stock=stock)
+        # the room belongs to the cooperative; rooms.create_room (admin only) sets up rooms without one
         room = LiveRoom(cooperative_id=coop.id, name="阿尔巴斯直播间", banner="鄂托克旗")
-        s.add_all([sku, room])
+        s.add(room)
         await s.flush()
         s.add(LiveRoomHost(room_id=room.id, user_id=host.id))
         await s.flush()
@@ -90,17 +90,3 @@ async def build(
         if go_live:
             await sessions.go_live(s, host, session.id)
         return Scenario(coop.id, supplier.id, sku.id, room.id, session.id, item.id, item.pool_id, host)
-
-
-def order_body(quantity: int = 1, phone: str = "13800000001", **overrides: object) -> dict:
-    body = {
-        "quantity": quantity,
-        "phone": phone,
-        "name": "张三丰",
-        "province": "北京市",
-        "city": "北京市",
-        "county": "海淀区",
-        "detail": "中关村大街 1 号 2 单元",
-    }
-    body.update(overrides)
-    return body

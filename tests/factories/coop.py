@@ -1,0 +1,56 @@
+"""A cooperative with member households in one call; the households are admitted through ``members.admit``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from caoyuan.identity import example_id_number
+from coop.models import Cooperative, CoopKind, Member
+from coop.rules.members import MemberDraft
+from coop.services.members import admit
+
+
+async def make_cooperative(
+    db: AsyncSession,
+    *,
+    members: int = 3,
+    kind: str = CoopKind.FARMER,
+    name: str | None = None,
+    user_ids: dict[int, int] | None = None,
+    joined: date = date(2020, 1, 1),
+) -> tuple[Cooperative, list[Member]]:
+    """A cooperative and ``members`` admitted households numbered 1..n (``user_ids``: member_no → login)."""
+    coop = Cooperative(
+        name=name or f"测试合作社{id(db) % 100000}",
+        kind=kind,
+        banner="翁牛特旗",
+        town="乌丹镇",
+        village="白音套海嘎查",
+        founded_on=joined,
+    )
+    db.add(coop)
+    await db.flush()
+    people = [
+        await admit(db, coop.id, household(n, joined), user_id=(user_ids or {}).get(n)) for n in range(1, members + 1)
+    ]
+    await db.flush()
+    return coop, people
+
+
+def household(n: int, joined: date | None = None, **overrides: object) -> MemberDraft:
+    """Household no. ``n`` of the test village (社员n, a valid made-up ID number, phone 135000000nn)."""
+    fields: dict[str, object] = {
+        "member_no": n,
+        "name": f"社员{n}",
+        "id_number": example_id_number(n),
+        "phone": f"135{n:08d}",
+        "village": "白音套海嘎查",
+        "group_name": "一组",
+        "household_size": 1,
+        "hardship": False,
+        "joined_on": joined,
+    }
+    fields.update(overrides)
+    return MemberDraft(**fields)  # type: ignore[arg-type]
