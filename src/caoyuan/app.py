@@ -34,6 +34,7 @@ from caoyuan.web.health import Health
 from caoyuan.web.logging import access_log_middleware, configure_logging
 from caoyuan.web.metrics import metrics_endpoint, observe_request, watch_feed, watch_pool
 from caoyuan.web.pages import AccountPages, HomePage, nav_links
+from caoyuan.web.telemetry import tracing_for
 from caoyuan.web.templating import template_config
 
 log = logging.getLogger("caoyuan.app")
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     handlers.extend(payment_routes(settings))
 
     templates = template_config([d.template_dir for d in domains if d.template_dir])
+    tracing = tracing_for(settings)  # empty unless an OTLP endpoint is configured
     app = CaoyuanApp(
         route_handlers=handlers,
         dependencies={
@@ -157,7 +159,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
             "database": Provide(lambda: database, use_cache=True, sync_to_thread=False),
         },
-        middleware=[auth_middleware(database)],
+        middleware=[*tracing.middleware, auth_middleware(database)],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="caoyuan_csrf",
@@ -175,6 +177,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             description=code_table([KernelCode, *(codes for domain in domains for codes in domain.error_codes)]),
         ),
         lifespan=[lifespan],
+        on_shutdown=tracing.on_shutdown,
         logging_config=None,
         debug=False,
     )

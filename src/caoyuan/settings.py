@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # On SIGTERM: report not-ready and keep serving this long (the proxy takes the node out), then stop
     # taking connections, finish in-flight requests and close websockets with 1012 (reconnect elsewhere).
     shutdown_drain_s: float = Field(default=5.0, ge=0, le=120)
+    # OpenTelemetry traces over OTLP/HTTP to this collector (base URL, e.g. http://otel-collector:4318);
+    # empty = the standard OTEL_EXPORTER_OTLP_ENDPOINT if set, else no tracing. Needs caoyuan[otel].
+    otlp_endpoint: str = Field(default="", max_length=500)
 
     @field_validator("database_url")
     @classmethod
@@ -84,6 +87,13 @@ class Settings(BaseSettings):
     def _s3_endpoint_http(cls, value: str) -> str:
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("otlp_endpoint")
+    @classmethod
+    def _otlp_http(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL (OTLP over HTTP, port 4318 by default)")
         return value.rstrip("/")
 
     @field_validator("metrics_token")
