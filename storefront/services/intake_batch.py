@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from prometheus_client import Histogram
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from caoyuan.web.metrics import REGISTRY
 from storefront.services.intake_sql import ORDER_PARAMS, batch_statement, plain
@@ -31,6 +31,7 @@ log = logging.getLogger("storefront.intake_batch")
 ENABLED = True  # off: every order is its own statement (tests compare both)
 MAX_BATCH = 200
 WINDOW_S = 0.001  # an idle pool waits this long for company before its first statement
+LINGER_S = 0.05  # a runner keeps its connection this long after the last order
 
 BATCH_ORDERS = Histogram(
     "caoyuan_intake_batch_orders",
@@ -87,32 +88,55 @@ async def submit(engine: AsyncEngine, shape: Shape, entry: Entry, channel: str) 
 
 
 async def _run(engine: AsyncEngine, shape: Shape, queue: _Queue, channel: str) -> None:
+    """Batches on one connection, kept while orders keep coming (no checkout per batch behind the requests'
+    own), handed back after ``LINGER_S`` without any."""
+    batch: list[Entry] = []
     try:
         await asyncio.sleep(WINDOW_S)
-        while queue.waiting:
-            batch = _take(queue)
-            try:
-                outcomes, left_over = await _place(engine, shape, batch, channel)
-                BATCH_ORDERS.labels("placed").observe(len(batch))
-            except Exception:
-                BATCH_ORDERS.labels("failed").observe(len(batch))
-                log.warning("a batch of %d orders failed; placing them one by one", len(batch), exc_info=True)
-                outcomes, left_over = [Outcome(RETRY)] * len(batch), 0
-            again = []
-            for entry, outcome in zip(batch, outcomes, strict=True):
-                if outcome.refusal == SOLD_OUT and entry.order.quantity <= left_over and not entry.future.done():
-                    again.append(entry)  # cut off behind a bigger order, yet the rest would fit: next batch
-                elif not entry.future.done():  # its request may have gone away; the order stands
-                    entry.future.set_result(outcome)
-            queue.waiting[:0] = again
+        async with engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")  # one statement, one commit
+            while await _orders_come(queue):
+                batch = _take(queue)
+                try:
+                    outcomes, left_over = await _place(conn, shape, batch, channel)
+                    BATCH_ORDERS.labels("placed").observe(len(batch))
+                except Exception:
+                    BATCH_ORDERS.labels("failed").observe(len(batch))
+                    log.warning("a batch of %d orders failed; placing them one by one", len(batch), exc_info=True)
+                    _answer(queue, batch, [Outcome(RETRY)] * len(batch), 0)
+                    break  # the connection may be broken: the next order starts a runner with a fresh one
+                _answer(queue, batch, outcomes, left_over)
+                batch = []
     except BaseException:
-        for entry in queue.waiting:
+        for entry in batch + queue.waiting:  # a batch cut off mid-statement is retried alone (a replay if it committed)
             if not entry.future.done():
                 entry.future.set_result(Outcome(RETRY))
         queue.waiting.clear()
         raise
     finally:
         queue.runner = None
+    if queue.waiting:  # arrived after the failure
+        queue.runner = asyncio.get_running_loop().create_task(_run(engine, shape, queue, channel))
+
+
+async def _orders_come(queue: _Queue) -> bool:
+    waited = 0.0
+    while not queue.waiting:
+        if waited >= LINGER_S:
+            return False
+        await asyncio.sleep(WINDOW_S)
+        waited += WINDOW_S
+    return True
+
+
+def _answer(queue: _Queue, batch: list[Entry], outcomes: list[Outcome], left_over: int) -> None:
+    again = []
+    for entry, outcome in zip(batch, outcomes, strict=True):
+        if outcome.refusal == SOLD_OUT and entry.order.quantity <= left_over and not entry.future.done():
+            again.append(entry)  # cut off behind a bigger order, yet the rest would fit: next batch
+        elif not entry.future.done():  # its request may have gone away; the order stands
+            entry.future.set_result(outcome)
+    queue.waiting[:0] = again
 
 
 def _take(queue: _Queue) -> list[Entry]:
@@ -133,7 +157,7 @@ def _take(queue: _Queue) -> list[Entry]:
     return batch
 
 
-async def _place(engine: AsyncEngine, shape: Shape, batch: list[Entry], channel: str) -> tuple[list[Outcome], int]:
+async def _place(conn: AsyncConnection, shape: Shape, batch: list[Entry], channel: str) -> tuple[list[Outcome], int]:
     params: dict[str, Any] = {
         "b_idx": list(range(len(batch))),
         "b_payload": [entry.payload for entry in batch],
@@ -147,18 +171,16 @@ async def _place(engine: AsyncEngine, shape: Shape, batch: list[Entry], channel:
     for name, key in ORDER_PARAMS:
         params["a" + name[1:]] = [plain(getattr(entry.order, key)) for entry in batch]
     statement = batch_statement(shape.cap is not None, bool(shape.stream))
-    async with engine.connect() as conn:
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")  # one statement, one commit
-        rows = {row.idx: row for row in await conn.execute(statement, params)}
-        left_over = rows[0].left_over or 0
-        outcomes = [_outcome(rows[i]) for i in range(len(batch))]
-        if shape.cap is not None:  # quota taken, then the stock ran out before this order: give it back
-            back = [e.order for e, o in zip(batch, outcomes, strict=True) if o.refusal == SOLD_OUT]
-            if back:
-                try:
-                    await conn.execute(_GIVE_BACK, _give_back_params(shape, back))
-                except Exception:  # the orders stand; a quota not given back only refuses that buyer early
-                    log.exception("could not give back %d quotas of pool %s", len(back), shape.pool_id)
+    rows = {row.idx: row for row in await conn.execute(statement, params)}
+    left_over = rows[0].left_over or 0
+    outcomes = [_outcome(rows[i]) for i in range(len(batch))]
+    if shape.cap is not None:  # quota taken, then the stock ran out before this order: give it back
+        back = [e.order for e, o in zip(batch, outcomes, strict=True) if o.refusal == SOLD_OUT]
+        if back:
+            try:
+                await conn.execute(_GIVE_BACK, _give_back_params(shape, back))
+            except Exception:  # the orders stand; a quota not given back only refuses that buyer early
+                log.exception("could not give back %d quotas of pool %s", len(back), shape.pool_id)
     return outcomes, left_over
 
 
