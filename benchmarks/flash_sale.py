@@ -18,7 +18,8 @@
    feed is numbered without a gap with one order_placed per order.
 
 ``--profile DIR`` records the server with py-spy (raw collapsed stacks) during the trivial and the orders phases
-and prints their top frames. The last line of output is one JSON object: orders_per_s, trivial_per_s, bare_per_s, ratio (orders /
+and prints their top frames. After the order phases it scrapes the server's ``/metrics`` (orders placed at commit,
+refusals by code, the order route's requests and latency, feed lag, orders per intake statement). The last line of output is one JSON object: orders_per_s, trivial_per_s, bare_per_s, ratio (orders /
 trivial, goal ≥ 0.5), trivial_ratio (trivial / bare, goal ≥ 0.7), p99_ms (goal < 50), oversold (must be 0),
 consistent, client_saturated, and each phase's figures.
 """
@@ -33,6 +34,7 @@ import tempfile
 from pathlib import Path
 
 import _profile
+import _scrape
 import _wrk
 from _live_seed import seed_live_session
 from _scratch import (
@@ -165,7 +167,7 @@ def main() -> None:  # noqa: PLR0915
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        env = {"CAOYUAN_DATABASE_URL": url, "CAOYUAN_DATABASE_POOL_SIZE": str(args.pool_size)}
+        env = {"CAOYUAN_DATABASE_URL": url, "CAOYUAN_DATABASE_POOL_SIZE": str(args.pool_size), **_scrape.ENV}
         server = start_server("_bench_app:create", port, work / "server.log", env, args.workers)
         pids = {server.pid}
         try:
@@ -191,13 +193,15 @@ def main() -> None:  # noqa: PLR0915
                 DB_NAME,
             )
             print(_wrk.describe(flash), flush=True)
+            server_metrics = _scrape.summary(_scrape.scrape(base))  # both order phases, as the server counted them
+            print("server /metrics after the orders:", json.dumps(server_metrics, ensure_ascii=False), flush=True)
             again = _wrk.measure("app trivial POST again", base, post(CEILING_PATH, 1, "t2", "37"), pids, DB_NAME)
             print(_wrk.describe(again), flush=True)
         finally:
             stop(server)
             server_log = (work / "server.log").read_text()
     checked = asyncio.run(_verify(url, ids["flash_pool_id"], ids["session_id"]))
-    _report(args, bare_run, trivial, orders, flash, again, checked, server_log)
+    _report(args, bare_run, trivial, orders, flash, again, checked, server_log, server_metrics)
 
 
 def _report(
@@ -209,6 +213,7 @@ def _report(
     again: dict,  # noqa: PLR0913
     checked: dict,
     server_log: str,
+    server_metrics: dict,
 ) -> None:
     sold = flash["statuses"].get("201", 0)
     rejected = flash["statuses"].get("409 sold_out", 0)
@@ -281,6 +286,7 @@ def _report(
         "loadavg": list(os.getloadavg()),
         "database": "postgresql",
         "client": "wrk",
+        "server_metrics": server_metrics,
     }
     print(json.dumps(result, ensure_ascii=False))
 

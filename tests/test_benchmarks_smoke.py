@@ -139,6 +139,12 @@ def test_flash_sale_smallest(bench_env: dict[str, str]) -> None:
     assert result["sold"] <= result["stock"]
     assert {"bare Litestar POST", "app trivial POST", "orders (every one a sale)"} <= set(result["phases"])
     assert (result["ratio"] is None) == result["client_saturated"]
+    shown = result["server_metrics"]  # the server's /metrics, scraped after the order phases
+    answered_201 = result["phases"]["orders (every one a sale)"]["statuses"].get("201", 0) + result["sold"]
+    assert shown["orders_placed"] >= answered_201  # counted at commit; the warm-up's orders come on top
+    assert shown["intake_refusals"].get("sold_out", 0) >= result["rejected"]
+    assert shown["order_route"]["requests"] >= result["sold"] + result["rejected"]
+    assert "201" in shown["order_route"]["statuses"]
 
 
 @needs_wrk

@@ -15,13 +15,10 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import Enum
-from functools import lru_cache
 from typing import Any
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
@@ -36,7 +33,9 @@ from caoyuan.web import metrics
 from storefront import rules
 from storefront.errors import ShopCode
 from storefront.models import BuyerQuota, Order, Product, ShippingRegionFee, Sku, StockPool, WaitlistEntry
+from storefront.services import intake_batch
 from storefront.services.events import order_event, order_payload, stock_event
+from storefront.services.intake_sql import ORDER_PARAMS, intake_statement, plain
 
 DEFAULT_EXPIRY = timedelta(minutes=15)
 
@@ -218,6 +217,11 @@ async def _place(
         expires_at=now + expiry,
     )
     sku_name = f"{ctx.product_name} {ctx.sku_name}"
+    if own and intake_batch.ENABLED:
+        placed = await _place_batched(db, ctx, order, sku_name)
+        if placed is not None:
+            return placed
+        conn = await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     if one_statement:
         return await _place_in_one_statement(db, conn, ctx, order, sku_name, own)
     return await _place_stepwise(db, ctx, order, sku_name, req.waitlist_token)
@@ -342,7 +346,7 @@ async def _place_in_one_statement(
     db: AsyncSession, conn: AsyncConnection, ctx: Any, order: Order, sku_name: str, own: bool
 ) -> Placed:
     capped, stream = ctx.per_buyer_cap is not None, ctx.feed_stream
-    params = {name: _plain(getattr(order, key)) for name, key in _ORDER_PARAMS}
+    params = {name: plain(getattr(order, key)) for name, key in ORDER_PARAMS}
     params.update(
         pool_id=ctx.id,
         quantity=order.quantity,
@@ -354,7 +358,7 @@ async def _place_in_one_statement(
         order_payload=msgspec.json.encode(order_payload(order, sku_name)).decode(),
         stock_prefix=f'{{"pool_id":{ctx.id},"remaining":',
     )
-    statement = _intake_statement(capped, bool(stream))
+    statement = intake_statement(capped, bool(stream))
     try:
         if own:  # autocommit: the statement is all-or-nothing by itself
             row = (await conn.execute(statement, params)).one()
@@ -386,6 +390,30 @@ async def _place_in_one_statement(
     return Placed(order, True, row.remaining)
 
 
+async def _place_batched(db: AsyncSession, ctx: Any, order: Order, sku_name: str) -> Placed | None:
+    """Placed with the other orders arriving for this pool now (intake_batch); None: place it alone."""
+    await db.commit()  # nothing is pending: hand our connection back while the batch's own one works
+    entry = intake_batch.Entry(order, msgspec.json.encode(order_payload(order, sku_name)).decode())
+    shape = intake_batch.Shape(ctx.id, ctx.per_buyer_cap, ctx.feed_stream)
+    outcome = await intake_batch.submit(db.bind, shape, entry, CHANNEL)  # type: ignore[arg-type]
+    if outcome.refusal == intake_batch.RETRY:
+        return None
+    if outcome.refusal is not None:  # a retry with the same key may have won: answer with its order
+        if (replay := await _replay_if_raced(db, order)) is not None:
+            return replay
+        if outcome.refusal == intake_batch.CAP:
+            raise _cap_reached(ctx.per_buyer_cap)
+        if outcome.refusal == intake_batch.SOLD_OUT:
+            raise sold_out(ctx.id)
+        return None  # the key's order is gone again: let the one-order statement decide
+    order.id = outcome.order_id
+    make_transient_to_detached(order)
+    db.add(order)
+    if ctx.feed_stream:
+        mark_for_wake(db.sync_session, ctx.feed_stream)
+    return Placed(order, True, outcome.remaining)
+
+
 class _Refused(Exception):  # noqa: N818 - internal signal: roll the savepoint back, then explain why
     def __init__(self, used: int | None) -> None:
         self.used, self.remaining = used, None
@@ -398,68 +426,6 @@ async def _give_back_quota(db: AsyncSession, pool_id: int, phone: str, quantity:
             "WHERE pool_id = :pool AND phone = :phone AND used >= CAST(:q AS INTEGER)"
         ),
         {"pool": pool_id, "phone": phone, "q": quantity},
-    )
-
-
-_ORDER_COLUMNS = [column for column in Order.__table__.columns if column.name != "id"]  # type: ignore[attr-defined]
-_ORDER_PARAMS = [(f"o_{column.name}", column.key) for column in _ORDER_COLUMNS]
-
-
-def _plain(value: object) -> object:
-    return value.value if isinstance(value, Enum) else value
-
-
-def _sql_type(column: sa.Column) -> str:
-    kind = column.type.compile(dialect=postgresql.dialect())
-    return "VARCHAR" if kind.startswith("VARCHAR") else kind  # let the column, not the cast, refuse a long value
-
-
-@lru_cache(maxsize=4)
-def _intake_statement(capped: bool, feed: bool) -> sa.TextClause:
-    """Quota (if capped) → stock → order → feed numbers and events, each step guarded by the one before.
-
-    Lock order is the buyer's quota row, then the pool, then the feed counter — the order every other
-    writer of these rows uses. Text, so no compilation per call; typed casts, so asyncpg can prepare it.
-    """
-    steps = []
-    if capped:
-        steps.append(
-            "quota AS (INSERT INTO shop_buyer_quota (pool_id, phone, used) "
-            "SELECT CAST(:pool_id AS INTEGER), CAST(:phone AS VARCHAR), CAST(:quantity AS INTEGER) WHERE CAST(:quantity AS INTEGER) <= CAST(:cap AS INTEGER) "
-            "ON CONFLICT (pool_id, phone) DO UPDATE SET used = shop_buyer_quota.used + EXCLUDED.used "
-            "WHERE shop_buyer_quota.used + EXCLUDED.used <= CAST(:cap AS INTEGER) RETURNING used)"
-        )
-    steps.append(
-        "stock AS (UPDATE shop_stock_pool SET remaining = remaining - CAST(:quantity AS INTEGER) "
-        "WHERE id = :pool_id AND remaining >= CAST(:quantity AS INTEGER) AND open"
-        + (" AND EXISTS (SELECT 1 FROM quota)" if capped else "")
-        + " RETURNING remaining)"
-    )
-    names = ", ".join(column.name for column in _ORDER_COLUMNS)
-    values = ", ".join(f"CAST(:o_{column.name} AS {_sql_type(column)})" for column in _ORDER_COLUMNS)
-    steps.append(f"placed AS (INSERT INTO shop_order ({names}) SELECT {values} FROM stock RETURNING id)")
-    if feed:
-        now = "CAST(:now AS TIMESTAMP WITH TIME ZONE)"
-        steps.append(
-            "counter AS (INSERT INTO feed_stream (key, last_seq) SELECT CAST(:stream AS VARCHAR), 2 FROM stock "
-            "ON CONFLICT (key) DO UPDATE SET last_seq = feed_stream.last_seq + 2 RETURNING last_seq)"
-        )
-        steps.append(
-            "events AS (INSERT INTO feed_event (stream, seq, kind, payload, created_at) "
-            f"SELECT CAST(:stream AS VARCHAR), last_seq - 1, 'order_placed', CAST(:order_payload AS TEXT), {now} "
-            "FROM counter UNION ALL "
-            f"SELECT CAST(:stream AS VARCHAR), last_seq, 'stock', CAST(:stock_prefix AS TEXT) || remaining || '}}', {now} "
-            "FROM counter, stock)"
-        )
-    used = "(SELECT used FROM quota)" if capped else "CAST(NULL AS INTEGER)"
-    notify = (
-        "(SELECT count(*) FROM (SELECT pg_notify(CAST(:channel AS TEXT), CAST(:stream AS TEXT)) FROM counter) AS n)"
-        if feed
-        else "0"
-    )
-    return sa.text(
-        f"WITH {', '.join(steps)} SELECT {used} AS used, (SELECT remaining FROM stock) AS remaining, "
-        f"(SELECT id FROM placed) AS order_id, {notify} AS notified"
     )
 
 

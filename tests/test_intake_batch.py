@@ -1,0 +1,133 @@
+"""Group commit in the intake: concurrent orders for one pool placed by one statement, each answered alone.
+
+Real concurrent PostgreSQL connections; the batching window is widened so that every contender of a test
+lands in the same batch, and a statement listener proves that it did (one batched statement, n orders).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+
+import pytest
+from sqlalchemy import event
+
+from caoyuan.errors import AppError
+from caoyuan.web import metrics
+from storefront.models import BuyerQuota
+from storefront.services import intake_batch
+from storefront.services.place_order import Placed, place_order
+from tests.live_scenario import build
+from tests.test_live_sale_concurrency import feed_is_gapless, pool_state, race_orders, request, wide  # noqa: F401
+
+pytestmark = pytest.mark.postgres_only
+
+
+@pytest.fixture
+def batches(wide, monkeypatch):  # noqa: F811
+    """The sizes of the batched statements run on ``wide``; everything fired at once joins one batch."""
+    monkeypatch.setattr(intake_batch, "WINDOW_S", 0.2)
+    sizes: list[int] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "unnest(" in statement and "shop_order" in statement:
+            sizes.append(len(next(p for p in parameters if isinstance(p, list))))
+
+    engine = wide.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    yield sizes
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def _codes(results: list[object]) -> Counter[str]:
+    return Counter(r.code if isinstance(r, AppError) else "placed" for r in results)
+
+
+async def test_a_batch_straddling_the_last_unit_sells_exactly_the_stock(db, wide, make_user, batches) -> None:  # noqa: F811
+    sc = await build(db, make_user, stock=100, shelf_qty=5)
+    before = metrics.ORDERS.labels("placed")._value.get()
+    results, _ = await race_orders(wide, [request(sc, phone=f"1390000{n:04d}") for n in range(12)])
+    assert batches == [12]
+    assert _codes(results) == {"placed": 5, "sold_out": 7}
+    placed = [r for r in results if isinstance(r, Placed)]
+    assert sorted(p.remaining for p in placed) == [0, 1, 2, 3, 4]  # type: ignore[misc]
+    assert len({p.order.id for p in placed}) == 5 and all(p.created for p in placed)
+    assert await pool_state(db, sc.pool_id) == (0, 5, 5, 5)
+    kinds = await feed_is_gapless(db, sc.session_id)
+    assert (kinds["order_placed"], kinds["stock"]) == (5, 5)
+    assert metrics.ORDERS.labels("placed")._value.get() - before == 5  # counted once each, after the commit
+
+
+async def test_a_small_order_cut_off_behind_a_big_one_still_gets_the_last_units(db, wide, make_user, batches) -> None:  # noqa: F811
+    sc = await build(db, make_user, stock=100, shelf_qty=3)
+    wanted = [2, 2, 1]  # whichever 2 comes second does not fit; the 1 does, before or behind it
+    results, _ = await race_orders(
+        wide, [request(sc, quantity=q, phone=f"1391000{n:04d}") for n, q in enumerate(wanted)]
+    )
+    assert batches[0] == 3
+    assert sorted(r.order.quantity for r in results if isinstance(r, Placed)) == [1, 2]  # type: ignore[union-attr]
+    assert _codes(results)["sold_out"] == 1
+    assert (await pool_state(db, sc.pool_id))[0] == 0
+
+
+async def test_a_batch_with_a_replayed_key_answers_it_with_the_first_order(db, wide, make_user, batches) -> None:  # noqa: F811
+    sc = await build(db, make_user, stock=100, shelf_qty=20)
+    key = f"replay-{uuid.uuid4().hex[:12]}"
+    async with wide.session() as s:
+        first = await place_order(s, request(sc, key=key, phone="13920000000"))
+    batches.clear()
+    same = [request(sc, key=key, phone="13920000000") for _ in range(3)]  # a retry storm of the placed order
+    twins = [request(sc, key=f"twin-{uuid.uuid4().hex[:8]}", phone="13920000009")] * 3  # a new key, fired thrice
+    others = [request(sc, phone=f"1392000{n:04d}") for n in range(1, 6)]
+    results, _ = await race_orders(wide, same + twins + others)
+    assert max(batches) > 1
+    replays, twin_results, fresh = results[:3], results[3:6], results[6:]
+    assert all(isinstance(r, Placed) and not r.created and r.order.id == first.order.id for r in replays)
+    assert all(isinstance(r, Placed) for r in twin_results)
+    assert len({r.order.id for r in twin_results}) == 1 and sum(r.created for r in twin_results) == 1  # type: ignore[union-attr]
+    assert all(isinstance(r, Placed) and r.created for r in fresh)
+    assert await pool_state(db, sc.pool_id) == (13, 20, 7, 7)
+    kinds = await feed_is_gapless(db, sc.session_id)
+    assert kinds["order_placed"] == 7
+
+
+async def test_a_batch_with_one_buyer_over_the_cap_refuses_only_that_buyer(db, wide, make_user, batches) -> None:  # noqa: F811
+    sc = await build(db, make_user, stock=100, shelf_qty=20, per_buyer_cap=2)
+    async with wide.session() as s:
+        await place_order(s, request(sc, quantity=1, phone="13930000000"))
+    batches.clear()
+    # Both pass the read (1 of 2 bought); a phone goes once per batch, so the second meets the quota
+    # the first took, inside the next batch's statement.
+    greedy = [request(sc, quantity=1, phone="13930000000") for _ in range(2)]
+    others = [request(sc, quantity=2, phone=f"1393000{n:04d}") for n in range(1, 5)]
+    results, _ = await race_orders(wide, [*greedy, *others])
+    assert batches == [5, 1]
+    assert _codes(results[:2]) == {"placed": 1, "per_buyer_cap": 1}
+    assert all(isinstance(r, Placed) and r.created for r in results[2:])
+    async with db.session() as s:
+        assert (await s.get(BuyerQuota, (sc.pool_id, "13930000000"))).used == 2  # type: ignore[union-attr]
+    assert await pool_state(db, sc.pool_id) == (10, 20, 6, 10)
+
+
+async def test_sold_out_orders_in_a_capped_batch_give_their_quota_back(db, wide, make_user, batches) -> None:  # noqa: F811
+    sc = await build(db, make_user, stock=100, shelf_qty=2, per_buyer_cap=2)
+    results, _ = await race_orders(wide, [request(sc, phone=f"1394000{n:04d}") for n in range(6)])
+    assert batches == [6] and _codes(results) == {"placed": 2, "sold_out": 4}
+    async with db.session() as s:
+        for n, result in enumerate(results):
+            quota = await s.get(BuyerQuota, (sc.pool_id, f"1394000{n:04d}"))
+            assert (quota.used if quota else 0) == (1 if isinstance(result, Placed) else 0)
+
+
+async def test_a_failing_batch_places_each_order_alone(db, wide, make_user, batches, monkeypatch) -> None:  # noqa: F811
+    sc = await build(db, make_user, stock=100, shelf_qty=4)
+
+    async def broken(*args: object) -> None:
+        raise RuntimeError("the batch statement failed")
+
+    monkeypatch.setattr(intake_batch, "_place", broken)
+    results, _ = await race_orders(wide, [request(sc, phone=f"1395000{n:04d}") for n in range(6)])
+    assert _codes(results) == {"placed": 4, "sold_out": 2}
+    assert await pool_state(db, sc.pool_id) == (0, 4, 4, 4)
+    kinds = await feed_is_gapless(db, sc.session_id)
+    assert kinds["order_placed"] == 4
