@@ -104,3 +104,20 @@ async def test_an_order_or_a_host_change_in_this_process_shows_at_once(
     assert pinned.status_code == 201 and pinned.json()["ok"], pinned.text
     client.cookies.clear()  # as a viewer who is not logged in: the shared page
     assert "讲解中" in await _page(client, sc.session_id)
+
+
+async def test_the_shared_page_sets_no_token_and_the_sheet_still_posts(client, db, make_user) -> None:
+    sc = await build(db, make_user, shelf_qty=10)
+    shared = await client.get(f"/live/{sc.session_id}")
+    assert shared.status_code == 200 and "set-cookie" not in shared.headers and not client.cookies.get("caoyuan_csrf")
+    sheet = await client.get(f"/live/{sc.session_id}?item={sc.pool_id}")
+    token = client.cookies.get("caoyuan_csrf")
+    assert token and _hidden(sheet.text, "_csrf_token") == token  # the sheet issues the token, as the middleware would
+    again = await client.get(f"/live/{sc.session_id}?item={sc.pool_id}")
+    assert "set-cookie" not in again.headers and _hidden(again.text, "_csrf_token") == token  # kept, not replaced
+    form = {"pool_id": str(sc.pool_id), **{k: str(v) for k, v in order_body(quantity=1).items()}}
+    confirmed = await client.post(f"/live/{sc.session_id}/confirm", data={**form, "_csrf_token": token})
+    assert confirmed.status_code == 200, confirmed.text
+    client.cookies.clear()
+    forged = await client.post(f"/live/{sc.session_id}/confirm", data={**form, "_csrf_token": token})
+    assert forged.status_code == 403  # without the cookie the POST is still refused by the middleware

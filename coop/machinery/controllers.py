@@ -12,6 +12,7 @@ from sqlalchemy import select
 from caoyuan.auth import Role
 from caoyuan.auth.current import CurrentUser, requires
 from caoyuan.bounds import IdParam, OptionalIdParam, OptionalYearParam, check_day
+from caoyuan.db import commit
 from caoyuan.deps import Db
 from caoyuan.errors import Forbidden
 from coop.machinery.models import Booking
@@ -35,6 +36,7 @@ from coop.machinery.schemas import (
 )
 from coop.machinery.services import booking as booking_service
 from coop.machinery.services import fleet, payment, rating, schedule, work
+from coop.machinery.services.admission import booking_gate
 from coop.machinery.services.common import (
     booking_for,
     caller_for,
@@ -103,7 +105,14 @@ class MachineryApi(Controller):
 
     @post("/bookings", guards=[requires()], summary="预约作业（社员本人，或代办员代农户预约）")
     async def create_booking(self, request: Request, db: Db, data: JSONBody[BookingIn]) -> BookingOut:
-        return booked_view(await booking_service.request_booking(db, request.user, data))
+        async with booking_gate():  # a few at a time, each to its commit (see services/admission.py)
+            try:
+                booked = await booking_service.request_booking(db, request.user, data)
+                await commit(db)
+            except BaseException:
+                await db.rollback()
+                raise
+        return booked_view(booked)
 
     @get("/bookings", guards=[requires()], summary="预约列表：社员看本户，农机手看派给自己的，代办员看全部")
     async def list_bookings(

@@ -19,6 +19,7 @@ from caoyuan.bounds import IdParam, OptionalIdParam
 from caoyuan.deps import AppDatabase, AppSettings, Db
 from caoyuan.errors import AppError, BadInput, NotFound
 from caoyuan.money import format_fen
+from caoyuan.web.csrf import EXCLUDE_CSRF, issue_token
 from caoyuan.web.forms import refused_form
 from caoyuan.web.responses import see_other
 from storefront import links
@@ -65,7 +66,7 @@ class LivePages(Controller):
             context={"rooms": rooms, "sessions": upcoming, "states": STATE_LABELS, "lines": CONTENT_LINE_LABELS},
         )
 
-    @get("/{session_id:int}")
+    @get("/{session_id:int}", opt={EXCLUDE_CSRF: True})  # a token only for a page that draws a form (below)
     async def live_room(
         self,
         request: Request,
@@ -85,7 +86,7 @@ class LivePages(Controller):
         elif wait:
             page["form"] = {"pool_id": str(wait), "mode": "wait"}
         page["notice"] = notice
-        return Template(ROOM_TEMPLATE, context=page)
+        return Template(ROOM_TEMPLATE, context=page, cookies=issue_token(request))
 
     @post("/{session_id:int}/confirm")
     async def confirm(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -10,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan import clock
+from caoyuan.db import Database
 from caoyuan.errors import BadInput, NotFound
 from coop.machinery.models import SeasonPrice, ServiceType
 from coop.machinery.rules.pricing import Bill, UnitPrice, bill, unit_price
@@ -19,6 +22,7 @@ from coop.machinery.services.common import policy_for, price_rule
 from coop.models import Member
 
 HORIZON_DAYS = 30
+log = logging.getLogger("caoyuan.machinery.quote")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,26 +97,55 @@ class QuoteCache:
     """Quote inputs kept for a moment per process: prices and services for 10 s, free capacity for 1 s.
 
     A quote may so be a second out of date; a booking never is — it claims capacity in the database.
+    Free capacity takes a dozen queries to read, so once an entry is half its age, the next quote starts
+    reading the new figures in the background (the cache's own session, one read at a time per entry) and is
+    answered from the entry still valid: under steady asking no quote waits for that read.
     """
 
     STATIC_SECONDS, CAPACITY_SECONDS, MAX_ENTRIES = 10.0, 1.0, 4096
 
-    def __init__(self) -> None:
+    def __init__(self, database: Database | None = None) -> None:
+        self.database = database  # for reads ahead; without it every read happens when an entry expires
         self._items: dict[tuple, tuple[float, object]] = {}
+        self._ahead: dict[tuple, asyncio.Task] = {}  # reads ahead in flight (held: a task must not be collected)
 
-    async def get(self, key: tuple, seconds: float, load):  # type: ignore[no-untyped-def]
+    async def get(self, key: tuple, seconds: float, load, ahead=None):  # type: ignore[no-untyped-def]
+        """``load()`` reads now (the request's session); ``ahead(session)``, if given, may read in advance."""
         now = time.monotonic()
         hit = self._items.get(key)
         if hit is not None and hit[0] > now:
+            if ahead is not None and hit[0] - now < seconds / 2:
+                self._read_ahead(key, seconds, ahead)
             return hit[1]
         value = await load()
-        if len(self._items) >= self.MAX_ENTRIES:
-            self._items.clear()
-        self._items[key] = (now + seconds, value)
+        self._put(key, seconds, value)
         return value
 
+    def _put(self, key: tuple, seconds: float, value: object) -> None:
+        if len(self._items) >= self.MAX_ENTRIES:
+            self._items.clear()
+        self._items[key] = (time.monotonic() + seconds, value)
 
-async def _direct(key: tuple, seconds: float, load):  # type: ignore[no-untyped-def]
+    def _read_ahead(self, key: tuple, seconds: float, ahead) -> None:  # type: ignore[no-untyped-def]
+        if self.database is None or key in self._ahead:
+            return
+        database = self.database
+
+        async def read() -> None:
+            async with database.reader() as session:  # type: ignore[misc]
+                value = await ahead(session)
+            self._put(key, seconds, value)
+
+        task = self._ahead[key] = asyncio.get_running_loop().create_task(read())
+        task.add_done_callback(lambda done: self._read(key, done))
+
+    def _read(self, key: tuple, done: asyncio.Task) -> None:
+        self._ahead.pop(key, None)
+        if not done.cancelled() and done.exception() is not None:
+            log.warning("quote figures could not be read ahead: %r", done.exception())  # read when they expire
+
+
+async def _direct(key: tuple, seconds: float, load, ahead=None):  # type: ignore[no-untyped-def]
     return await load()
 
 
@@ -141,14 +174,17 @@ async def quote(
     )
     last = start + timedelta(HORIZON_DAYS - 1)
 
-    async def availability():  # type: ignore[no-untyped-def]
+    async def availability(session: AsyncSession):  # type: ignore[no-untyped-def]
         return (
-            await free_capacity(db, cooperative_id, start, last),
-            await crews(db, cooperative_id, service.machine_kind),
+            await free_capacity(session, cooperative_id, start, last),
+            await crews(session, cooperative_id, service.machine_kind),
         )
 
     free, crew_list = await get(
-        ("free", cooperative_id, service.machine_kind, start), QuoteCache.CAPACITY_SECONDS, availability
+        ("free", cooperative_id, service.machine_kind, start),
+        QuoteCache.CAPACITY_SECONDS,
+        lambda: availability(db),
+        availability,
     )
     request = Request(0, None, flat, slope, False, start, last, service.machine_kind)  # type: ignore[arg-type]
     days = earliest_days(request, [start + timedelta(n) for n in range(HORIZON_DAYS)], crew_list, free)

@@ -29,7 +29,8 @@ class QuoteDesk:
 
 async def open_quote_desk(app) -> None:  # type: ignore[no-untyped-def]
     settings = app.state.settings
-    app.state.machinery_quotes = QuoteDesk(create_database(settings.database_url, 2), QuoteCache())
+    database = create_database(settings.database_url, 2)
+    app.state.machinery_quotes = QuoteDesk(database, QuoteCache(database))
 
 
 async def close_quote_desk(app) -> None:  # type: ignore[no-untyped-def]

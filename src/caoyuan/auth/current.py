@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
@@ -82,6 +83,9 @@ class _Callers:
 
     def __init__(self) -> None:
         self.entries: dict[bytes, tuple[float, CurrentUser]] = {}
+        # lookups in flight: a burst of requests with one new token (a client's first second) reads it once
+        self.pending: dict[bytes, asyncio.Future[CurrentUser | None]] = {}
+        self.forgotten = 0  # bumped by every forget: a lookup that began before one keeps nothing
 
     @staticmethod
     def key(token: str, kind: str) -> bytes:
@@ -105,10 +109,12 @@ class _Callers:
         self.entries[key] = (now + CALLER_TTL_S, user)
 
     def forget_token(self, token: str) -> None:
+        self.forgotten += 1
         for kind in ("api", "session"):
             self.entries.pop(self.key(token, kind), None)
 
     def forget_user(self, user_id: int, keep_token: str | None = None) -> None:
+        self.forgotten += 1
         self.entries = {k: v for k, v in self.entries.items() if v[1].id != user_id or v[1].token == keep_token}
 
 
@@ -130,12 +136,30 @@ async def _caller(db: Database, token: str, kind: str) -> CurrentUser | None:
     user = CALLERS.get(key)
     if user is not None:
         return user
+    pending = CALLERS.pending.get(key)
+    if pending is None or pending.get_loop() is not asyncio.get_running_loop():
+        # Its own task: a caller that gives up (a closed connection) does not cancel the others' lookup.
+        pending = CALLERS.pending[key] = asyncio.ensure_future(_look_up(db, token, kind, key))
+        pending.add_done_callback(lambda done: _looked_up(key, done))
+    return await asyncio.shield(pending)
+
+
+def _looked_up(key: bytes, done: asyncio.Future[CurrentUser | None]) -> None:
+    if CALLERS.pending.get(key) is done:
+        del CALLERS.pending[key]
+    if not done.cancelled():
+        done.exception()  # marks it retrieved: a lookup whose callers all left must not warn
+
+
+async def _look_up(db: Database, token: str, kind: str, key: bytes) -> CurrentUser | None:
+    forgotten = CALLERS.forgotten
     async with db.reader() as session:  # type: ignore[misc]
         account = await service.user_for_token(session, token, kind)
     if account is None:
         return None
     user = CurrentUser.from_account(account, kind, token)
-    CALLERS.put(key, user)
+    if CALLERS.forgotten == forgotten:  # a logout while the row was read: answer this once, keep nothing
+        CALLERS.put(key, user)
     return user
 
 
