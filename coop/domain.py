@@ -9,7 +9,15 @@ from coop.errors import CoopCode
 def _routes():  # imported lazily so the CLI starts fast
     from coop.controllers import CooperativeApi, DistributionApi, FoundingApi, MemberApi
     from coop.controllers_books import BooksApi
-    from coop.pages import CoopAdminPages, CoopMemberPages, DistributionPages, LedgerPages, OpeningPages, SubsidyPages
+    from coop.pages import (
+        AssetPages,
+        CoopAdminPages,
+        CoopMemberPages,
+        DistributionPages,
+        LedgerPages,
+        OpeningPages,
+        SubsidyPages,
+    )
     from coop.pages.audit import AuditApi, AuditPages
     from coop.pages.people import PeopleApi, PeoplePages
     from coop.pages.setup import SetupPages
@@ -21,6 +29,7 @@ def _routes():  # imported lazily so the CLI starts fast
         FoundingApi,
         BooksApi,
         CoopAdminPages,
+        AssetPages,
         LedgerPages,
         OpeningPages,
         SubsidyPages,

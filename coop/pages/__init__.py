@@ -1,10 +1,13 @@
 """Cooperative pages (zh-CN, phone-first, readable without JavaScript)."""
 
 from coop.pages.admin import CoopAdminPages
+from coop.pages.assets import AssetPages
 from coop.pages.distribution import DistributionPages
 from coop.pages.ledger import LedgerPages
 from coop.pages.member import CoopMemberPages
 from coop.pages.opening import OpeningPages
 from coop.pages.subsidies import SubsidyPages
 
-__all__ = ["CoopAdminPages", "CoopMemberPages", "DistributionPages", "LedgerPages", "OpeningPages", "SubsidyPages"]
+__all__ = [
+    "AssetPages",
+    "CoopAdminPages", "CoopMemberPages", "DistributionPages", "LedgerPages", "OpeningPages", "SubsidyPages"]

@@ -41,7 +41,6 @@ from coop.rules.capital import BASES
 from coop.rules.charter import LIMIT_NOTES, POLICIES
 from coop.rules.members import MEMBER_NO_MAX, MemberDraft
 from coop.services import accounts, founding, members, reports, shares
-from coop.services.assets import FUNDING_LABELS, register_view
 from coop.services.charter import charter_in_force, record_charter
 from coop.services.contributions import ContributionIn, contribute
 from coop.services.member_io import export_members, import_members, read_table
@@ -363,12 +362,6 @@ class CoopAdminPages(Controller):
                 "sheet": await reports.balance_sheet(db, cooperative_id, end),
             },
         )
-
-    @get("/{cooperative_id:int}/assets")
-    async def assets(self, cooperative_id: IdParam, db: Db) -> Template:
-        coop = await cooperative(db, cooperative_id)
-        view = await register_view(db, cooperative_id, clock.today())
-        return Template("coop/assets.html", context={"coop": coop, **view, "funding": FUNDING_LABELS})
 
     @get("/{cooperative_id:int}/charter")
     async def charter(self, cooperative_id: IdParam, db: Db, done: DoneParam = "") -> Template:
