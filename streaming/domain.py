@@ -53,4 +53,6 @@ domain = Domain(
         NavLink("直播间设置", "/live/setup/rooms/", frozenset({"admin"})),
     ],
     on_startup=[_start],
+    # the console's and the CLI's running GMV rides on storefront's order_paid event; streaming owns the figure
+    feed_enrichers={"order_paid": "streaming.services.analytics:gmv_on_order_paid"},
 )

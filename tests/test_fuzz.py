@@ -13,13 +13,16 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 
 from tests.conftest import PG_URL
+
+if TYPE_CHECKING:
+    from schemathesis import Case
 from tests.edge_walk import Probe, probes
 from tests.fuzz_server import DEMO_PASSWORD, DEMO_PHONES, FuzzServer, create_postgres_database, serve_seeded_demo
 
@@ -49,7 +52,7 @@ def _server_errors_of(operation: object, server: FuzzServer) -> list[str]:
         suppress_health_check=list(HealthCheck),
         phases=[Phase.generate, Phase.shrink],
     )
-    def run(case: schemathesis.Case) -> None:
+    def run(case: Case) -> None:
         for role in (None, "admin"):  # each generated request goes out anonymously and with the admin's token
             response = case.call(base_url=server.base_url, headers=server.headers(role), timeout=30)
             assert response.status_code < 500, (
@@ -65,6 +68,8 @@ def _server_errors_of(operation: object, server: FuzzServer) -> list[str]:
 
 
 def test_no_generated_request_makes_a_server_error(fuzz_server: FuzzServer) -> None:
+    import schemathesis  # with its plugins, most of a second: only when the fuzz test runs
+
     schema = schemathesis.openapi.from_url(f"{fuzz_server.base_url}/schema/openapi.json")
     failures: list[str] = []
     operations = 0

@@ -2,6 +2,7 @@
 Alipay trades, and the reconciler settling a payment whose notify was lost."""
 
 import io
+import json
 import re
 import uuid
 from datetime import timedelta
@@ -165,3 +166,22 @@ async def test_reconciler_settles_a_payment_whose_notify_was_lost(client, db, ma
     assert await reconcile(db, _same_loop_gateway(settings, db)) == 1
     async with db.session() as s:
         assert (await s.scalar(sa.select(Order.status).where(Order.public_no == made["order_no"]))) == "paid"
+
+
+async def test_each_paid_order_event_carries_the_sessions_running_gmv(client, db, make_user) -> None:
+    """Streaming owns the figure (its feed enricher); storefront's order_paid event only names the order."""
+    from caoyuan.feed import events_after
+    from streaming.services.access import feed_stream
+
+    sc = await build(db, make_user, shelf_qty=5, price_fen=10000)
+    first = await _place(client, sc, phone="13800000001", quantity=2)
+    await _place(client, sc, phone="13800000002")  # placed, never paid: not in the GMV
+    second = await _place(client, sc, phone="13800000003")
+    await _open_cashier_and_pay(client, first["pay_url"])
+    await _open_cashier_and_pay(client, second["pay_url"])
+    async with db.session() as s:
+        events = await events_after(s, feed_stream(sc.session_id), 0)
+    paid = [json.loads(e.payload) for e in events if e.kind == "order_paid"]
+    assert [(p["order_no"], p["gmv_fen"]) for p in paid] == [(first["order_no"], 20000), (second["order_no"], 30000)]
+    others = [json.loads(e.payload) for e in events if e.kind != "order_paid"]
+    assert all("gmv_fen" not in payload for payload in others)

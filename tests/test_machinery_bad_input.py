@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from caoyuan import clock
 from coop.machinery.models import Booking, MachineDay, Notice, OperatorDay, Plot
 from tests.factories.machinery import (
     ADMIN_PHONE,
@@ -203,5 +204,16 @@ async def test_cancel_needs_a_reason_and_frees_the_day(client, db, login_api) ->
     ).status_code == 409
 
 
-def test_dates_are_plain_local_days() -> None:
-    assert isinstance(day(0), date)
+async def test_booking_dates_follow_the_beijing_day_not_utc(client, db, login_api) -> None:
+    """At 23:30 UTC it is already 07:30 tomorrow in Beijing: the UTC date is yesterday for the farmer."""
+    with clock.frozen_at(datetime(2030, 6, 1, 23, 30, tzinfo=UTC)):
+        fleet = await make_fleet(db)
+        member = await login_api(client, MEMBER_PHONE)
+        utc_day = {**booking_body(fleet, plot("5")), "earliest_on": "2030-06-01", "latest_on": "2030-06-05"}
+        refused = await client.post("/api/machinery/bookings", json=utc_day, headers=member)
+        assert refused.status_code == 422 and [f["field"] for f in refused.json()["fields"]] == ["earliest_on"]
+        assert "不能早于今天" in refused.text
+        beijing_day = {**utc_day, "earliest_on": "2030-06-02"}
+        booked = await client.post("/api/machinery/bookings", json=beijing_day, headers=member)
+        assert booked.status_code == 201, booked.text
+        assert booked.json()["earliest_on"] == "2030-06-02"

@@ -10,11 +10,9 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 import sqlalchemy as sa
 from litestar.testing import AsyncTestClient
-from moto.server import ThreadedMotoServer
 from PIL import Image
 from pydantic import SecretStr
 
@@ -35,6 +33,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer  # half a second of imports: only when this module runs
+
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -45,6 +45,8 @@ def s3_endpoint() -> Iterator[str]:
 
 
 def _bucket_client(endpoint: str):  # type: ignore[no-untyped-def]
+    import boto3
+
     return boto3.client(
         "s3",
         endpoint_url=endpoint,

@@ -1,15 +1,21 @@
 """The same Alembic history builds the schema on both databases, and the models match it."""
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from caoyuan.db.metadata import metadata
-from caoyuan.db.migrate import downgrade, is_at_head, upgrade
+from caoyuan.db.migrate import downgrade, is_at_head, script_directory, upgrade, version_locations
 
 
 async def test_upgrade_reaches_every_head(db) -> None:
+    """The schema stands at exactly one head per migration branch: the kernel's and each installed domain's."""
     ready, current, heads = await is_at_head(db.engine)
-    assert ready and current and len(heads) >= 4  # kernel + three domains
+    assert ready and current == heads
+    folders = {Path(rev.path).parent.resolve() for rev in script_directory().get_revisions(tuple(heads))}
+    assert folders == {path.resolve() for path in version_locations().values()}
+    assert len(heads) == len(version_locations())
 
 
 async def test_autogenerate_finds_no_drift(db) -> None:

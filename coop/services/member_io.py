@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +32,8 @@ def read_table(content: bytes, filename: str) -> list[list[object]]:
     """Rows of the first sheet (XLSX) or of a CSV file (UTF-8, or GBK as older Excel saves it)."""
     if filename.lower().endswith((".xlsx", ".xlsm")):
         try:
+            from openpyxl import load_workbook
+
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same plain answer
             raise BadInput(f"无法读取 Excel 文件：{type(exc).__name__}", field="file") from None
@@ -130,6 +131,8 @@ async def export_members(db: AsyncSession, cooperative_id: int, *, with_id_numbe
             )
         ).all()
     )
+    from openpyxl import Workbook  # a fifth of a second to import: only when a workbook is written
+
     book = Workbook()
     sheet = book.active
     sheet.title = "社员名册"

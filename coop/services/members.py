@@ -133,7 +133,7 @@ async def change_status(
     moved = await transition(
         db,
         Member,
-        member.id,
+        member_id,
         action,
         MEMBER,
         status_since=effective_on,

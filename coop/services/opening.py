@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from openpyxl import Workbook
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -114,6 +113,8 @@ async def post_opening(
 
 def template_xlsx(kind: str) -> bytes:
     """The template to fill: one row per account; cells pass safe_row like every export."""
+    from openpyxl import Workbook  # a fifth of a second to import: only when a workbook is written
+
     book = Workbook()
     sheet = book.active
     sheet.title = "期初余额"

@@ -8,7 +8,6 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from openpyxl import Workbook
 from sqlalchemy import Table, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -112,6 +111,8 @@ async def _opening_lines(db: AsyncSession, entry_id: int) -> list[tuple[str, int
 
 
 async def member_template_xlsx(db: AsyncSession, cooperative_id: int) -> bytes:
+    from openpyxl import Workbook  # a fifth of a second to import: only when a workbook is written
+
     book = Workbook()
     sheet = book.active
     sheet.title = "社员期初股金"

@@ -6,8 +6,6 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -140,6 +138,8 @@ async def publicity_rows(db: AsyncSession, distribution_id: int) -> list[tuple[A
 async def publicity_xlsx(db: AsyncSession, distribution_id: int, notice: PublicityNotice | None = None) -> bytes:
     dist = await load(db, distribution_id)
     coop = await db.get(Cooperative, dist.cooperative_id)
+    from openpyxl import Workbook  # a fifth of a second to import: only when a workbook is written
+
     book = Workbook()
     sheet = book.active
     sheet.title = f"{dist.year}年盈余分配公示"
@@ -149,6 +149,8 @@ async def publicity_xlsx(db: AsyncSession, distribution_id: int, notice: Publici
         sheet.append(safe_row(values))
 
     put([f"{coop.name if coop else ''} {dist.year} 年度盈余分配公示表"])
+    from openpyxl.styles import Font
+
     sheet["A1"].font = Font(bold=True, size=14)
     for step in await steps_of(db, distribution_id):
         put([step.label, _yuan(step.amount_fen), step.explanation])

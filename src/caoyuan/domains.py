@@ -50,6 +50,9 @@ class Domain:
     # out_trade_no prefix → "module:function" handling Alipay's paid notify (see caoyuan.payments.dispatch)
     payment_handlers: dict[str, str] = field(default_factory=dict)
     error_codes: Sequence[type[ErrorCode]] = ()  # this domain's codes, listed with their meanings at /schema
+    # event kind → "module:function" (``async (db, stream, payload) -> extra fields``): a figure this domain owns,
+    # added to another domain's event as it is appended, in the same transaction (see caoyuan.feed.outbox)
+    feed_enrichers: dict[str, str] = field(default_factory=dict)
 
     def import_models(self) -> None:
         for module in self.models:

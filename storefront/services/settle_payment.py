@@ -83,22 +83,7 @@ async def _mark_paid(db: AsyncSession, order: Order, notice: Notice) -> None:
         order,
         await sku_label(db, order.sku_id),
         ship_by=order.ship_by.isoformat(),
-        gmv_fen=await session_gmv(db, order.live_session_id),
-    )
-
-
-async def session_gmv(db: AsyncSession, session_id: int | None) -> int:
-    """Running GMV of a live session, counted at payment (refunds are reported apart)."""
-    if session_id is None:
-        return 0
-    return int(
-        await db.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(Order.total_fen), 0)).where(
-                Order.live_session_id == session_id, Order.paid_at.is_not(None)
-            )
-        )
-        or 0
-    )
+    )  # streaming adds the session's running GMV to this event (its feed enricher)
 
 
 async def _late_payment(db: AsyncSession, order: Order, notice: Notice) -> str:

@@ -39,3 +39,9 @@ def require(session: LiveSession, action: str, message: str) -> None:
 
 def feed_stream(session_id: int) -> str:
     return f"live:{session_id}"
+
+
+def session_of_stream(stream: str) -> int | None:
+    """The live session whose feed this is (None for any other stream)."""
+    prefix, _, number = stream.partition(":")
+    return int(number) if prefix == "live" and number.isascii() and number.isdigit() else None

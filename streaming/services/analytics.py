@@ -6,12 +6,28 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from caoyuan.money import BP_WHOLE, format_fen
 from storefront.models import Order, Product, Sku
 from streaming.models import LiveSession
 from streaming.rules import local_hour
 from streaming.schemas import StatsOut
+from streaming.services.access import session_of_stream
+
+
+async def session_gmv(db: AsyncSession, session_id: int) -> int:
+    """Running GMV of a live session, counted at payment (refunds are reported apart)."""
+    paid = sa.select(sa.func.coalesce(sa.func.sum(col(Order.total_fen)), 0)).where(
+        col(Order.live_session_id) == session_id, col(Order.paid_at).is_not(None)
+    )
+    return int(await db.scalar(paid) or 0)
+
+
+async def gmv_on_order_paid(db: AsyncSession, stream: str, payload: dict) -> dict:
+    """Feed enricher for storefront's ``order_paid``: the session's GMV so far, for the console and the CLI."""
+    session_id = session_of_stream(stream)
+    return {} if session_id is None else {"gmv_fen": await session_gmv(db, session_id)}
 
 
 async def session_stats(db: AsyncSession, session_id: int) -> StatsOut:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import pkgutil
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import msgspec
@@ -11,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from caoyuan.db import UTCDateTime, utcnow
+from caoyuan.domains import installed_domains
 from caoyuan.feed.hub import CHANNEL, mark_for_wake
 
 
@@ -35,8 +39,23 @@ class FeedEvent(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+Enricher = Callable[[AsyncSession, str, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+@cache
+def enrichers_for(kind: str) -> tuple[Enricher, ...]:
+    """The installed domains' additions to events of this kind (``Domain.feed_enrichers``), loaded once."""
+    return tuple(
+        pkgutil.resolve_name(domain.feed_enrichers[kind])
+        for domain in installed_domains()
+        if kind in domain.feed_enrichers
+    )
+
+
 async def append_event(db: AsyncSession, stream: str, kind: str, payload: dict[str, Any]) -> int:
     """Number and store one event inside the caller's transaction; returns its sequence number."""
+    for enrich in enrichers_for(kind):
+        payload = {**payload, **await enrich(db, stream, payload)}
     dialect = db.bind.dialect.name if db.bind else "sqlite"
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     seq = (
