@@ -18,6 +18,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import websockets
 from PIL import Image
 from sqlalchemy.engine import make_url
 
-from tests.browser import free_port, start_server, stop_server
+from tests.browser import free_port, start_server
 from tests.conftest import PASSWORD
 from tests.factories.live import build
 from tests.factories.shop import order_body
@@ -62,24 +63,56 @@ def _wait_port(port: int, process: subprocess.Popen, log: Path, seconds: float =
     raise RuntimeError(f"port {port} never opened")
 
 
-def start_pgbouncer(direct_url: str) -> tuple[subprocess.Popen, int, Path]:
-    """PgBouncer in transaction mode on a free port, trusting local clients, in front of ``direct_url``."""
-    binary = need("pgbouncer")
+SHIPPED_PGBOUNCER_INI = Path(__file__).resolve().parents[1] / "deploy" / "pgbouncer" / "pgbouncer.ini"
+
+
+def pgbouncer_version(binary: str) -> tuple[int, int]:
+    """(1, 18) from "PgBouncer 1.18.0"."""
+    first = subprocess.run([binary, "--version"], capture_output=True, text=True, check=True).stdout.split()
+    major, minor = first[1].split(".")[:2]
+    return int(major), int(minor)
+
+
+def pgbouncer_ini(direct_url: str, port: int, folder: Path, version: tuple[int, int]) -> str:
+    """deploy/pgbouncer/pgbouncer.ini as shipped, with this machine's addresses, trust authentication and a
+    log file; max_prepared_statements only where the installed PgBouncer knows it (1.21+)."""
     url = make_url(direct_url)
+    local = {
+        "listen_addr": "127.0.0.1",
+        "listen_port": str(port),
+        "unix_socket_dir": "",
+        "auth_type": "trust",
+        "auth_file": f"{folder}/users.txt",
+        "logfile": f"{folder}/pgbouncer.log",
+        "stats_users": url.username or "postgres",
+        **({"max_prepared_statements": "200"} if version >= (1, 21) else {}),
+    }
+    lines, section = [], ""
+    for line in SHIPPED_PGBOUNCER_INI.read_text().splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            section = stripped
+            lines.append(line)
+            if section == "[databases]":
+                lines.append(f"* = host={url.host} port={url.port or 5432}")  # any database name, for tests
+            elif section == "[pgbouncer]":
+                lines.extend(f"{key} = {value}" for key, value in local.items())
+            continue
+        key = stripped.split("=", 1)[0].strip()
+        if stripped and not stripped.startswith(";") and (section == "[databases]" or key in local):
+            continue  # replaced above
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def start_pgbouncer(direct_url: str) -> tuple[subprocess.Popen, int, Path]:
+    """The shipped PgBouncer configuration (transaction mode) on a free port, in front of ``direct_url``."""
+    binary = need("pgbouncer")
     folder = Path(tempfile.mkdtemp(prefix="caoyuan-pgb-"))
     folder.chmod(0o777)  # pgbouncer refuses to run as root: it runs as postgres and writes its log here
     port = free_port()
-    (folder / "users.txt").write_text(f'"{url.username}" ""\n')
-    (folder / "pgbouncer.ini").write_text(
-        "[databases]\n"
-        f"* = host={url.host} port={url.port or 5432}\n"
-        "[pgbouncer]\n"
-        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
-        f"auth_type = trust\nauth_file = {folder}/users.txt\n"
-        "pool_mode = transaction\nmax_client_conn = 400\ndefault_pool_size = 20\n"
-        "ignore_startup_parameters = extra_float_digits\n"
-        f"logfile = {folder}/pgbouncer.log\n"
-    )
+    (folder / "users.txt").write_text(f'"{make_url(direct_url).username}" ""\n')
+    (folder / "pgbouncer.ini").write_text(pgbouncer_ini(direct_url, port, folder, pgbouncer_version(binary)))
     command = [binary, str(folder / "pgbouncer.ini")]
     if os.geteuid() == 0:
         command = ["runuser", "-u", "postgres", "--", *command]
@@ -163,18 +196,25 @@ def cluster(database_url: str, tmp_path: Path) -> Iterator[Cluster]:
     made = Cluster(database_url, bouncer_port, f"127.0.0.1:{proxy_port}", [f"127.0.0.1:{p}" for p in ports], env)
     made.logs = tmp_path
     try:
-        for port in ports:
-            made.start_node(port)
+        with ThreadPoolExecutor(len(ports)) as pool:  # each start is mostly importing the app: side by side
+            list(pool.map(made.start_node, ports))
         yield made
     finally:
-        for process in made.processes.values():
-            if process.poll() is None:
-                stop_server(process)
-        for process in (nginx, bouncer):
-            process.terminate()
-            process.wait(10)
+        stop_all([p for p in made.processes.values() if p.poll() is None] + [nginx, bouncer])
         shutil.rmtree(bouncer_dir, ignore_errors=True)
         shutil.rmtree(nginx_dir, ignore_errors=True)
+
+
+def stop_all(processes: list[subprocess.Popen]) -> None:
+    """SIGTERM to every process at once, then wait: the nodes drain side by side, not one after another."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
 
 
 async def token(base: str, phone: str) -> str:

@@ -21,7 +21,7 @@ from caoyuan.auth.controllers import AuthApi, LoginPages, SetupLinkPages
 from caoyuan.auth.current import auth_middleware
 from caoyuan.db import Database, create_database, run_committed
 from caoyuan.db.metadata import load_all_models
-from caoyuan.db.migrate import schema_state
+from caoyuan.db.migrate import left_out, schema_state
 from caoyuan.domains import installed_domains
 from caoyuan.errors import KernelCode, code_table
 from caoyuan.feed.hub import HUB, PostgresListener
@@ -67,9 +67,13 @@ class CaoyuanApp(Litestar):
         await self._logged_call(scope, receive, send)
 
 
-async def ensure_migrated(database: Database) -> None:
+async def ensure_migrated(database: Database, settings: Settings | None = None) -> None:
     state = await schema_state(database.engine)
     now = ", ".join(sorted(state.current)) or "空"
+    if settings is not None and state.absent - left_out(
+        settings
+    ):  # e.g. the sandbox cashier on a database made without its tables
+        raise NotMigrated(f"数据库缺少 {', '.join(sorted(state.absent))} 部分的表。请先运行：caoyuan db upgrade")
     if state.state == "behind":
         raise NotMigrated(
             f"数据库未迁移到最新版本（当前 {now}，最新 {', '.join(sorted(state.heads))}）。请先运行：caoyuan db upgrade"
@@ -85,7 +89,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or get_settings()
     configure_logging(settings.log_level)
     check_payments_mode(settings, warn=True)  # also for settings not made by load_settings
-    load_all_models()
+    load_all_models(optional=not left_out(settings))
     database = database or create_database(
         settings.database_url, settings.database_pool_size, pgbouncer=settings.database_pgbouncer
     )
@@ -109,7 +113,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if settings.check_migrations:
-            await ensure_migrated(database)
+            await ensure_migrated(database, settings)
         HUB.bind(asyncio.get_running_loop())
         watch_feed(feed_figures)
         background.start_kernel_jobs(app)

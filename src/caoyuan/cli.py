@@ -107,11 +107,11 @@ def db() -> None:
 @db.command("upgrade", help="Migrate the database to the newest schema.")
 @click.option("--revision", default="heads", show_default=True)
 def db_upgrade(revision: str) -> None:
-    from caoyuan.db.migrate import upgrade
+    from caoyuan.db.migrate import left_out, upgrade
 
     settings = _settings()
     _ensure_sqlite_dir(settings)
-    upgrade(settings.database_url, revision)
+    upgrade(settings.database_url, revision, skip=left_out(settings))  # no sandbox tables unless it runs
     click.echo(f"数据库已迁移到 {revision}")
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.auth.models import UserAccount
 from caoyuan.auth.service import create_user
-from caoyuan.db.migrate import upgrade
+from caoyuan.db.migrate import left_out, upgrade
 from caoyuan.domains import installed_domains
 from caoyuan.settings import Settings
 
@@ -41,7 +41,7 @@ def prepare_demo(settings: Settings, reset: bool = True) -> list[tuple[str, str,
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, skip=left_out(settings))
     logins = asyncio.run(_seed(settings))
     _print_logins(logins)
     return logins

@@ -14,13 +14,14 @@ SQLModel.metadata.naming_convention = NAMING_CONVENTION
 metadata = SQLModel.metadata
 
 
-def load_all_models() -> None:
-    """Import the kernel's and every installed domain's tables onto the metadata."""
+def load_all_models(optional: bool = True) -> None:
+    """Import the kernel's and every installed domain's tables onto the metadata, and with ``optional``
+    the optional parts' too (the Alipay sandbox: a process that does not run it leaves it out)."""
     import caoyuan.audit  # noqa: F401
     import caoyuan.auth.models  # noqa: F401
     import caoyuan.feed.outbox  # noqa: F401
-    import caoyuan.payments.sandbox.models  # noqa: F401
+    from caoyuan.db.migrate import optional_parts
     from caoyuan.domains import installed_domains
 
-    for domain in installed_domains():
+    for domain in (*installed_domains(), *(optional_parts() if optional else ())):
         domain.import_models()

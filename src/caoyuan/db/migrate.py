@@ -3,6 +3,11 @@
 Each part owns a branch of the history: the kernel (``kernel``) and every installed domain
 (its name, its own ``migrations/`` folder). ``upgrade`` applies all heads; a domain's first
 revision depends on the kernel head, later ones may depend on other domains' heads.
+
+Optional parts (the Alipay sandbox) have a branch too, but settings decide whether a database carries
+it: ``upgrade(..., skip=left_out(settings))`` leaves it out, and a database that has none of an optional
+part's revisions is not "behind" for want of them. Their scripts are always known, so a database that
+has the part is never taken for a newer release's.
 """
 
 from __future__ import annotations
@@ -22,15 +27,29 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from caoyuan.db import sqlite_guards
-from caoyuan.domains import installed_domains
+from caoyuan.domains import Domain, installed_domains
+from caoyuan.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 KERNEL_BRANCH = "kernel"
 
 
+def optional_parts() -> tuple[Domain, ...]:
+    from caoyuan.payments.sandbox.part import SANDBOX
+
+    return (SANDBOX,)
+
+
+def left_out(settings: Settings) -> frozenset[str]:
+    """The optional parts these settings do not use: ``upgrade`` does not install them."""
+    from caoyuan.payments.sandbox.part import SANDBOX, wanted
+
+    return frozenset() if wanted(settings) else frozenset({SANDBOX.name})
+
+
 def version_locations() -> dict[str, Path]:
     locations = {KERNEL_BRANCH: MIGRATIONS / "versions"}
-    for domain in installed_domains():
+    for domain in (*installed_domains(), *optional_parts()):
         if domain.migrations is not None:
             locations[domain.name] = domain.migrations
     return locations
@@ -69,6 +88,24 @@ def known_revisions() -> frozenset[str]:
     return frozenset(rev.revision for rev in script_directory().walk_revisions())
 
 
+@cache
+def optional_revisions() -> dict[str, frozenset[str]]:
+    """Each optional part's revisions (the scripts in its folder)."""
+    folders = {part.name: part.migrations.resolve() for part in optional_parts() if part.migrations}
+    return {
+        name: frozenset(
+            rev.revision for rev in script_directory().walk_revisions() if Path(rev.path).resolve().parent == folder
+        )
+        for name, folder in folders.items()
+    }
+
+
+def absent_parts(current: Iterable[str]) -> frozenset[str]:
+    """The optional parts of which the database has no revision at all (never installed)."""
+    applied = applied_revisions(current)
+    return frozenset(name for name, revisions in optional_revisions().items() if not applied & revisions)
+
+
 def _parents(rev, with_dependencies: bool) -> list[str]:  # type: ignore[no-untyped-def]
     found: list[str] = []
     for parent in (rev.down_revision, rev.dependencies if with_dependencies else None):
@@ -102,13 +139,35 @@ def _off_the_loop(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
         return pool.submit(fn, *args, **kwargs).result()
 
 
-def upgrade(url: str, revision: str = "heads") -> None:
+def upgrade(url: str, revision: str = "heads", skip: Iterable[str] = ()) -> None:
     """Blocking (it waits for the migration), safe to call with or without a running loop.
 
+    ``skip`` names optional parts not to install (``left_out(settings)``): every other head is applied.
     On SQLite the VARCHAR-length triggers are rebuilt afterwards (batch migrations drop a rebuilt
     table's triggers, and new columns need theirs)."""
-    _off_the_loop(command.upgrade, alembic_config(url), revision)
+    skip = frozenset(skip) - _installed_parts(url) if skip else frozenset()  # installed parts keep upgrading
+    skipped = frozenset().union(*(optional_revisions()[name] for name in skip))
+    if revision != "heads" or not skipped:
+        _off_the_loop(command.upgrade, alembic_config(url), revision)
+    else:
+        for head in sorted(head_revisions() - skipped):
+            _off_the_loop(command.upgrade, alembic_config(url), head)
     _off_the_loop(sqlite_guards.install_for_url, url)
+
+
+def _installed_parts(url: str) -> frozenset[str]:
+    from sqlalchemy import pool
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    async def read() -> frozenset[str]:
+        engine = create_async_engine(url, poolclass=pool.NullPool)
+        try:
+            return await current_revisions(engine)
+        finally:
+            await engine.dispose()
+
+    current = _off_the_loop(asyncio.run, read())
+    return frozenset(optional_revisions()) - absent_parts(current)
 
 
 def downgrade(url: str, revision: str) -> None:
@@ -159,23 +218,31 @@ class SchemaState:
 
     state: SchemaWord
     current: frozenset[str]  # the database's alembic_version rows
-    heads: frozenset[str]  # this code's heads
+    heads: frozenset[str]  # this code's heads (less those of optional parts the database does not have)
     unknown: frozenset[str]  # rows this code has no script for
+    absent: frozenset[str] = frozenset()  # optional parts never installed in this database
+
+
+def required_heads(absent: Iterable[str]) -> frozenset[str]:
+    """This code's heads, less those of the optional parts the database does not carry."""
+    revisions = optional_revisions()
+    return head_revisions() - frozenset().union(*(revisions[name] for name in absent))
 
 
 def compare_schema(current: Iterable[str]) -> SchemaState:
     current = frozenset(current)
-    heads, unknown = head_revisions(), current - known_revisions()
+    absent = absent_parts(current)
+    heads, unknown = required_heads(absent), current - known_revisions()
     missing = heads - applied_revisions(current)
     if not missing:
-        return SchemaState("ahead" if unknown else "current", current, heads, unknown)
+        return SchemaState("ahead" if unknown else "current", current, heads, unknown, absent)
     # A head that is not applied: either its part still sits on an older revision this code knows
     # (behind), or its part's row was replaced by a newer revision this code cannot see (ahead).
     # Ancestry within a part follows down revisions only: dependencies cross into other parts.
     on_older_revision = [head for head in missing if current & applied_revisions([head], with_dependencies=False)]
     if on_older_revision or len(missing) > len(unknown):
-        return SchemaState("behind", current, heads, unknown)
-    return SchemaState("ahead", current, heads, unknown)
+        return SchemaState("behind", current, heads, unknown, absent)
+    return SchemaState("ahead", current, heads, unknown, absent)
 
 
 async def schema_state(engine: AsyncEngine) -> SchemaState:

@@ -43,7 +43,27 @@ class AlipaySettings(BaseSettings):
     notify_url: str = Field(default="", description="default {CAOYUAN_PUBLIC_BASE_URL}/pay/alipay/notify")
     return_url: str = ""
     sandbox_key_dir: Path = Path("./var/alipay-sandbox")
+    # Seconds before each try of the sandbox's notify (the first is usually 0): "0,2,5,15,30,60,120".
+    sandbox_notify_delays: str = Field(default="0,2,5,15,30,60,120", max_length=200)
     timeout: float = Field(default=10.0, gt=0, le=120, description="seconds per gateway call")
+
+
+MAX_NOTIFY_TRIES = 30
+MAX_NOTIFY_DELAY_S = 3600
+
+
+def parse_notify_delays(text: str) -> tuple[float, ...]:
+    """'0,2,5' → (0.0, 2.0, 5.0): 1 to 30 tries, each 0 to 3600 s after the one before."""
+    try:
+        delays = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise SettingsError("bad setting — CAOYUAN_ALIPAY_SANDBOX_NOTIFY_DELAYS: comma-separated seconds") from None
+    if not 1 <= len(delays) <= MAX_NOTIFY_TRIES or not all(0 <= d <= MAX_NOTIFY_DELAY_S for d in delays):
+        raise SettingsError(
+            f"bad setting — CAOYUAN_ALIPAY_SANDBOX_NOTIFY_DELAYS: 1 to {MAX_NOTIFY_TRIES} delays, "
+            f"each 0 to {MAX_NOTIFY_DELAY_S} seconds"
+        )
+    return delays
 
 
 @dataclass(frozen=True)
@@ -54,6 +74,7 @@ class SandboxSide:
     alipay_private_key: rsa.RSAPrivateKey
     key_dir: Path
     ticket_key: bytes = b""  # MAC key for pay-page links, derived from alipay_private_key
+    notify_delays: tuple[float, ...] = (0, 2, 5, 15, 30, 60, 120)
 
 
 @dataclass(frozen=True)
@@ -112,6 +133,7 @@ def _sandbox_config(alipay: AlipaySettings, base: str, common: dict) -> PaymentC
             alipay_private_key=alipay_private,
             key_dir=alipay.sandbox_key_dir,
             ticket_key=_ticket_key(alipay_private),
+            notify_delays=parse_notify_delays(alipay.sandbox_notify_delays),
         )
         alipay_public = load_public_key(f"@{files.alipay_public}")
     except (OSError, BadKey) as exc:

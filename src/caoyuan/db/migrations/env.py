@@ -7,6 +7,7 @@ from sqlalchemy import pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from caoyuan.db.metadata import load_all_models, metadata
+from caoyuan.db.migrate import optional_parts
 from caoyuan.domains import installed_domains
 
 load_all_models()
@@ -17,7 +18,7 @@ def _owned_by(owner: str | None):  # type: ignore[no-untyped-def]
     """Autogenerate for one part sees only that part's tables (domains own their table prefixes)."""
     if owner is None:
         return None
-    prefixes = {d.name: tuple(d.table_prefixes) for d in installed_domains()}
+    prefixes = {d.name: tuple(d.table_prefixes) for d in (*installed_domains(), *optional_parts())}
     everyone = tuple(p for ps in prefixes.values() for p in ps)
 
     def include(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]

@@ -16,14 +16,14 @@ from caoyuan.db import Database, utcnow
 from caoyuan.payments import signing
 from caoyuan.payments.amounts import alipay_time, yuan_text
 from caoyuan.payments.sandbox.models import SandboxTrade
-from caoyuan.payments.settings import PaymentConfig
+from caoyuan.payments.settings import PaymentConfig, get_payment_config
 
 log = logging.getLogger("caoyuan.payments.sandbox")
 
 # (url, form) → the body the merchant answered; raising counts as a failed attempt.
 NotifySender = Callable[[str, dict[str, str]], Awaitable[str]]
 
-# Real Alipay retries for 25 hours; the sandbox is bounded: 7 tries over about four minutes.
+# Real Alipay retries for 25 hours; the sandbox is bounded: by default 7 tries over about four minutes.
 DEFAULT_DELAYS: tuple[float, ...] = (0, 2, 5, 15, 30, 60, 120)
 
 
@@ -145,6 +145,11 @@ def sandbox_runtime(app: Any) -> SandboxRuntime:
     """The app's sandbox runtime, made on first use. Tests replace ``.send`` and ``.delays`` on it."""
     runtime = app.state.get(_STATE_KEY)
     if runtime is None:
-        runtime = SandboxRuntime(send=http_sender(app, app.state.settings.public_base_url))
+        settings = app.state.settings
+        side = get_payment_config(settings).sandbox
+        runtime = SandboxRuntime(
+            send=http_sender(app, settings.public_base_url),
+            delays=side.notify_delays if side else DEFAULT_DELAYS,  # CAOYUAN_ALIPAY_SANDBOX_NOTIFY_DELAYS
+        )
         app.state[_STATE_KEY] = runtime
     return runtime
