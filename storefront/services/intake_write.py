@@ -73,7 +73,6 @@ async def place_in_one_statement(
 
 async def place_batched(db: AsyncSession, ctx: Any, order: Order, sku_name: str) -> Placed | None:
     """Placed with the other orders arriving for this pool now (intake_batch); None: place it alone."""
-    await db.commit()  # nothing is pending: hand our connection back while the batch's own one works
     entry = intake_batch.Entry(order, msgspec.json.encode(order_payload(order, sku_name)).decode())
     shape = intake_batch.Shape(ctx.id, ctx.per_buyer_cap, ctx.feed_stream)
     outcome = await intake_batch.submit(db.bind, shape, entry, CHANNEL)  # type: ignore[arg-type]

@@ -113,17 +113,23 @@ async def place_order(
     one_statement = db.bind.dialect.name == "postgresql" and not req.waitlist_token
     own = one_statement and not db.in_transaction() and not (db.new or db.dirty or db.deleted)
     own = own and autocommit_safe(db.bind)  # behind PgBouncer the statement runs in a transaction
-    if own:
-        # Nothing of the caller's is pending: run the intake in autocommit, one statement = one transaction.
-        await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    slot = intake_batch.ReadSlot(db.bind) if own and intake_batch.ENABLED else None  # type: ignore[arg-type]
     try:
-        placed = await _place(db, req, clean, digest, now, expiry, precheck, one_statement, own, gate)
+        if slot is not None:
+            await slot.take()
+        if own:
+            # Nothing of the caller's is pending: run the intake in autocommit, one statement = one transaction.
+            await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        placed = await _place(db, req, clean, digest, now, expiry, precheck, one_statement, own, gate, slot)
     except BaseException as exc:
         if own:
             await db.rollback()
         if isinstance(exc, AppError):
             metrics.intake_refused(exc.code)
         raise
+    finally:
+        if slot is not None:
+            slot.give_back()
     if placed.created:
         metrics.count_on_commit(db, "placed")
     if own:
@@ -142,6 +148,7 @@ async def _place(
     one_statement: bool,
     own: bool,
     gate: GateCall | None = None,
+    slot: intake_batch.ReadSlot | None = None,
 ) -> Placed:
     address: rules.Address = clean["address"]
     if db.new or db.dirty or db.deleted:
@@ -151,6 +158,9 @@ async def _place(
     if gate is not None:
         params.update(gate.params)
     ctx = (await conn.execute(_read_for(gate.gate if gate else None), params)).first()
+    if slot is not None:  # batched: the read was all this request needs of its own connection
+        await db.commit()
+        slot.give_back()
     existing = ctx.existing if ctx is not None else await id_by_key(db, req.idempotency_key)
     if existing is not None:
         return replay(await db.get(Order, existing), digest)  # type: ignore[arg-type]
