@@ -79,6 +79,41 @@ class _Queue:
 _queues: weakref.WeakKeyDictionary[Any, dict[Shape, _Queue]] = weakref.WeakKeyDictionary()
 
 
+class ReadSlot:
+    """One of ``pool size - 1`` places for an order's read on a pooled connection (one is the runner's).
+
+    64 orders in flight against a pool of 10 (+10 overflow) kept opening and closing overflow connections
+    (a backend fork, asyncpg's SSL attempt, every statement prepared again): the order route then waited,
+    not worked. Orders wait here instead, on the event loop, and the pool never overflows for them.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._semaphore = _semaphore(engine)
+        self.held = False
+
+    async def take(self) -> None:
+        await self._semaphore.acquire()
+        self.held = True
+
+    def give_back(self) -> None:
+        if self.held:
+            self.held = False
+            self._semaphore.release()
+
+
+_slots: weakref.WeakKeyDictionary[Any, dict[asyncio.AbstractEventLoop, asyncio.Semaphore]] = weakref.WeakKeyDictionary()
+
+
+def _semaphore(engine: AsyncEngine) -> asyncio.Semaphore:
+    loops = _slots.setdefault(engine.sync_engine, {})
+    loop = asyncio.get_running_loop()
+    semaphore = loops.get(loop)
+    if semaphore is None:
+        size = getattr(engine.sync_engine.pool, "size", lambda: 10)()
+        semaphore = loops[loop] = asyncio.Semaphore(max(1, size - 1))
+    return semaphore
+
+
 async def submit(engine: AsyncEngine, shape: Shape, entry: Entry, channel: str) -> Outcome:
     queue = _queues.setdefault(engine.sync_engine, {}).setdefault(shape, _Queue())
     queue.waiting.append(entry)

@@ -1,0 +1,71 @@
+"""What the intake answers: the order placed (or replayed), and its refusals that every write path shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from caoyuan.errors import Conflict
+from storefront.errors import ShopCode
+from storefront.models import Order
+
+
+@dataclass(frozen=True)
+class Placed:
+    order: Order
+    created: bool  # False when the Idempotency-Key had already produced this order
+    remaining: int | None
+
+
+class SoldOut(Conflict):
+    code = ShopCode.SOLD_OUT
+
+
+def sold_out(pool_id: int) -> SoldOut:
+    return SoldOut(
+        "已售罄",
+        extra={
+            "waitlist": {"pool_id": pool_id, "href": f"/api/shop/pools/{pool_id}/waitlist"},
+            "message_hint": "可以登记候补，有人退单时按登记先后通知",
+        },
+    )
+
+
+async def id_by_key(db: AsyncSession, key: str) -> int | None:
+    return await db.scalar(sa.select(Order.id).where(Order.idempotency_key == key))
+
+
+def replay(existing: Order, digest: str) -> Placed:
+    if existing.request_digest != digest:
+        raise Conflict("这个 Idempotency-Key 已用于另一笔不同的订单", code=ShopCode.IDEMPOTENCY_KEY_REUSED)
+    return Placed(existing, False, None)
+
+
+async def replay_if_raced(db: AsyncSession, order: Order) -> Placed | None:
+    """A request that lost a race to its own retry (same key) gets the order the retry made, not an error."""
+    existing = await id_by_key(db, order.idempotency_key)
+    return None if existing is None else replay(await db.get(Order, existing), order.request_digest)  # type: ignore[arg-type]
+
+
+def cap_reached(cap: int) -> Conflict:
+    return Conflict(f"每人限购 {cap} 件，您已达到上限", code=ShopCode.PER_BUYER_CAP, field="quantity")
+
+
+_DEFAULTS = {name: field for name, field in Order.model_fields.items()}
+
+
+def checked_order(**values: object) -> Order:
+    """An Order of values the intake has already checked, without pydantic's validation of each field again
+    (≈ 0.2 ms an order, a fifth of the intake's CPU). Only for orders written by the one-order or the batch
+    statement, which are then attached as already persisted (``make_transient_to_detached``); the database's
+    column types and lengths still refuse a bad value."""
+    order = Order._sa_class_manager.new_instance()  # type: ignore[attr-defined]  # mapped state, no __init__
+    object.__setattr__(order, "__pydantic_fields_set__", set(values))
+    object.__setattr__(order, "__pydantic_extra__", None)
+    object.__setattr__(order, "__pydantic_private__", None)
+    attributes = order.__dict__
+    for name, field in _DEFAULTS.items():
+        attributes[name] = values[name] if name in values else field.get_default(call_default_factory=True)
+    return order
