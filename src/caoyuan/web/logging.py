@@ -3,11 +3,14 @@
 The access line is the one log record every request makes, so it is made cheaply: the middleware builds
 the record itself (no ``findCaller`` stack walk) with its JSON line already encoded by msgspec, and the
 ``caoyuan`` handlers sit behind a queue, so the write to stderr happens in a listener thread, not on the
-event loop that serves requests.
+event loop that serves requests. On an event loop, the records of one turn of the loop cross to that thread
+as one batch and their access lines are written with one write: the thread wakes once a turn, not once a
+request (each wake-up took the GIL from the loop).
 """
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import json
 import logging
@@ -15,6 +18,7 @@ import logging.handlers
 import queue
 import sys
 import time
+import weakref
 from collections.abc import Callable
 
 import msgspec
@@ -61,13 +65,78 @@ class JsonFormatter(logging.Formatter):
 
 
 class _HandOver(logging.handlers.QueueHandler):
-    """Queue the record as it is: formatting happens in the listener thread (same process, nothing pickled)."""
+    """Queue the record as it is: formatting happens in the listener thread (same process, nothing pickled).
+
+    On an event loop the records wait for the end of the loop's turn and cross together (one queue item)."""
+
+    def __init__(self, records: queue.SimpleQueue) -> None:  # type: ignore[type-arg]
+        super().__init__(records)  # type: ignore[arg-type]
+        self.batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[logging.LogRecord]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
         if record.exc_info and not record.exc_text:
             # The traceback must be rendered now, while its frames are what they were.
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         return record
+
+    def enqueue(self, record: logging.LogRecord) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a thread, the CLI, start-up: straight over
+            self.queue.put_nowait(record)
+            return
+        batch = self.batches.get(loop)
+        if batch is None:
+            batch = self.batches[loop] = []
+            loop.call_soon(self.send_batch, loop)
+        batch.append(record)
+
+    def send_batch(self, loop: asyncio.AbstractEventLoop) -> None:
+        batch = self.batches.pop(loop, None)
+        if batch:
+            self.queue.put_nowait(batch)
+
+    def send_all(self) -> None:
+        """Whatever waits for a loop's turn to end goes now (the writer is stopping)."""
+        for loop in list(self.batches):
+            self.send_batch(loop)
+
+
+class _Writer(logging.handlers.QueueListener):
+    """The listener thread: a batch's access lines are written with one write, other records one by one."""
+
+    def __init__(self, records: queue.SimpleQueue, handler: logging.Handler, handover: _HandOver) -> None:  # type: ignore[type-arg]
+        super().__init__(records, handler, respect_handler_level=False)  # type: ignore[arg-type]
+        self.handover = handover
+
+    def handle(self, record: logging.LogRecord | list[logging.LogRecord]) -> None:  # type: ignore[override]
+        if not isinstance(record, list):
+            super().handle(record)
+            return
+        lines: list[str] = []
+        first: logging.LogRecord | None = None  # the first access record of the run being joined
+        for one in record:
+            line = getattr(one, "line", None)
+            if line is not None and not one.exc_info:
+                first = first or one
+                lines.append(line)
+                continue
+            self._write_lines(lines, first)
+            lines, first = [], None
+            super().handle(one)
+        self._write_lines(lines, first)
+
+    def _write_lines(self, lines: list[str], first: logging.LogRecord | None) -> None:
+        if first is not None:
+            joined = logging.makeLogRecord(first.__dict__)
+            joined.line = "\n".join(lines)
+            super().handle(joined)
+
+    def stop(self) -> None:
+        self.handover.send_all()
+        super().stop()
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -77,10 +146,11 @@ def configure_logging(level: str = "INFO") -> None:
     if _listener is not None:
         _listener.stop()  # an app made again in the same process (tests) replaces the old writer
     records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    _listener = logging.handlers.QueueListener(records, handler, respect_handler_level=False)
+    handover = _HandOver(records)
+    _listener = _Writer(records, handler, handover)
     _listener.start()
     root = logging.getLogger("caoyuan")
-    root.handlers[:] = [_HandOver(records)]  # type: ignore[arg-type]
+    root.handlers[:] = [handover]  # type: ignore[list-item]
     root.setLevel(level)
     root.propagate = False
 

@@ -1,0 +1,56 @@
+"""On the event loop, one turn's access lines reach the writer thread together and are written with one write."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+
+from caoyuan.web import logging as weblog
+
+
+async def test_one_turns_lines_are_one_write_and_an_error_between_keeps_its_place(monkeypatch) -> None:
+    weblog.configure_logging()
+    writer = weblog._listener
+    assert writer is not None
+    handler = writer.handlers[0]
+    stream = io.StringIO()
+    emitted: list[str] = []
+    real_emit = handler.emit
+
+    def emit(record: logging.LogRecord) -> None:
+        emitted.append(handler.format(record))
+        real_emit(record)
+
+    monkeypatch.setattr(handler, "stream", stream)
+    monkeypatch.setattr(handler, "emit", emit)
+    for n in range(3):  # one turn of the loop: three requests end
+        weblog._log_request("GET", f"/live/{n}", 200, 1.0)
+    logging.getLogger("caoyuan.test").error("支付回调失败")
+    weblog._log_request("POST", "/api/live/sessions/1/orders", 201, 2.0)
+    await asyncio.sleep(0)  # the turn ends: the batch crosses
+    await asyncio.sleep(0)
+    writer.stop()  # drains the queue
+    writer.start()
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line.get("path", line.get("msg")) for line in lines] == [
+        "/live/0",
+        "/live/1",
+        "/live/2",
+        "支付回调失败",
+        "/api/live/sessions/1/orders",
+    ]
+    assert len(emitted) == 3  # three access lines in one write, the error, the last access line
+
+
+async def test_a_line_logged_just_before_the_writer_stops_is_not_lost(monkeypatch) -> None:
+    weblog.configure_logging()
+    writer = weblog._listener
+    assert writer is not None
+    stream = io.StringIO()
+    monkeypatch.setattr(writer.handlers[0], "stream", stream)
+    weblog._log_request("GET", "/healthz", 200, 0.1)
+    writer.stop()  # before the loop's turn ended: the waiting batch goes first
+    writer.start()
+    assert json.loads(stream.getvalue())["path"] == "/healthz"
