@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, JSONBody
 
@@ -14,12 +13,10 @@ from caoyuan.auth.current import CurrentUser, ensure_self_or_admin, requires
 from caoyuan.bounds import IdParam
 from caoyuan.deps import Db
 from caoyuan.errors import BadInput, NotFound
-from caoyuan.identity import mask_id_number, mask_phone
 from coop import schemas as sc
 from coop.access import coop_scope
 from coop.models import Member
 from coop.rules.charter import Terms
-from coop.rules.distribution import Step
 from coop.rules.members import MemberDraft
 from coop.services import accounts, founding, members, reports, shares
 from coop.services import distribution as dist_service
@@ -27,46 +24,10 @@ from coop.services.charter import record_charter
 from coop.services.contributions import contribute
 from coop.services.distribution.approve import AssemblyVote
 from coop.services.distribution.common import load
-from coop.services.statements import statement, steps_of
+from coop.views import distribution_out, member_public, statement_out
 
 ADMIN = [requires(Role.ADMIN), coop_scope]  # coop_scope: an admin stays inside their granted cooperatives
 ADMIN_OR_MEMBER = [requires(Role.ADMIN, Role.MEMBER), coop_scope]
-
-
-def member_public(m: Member) -> sc.MemberPublic:
-    return sc.MemberPublic(
-        m.id,
-        m.member_no,
-        m.name,
-        mask_id_number(m.id_number),  # type: ignore[arg-type]
-        mask_phone(m.phone) if m.phone else "",
-        m.village,
-        m.group_name,
-        m.household_size,
-        m.hardship,
-        m.status,
-    )
-
-
-async def distribution_out(db: Db, d) -> sc.DistributionOut:  # type: ignore[no-untyped-def]
-    steps = msgspec.convert(await steps_of(db, d.id), list[Step], from_attributes=True)
-    return sc.DistributionOut(
-        d.id,
-        d.cooperative_id,
-        d.year,
-        d.state,
-        d.policy,
-        d.surplus_fen,
-        d.reserve_fen,
-        d.distributable_fen,
-        d.patronage_fen,
-        d.remainder_fen,
-        d.collective_fen,
-        d.members_count,
-        d.published_at is not None,
-        d.reverses_distribution_id,
-        steps,
-    )
 
 
 class MemberApi(Controller):
@@ -292,7 +253,7 @@ class DistributionApi(Controller):
         await dist_service.pay(
             db, distribution_id, data.member_id, data.channel, data.paid_on or clock.today(), request.user.id
         )
-        return await _statement_out(db, distribution_id, data.member_id)
+        return await statement_out(db, distribution_id, data.member_id)
 
     @get("/statements/{member_id:int}", guards=ADMIN_OR_MEMBER, summary="一户社员的分配明细（社员只能看本户）")
     async def statement(
@@ -303,26 +264,7 @@ class DistributionApi(Controller):
         dist = await load(db, distribution_id)
         if request.user.role != Role.ADMIN and (dist.state not in ("posted", "paid") or dist.published_at is None):
             raise NotFound("这次分配还没有公示")
-        return await _statement_out(db, distribution_id, member_id)
-
-
-async def _statement_out(db: Db, distribution_id: int, member_id: int) -> sc.StatementOut:
-    st = await statement(db, distribution_id, member_id)
-    a = st.allocation
-    return sc.StatementOut(
-        distribution_id,
-        st.distribution.year,
-        member_id,
-        a.member_no,
-        st.member.name,
-        a.volume_fen,
-        a.patronage_fen,
-        a.remainder_fen,
-        a.reserve_share_fen,
-        a.total_fen,
-        a.paid_on,
-        st.lines,
-    )
+        return await statement_out(db, distribution_id, member_id)
 
 
 class FoundingApi(Controller):

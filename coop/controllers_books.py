@@ -16,51 +16,20 @@ from caoyuan.errors import BadInput
 from coop import schemas as sc
 from coop import schemas_books as sb
 from coop.access import coop_scope
-from coop.rules.chart import CHART
-from coop.rules.journal import Line, source_label
+from coop.rules.journal import Line
 from coop.services import opening, opening_members, subsidies
 from coop.services.ledger import (
     PER_PAGE_MAX,
     EntryFilter,
-    EntryPage,
     browse_entries,
     require_cooperative,
     reverse_by_hand,
     write_entry,
 )
+from coop.views import page_out
 
 FenQuery = Annotated[int | None, Parameter(ge=0, le=FEN_MAX)]
 CodeQuery = Annotated[str, Parameter(max_length=24)]
-
-
-def page_out(result: EntryPage) -> sb.EntryPageOut:
-    entries = []
-    for e in result.entries:
-        lines = [
-            sb.JournalLineOut(
-                ln.account_code,
-                CHART[ln.account_code].name if ln.account_code in CHART else ln.account_code,
-                ln.debit_fen,
-                ln.credit_fen,
-                ln.member_id,
-                ln.memo,
-            )
-            for ln in result.lines.get(e.id, [])  # type: ignore[arg-type]
-        ]
-        entries.append(
-            sb.JournalEntryOut(
-                e.id,  # type: ignore[arg-type]
-                e.entry_date,
-                e.kind,
-                source_label(e.kind),
-                e.description,
-                result.totals.get(e.id, 0),  # type: ignore[arg-type]
-                e.reverses_entry_id,
-                result.reversed_by.get(e.id),  # type: ignore[arg-type]
-                lines,
-            )
-        )
-    return sb.EntryPageOut(entries, result.total, result.page, result.per_page, result.pages)
 
 
 class BooksApi(Controller):

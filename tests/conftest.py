@@ -203,3 +203,7 @@ def login_api():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def login_page():  # type: ignore[no-untyped-def]
     return page_login
+
+
+# The real-server and browser fixtures live with their helpers in tests/browser.py.
+from tests.browser import browser, serve, server  # noqa: E402, F401

@@ -6,35 +6,15 @@ import re
 
 import pytest
 
-from caoyuan.demo import DEMO_PASSWORD
-from tests.browser import CHROMIUM_ARGS, chromium_path, demo_server
+from tests.browser import logged_in_page
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    yield from demo_server(tmp_path_factory.mktemp("browser-live"))
-
-
-@pytest.fixture(scope="module")
-async def browser():  # type: ignore[no-untyped-def]
-    executable = chromium_path()
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        instance = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        await instance.close()
-
-
 async def test_buyer_pays_while_host_watches(server: str, browser, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    host = await (await browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")).new_page()
-    await host.goto(server + "/login")
-    await host.fill("input[name=phone]", "13900000002")
-    await host.fill("input[name=password]", DEMO_PASSWORD)
-    await host.click("button[type=submit]")
-    await host.wait_for_url(server + "/live/console")
+    host = await logged_in_page(
+        browser, server, "13900000002", lands_on="/live/console", viewport={"width": 390, "height": 844}
+    )
     await host.click("a.button.primary")  # the session that is live now
     session_id = re.search(r"/live/console/(\d+)", host.url).group(1)
     await host.wait_for_selector("#feed-state:has-text('实时')")

@@ -4,8 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from caoyuan.demo import DEMO_PASSWORD
-from tests.browser import CHROMIUM_ARGS, chromium_path, demo_server
+from tests.browser import DEMO_PASSWORD, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -16,22 +15,6 @@ ROLES = [  # phone, where the home page sends this role, text that proves it arr
     ("13900000004", "/machinery/today", "今日作业"),
     ("13900000005", "/shop/", "阿尔巴斯羊肉"),
 ]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    yield from demo_server(tmp_path_factory.mktemp("browser"))
-
-
-@pytest.fixture(scope="module")
-async def browser():  # type: ignore[no-untyped-def]
-    executable = chromium_path()
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        instance = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        await instance.close()
 
 
 async def test_each_role_logs_in_and_out(server: str, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -56,9 +39,6 @@ async def test_each_role_logs_in_and_out(server: str, browser, tmp_path: Path) -
 async def test_wrong_password_message_in_the_browser(server: str, browser) -> None:  # type: ignore[no-untyped-def]
     context = await browser.new_context(locale="zh-CN")
     page = await context.new_page()
-    await page.goto(server + "/login")
-    await page.fill("input[name=phone]", "13900000005")
-    await page.fill("input[name=password]", "wrong-password")
-    await page.click("button[type=submit]")
+    await log_in(page, server, "13900000005", password="wrong-password")
     assert "手机号或密码不正确" in await page.inner_text("[role=alert]")
     await context.close()

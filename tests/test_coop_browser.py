@@ -5,37 +5,15 @@ from pathlib import Path
 
 import pytest
 
-from caoyuan.demo import DEMO_PASSWORD
-from tests.browser import CHROMIUM_ARGS, chromium_path, demo_server
+from tests.browser import logged_in_page
 
 pytestmark = pytest.mark.browser
 PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "zh-CN", "device_scale_factor": 2, "is_mobile": True}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    yield from demo_server(tmp_path_factory.mktemp("coop-browser"))
-
-
-@pytest.fixture(scope="module")
-async def browser():  # type: ignore[no-untyped-def]
-    executable = chromium_path()
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        instance = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        await instance.close()
-
-
 async def _login(browser, server: str, phone: str):  # type: ignore[no-untyped-def]
-    context = await browser.new_context(**PHONE)
-    page = await context.new_page()
-    await page.goto(server + "/login")
-    await page.fill("input[name=phone]", phone)
-    await page.fill("input[name=password]", DEMO_PASSWORD)
-    await page.click("button[type=submit]")
-    return context, page
+    page = await logged_in_page(browser, server, phone, **PHONE)
+    return page.context, page
 
 
 async def test_member_reads_the_dividend_on_a_phone(server: str, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -7,8 +7,8 @@ import pytest
 import websockets
 
 from streaming.feed import parse_after
+from tests.browser import bearer_token as _token
 from tests.factories.live import build
-from tests.test_live_feed import _token, serve  # noqa: F401 - the fixture that starts the server
 
 
 def test_after_takes_ascii_digits_up_to_the_newest_seq() -> None:
@@ -17,7 +17,7 @@ def test_after_takes_ascii_digits_up_to_the_newest_seq() -> None:
         assert parse_after(bad, 5) is None, bad
 
 
-async def test_feed_and_viewers_with_edge_values(db, make_user, serve) -> None:  # noqa: F811
+async def test_feed_and_viewers_with_edge_values(db, make_user, serve) -> None:
     sc = await build(db, make_user, shelf_qty=5)
     base = serve()
     mine = {"Authorization": f"Bearer {await _token(base, sc.host.phone)}"}

@@ -6,42 +6,15 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
 import websockets
 
+from tests.browser import bearer_token as _token
 from tests.browser import free_port, start_server, stop_server
-from tests.conftest import PASSWORD
 from tests.factories.live import build
 from tests.factories.shop import order_body
-
-
-@pytest.fixture
-def serve(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    started = []
-
-    def run() -> str:
-        port = free_port()
-        env = {
-            "CAOYUAN_DATABASE_URL": database_url,
-            "CAOYUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-            "CAOYUAN_SECRET_KEY": "s" * 40,
-            "CAOYUAN_BACKGROUND_TASKS": "0",
-        }
-        started.append(start_server(env, port, tmp_path / f"server-{port}.log"))
-        return f"127.0.0.1:{port}"
-
-    yield run
-    for process in started:
-        stop_server(process)
-
-
-async def _token(base: str, phone: str) -> str:
-    async with httpx.AsyncClient() as client:
-        response = await client.post(f"http://{base}/api/auth/token", json={"phone": phone, "password": PASSWORD})
-        return response.json()["access_token"]
 
 
 async def _order(base: str, session_id: int, pool_id: int, phone: str = "13800000001") -> dict:
@@ -188,7 +161,6 @@ async def test_cli_feed_prints_lines_and_resumes_after_a_restart(db, make_user, 
     import threading
 
     from storefront.services.place_order import OrderRequest, place_order
-    from tests.browser import free_port
 
     sc = await build(db, make_user, shelf_qty=10)
     port = free_port()

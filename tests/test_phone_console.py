@@ -6,67 +6,27 @@ from __future__ import annotations
 
 import re
 import secrets
-from pathlib import Path
 
 import pytest
 
-from caoyuan.demo import DEMO_PASSWORD
-from tests.browser import CHROMIUM_ARGS, chromium_path, demo_server
+from tests.browser import PHONES, in_first_screen, logged_in_page, no_overflow, shot
 
 pytestmark = pytest.mark.browser
-PHONES = [(390, 844), (320, 640)]
-SHOTS = Path(__file__).parent.parent / "var" / "screens"  # kept for looking at after a run
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    yield from demo_server(tmp_path_factory.mktemp("phone-console"))
-
-
-@pytest.fixture(scope="module")
-async def browser():  # type: ignore[no-untyped-def]
-    executable = chromium_path()
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        instance = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        await instance.close()
 
 
 async def host_console(browser, server: str, size: tuple[int, int], js: bool = True):  # type: ignore[no-untyped-def]
-    context = await browser.new_context(
-        viewport={"width": size[0], "height": size[1]}, locale="zh-CN", java_script_enabled=js
+    page = await logged_in_page(
+        browser,
+        server,
+        "13900000002",
+        lands_on="/live/console",
+        viewport={"width": size[0], "height": size[1]},
+        java_script_enabled=js,
     )
-    page = await context.new_page()
-    await page.goto(server + "/login")
-    await page.fill("input[name=phone]", "13900000002")
-    await page.fill("input[name=password]", DEMO_PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_url(server + "/live/console")
     await page.click("a.button.primary")  # the session that is live now
     if js:
         await page.wait_for_selector("#feed-state:has-text('实时')")
     return page, int(re.search(r"/live/console/(\d+)", page.url).group(1))
-
-
-async def no_overflow(page) -> None:  # type: ignore[no-untyped-def]
-    width, inner = await page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
-    assert width <= inner, f"page is {width}px wide on a {inner}px screen"
-
-
-async def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    await page.screenshot(path=str(SHOTS / f"{name}-{size['width']}.png"))
-
-
-async def in_first_screen(page, selector: str) -> bool:  # type: ignore[no-untyped-def]
-    box = await page.locator(selector).first.bounding_box()
-    scrolled = await page.evaluate("scrollY")
-    return (
-        box is not None and scrolled == 0 and box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]
-    )
 
 
 @pytest.mark.parametrize("size", PHONES, ids=["390", "320"])

@@ -8,27 +8,9 @@ import re
 
 import pytest
 
-from caoyuan.demo import DEMO_PASSWORD
-from tests.browser import CHROMIUM_ARGS, chromium_path, demo_server
-from tests.test_phone_console import PHONES, no_overflow, shot
+from tests.browser import DEMO_PASSWORD, PHONES, no_overflow, shot
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    yield from demo_server(tmp_path_factory.mktemp("phone-room"))
-
-
-@pytest.fixture(scope="module")
-async def browser():  # type: ignore[no-untyped-def]
-    executable = chromium_path()
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        instance = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        await instance.close()
 
 
 async def live_room(browser, server: str, size):  # type: ignore[no-untyped-def]

@@ -14,29 +14,11 @@ import secrets
 
 import pytest
 
-from caoyuan.demo import DEMO_PASSWORD
-from tests.browser import CHROMIUM_ARGS, chromium_path, demo_server
-from tests.test_phone_console import in_first_screen, no_overflow, shot
+from tests.browser import in_first_screen, logged_in_page, no_overflow, shot
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    yield from demo_server(tmp_path_factory.mktemp("phone-journey"))
-
-
-@pytest.fixture(scope="module")
-async def browser():  # type: ignore[no-untyped-def]
-    executable = chromium_path()
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        instance = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        await instance.close()
 
 
 async def act(page, text: str) -> str:  # type: ignore[no-untyped-def]
@@ -52,12 +34,9 @@ async def act(page, text: str) -> str:  # type: ignore[no-untyped-def]
 
 
 async def test_a_whole_show_from_the_phone_console(server: str, browser) -> None:  # type: ignore[no-untyped-def]
-    host = await (await browser.new_context(viewport=PHONE, locale="zh-CN", user_agent=IPHONE)).new_page()
-    await host.goto(server + "/login")
-    await host.fill("input[name=phone]", "13900000002")
-    await host.fill("input[name=password]", DEMO_PASSWORD)
-    await host.click("button[type=submit]")
-    await host.wait_for_url(server + "/live/console")
+    host = await logged_in_page(
+        browser, server, "13900000002", lands_on="/live/console", viewport=PHONE, user_agent=IPHONE
+    )
 
     # schedule tonight's show and start it
     await host.click("summary:has-text('预告新的一场')")
