@@ -88,3 +88,45 @@ def test_an_endpoint_without_the_extra_refuses_to_start(settings, monkeypatch) -
     monkeypatch.setitem(sys.modules, "opentelemetry.sdk.trace", None)  # as if the extra were not installed
     with pytest.raises(SettingsError, match="CAOYUAN_OTLP_ENDPOINT.*caoyuan\\[otel\\]"):
         telemetry.tracing_for(settings.with_overrides(otlp_endpoint=ENDPOINT))
+
+
+async def test_spans_reach_an_otlp_http_collector(settings, db) -> None:  # type: ignore[no-untyped-def]
+    """The real exporter: CAOYUAN_OTLP_ENDPOINT is a base URL; spans arrive as OTLP protobuf at /v1/traces."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    received: list[tuple[str, str, bytes]] = []
+
+    class Collector(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, self.headers["Content-Type"], body))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+        app = create_app(
+            settings.with_overrides(otlp_endpoint=endpoint), database=create_database(settings.database_url, 2)
+        )
+        async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+            assert (await client.get("/login")).status_code == 200
+    finally:
+        server.shutdown()
+    assert received and all(path == "/v1/traces" and kind == "application/x-protobuf" for path, kind, _ in received)
+    names = set()
+    for _path, _kind, body in received:
+        request = ExportTraceServiceRequest.FromString(body)
+        for resource_spans in request.resource_spans:
+            service = {a.key: a.value.string_value for a in resource_spans.resource.attributes}["service.name"]
+            assert service == "caoyuan"
+            names |= {span.name for scope in resource_spans.scope_spans for span in scope.spans}
+    assert "GET /login" in names

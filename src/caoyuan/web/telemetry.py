@@ -10,6 +10,7 @@ path, so a collector groups them the way /metrics does. Probes and scrapes make 
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -103,6 +104,7 @@ def tracing_for(settings: Settings) -> Tracing:
     )
 
     async def flush() -> None:
-        provider.shutdown()  # exports what the batch still holds
+        # Exports what the batch still holds; off the loop, since an absent collector blocks until timeout.
+        await asyncio.to_thread(provider.shutdown)
 
     return Tracing(middleware=[config.middleware], on_shutdown=[flush])
