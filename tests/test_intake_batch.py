@@ -131,3 +131,22 @@ async def test_a_failing_batch_places_each_order_alone(db, wide, make_user, batc
     assert await pool_state(db, sc.pool_id) == (0, 4, 4, 4)
     kinds = await feed_is_gapless(db, sc.session_id)
     assert kinds["order_placed"] == 4
+
+
+async def test_many_orders_in_flight_never_overflow_the_pool(db, wide, make_user) -> None:  # noqa: F811
+    """Reads wait for a slot rather than opening overflow connections (each a backend fork and re-prepares)."""
+    sc = await build(db, make_user, stock=100, shelf_qty=60)
+    pool = wide.engine.sync_engine.pool
+    most: list[int] = []
+
+    def checkout(*_: object) -> None:
+        most.append(pool.checkedout())
+
+    event.listen(pool, "checkout", checkout)
+    try:
+        results, overlap = await race_orders(wide, [request(sc, phone=f"1396000{n:04d}") for n in range(48)])
+    finally:
+        event.remove(pool, "checkout", checkout)
+    assert overlap > pool.size()  # more orders in flight than the pool holds
+    assert _codes(results) == {"placed": 48}
+    assert most and max(most) <= pool.size()
