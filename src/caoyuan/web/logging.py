@@ -25,6 +25,7 @@ import msgspec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from caoyuan.identity import scrub
+from caoyuan.web.admission import admission
 
 access_log = logging.getLogger("caoyuan.access")
 _listener: logging.handlers.QueueListener | None = None
@@ -202,7 +203,10 @@ def _log_request(method: str, path: str, status: int, ms: float) -> None:
 
 
 def access_log_middleware(app: ASGIApp, observe: Callable[[Scope, int, float], None] | None = None) -> ASGIApp:
-    """Times every HTTP request once: the JSON access line, and ``observe`` (the metrics) with the seconds."""
+    """Times every HTTP request once: the JSON access line, and ``observe`` (the metrics) with the seconds.
+
+    It is the outermost wrapper, so it is also where a limited kind of request waits for its turn
+    (``caoyuan.web.admission``): the wait is part of the time it logs."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -218,7 +222,8 @@ def access_log_middleware(app: ASGIApp, observe: Callable[[Scope, int, float], N
             await send(message)
 
         try:
-            await app(scope, receive, send_wrapper)
+            async with admission(scope["method"], scope["path"]):  # a limited kind waits here (web/admission.py)
+                await app(scope, receive, send_wrapper)
         finally:
             seconds = time.perf_counter() - started
             if observe is not None:
