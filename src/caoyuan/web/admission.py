@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from contextlib import AbstractAsyncContextManager, nullcontext
 
 _limits: dict[tuple[str, str], int] = {}
 _gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], asyncio.Semaphore]] = (
@@ -25,11 +24,11 @@ def limit(method: str, path: str, at_once: int) -> None:
     _limits[(method.upper(), path)] = at_once
 
 
-def admission(method: str, path: str) -> AbstractAsyncContextManager[object]:
-    """The gate for this request: a semaphore when its kind is limited, otherwise nothing to wait for."""
+def admission(method: str, path: str) -> asyncio.Semaphore | None:
+    """The gate for this request when its kind is limited (None, the usual case: nothing to wait for)."""
     at_once = _limits.get((method, path))
     if at_once is None:
-        return nullcontext()
+        return None
     loop = asyncio.get_running_loop()  # a semaphore belongs to one loop; tests run several
     gates = _gates.get(loop)
     if gates is None:
@@ -38,4 +37,3 @@ def admission(method: str, path: str) -> AbstractAsyncContextManager[object]:
     if gate is None:
         gate = gates[(method, path)] = asyncio.Semaphore(at_once)
     return gate
-

@@ -221,9 +221,13 @@ def access_log_middleware(app: ASGIApp, observe: Callable[[Scope, int, float], N
                 status = message["status"]
             await send(message)
 
+        gate = admission(scope["method"], scope["path"])  # a limited kind waits for its turn (web/admission.py)
         try:
-            async with admission(scope["method"], scope["path"]):  # a limited kind waits here (web/admission.py)
+            if gate is None:
                 await app(scope, receive, send_wrapper)
+            else:
+                async with gate:
+                    await app(scope, receive, send_wrapper)
         finally:
             seconds = time.perf_counter() - started
             if observe is not None:
