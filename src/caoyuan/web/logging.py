@@ -221,7 +221,8 @@ def access_log_middleware(app: ASGIApp, observe: Callable[[Scope, int, float], N
                 status = message["status"]
             await send(message)
 
-        gate = admission(scope["method"], scope["path"])  # a limited kind waits for its turn (web/admission.py)
+        method: str = scope["method"]  # type: ignore[typeddict-item]  # an HTTP scope (checked above)
+        gate = admission(method, scope["path"])  # a limited kind waits for its turn (web/admission.py)
         try:
             if gate is None:
                 await app(scope, receive, send_wrapper)
@@ -233,6 +234,6 @@ def access_log_middleware(app: ASGIApp, observe: Callable[[Scope, int, float], N
             if observe is not None:
                 observe(scope, status, seconds)
             if access_log.isEnabledFor(logging.INFO):
-                _log_request(scope["method"], scope["path"], status, round(seconds * 1000, 1))
+                _log_request(method, scope["path"], status, round(seconds * 1000, 1))
 
     return middleware
