@@ -54,3 +54,25 @@ async def test_a_line_logged_just_before_the_writer_stops_is_not_lost(monkeypatc
     writer.stop()  # before the loop's turn ended: the waiting batch goes first
     writer.start()
     assert json.loads(stream.getvalue())["path"] == "/healthz"
+
+
+async def test_with_nobody_else_listening_the_line_goes_without_a_log_record(monkeypatch) -> None:
+    weblog.configure_logging()
+    writer = weblog._listener
+    assert writer is not None
+    stream = io.StringIO()
+    monkeypatch.setattr(writer.handlers[0], "stream", stream)
+
+    def no_record(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("a LogRecord was made on the event loop")
+
+    real = logging.Logger.makeRecord
+    monkeypatch.setattr(logging.Logger, "makeRecord", no_record)
+    weblog._log_request("GET", "/api/coop/members/11010519491231002X", 404, 0.3)
+    await asyncio.sleep(0)
+    monkeypatch.setattr(logging.Logger, "makeRecord", real)
+    writer.stop()
+    writer.start()
+    line = json.loads(stream.getvalue())
+    assert list(line) == ["ts", "level", "logger", "event", "method", "path", "status", "ms"]
+    assert line["path"] == "/api/coop/members/110105********002X" and line["status"] == 404

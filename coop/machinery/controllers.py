@@ -12,9 +12,9 @@ from sqlalchemy import select
 from caoyuan.auth import Role
 from caoyuan.auth.current import CurrentUser, requires
 from caoyuan.bounds import IdParam, OptionalIdParam, OptionalYearParam, check_day
-from caoyuan.db import commit
 from caoyuan.deps import Db
 from caoyuan.errors import Forbidden
+from caoyuan.web.admission import limit
 from coop.machinery.models import Booking
 from coop.machinery.rules.scheduling import Slot
 from coop.machinery.schemas import (
@@ -36,7 +36,6 @@ from coop.machinery.schemas import (
 )
 from coop.machinery.services import booking as booking_service
 from coop.machinery.services import fleet, payment, rating, schedule, work
-from coop.machinery.services.admission import booking_gate
 from coop.machinery.services.common import (
     booking_for,
     caller_for,
@@ -49,6 +48,13 @@ from coop.machinery.views import booked_view, booking_view, booking_views, mu_te
 
 AreaParam = Annotated[str, Parameter(max_length=20)]
 StatusParam = Annotated[str | None, Parameter(max_length=16)]
+
+
+# A booking is a transaction of a dozen round trips ending on an operator-day row lock. A flood of them would
+# take every pooled connection (those that waited past the pool's timeout were 500s) and keep the event loop
+# busy preparing requests that can only wait, while quotes waited behind them. So a few run at a time per
+# process, each to its commit; the rest wait before the app reads them (caoyuan.web.admission).
+BOOKINGS_IN_FLIGHT = 4  # well under the pool (10 + 10); one operator-day takes one at a time anyway
 
 
 def quote_out(q: Quote) -> QuoteOut:
@@ -105,14 +111,7 @@ class MachineryApi(Controller):
 
     @post("/bookings", guards=[requires()], summary="预约作业（社员本人，或代办员代农户预约）")
     async def create_booking(self, request: Request, db: Db, data: JSONBody[BookingIn]) -> BookingOut:
-        async with booking_gate():  # a few at a time, each to its commit (see services/admission.py)
-            try:
-                booked = await booking_service.request_booking(db, request.user, data)
-                await commit(db)
-            except BaseException:
-                await db.rollback()
-                raise
-        return booked_view(booked)
+        return booked_view(await booking_service.request_booking(db, request.user, data))  # gated: see below
 
     @get("/bookings", guards=[requires()], summary="预约列表：社员看本户，农机手看派给自己的，代办员看全部")
     async def list_bookings(
@@ -246,3 +245,6 @@ class MachineryApi(Controller):
         self, request: Request, db: Db, season: OptionalYearParam = None, cooperative_id: OptionalIdParam = None
     ) -> DashboardOut:
         return await dashboard(db, await acting_cooperative(db, request.user, cooperative_id), season)
+
+
+limit("POST", f"{MachineryApi.path}/bookings", BOOKINGS_IN_FLIGHT)

@@ -265,8 +265,7 @@ def _room_context(request: Request, room: PublicRoom) -> dict:
             "url": f"{base}/live/{view.id}",
             "title": f"{view.title} · {view.room}",
             "description": f"正在直播：{pinned.product} {pinned.price}" if pinned else "草原村播：今天拍明天发",
-            "image": base
-            + (pictures.get(pinned.sku_id) if pinned and pictures.get(pinned.sku_id) else "/live/static/icon-512.png"),
+            "image": base + ((pictures.get(pinned.sku_id) if pinned else None) or "/live/static/icon-512.png"),
         },
         "form": {},
         "errors": {},

@@ -48,4 +48,7 @@ def _draw(request: Request, template: str, context: dict[str, Any]) -> bytes:
     # Blank what is per request, so that nothing of one viewer could reach the shared page even if the
     # template came to use it outside the sheet.
     shared = {**context, "order_key": "", "request": request, "csrf_input": "", "csrf_token": ""}
-    return request.app.template_engine.get_template(template).render(**shared).encode()
+    engine = request.app.template_engine
+    if engine is None:
+        raise RuntimeError("the app has no template engine")
+    return engine.get_template(template).render(**shared).encode()

@@ -45,13 +45,12 @@ async def recent_sessions(db: AsyncSession, room_ids: list[int]) -> Sequence[Liv
     ).all()
 
 
-async def shelvable_skus(db: AsyncSession) -> Sequence[sa.Row[tuple[Sku, str]]]:
+async def shelvable_skus(db: AsyncSession) -> list[tuple[Sku, str]]:
     """Active SKUs with stock left in the catalogue, with their product's name."""
-    return (
-        await db.execute(
-            sa.select(Sku, Product.name)
-            .join(Product, Product.id == Sku.product_id)
-            .where(Sku.active.is_(True), Sku.stock > 0)
-            .order_by(Product.id, Sku.id)
-        )
-    ).all()
+    rows = await db.execute(
+        sa.select(Sku, Product.name)
+        .join(Product, Product.id == Sku.product_id)
+        .where(Sku.active.is_(True), Sku.stock > 0)
+        .order_by(Product.id, Sku.id)
+    )
+    return [(sku, name) for sku, name in rows.all()]

@@ -25,6 +25,7 @@ import msgspec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from caoyuan.identity import scrub
+from caoyuan.web.admission import admission
 
 access_log = logging.getLogger("caoyuan.access")
 _listener: logging.handlers.QueueListener | None = None
@@ -71,7 +72,7 @@ class _HandOver(logging.handlers.QueueHandler):
 
     def __init__(self, records: queue.SimpleQueue) -> None:  # type: ignore[type-arg]
         super().__init__(records)  # type: ignore[arg-type]
-        self.batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[logging.LogRecord]] = (
+        self.batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[logging.LogRecord | str]] = (
             weakref.WeakKeyDictionary()
         )
 
@@ -81,7 +82,8 @@ class _HandOver(logging.handlers.QueueHandler):
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         return record
 
-    def enqueue(self, record: logging.LogRecord) -> None:
+    def enqueue(self, record: logging.LogRecord | str) -> None:  # type: ignore[override]
+        """A record, or an access line already encoded (the access log's own path: see ``_log_request``)."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # a thread, the CLI, start-up: straight over
@@ -111,27 +113,23 @@ class _Writer(logging.handlers.QueueListener):
         super().__init__(records, handler, respect_handler_level=False)  # type: ignore[arg-type]
         self.handover = handover
 
-    def handle(self, record: logging.LogRecord | list[logging.LogRecord]) -> None:  # type: ignore[override]
+    def handle(self, record: logging.LogRecord | str | list[logging.LogRecord | str]) -> None:  # type: ignore[override]
         if not isinstance(record, list):
-            super().handle(record)
-            return
+            record = [record]
         lines: list[str] = []
-        first: logging.LogRecord | None = None  # the first access record of the run being joined
         for one in record:
-            line = getattr(one, "line", None)
-            if line is not None and not one.exc_info:
-                first = first or one
+            line = one if isinstance(one, str) else getattr(one, "line", None)
+            if line is not None and (isinstance(one, str) or not one.exc_info):
                 lines.append(line)
                 continue
-            self._write_lines(lines, first)
-            lines, first = [], None
-            super().handle(one)
-        self._write_lines(lines, first)
+            self._write_lines(lines)
+            lines = []
+            super().handle(one)  # type: ignore[arg-type]
+        self._write_lines(lines)
 
-    def _write_lines(self, lines: list[str], first: logging.LogRecord | None) -> None:
-        if first is not None:
-            joined = logging.makeLogRecord(first.__dict__)
-            joined.line = "\n".join(lines)
+    def _write_lines(self, lines: list[str]) -> None:
+        if lines:
+            joined = logging.makeLogRecord(dict(_ACCESS_RECORD, line="\n".join(lines)))
             super().handle(joined)
 
     def stop(self) -> None:
@@ -175,8 +173,28 @@ class _Clock:
         return cls.text
 
 
+_ACCESS_RECORD = {"name": "caoyuan.access", "levelno": logging.INFO, "levelname": "INFO", "msg": "request"}
+
+
+def _straight_to_writer() -> _HandOver | None:
+    """The hand-over, when it is the only place an access record would go (nobody else listens to
+    ``caoyuan.access``, nothing filters it): then the line goes without a LogRecord."""
+    if access_log.handlers or access_log.filters or not access_log.propagate:
+        return None
+    parent = access_log.parent
+    if parent is None or parent.filters or len(parent.handlers) != 1:
+        return None
+    handover = parent.handlers[0]
+    return handover if type(handover) is _HandOver and not handover.filters else None
+
+
 def _log_request(method: str, path: str, status: int, ms: float) -> None:
     path = scrub(path)
+    handover = _straight_to_writer()
+    if handover is not None:
+        line = AccessLine(_Clock.stamp(time.time()), "INFO", access_log.name, "request", method, path, status, ms)
+        handover.enqueue(_encode(line).decode())
+        return
     record = access_log.makeRecord(access_log.name, logging.INFO, "", 0, "request", (), None)
     record.fields = {"event": "request", "method": method, "path": path, "status": status, "ms": ms}
     line = AccessLine(_Clock.stamp(record.created), "INFO", access_log.name, "request", method, path, status, ms)
@@ -185,7 +203,10 @@ def _log_request(method: str, path: str, status: int, ms: float) -> None:
 
 
 def access_log_middleware(app: ASGIApp, observe: Callable[[Scope, int, float], None] | None = None) -> ASGIApp:
-    """Times every HTTP request once: the JSON access line, and ``observe`` (the metrics) with the seconds."""
+    """Times every HTTP request once: the JSON access line, and ``observe`` (the metrics) with the seconds.
+
+    It is the outermost wrapper, so it is also where a limited kind of request waits for its turn
+    (``caoyuan.web.admission``): the wait is part of the time it logs."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -200,13 +221,19 @@ def access_log_middleware(app: ASGIApp, observe: Callable[[Scope, int, float], N
                 status = message["status"]
             await send(message)
 
+        method: str = scope["method"]  # type: ignore[typeddict-item]  # an HTTP scope (checked above)
+        gate = admission(method, scope["path"])  # a limited kind waits for its turn (web/admission.py)
         try:
-            await app(scope, receive, send_wrapper)
+            if gate is None:
+                await app(scope, receive, send_wrapper)
+            else:
+                async with gate:
+                    await app(scope, receive, send_wrapper)
         finally:
             seconds = time.perf_counter() - started
             if observe is not None:
                 observe(scope, status, seconds)
             if access_log.isEnabledFor(logging.INFO):
-                _log_request(scope["method"], scope["path"], status, round(seconds * 1000, 1))
+                _log_request(method, scope["path"], status, round(seconds * 1000, 1))
 
     return middleware
