@@ -8,11 +8,20 @@ from coop.machinery.errors import MachineryCode
 
 def _routes():  # imported lazily so the CLI starts fast
     from coop.machinery.controllers import MachineryApi
+    from coop.machinery.job_pages import MachineryJobPages
+    from coop.machinery.office_pages import MachineryOfficePages
     from coop.machinery.pages import MachineryPages
     from coop.machinery.setup_api import MachinerySetupApi
     from coop.machinery.setup_pages import MachinerySetupPages
 
-    return [MachineryApi, MachinerySetupApi, MachineryPages, MachinerySetupPages]
+    return [
+        MachineryApi,
+        MachinerySetupApi,
+        MachineryPages,
+        MachineryJobPages,
+        MachineryOfficePages,
+        MachinerySetupPages,
+    ]
 
 
 def _cli():  # type: ignore[no-untyped-def]
