@@ -15,6 +15,7 @@ def _routes():  # imported lazily so the CLI starts fast
         CoopMemberPages,
         DistributionPages,
         LedgerPages,
+        MemberPages,
         OpeningPages,
         SubsidyPages,
     )
@@ -30,6 +31,7 @@ def _routes():  # imported lazily so the CLI starts fast
         BooksApi,
         CoopAdminPages,
         AssetPages,
+        MemberPages,
         LedgerPages,
         OpeningPages,
         SubsidyPages,

@@ -105,6 +105,7 @@ class RoomIn(msgspec.Struct, forbid_unknown_fields=True):
     place: Text(100, description="直播中心 / 嘎查") = ""  # type: ignore[valid-type]
     description: Text(500, multiline=True) = ""  # type: ignore[valid-type]
     content_lines: Annotated[list[ContentLine], msgspec.Meta(max_length=len(ContentLine))] = []
+    cooperative_id: Id | None = None  # whose room: one of the admin's cooperatives (required with grants)
 
 
 class RoomHostIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -128,3 +129,4 @@ class RoomOut(msgspec.Struct):
     description: str
     content_lines: list[str]
     hosts: list[RoomHostOut]
+    cooperative_id: int | None = None

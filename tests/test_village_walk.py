@@ -143,6 +143,7 @@ async def test_from_an_empty_install_to_a_running_village(empty_install, tmp_pat
             member_password = await _login_for(office, base, coop_id, "包金山", "13800000111", "member", "1 号")
             await _harvest(browser, office, base, member_password)
             await _show(browser, office, base, coop_id)
+            await _year_end(browser, office, base, coop_id)
         finally:
             await browser.close()
 
@@ -157,7 +158,7 @@ async def _found(page, base: str, link: str) -> int:  # type: ignore[no-untyped-
     await page.click("button:has-text('建立管理员账号并登录')")
     await page.wait_for_url(re.compile(r"/coop/setup/?$"))
     for name, value in {
-        "name": "白音套海嘎查农牧业专业合作社",
+        "name": "白音套海嘎查股份经济合作社",
         "credit_code": CODE,
         "legal_representative": "包金山",
         "registered_on": "2019-03-12",
@@ -166,7 +167,7 @@ async def _found(page, base: str, link: str) -> int:  # type: ignore[no-untyped-
         "village": "白音套海嘎查",
     }.items():
         await page.fill(f"form[action='/coop/setup/'] [name={name}]", value)
-    await page.select_option("select[name=kind]", "farmer")
+    await page.select_option("select[name=kind]", "shareholding")  # 股份经济合作社: dividends by shares
     await page.click("button:has-text('建立合作社并登记章程')")
     await page.wait_for_url(re.compile(r"/coop/\d+"))
     return int(re.search(r"/coop/(\d+)", page.url).group(1))  # type: ignore[union-attr]
@@ -188,11 +189,11 @@ async def _households_and_opening(page, base: str, coop_id: int, tmp_path: Path)
     # the paper books' balances on the day they move here, typed in; then each household's shares
     await page.goto(f"{base}/coop/{coop_id}/opening")
     await page.fill("form[action$='/opening'] input[name=entry_date]", OPENING_DAY)
-    await page.fill("input[name=acct_1001]", "30000")
-    await page.fill("input[name=acct_3001]", "20000")  # unbalanced: refused at the form, nothing written
+    await page.fill("input[name=acct_101]", "30000")
+    await page.fill("input[name=acct_301]", "20000")  # unbalanced: refused at the form, nothing written
     await page.click("button:has-text('记入期初余额')")
     await page.wait_for_selector("[role=alert]:has-text('借方')")
-    await page.fill("input[name=acct_3001]", "30000")
+    await page.fill("input[name=acct_301]", "30000")
     await page.click("button:has-text('记入期初余额')")
     await page.wait_for_selector("text=期初余额已经入账")
     async with page.expect_download() as downloading:
@@ -394,3 +395,50 @@ async def _show(browser, office, base: str, coop_id: int) -> None:  # type: igno
     await host.wait_for_selector("#ticker .oc:first-child:has-text('已付款')")
     await buyer.context.close()
     await host.context.close()
+
+
+async def _year_end(browser, office, base: str, coop_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Last year's other income from the ledger, its distribution voted, posted and published; the books
+    balance; the member sees their dividend on their phone."""
+    await office.goto(f"{base}/coop/{coop_id}/ledger")
+    await office.click("summary:has-text('记一笔')")
+    entry = f"form[action='/coop/{coop_id}/ledger']"
+    await office.fill(f"{entry} input[name=entry_date]", "2025-12-20")
+    await office.fill(f"{entry} input[name=description]", "草场租金收入")
+    await office.select_option(f"{entry} select[name=debit_code]", "101")
+    await office.select_option(f"{entry} select[name=credit_code]", "522")
+    await office.fill(f"{entry} input[name=amount]", "6000")
+    await office.click(f"{entry} button:has-text('记账')")
+    await office.wait_for_selector("text=已记账")
+
+    await office.goto(f"{base}/coop/{coop_id}/distributions")
+    await office.fill("input[name=year]", "2025")
+    await office.click("button:has-text('计算草案')")
+    await office.wait_for_selector("text=草案已计算")
+    await office.fill("textarea[name=votes_for]", "1, 2, 3")
+    await office.click("button:has-text('记录表决结果')")
+    await office.check("form[action$='/post'] input[name=confirm]")
+    await office.click("form[action$='/post'] button:has-text('入账')")
+    await office.check("form[action$='/publish'] input[name=confirm]")
+    await office.click("form[action$='/publish'] button:has-text('公示')")
+    await office.wait_for_selector("text=已公示")
+    shares = await office.inner_text("main")
+    # 6,000 of income, 10 % to the reserve, 5,400 by shares: 100 of 300 shares each
+    assert "可分配盈余：¥5,400.00" in shares and "1 包金山\t100\t¥1,800.00" in shares
+
+    # the books balance: the trial balance's debits equal its credits, over last year and this one
+    await office.goto(f"{base}/coop/{coop_id}/reports?start=2025-01-01")
+    total = (await office.inner_text("tr.total:has-text('合计') >> nth=-1")).split("\t")
+    debits, credits = [cell for cell in total if cell.startswith("¥")]
+    assert debits == credits, total
+    trial = await office.inner_text("main")
+    assert "不平衡" not in trial
+    assert "其他收入" in trial and "¥480.00" in trial  # last year's income and this year's harvest
+
+    member = await (await browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")).new_page()
+    member.set_default_timeout(WAIT_MS)
+    await _login(member, base, "13800000111", MEMBER_PASSWORD)
+    await member.goto(base + "/coop/me")
+    mine = await member.inner_text("main")
+    assert "包金山" in mine and "¥1,800.00" in mine, mine
+    await member.context.close()

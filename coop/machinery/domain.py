@@ -8,11 +8,20 @@ from coop.machinery.errors import MachineryCode
 
 def _routes():  # imported lazily so the CLI starts fast
     from coop.machinery.controllers import MachineryApi
+    from coop.machinery.job_pages import MachineryJobPages
+    from coop.machinery.office_pages import MachineryOfficePages
     from coop.machinery.pages import MachineryPages
     from coop.machinery.setup_api import MachinerySetupApi
     from coop.machinery.setup_pages import MachinerySetupPages
 
-    return [MachineryApi, MachinerySetupApi, MachineryPages, MachinerySetupPages]
+    return [
+        MachineryApi,
+        MachinerySetupApi,
+        MachineryPages,
+        MachineryJobPages,
+        MachineryOfficePages,
+        MachinerySetupPages,
+    ]
 
 
 def _cli():  # type: ignore[no-untyped-def]
@@ -42,6 +51,13 @@ async def _seed(ctx):  # type: ignore[no-untyped-def]
 FARMERS = frozenset({"member"})
 STAFF = frozenset({"admin"})
 
+
+async def _nav_features(db, user):  # type: ignore[no-untyped-def]
+    from coop.machinery.menus import nav_features
+
+    return await nav_features(db, user)
+
+
 domain = Domain(
     name="machinery",
     title="农机预约",
@@ -58,9 +74,10 @@ domain = Domain(
     on_shutdown=[_close_quotes],
     error_codes=[MachineryCode],
     payment_handlers={"NJ": "coop.machinery.payments:on_alipay_paid"},  # services/alipay.out_trade_no_for
+    nav_features=_nav_features,
     nav=[
-        NavLink("农机预约", "/machinery/book", FARMERS),
-        NavLink("我的预约", "/machinery/my", FARMERS),
+        NavLink("农机预约", "/machinery/book", FARMERS, feature="machinery"),
+        NavLink("我的预约", "/machinery/my", FARMERS, feature="machinery"),
         NavLink("今日作业", "/machinery/today", frozenset({"operator"})),
         NavLink("农机调度", "/machinery/board", STAFF),
         NavLink("农机看板", "/machinery/dashboard", STAFF),

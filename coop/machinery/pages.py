@@ -21,27 +21,21 @@ from caoyuan import clock
 from caoyuan.auth import Role
 from caoyuan.auth.current import CurrentUser, requires
 from caoyuan.auth.models import UserAccount
-from caoyuan.bounds import IdParam, OptionalIdParam, OptionalYearParam, check_day
+from caoyuan.bounds import IdParam, check_day
 from caoyuan.deps import AppSettings, Db
 from caoyuan.errors import AppError, BadInput, Forbidden
 from caoyuan.payments.client import gateway_for
 from caoyuan.web.forms import parse_form, refused_form
-from coop.machinery import charts
 from coop.machinery.forms import (
     BackForm,
     BookingForm,
     CancelForm,
-    CompleteForm,
-    DayForm,
-    MaintenanceForm,
     PayForm,
     RateForm,
-    RescheduleForm,
     ScheduleForm,
     back_to,
 )
-from coop.machinery.models import STATUS_LABELS, Booking, Machine, Maintenance, Operator, ServiceType
-from coop.machinery.schemas import CompleteIn
+from coop.machinery.models import Booking, Machine, Operator, ServiceType
 from coop.machinery.services import alipay, payment, rating, schedule, work
 from coop.machinery.services import booking as booking_service
 from coop.machinery.services.common import (
@@ -50,11 +44,8 @@ from coop.machinery.services.common import (
     check_window,
     ensure_can_read,
     member_of_user,
-    operator_of_user,
     policy_for,
 )
-from coop.machinery.services.dashboard import dashboard
-from coop.machinery.services.fleet import fixed_asset, machine_in, out_of_service_reason
 from coop.machinery.services.quote_desk import acting_cooperative, quote_for
 from coop.machinery.views import booking_view, booking_views, mu_text
 from coop.models import Member
@@ -246,168 +237,6 @@ class MachineryPages(Controller):
 
     # ------------------------------------------------------------------ operators
 
-    @get("/today", guards=[requires(Role.OPERATOR, Role.ADMIN)])
-    async def today(
-        self, request: Request, db: Db, day: FromQuery[date | None] = None, done: OptionalIdParam = None
-    ) -> Template:
-        context = await _today_context(db, request.user, _day(day))
-        if done is not None:
-            context.update(await _recorded(db, context, done))
-        return Template("machinery/today.html", context=context)
-
-    async def _on_job(
-        self, request: Request, db: Db, booking_id: int, data: dict[str, str], action
-    ) -> Template | Redirect:  # type: ignore[no-untyped-def]
-        """Run an operator's action; a refusal shows that day's job list again with the message at the job."""
-        day = await db.scalar(select(Booking.scheduled_on).where(Booking.id == booking_id)) or clock.today()
-        try:
-            await action()
-        except AppError as exc:
-
-            async def context() -> dict[str, Any]:
-                return {**await _today_context(db, request.user, day), "failed_id": booking_id}
-
-            return await refused_form(db, exc, "machinery/today.html", data, context)
-        return _back(data, f"/machinery/today?day={day}")
-
-    @post("/bookings/{booking_id:int}/start", guards=[requires(Role.OPERATOR, Role.ADMIN)])
-    async def start(self, request: Request, db: Db, booking_id: IdParam, data: Form) -> Template | Redirect:
-        async def action() -> None:
-            parse_form(data, BackForm)
-            booking = await booking_for(db, booking_id, lock=True)
-            await work.start(db, await caller_for(db, request.user, booking.cooperative_id), booking)
-
-        return await self._on_job(request, db, booking_id, data, action)
-
-    @post("/bookings/{booking_id:int}/complete", guards=[requires(Role.OPERATOR, Role.ADMIN)])
-    async def complete(self, request: Request, db: Db, booking_id: IdParam, data: Form) -> Template | Redirect:
-        async def action() -> None:
-            form = parse_form(data, CompleteForm)
-            booking = await booking_for(db, booking_id, lock=True)
-            body = CompleteIn(
-                measured_area=form.measured_area,
-                fuel_litres=form.fuel_litres,
-                started_at=form.moment(booking.scheduled_on, "start"),
-                ended_at=form.moment(booking.scheduled_on, "end"),
-            )
-            await work.complete(db, await caller_for(db, request.user, booking.cooperative_id), booking, body)
-
-        answer = await self._on_job(request, db, booking_id, data, action)
-        if isinstance(answer, Redirect) and answer.url.startswith("/machinery/today"):  # type: ignore[attr-defined]
-            # the operator sees what was recorded and the next job (today.html)
-            joiner = "&" if "?" in answer.url else "?"  # type: ignore[attr-defined]
-            return Redirect(f"{answer.url}{joiner}done={booking_id}", status_code=303)  # type: ignore[attr-defined]
-        return answer
-
-    # ------------------------------------------------------------------ dispatcher and accountant
-
-    @get("/board", guards=[requires(Role.ADMIN)])
-    async def board(self, request: Request, db: Db, day: FromQuery[date | None] = None) -> Template:
-        return Template("machinery/board.html", context=await _board_context(db, request.user, _day(day)))
-
-    async def _on_board(self, request: Request, db: Db, data: dict[str, str], action) -> Template | Redirect:  # type: ignore[no-untyped-def]
-        try:
-            day = await action()
-        except AppError as exc:
-            try:
-                shown = parse_form(data, DayForm).day or clock.today()
-            except AppError:
-                shown = clock.today()
-            return await refused_form(
-                db, exc, "machinery/board.html", data, lambda: _board_context(db, request.user, shown)
-            )
-        return Redirect(f"/machinery/board?day={day}", status_code=303)
-
-    @post("/board/confirm", guards=[requires(Role.ADMIN)])
-    async def confirm_board(self, request: Request, db: Db, data: Form) -> Template | Redirect:
-        async def action() -> date:
-            day = parse_form(data, DayForm).day or clock.today()
-            await schedule.confirm_proposal(db, await acting_cooperative(db, request.user, None), day)
-            return day
-
-        return await self._on_board(request, db, data, action)
-
-    @post("/board/reschedule", guards=[requires(Role.ADMIN)])
-    async def reschedule(self, request: Request, db: Db, data: Form) -> Template | Redirect:
-        async def action() -> date:
-            form = parse_form(data, RescheduleForm)
-            day = form.day or clock.today()
-            await schedule.reschedule_day(
-                db,
-                await acting_cooperative(db, request.user, None),
-                day,
-                reason=form.reason,
-                cause=form.cause,
-                machine_id=form.machine_id,
-            )
-            return day
-
-        return await self._on_board(request, db, data, action)
-
-    @get("/dashboard", guards=[requires(Role.ADMIN)])
-    async def dashboard_page(self, request: Request, db: Db, season: OptionalYearParam = None) -> Template:
-        d = await dashboard(db, await acting_cooperative(db, request.user, None), season)
-        status_rows = [
-            (STATUS_LABELS[s], d.bookings_by_status.get(s, 0), str(d.bookings_by_status.get(s, 0)))
-            for s in STATUS_LABELS
-        ]
-        per_day = [(m["plate"], m["mu_per_day_hundredths"], f"{m['mu_per_day']} 亩") for m in d.machines]
-        usage = [(m["plate"], m["utilisation_bp"], f"{m['utilisation_bp'] / 100:.0f}%") for m in d.machines]
-        svg = {
-            "status": charts.bars(status_rows, title="各状态预约数"),
-            "per_day": charts.bars(per_day, title="每台农机每个作业日完成亩数"),
-            "usage": charts.bars(usage, title="农机产能利用率"),
-            "saving": charts.goal(
-                d.saving_fen,
-                d.saving_goal_fen,
-                title="农户节省",
-                text=f"¥{d.saving_fen / 100:,.0f} / 目标 ¥{d.saving_goal_fen / 100:,.0f}",
-            ),
-            "income": charts.goal(
-                d.income_fen,
-                d.income_goal_fen,
-                title="集体农机收入",
-                text=f"¥{d.income_fen / 100:,.0f} / 目标 ¥{d.income_goal_fen / 100:,.0f}",
-            ),
-            "corn": charts.goal(
-                d.corn_mechanised_bp,
-                10000,
-                title="玉米机收率",
-                text=f"{d.corn_mechanised_bp / 100:.1f}% / 目标 100%（玉米 {d.corn_area} 亩）",
-            ),
-            "satisfaction": charts.goal(
-                d.satisfied_bp or 0,
-                d.satisfaction_goal_bp,
-                title="满意率",
-                text=(
-                    f"{(d.satisfied_bp or 0) / 100:.1f}%（{d.ratings} 份评价）/ 目标 "
-                    f"{d.satisfaction_goal_bp / 100:.0f}%"
-                )
-                if d.ratings
-                else "暂无评价",
-            ),
-        }
-        return Template("machinery/dashboard.html", context={"d": d, "svg": svg})
-
-    @get("/fleet", guards=[requires(Role.ADMIN)])
-    async def fleet_page(self, request: Request, db: Db) -> Template:
-        return Template("machinery/fleet.html", context=await _fleet_context(db, request.user))
-
-    @post("/fleet/maintenance", guards=[requires(Role.ADMIN)])
-    async def add_maintenance(self, request: Request, db: Db, data: Form) -> Template | Redirect:
-        try:
-            form = parse_form(data, MaintenanceForm)
-            machine = await machine_in(db, await acting_cooperative(db, request.user, None), form.machine_id)
-            await schedule.add_maintenance(
-                db, machine, form.starts_on or clock.today(), form.ends_on or clock.today(), form.note
-            )
-        except AppError as exc:
-            return await refused_form(db, exc, "machinery/fleet.html", data, lambda: _fleet_context(db, request.user))
-        return Redirect("/machinery/fleet", status_code=303)
-
-
-# ---------------------------------------------------------------------- page contexts (built afresh after a rollback)
-
 
 def _day(day: date | None) -> date:
     return check_day(day, "day") or clock.today()
@@ -484,109 +313,6 @@ async def _calls(db: Db, caller, booking: Booking, own: bool) -> list[tuple[str,
     if (assigned or admin) and booking.farmer_phone:
         calls.append((f"给农户 {booking.farmer_name} 打电话", booking.farmer_phone))
     return calls
-
-
-async def _today_context(db: Db, user: CurrentUser, day: date) -> dict[str, Any]:
-    operator = await operator_of_user(db, user.id)
-    query = select(Booking).where(Booking.scheduled_on == day, Booking.status.in_(BOARD_ORDER))
-    if user.role != Role.ADMIN:
-        query = query.where(Booking.operator_id == (operator.id if operator else -1))
-    rows = (await db.scalars(query.order_by(Booking.operator_id, Booking.id))).all()
-    return {
-        "day": day,
-        "operator": operator,
-        "bookings": await booking_views(db, rows),
-        "prev": day - timedelta(1),
-        "next": day + timedelta(1),
-        "failed_id": None,
-    }
-
-
-async def _recorded(db: Db, context: dict[str, Any], done: int) -> dict[str, Any]:
-    """After 完成: what was recorded on that job, and the operator's next job (today, else the next day)."""
-    finished = next((b for b in context["bookings"] if b.id == done and b.status in ("completed", "paid")), None)
-    if finished is None:
-        return {}
-    upcoming = [b for b in context["bookings"] if b.status in ("scheduled", "in_progress")]
-    if upcoming:
-        return {"finished": finished, "next_job": upcoming[0]}
-    operator = context["operator"]
-    later = None
-    if operator is not None:
-        later = await db.scalar(
-            select(Booking)
-            .where(
-                Booking.operator_id == operator.id, Booking.status == "scheduled", Booking.scheduled_on > context["day"]
-            )
-            .order_by(Booking.scheduled_on, Booking.id)
-            .limit(1)
-        )
-    return {"finished": finished, "next_job": await booking_view(db, later) if later else None}
-
-
-async def _board_context(db: Db, user: CurrentUser, day: date) -> dict[str, Any]:
-    coop_id = await acting_cooperative(db, user, None)
-    choices = await _crew_choices(db, coop_id)
-    on_day = await booking_views(
-        db,
-        (
-            await db.scalars(
-                select(Booking)
-                .where(Booking.cooperative_id == coop_id, Booking.scheduled_on == day, Booking.status.in_(BOARD_ORDER))
-                .order_by(Booking.id)
-            )
-        ).all(),
-    )
-    queue = await booking_views(
-        db,
-        (
-            await db.scalars(
-                select(Booking)
-                .where(Booking.cooperative_id == coop_id, Booking.status.in_(("requested", "waitlisted")))
-                .order_by(Booking.created_at)
-                .limit(200)
-            )
-        ).all(),
-    )
-    slots, unplaced = await schedule.proposal(db, coop_id, day)
-    by_machine = {m.plate: [b for b in on_day if b.machine == m.plate] for m in choices["machines"]}
-    return {
-        **choices,
-        "day": day,
-        "by_machine": by_machine,
-        "queue": queue,
-        "slots": slots,
-        "unplaced": unplaced,
-        "names": {b.id: b for b in queue},
-        "prev": day - timedelta(1),
-        "next": day + timedelta(1),
-        "operators_by_id": {o.id: o for o in choices["operators"]},
-        "machines_by_id": {m.id: m for m in choices["machines"]},
-    }
-
-
-async def _fleet_context(db: Db, user: CurrentUser) -> dict[str, Any]:
-    coop_id = await acting_cooperative(db, user, None)
-    today = clock.today()
-    machines = (await db.scalars(select(Machine).where(Machine.cooperative_id == coop_id).order_by(Machine.id))).all()
-    rows = [(m, await fixed_asset(db, m), await out_of_service_reason(db, m, today)) for m in machines]
-    upkeep = (
-        await db.scalars(
-            select(Maintenance)
-            .where(Maintenance.machine_id.in_([m.id for m in machines]), Maintenance.ends_on >= today)
-            .order_by(Maintenance.starts_on)
-        )
-    ).all()
-    operators = (
-        await db.scalars(select(Operator).where(Operator.cooperative_id == coop_id).order_by(Operator.id))
-    ).all()
-    return {
-        "rows": rows,
-        "upkeep": upkeep,
-        "operators": operators,
-        "plates": {m.id: m.plate for m in machines},
-        "today": today,
-    }
 
 
 def _plot_field(exc: AppError) -> AppError:

@@ -19,6 +19,7 @@ from caoyuan.auth.current import requires
 from caoyuan.bounds import IdParam, OptionalIdParam
 from caoyuan.deps import Db
 from coop.access import coop_scope
+from coop.rules.audit_words import readable
 from coop.services.charter import scope_of
 from coop.services.ledger import require_cooperative
 
@@ -54,6 +55,7 @@ async def audit_context(db: Db, cooperative_id: int, action: str, before: int | 
         "rows": rows,
         "action": action,
         "labels": ACTION_LABELS,
+        "readable": readable,  # details with Chinese field names and values in words
         "more": len(rows) == audit.PAGE_SIZE,
         "before": before,
     }

@@ -33,7 +33,8 @@ from caoyuan.web.errors import handle_exception
 from caoyuan.web.health import Health
 from caoyuan.web.logging import access_log_middleware, configure_logging
 from caoyuan.web.metrics import metrics_endpoint, observe_request, watch_feed, watch_pool
-from caoyuan.web.pages import AccountPages, HomePage, nav_links
+from caoyuan.web.nav import features_of, nav_links, remember_features
+from caoyuan.web.pages import AccountPages, HomePage
 from caoyuan.web.telemetry import tracing_for
 from caoyuan.web.templating import template_config
 
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             "database": Provide(lambda: database, use_cache=True, sync_to_thread=False),
         },
         middleware=[*tracing.middleware, auth_middleware(database)],
+        before_request=remember_features,  # the menu's features, for members' pages only (web/nav.py)
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="caoyuan_csrf",
@@ -187,7 +189,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.database = database
-    app.template_engine.register_template_callable("nav_links", lambda ctx, user: nav_links(user))  # type: ignore[union-attr]
+    app.template_engine.register_template_callable(  # type: ignore[union-attr]
+        "nav_links", lambda ctx, user: nav_links(user, features_of(ctx))
+    )
     return app
 
 

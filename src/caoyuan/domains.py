@@ -29,6 +29,8 @@ class NavLink:
     label: str
     href: str
     roles: frozenset[str]
+    # shown only when the user's cooperative runs this feature (a Domain's nav_features says which it runs)
+    feature: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Domain:
     demo_order: int = 100  # lower seeds first (suppliers before their sales)
     home_for_role: dict[str, str] = field(default_factory=dict)  # role → landing page
     nav: Sequence[NavLink] = ()
+    # (db, user) → the features this user's cooperative runs, for NavLinks that carry a feature
+    nav_features: Callable[[Any, Any], Awaitable[set[str]]] | None = None
     on_startup: Sequence[Callable[[Any], Awaitable[None]]] = ()  # receives the Litestar app
     on_shutdown: Sequence[Callable[[Any], Awaitable[None]]] = ()
     # out_trade_no prefix → "module:function" handling Alipay's paid notify (see caoyuan.payments.dispatch)

@@ -9,13 +9,9 @@ from litestar.response import Redirect, Template
 from caoyuan.auth.current import forget_user, requires
 from caoyuan.auth.service import change_password
 from caoyuan.deps import Db
-from caoyuan.domains import NavLink, installed_domains
+from caoyuan.domains import installed_domains
 from caoyuan.errors import AppError
-
-
-def nav_links(user) -> list[NavLink]:  # type: ignore[no-untyped-def]
-    role = user.role if user else "anonymous"
-    return [link for d in installed_domains() for link in d.nav if role in link.roles]
+from caoyuan.web.nav import nav_links
 
 
 def home_for(role: str) -> str | None:
@@ -33,7 +29,8 @@ class HomePage(Controller):
         user = request.scope.get("user")
         if user and (target := home_for(user.role)):
             return Redirect(target, status_code=303)
-        return Template("home.html", context={"user": user, "tiles": nav_links(user)})
+        tiles = nav_links(user, getattr(request.state, "nav_features", None))
+        return Template("home.html", context={"user": user, "tiles": tiles})
 
 
 class AccountPages(Controller):
