@@ -8,8 +8,36 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.identity import example_id_number
 from coop.models import Cooperative, CoopKind, Member
+from coop.rules.credit_code import check_character
 from coop.rules.members import MemberDraft
 from coop.services.members import admit
+
+CODE = "93150426MA0N0X0K1" + check_character("93150426MA0N0X0K1")  # a made-up 农民专业合作社 credit code
+OTHER = "93150426MA0N0X0K2" + check_character("93150426MA0N0X0K2")  # a second one, for duplicates
+
+# the founding form (/coop/setup/) as an accountant fills it in: 白音套海嘎查's cooperative and its charter
+FORM = {
+    "name": "白音套海嘎查农牧业专业合作社",
+    "kind": "farmer",
+    "credit_code": CODE,
+    "legal_representative": "包金山",
+    "registered_on": "2019-03-12",
+    "banner": "翁牛特旗",
+    "town": "乌丹镇",
+    "village": "白音套海嘎查",
+    "share_price": "100",
+    "land_value_per_mu": "1000",
+    "labour_value_per_day": "150",
+    "reserve_rate": "10",
+    "patronage_rate": "60",
+    "commission": "3",
+    "machinery_development": "60",
+    "collective_share": "0",
+    "redemption_allowed": "on",
+    "capital_basis": "record_date",
+    "redemption_lock_months": "12",
+    "representatives": "0",
+}
 
 
 async def make_cooperative(
