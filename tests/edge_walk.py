@@ -4,6 +4,10 @@ Each HTTP route handler is read from the Litestar app (its path parameters, quer
 For every edge value a request is built that puts that value in one place at a time — a path parameter, a
 query parameter, one field of a JSON body (the other fields hold plausible values), or every field of a page
 form — so a bound missing anywhere shows up as the one request that answers 5xx.
+
+The one walker: ``probes`` feeds the out-of-process fuzz walk (test_fuzz); ``domain_routes``, ``fill_path``,
+``body_struct``, ``Walk`` and ``walk_as`` are what each domain's in-process edge test is built from
+(test_coop_edges, test_machinery_edges, test_shop_edges), each adding only its own world and values.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import msgspec
 from litestar import Litestar
@@ -168,3 +173,102 @@ def probes(app: Litestar) -> Iterator[Probe]:
                                 form=dict.fromkeys(form_names, _text(value)),
                                 where=f"form.*={label}",
                             )
+
+
+# ---------------------------------------------------------------- the in-process walk, one domain at a time
+#
+# Each domain's edge test (test_coop_edges, test_machinery_edges, test_shop_edges) names its routes by prefix,
+# builds its own world and values, and sends every request through one Walk per role: the same route table,
+# the same path filling, the same refusal rule (never a 5xx, never a client error on a redirect we sent), and a
+# count of what was sent so each test can prove its walk really walked.
+
+PARAM = re.compile(r"\{(\w+):\w+\}")
+
+
+def domain_routes(
+    app: Litestar,
+    prefixes: tuple[str, ...],
+    *,
+    methods: frozenset[str] | None = None,
+    skip: tuple[str, ...] = (),
+    automatic: frozenset[str] = frozenset({"OPTIONS", "HEAD"}),
+) -> list[tuple[str, str, Any]]:
+    """(path, method, handler) of every HTTP route under ``prefixes``, in the app's order; ``automatic``: the
+    methods Litestar answers by itself, left out unless a test walks them too."""
+    found = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or not route.path.startswith(prefixes):
+            continue
+        if any(part in route.path for part in skip):
+            continue
+        for handler in route.route_handlers:
+            for method in sorted(set(handler.http_methods) - automatic):
+                if methods is None or method in methods:
+                    found.append((route.path, method, handler))
+    return found
+
+
+def fill_path(path: str, values: dict[str, str], override: tuple[str, str] | None = None, default: str = "1") -> str:
+    """The route's path with its parameters from ``values`` (``default`` when unnamed), one of them overridden."""
+
+    def one(match: re.Match[str]) -> str:
+        name = match[1]
+        value = override[1] if override and override[0] == name else values.get(name, default)
+        return quote(str(value), safe="")
+
+    return PARAM.sub(one, path)
+
+
+def body_struct(handler: Any) -> type[msgspec.Struct] | None:
+    """The msgspec struct a handler decodes its body into (None for forms and body-less handlers)."""
+    return _body_struct(handler)
+
+
+@dataclass
+class Walk:
+    """One role's walk: sends each request (API headers for /api/, the CSRF header for pages), counts it, and
+    keeps every answer ≥ 500 (or a transport error) as a failure instead of stopping at the first."""
+
+    client: Any
+    role: str
+    api: dict[str, str] = field(default_factory=dict)
+    sent: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    async def send(self, method: str, url: str, what: str = "", **kw: Any) -> Any:
+        import httpx
+
+        headers = (
+            dict(self.api) if url.startswith("/api/") else {"x-csrftoken": self.client.cookies.get("caoyuan_csrf", "")}
+        )
+        headers.update(kw.pop("headers", None) or {})
+        self.sent += 1
+        try:
+            response = await self.client.request(method, url, headers=headers, follow_redirects=False, **kw)
+        except httpx.HTTPError as exc:  # e.g. a redirect whose Location echoes 100 kB: no client can follow it
+            self.failures.append(f"{self.role} {method} {url[:120]} [{what}] → {type(exc).__name__}: {exc}")
+            return None
+        if response.status_code >= 500:
+            self.failures.append(
+                f"{self.role} {method} {url[:120]} [{what}] → {response.status_code} {response.text[:200]}"
+            )
+        return response
+
+
+async def walk_as(client: Any, role: str, phone: str | None) -> Walk:
+    """A fresh walk for ``role``: cookies cleared, then a bearer token and a page session for ``phone``
+    (anonymous: only the CSRF cookie any browser would carry)."""
+    from tests.conftest import api_token, page_login
+
+    client.cookies.clear()
+    if phone is None:
+        await client.get("/login")
+        return Walk(client, role)
+    api = await api_token(client, phone)
+    await page_login(client, phone)
+    return Walk(client, role, api)
+
+
+def report(walks: list[Walk]) -> str:
+    failures = [f for w in walks for f in w.failures]
+    return f"{len(failures)} answers ≥ 500:\n" + "\n".join(failures[:30])

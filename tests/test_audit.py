@@ -12,7 +12,7 @@ from caoyuan.audit import AuditEvent
 from caoyuan.auth import setup_link
 from coop.rules.charter import Terms
 from coop.services.charter import record_charter
-from tests.test_coop_setup import CODE, FORM, OTHER
+from tests.factories.coop import CODE, FORM, OTHER
 
 
 def _csrf(client) -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -1,8 +1,5 @@
 """The command line as an operator uses it: settings checks, migrations, users, the demo seed."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -10,13 +7,7 @@ from click.testing import CliRunner
 
 from caoyuan.cli import main
 from caoyuan.settings import SettingsError, load_settings
-
-
-def caoyuan(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "caoyuan", *args], capture_output=True, text=True, env=full_env, input=input, timeout=120
-    )
+from tests.cli import caoyuan
 
 
 def test_bad_setting_is_named() -> None:

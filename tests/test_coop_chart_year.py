@@ -211,7 +211,7 @@ async def test_old_books_of_a_collective_switch_over_to_its_chart(db) -> None:
 
 
 def test_the_cli_switches_a_cooperative_over_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from tests.test_coop_demo_cli import caoyuan
+    from tests.cli import caoyuan
 
     db = tmp_path / "switch.db"
     assert caoyuan("demo", "--no-serve", "--database", str(db), db=db).returncode == 0

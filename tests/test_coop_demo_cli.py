@@ -2,9 +2,6 @@
 distributes with progress bars."""
 
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -15,6 +12,7 @@ from caoyuan.identity import example_id_number
 from caoyuan.settings import load_settings
 from coop.models import Allocation, Distribution, FixedAsset, Member
 from coop.services.reports import balance_sheet
+from tests.cli import caoyuan
 
 
 async def test_demo_year_is_posted_published_and_explained(db, database_url) -> None:
@@ -49,13 +47,6 @@ async def test_demo_year_is_posted_published_and_explained(db, database_url) -> 
             from datetime import date
 
             assert (await balance_sheet(s, coop_id, date(2025, 12, 31))).balanced
-
-
-def caoyuan(*args: str, db: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CAOYUAN_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "COLUMNS": "160"}
-    return subprocess.run(
-        [sys.executable, "-m", "caoyuan", *args], capture_output=True, text=True, env=env, timeout=300
-    )
 
 
 def test_cli_import_export_and_distribute(tmp_path: Path) -> None:

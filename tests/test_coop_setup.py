@@ -10,11 +10,9 @@ from sqlalchemy import func, select
 
 from caoyuan.errors import BadInput
 from coop.models import Charter, Cooperative
-from coop.rules.credit_code import ALPHABET, CreditCodeError, check_character, normalize
+from coop.rules.credit_code import ALPHABET, CreditCodeError, normalize
 from coop.services.founding import Founding, checked
-
-CODE = "93150426MA0N0X0K1" + check_character("93150426MA0N0X0K1")  # a made-up 农民专业合作社 code
-OTHER = "93150426MA0N0X0K2" + check_character("93150426MA0N0X0K2")
+from tests.factories.coop import CODE, FORM, OTHER
 
 
 def test_check_character_matches_published_licences() -> None:
@@ -80,30 +78,6 @@ def test_the_licence_is_refused_at_its_field(changes: dict, field: str) -> None:
 
 def _csrf(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {"x-csrftoken": client.cookies.get("caoyuan_csrf") or ""}
-
-
-FORM = {
-    "name": "白音套海嘎查农牧业专业合作社",
-    "kind": "farmer",
-    "credit_code": CODE,
-    "legal_representative": "包金山",
-    "registered_on": "2019-03-12",
-    "banner": "翁牛特旗",
-    "town": "乌丹镇",
-    "village": "白音套海嘎查",
-    "share_price": "100",
-    "land_value_per_mu": "1000",
-    "labour_value_per_day": "150",
-    "reserve_rate": "10",
-    "patronage_rate": "60",
-    "commission": "3",
-    "machinery_development": "60",
-    "collective_share": "0",
-    "redemption_allowed": "on",
-    "capital_basis": "record_date",
-    "redemption_lock_months": "12",
-    "representatives": "0",
-}
 
 
 async def _counts(db) -> tuple[int, int]:  # type: ignore[no-untyped-def]

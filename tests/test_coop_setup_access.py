@@ -14,8 +14,7 @@ from coop.models import Cooperative, CoopGrant
 from coop.rules.charter import Terms
 from coop.services.charter import record_charter
 from tests.conftest import PASSWORD
-from tests.factories.coop import make_cooperative
-from tests.test_coop_setup import FORM
+from tests.factories.coop import FORM, make_cooperative
 
 PARAM = re.compile(r"\{(\w+):int\}")
 

@@ -15,7 +15,7 @@ from caoyuan import clock
 from caoyuan.auth import setup_link
 from caoyuan.auth.models import SetupLink, UserAccount
 from coop.models import Cooperative
-from tests.test_coop_setup import CODE, FORM
+from tests.factories.coop import CODE, FORM
 
 
 def _caoyuan(database_url: str, *args: str) -> subprocess.CompletedProcess:

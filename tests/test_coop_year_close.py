@@ -11,34 +11,13 @@ from caoyuan.errors import Conflict
 from coop.models import JournalEntry, MemberVolume
 from coop.posting import LiveSalePaid, MachineryServicePaid, post
 from coop.rules import chart as c
-from coop.rules.charter import Terms
 from coop.rules.journal import credit, debit
 from coop.services import distribution as dist_service
-from coop.services.charter import record_charter
-from coop.services.contributions import ContributionIn, contribute
-from coop.services.distribution.approve import AssemblyVote
 from coop.services.distribution.post import reverse_distribution
 from coop.services.ledger import write_entry
-from tests.factories.coop import make_cooperative
-
-VOTE = AssemblyVote(date(2026, 1, 10), frozenset({1, 2}), frozenset({3}), frozenset())
-
-
-async def _year_2025(db) -> tuple[int, list[int]]:  # type: ignore[no-untyped-def]
-    async with db.session() as s:
-        coop, people = await make_cooperative(s, members=3)
-        await record_charter(s, coop.id, date(2020, 1, 1), Terms())
-        await contribute(s, coop.id, ContributionIn(people[1].id, "cash", date(2024, 4, 1), amount_fen=3_000_00))
-        await post(s, MachineryServicePaid(coop.id, "yc:1", datetime(2025, 6, 1, tzinfo=UTC), people[0].id, 5_000_00))
-        return coop.id, [m.id for m in people]
-
-
-async def _post_2025(db, coop_id: int) -> int:  # type: ignore[no-untyped-def]
-    async with db.session() as s:
-        draft = await dist_service.compute_draft(s, coop_id, 2025)
-        await dist_service.approve(s, draft.id, VOTE, None)
-        await dist_service.post_distribution(s, draft.id)
-        return draft.id
+from tests.factories.coop import VOTE_2025 as VOTE
+from tests.factories.coop import posted_2025 as _post_2025
+from tests.factories.coop import trading_year_2025 as _year_2025
 
 
 async def _entries(db) -> int:  # type: ignore[no-untyped-def]

@@ -8,7 +8,8 @@ import pytest
 from openpyxl import load_workbook
 
 from coop.rules.reports import PublicityError, publicity_footer, publicity_notice
-from tests.test_coop_year_close import _post_2025, _year_2025
+from tests.factories.coop import posted_2025 as _post_2025
+from tests.factories.coop import trading_year_2025 as _year_2025
 
 
 def test_notice_defaults_to_seven_days_and_bounds_its_values() -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import sqlite3
-import sys
 
 from sqlalchemy import select
 
 from coop.machinery.models import Booking
+from tests.cli import caoyuan_async as _run
 from tests.factories.machinery import (
     ADMIN_PHONE,
     HARDSHIP_PHONE,
@@ -19,20 +17,6 @@ from tests.factories.machinery import (
     make_fleet,
     plot,
 )
-
-
-async def _run(*args: str, url: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "caoyuan",
-        *args,
-        env={**os.environ, "CAOYUAN_DATABASE_URL": url},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await process.communicate()
-    return process.returncode or 0, out.decode()
 
 
 async def test_cli_prints_then_confirms_the_proposal(client, db, login_api, database_url) -> None:

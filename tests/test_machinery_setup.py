@@ -537,7 +537,7 @@ async def test_setup_page_is_for_admins_only(client, db, login_page) -> None:
 
 
 async def test_cli_ties_an_admin_to_one_cooperative(client, db, login_api, database_url) -> None:
-    from tests.test_machinery_cli_demo import _run
+    from tests.cli import caoyuan_async as _run
 
     fleet = await make_fleet(db)
     async with db.session() as s:
