@@ -1,8 +1,6 @@
 """The cooperative domain as the kernel sees it."""
 
-from pathlib import Path
-
-from caoyuan.domains import Domain, NavLink
+from caoyuan.domains import Domain, NavLink, called_later, loaded_later
 from coop.errors import CoopCode
 
 
@@ -45,28 +43,15 @@ def _routes():  # imported lazily so the CLI starts fast
     ]
 
 
-def _cli():
-    from coop.cli import coop
-
-    return coop
-
-
-async def _seed(ctx):  # type: ignore[no-untyped-def]
-    from coop.demo import seed
-
-    await seed(ctx)
-
-
-domain = Domain(
+domain = Domain.at(
+    __file__,
     name="coop",
     title="合作社",
     models=["coop.models"],
     table_prefixes=("coop_",),
-    migrations=Path(__file__).parent / "migrations",
     route_handlers=_routes,
-    template_dir=Path(__file__).parent / "templates",
-    cli=_cli,
-    seed_demo=_seed,
+    cli=loaded_later("coop.cli:coop"),
+    seed_demo=called_later("coop.demo:seed"),
     demo_order=10,
     home_for_role={"admin": "/coop/", "member": "/coop/me"},
     nav=[

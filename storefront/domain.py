@@ -1,8 +1,6 @@
 """Buyer side as the kernel sees it."""
 
-from pathlib import Path
-
-from caoyuan.domains import Domain, NavLink
+from caoyuan.domains import Domain, NavLink, called_later
 from storefront.errors import ShopCode
 
 
@@ -16,27 +14,14 @@ def _routes():
     return [ShopApi, ShopAdminApi, ShopPages, FulfilmentPages, ProductPages, media]
 
 
-async def _seed(ctx):  # type: ignore[no-untyped-def]
-    from storefront.demo import seed
-
-    await seed(ctx)
-
-
-async def _start(app):  # type: ignore[no-untyped-def]
-    from storefront.background import start
-
-    await start(app)
-
-
-domain = Domain(
+domain = Domain.at(
+    __file__,
     name="storefront",
     title="草原好物",
     models=["storefront.models"],
     table_prefixes=("shop_",),
-    migrations=Path(__file__).parent / "migrations",
     route_handlers=_routes,
-    template_dir=Path(__file__).parent / "templates",
-    seed_demo=_seed,
+    seed_demo=called_later("storefront.demo:seed"),
     demo_order=20,
     home_for_role={"buyer": "/shop/"},
     nav=[
@@ -44,7 +29,7 @@ domain = Domain(
         NavLink("发货台", "/shop/admin/", frozenset({"admin"})),
         NavLink("商品", "/shop/admin/products/", frozenset({"admin"})),
     ],
-    on_startup=[_start],
+    on_startup=[called_later("storefront.background:start")],
     error_codes=[ShopCode],
     payment_handlers={"CY": "storefront.payments:on_alipay_paid"},  # new_public_no's prefix
 )

@@ -1,8 +1,6 @@
 """草原村播 live sale as the kernel sees it."""
 
-from pathlib import Path
-
-from caoyuan.domains import Domain, NavLink
+from caoyuan.domains import Domain, NavLink, called_later, loaded_later
 from streaming.errors import LiveCode
 
 
@@ -16,34 +14,15 @@ def _routes():
     return [LiveSessionApi, LivePages, HostConsole, host_feed, viewer_feed, LiveRoomApi, RoomSetupPages]
 
 
-def _cli():
-    from streaming.cli import feed
-
-    return feed
-
-
-async def _seed(ctx):  # type: ignore[no-untyped-def]
-    from streaming.demo import seed
-
-    await seed(ctx)
-
-
-async def _start(app):  # type: ignore[no-untyped-def]
-    from streaming.background import start
-
-    await start(app)
-
-
-domain = Domain(
+domain = Domain.at(
+    __file__,
     name="streaming",
     title="草原村播",
     models=["streaming.models"],
     table_prefixes=("live_",),
-    migrations=Path(__file__).parent / "migrations",
     route_handlers=_routes,
-    template_dir=Path(__file__).parent / "templates",
-    seed_demo=_seed,
-    cli=_cli,
+    seed_demo=called_later("streaming.demo:seed"),
+    cli=loaded_later("streaming.cli:feed"),
     demo_order=30,
     error_codes=[LiveCode],
     home_for_role={"host": "/live/console"},
@@ -52,7 +31,7 @@ domain = Domain(
         NavLink("主播台", "/live/console/", frozenset({"host", "admin"})),
         NavLink("直播间设置", "/live/setup/rooms/", frozenset({"admin"})),
     ],
-    on_startup=[_start],
+    on_startup=[called_later("streaming.background:start")],
     # the console's and the CLI's running GMV rides on storefront's order_paid event; streaming owns the figure
     feed_enrichers={"order_paid": "streaming.services.analytics:gmv_on_order_paid"},
 )

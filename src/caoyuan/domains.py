@@ -58,9 +58,38 @@ class Domain:
     # added to another domain's event as it is appended, in the same transaction (see caoyuan.feed.outbox)
     feed_enrichers: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def at(cls, domain_file: str, **fields: Any) -> Domain:
+        """A domain laid out the usual way: ``migrations/`` and ``templates/`` beside its ``domain.py``."""
+        folder = Path(domain_file).parent
+        return cls(migrations=folder / "migrations", template_dir=folder / "templates", **fields)
+
     def import_models(self) -> None:
         for module in self.models:
             importlib.import_module(module)
+
+
+def called_later(target: str) -> Callable[..., Any]:
+    """``"module:function"`` as a function that imports its module when it is called, not when the Domain is
+    loaded: every CLI start loads each Domain, and must not pay for its demo, background jobs or services."""
+    module, _, name = target.partition(":")
+
+    def call(*args: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args)
+
+    call.__name__ = call.__qualname__ = target  # tracebacks and logs name the real hook
+    return call
+
+
+def loaded_later(target: str) -> Callable[[], Any]:
+    """``"module:name"`` as a function returning that object (a domain's click group), imported only then."""
+    module, _, name = target.partition(":")
+
+    def load() -> Any:
+        return getattr(importlib.import_module(module), name)
+
+    load.__name__ = load.__qualname__ = target
+    return load
 
 
 @lru_cache(maxsize=1)

@@ -56,8 +56,18 @@ class KernelCode(ErrorCode):
 
 
 class AppError(Exception):
+    """A refusal a person can act on. A kind of refusal is a subclass naming its HTTP status and code in
+    its header, ``class Gone(AppError, status=410, code=KernelCode.…)``, so each kind is one line."""
+
     status = 400
     code: str = KernelCode.BAD_REQUEST
+
+    def __init_subclass__(cls, *, status: int | None = None, code: str | None = None, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if code is not None:
+            cls.code = code
 
     def __init__(
         self,
@@ -78,34 +88,28 @@ class AppError(Exception):
         self.extra = extra or {}
 
 
-class BadInput(AppError):
-    status = 422
-    code: str = KernelCode.INVALID
+class BadInput(AppError, status=422, code=KernelCode.INVALID):
+    """What was sent breaks a rule of its field."""
 
 
-class NotFound(AppError):
-    status = 404
-    code: str = KernelCode.NOT_FOUND
+class NotFound(AppError, status=404, code=KernelCode.NOT_FOUND):
+    """The record asked for does not exist (or is not this person's to see)."""
 
 
-class Conflict(AppError):
-    status = 409
-    code: str = KernelCode.CONFLICT
+class Conflict(AppError, status=409, code=KernelCode.CONFLICT):
+    """Valid, but not now: the record's state or other data refuses it."""
 
 
-class Forbidden(AppError):
-    status = 403
-    code: str = KernelCode.FORBIDDEN
+class Forbidden(AppError, status=403, code=KernelCode.FORBIDDEN):
+    """Signed in, but not allowed."""
 
 
-class Unauthorized(AppError):
-    status = 401
-    code: str = KernelCode.UNAUTHORIZED
+class Unauthorized(AppError, status=401, code=KernelCode.UNAUTHORIZED):
+    """Not signed in, or the sign-in has expired."""
 
 
-class Locked(AppError):
-    status = 423
-    code: str = KernelCode.ACCOUNT_LOCKED
+class Locked(AppError, status=423, code=KernelCode.ACCOUNT_LOCKED):
+    """Too many wrong passwords: the account waits."""
 
 
 def code_table(enums: Iterable[type[ErrorCode]]) -> str:

@@ -26,6 +26,28 @@ POOL_FIGURES = (
     "collective",
 )
 
+# An allocation row's columns in the order computing writes them (COPY) and a reversal copies them.
+ALLOCATION_COLUMNS = (
+    "distribution_id",
+    "member_id",
+    "member_no",
+    "volume_fen",
+    "capital_fen",
+    "reserve_base_fen",
+    "subsidy_fen",
+    "shares",
+    "capital_counted",
+    "member_days",
+    "patronage_fen",
+    "patronage_adj",
+    "remainder_fen",
+    "remainder_adj",
+    "reserve_share_fen",
+    "reserve_adj",
+    "total_fen",
+    "paid_channel",
+)
+
 
 async def load(db: AsyncSession, distribution_id: int, *, lock: bool = False) -> Distribution:
     query = select(Distribution).where(Distribution.id == distribution_id)

@@ -29,30 +29,9 @@ from coop.models import (
 from coop.rules import capital as capital_rule
 from coop.rules.distribution import DistributionError, Members, Plan, plan
 from coop.rules.states import DISTRIBUTION
-from coop.services.distribution.common import POOL_FIGURES, reversed_by
+from coop.services.distribution.common import ALLOCATION_COLUMNS, POOL_FIGURES, reversed_by
 from coop.services.distribution.inputs import changed, encode, gather
 from coop.services.ledger import require_cooperative
-
-ALLOCATION_COLUMNS = (
-    "distribution_id",
-    "member_id",
-    "member_no",
-    "volume_fen",
-    "capital_fen",
-    "reserve_base_fen",
-    "subsidy_fen",
-    "shares",
-    "capital_counted",
-    "member_days",
-    "patronage_fen",
-    "patronage_adj",
-    "remainder_fen",
-    "remainder_adj",
-    "reserve_share_fen",
-    "reserve_adj",
-    "total_fen",
-    "paid_channel",
-)
 
 
 async def compute_draft(db: AsyncSession, cooperative_id: int, year: int) -> Distribution:

@@ -87,17 +87,7 @@ async def pay(
         user_id=by_user_id,
     )
     alloc.paid_on, alloc.paid_channel, alloc.payment_entry_id = paid_on, channel, entry.id
-    db.add(
-        MemberAccountItem(
-            cooperative_id=dist.cooperative_id,
-            member_id=member_id,
-            year=dist.year,
-            item=AccountItem.PAID,
-            amount_fen=alloc.total_fen,
-            distribution_id=dist.id,
-            note=f"{PAY_CHANNELS[channel]}发放",
-        )
-    )
+    db.add(_account_line(dist, member_id, AccountItem.PAID, alloc.total_fen, f"{PAY_CHANNELS[channel]}发放"))
     await _settle_state(db, dist)
     return alloc
 
@@ -206,28 +196,23 @@ async def convert_to_capital(
         ],
     )
     alloc.paid_on, alloc.paid_channel, alloc.payment_entry_id = on, "capital", entry.id
-    db.add(
-        MemberAccountItem(
-            cooperative_id=dist.cooperative_id,
-            member_id=member_id,
-            year=dist.year,
-            item=AccountItem.CONVERTED,
-            amount_fen=converted,
-            distribution_id=dist.id,
-            note=memo,
-        )
-    )
+    db.add(_account_line(dist, member_id, AccountItem.CONVERTED, converted, memo))
     if cash:
-        db.add(
-            MemberAccountItem(
-                cooperative_id=dist.cooperative_id,
-                member_id=member_id,
-                year=dist.year,
-                item=AccountItem.PAID,
-                amount_fen=cash,
-                distribution_id=dist.id,
-                note="不足一股部分付现金",
-            )
-        )
+        db.add(_account_line(dist, member_id, AccountItem.PAID, cash, "不足一股部分付现金"))
     await _settle_state(db, dist)
     return shares
+
+
+def _account_line(
+    dist: Distribution, member_id: int, item: AccountItem, amount_fen: int, note: str
+) -> MemberAccountItem:
+    """A line of this distribution on the member's account (what was paid out or turned into shares)."""
+    return MemberAccountItem(
+        cooperative_id=dist.cooperative_id,
+        member_id=member_id,
+        year=dist.year,
+        item=item,
+        amount_fen=amount_fen,
+        distribution_id=dist.id,
+        note=note,
+    )

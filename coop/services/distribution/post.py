@@ -15,7 +15,7 @@ from coop.models import AccountItem, Allocation, Distribution, DistributionState
 from coop.rules import chart as c
 from coop.rules.journal import Line, credit, debit, drop_zero
 from coop.rules.states import DISTRIBUTION
-from coop.services.distribution.common import POOL_FIGURES, load, reversed_by, year_figures
+from coop.services.distribution.common import ALLOCATION_COLUMNS, POOL_FIGURES, load, reversed_by, year_figures
 from coop.services.distribution.inputs import stale_inputs
 from coop.services.ledger import ensure_year_ended, reverse_entry, write_entry
 
@@ -24,6 +24,15 @@ ITEM_COLUMNS = {
     AccountItem.REMAINDER_DIVIDEND: Allocation.remainder_fen,
     AccountItem.RESERVE_SHARE: Allocation.reserve_share_fen,
 }
+ITEM_INSERT = ["cooperative_id", "member_id", "year", "item", "amount_fen", "distribution_id", "note", "created_at"]
+# A reversing allocation copies the original row with its money negated, under the reversal's id and with no
+# paid_channel; capital_counted and member_days (how the original was computed) stay at their default 0.
+NEGATED = frozenset({"patronage_fen", "remainder_fen", "reserve_share_fen", "total_fen"})
+REVERSAL_COPIES = tuple(
+    name
+    for name in ALLOCATION_COLUMNS
+    if name not in {"distribution_id", "capital_counted", "member_days", "paid_channel"}
+)
 
 
 def closing_lines(sums: dict[str, tuple[int, int]], surplus: int) -> list[Line]:
@@ -67,35 +76,34 @@ async def post_distribution(db: AsyncSession, distribution_id: int, by_user_id: 
             field="state",
         )
     surplus, _, _, sums = await year_figures(db, dist.cooperative_id, dist.year)
-    year_end = date(dist.year, 12, 31)
-    closing = closing_lines(sums, surplus)
-    if len(closing) >= 2:
-        entry = await write_entry(
-            db,
-            dist.cooperative_id,
-            closing,
-            kind="closing",
-            entry_date=year_end,
-            description=f"{dist.year} 年损益结转本年盈余",
-            user_id=by_user_id,
-        )
-        dist.closing_entry_id = entry.id
-    lines = distribution_lines(dist)
-    if len(lines) >= 2:
-        entry = await write_entry(
-            db,
-            dist.cooperative_id,
-            lines,
-            kind="distribution",
-            entry_date=year_end,
-            description=f"{dist.year} 年盈余分配",
-            user_id=by_user_id,
-        )
-        dist.entry_id = entry.id
+    dist.closing_entry_id = await _year_end_entry(
+        db, dist, closing_lines(sums, surplus), "closing", f"{dist.year} 年损益结转本年盈余", by_user_id
+    )
+    dist.entry_id = await _year_end_entry(
+        db, dist, distribution_lines(dist), "distribution", f"{dist.year} 年盈余分配", by_user_id
+    )
     await _credit_member_accounts(db, dist)
     await transition(db, Distribution, dist.id, "post", DISTRIBUTION, posted_at=utcnow())  # type: ignore[arg-type]
     await db.flush()
     return dist
+
+
+async def _year_end_entry(
+    db: AsyncSession, dist: Distribution, lines: list[Line], kind: str, description: str, by_user_id: int | None
+) -> int | None:
+    """Write a journal entry dated the year's last day; None when there is nothing to move (under 2 lines)."""
+    if len(lines) < 2:
+        return None
+    entry = await write_entry(
+        db,
+        dist.cooperative_id,
+        lines,
+        kind=kind,
+        entry_date=date(dist.year, 12, 31),
+        description=description,
+        user_id=by_user_id,
+    )
+    return entry.id
 
 
 async def _credit_member_accounts(db: AsyncSession, dist: Distribution) -> None:
@@ -112,7 +120,7 @@ async def _credit_member_accounts(db: AsyncSession, dist: Distribution) -> None:
         )
         await db.execute(
             insert(MemberAccountItem).from_select(
-                ["cooperative_id", "member_id", "year", "item", "amount_fen", "distribution_id", "note", "created_at"],
+                ITEM_INSERT,
                 rows.where(Allocation.distribution_id == dist.id, column != 0),
             )
         )
@@ -168,52 +176,20 @@ async def reverse_distribution(
                 db, dist.closing_entry_id, reason=reason, user_id=by_user_id, on=year_end, kind="closing"
             )
         ).id
-    negated = [
-        Allocation.member_id,
-        Allocation.member_no,
-        Allocation.volume_fen,
-        Allocation.capital_fen,
-        Allocation.reserve_base_fen,
-        Allocation.subsidy_fen,
-        Allocation.shares,
-    ]
+    copied = [getattr(Allocation, name) for name in REVERSAL_COPIES]
     await db.execute(
         insert(Allocation).from_select(
-            [
-                "distribution_id",
-                "member_id",
-                "member_no",
-                "volume_fen",
-                "capital_fen",
-                "reserve_base_fen",
-                "subsidy_fen",
-                "shares",
-                "patronage_fen",
-                "patronage_adj",
-                "remainder_fen",
-                "remainder_adj",
-                "reserve_share_fen",
-                "reserve_adj",
-                "total_fen",
-                "paid_channel",
-            ],
+            ["distribution_id", *REVERSAL_COPIES, "paid_channel"],
             select(
                 literal(rev.id),
-                *negated,
-                -Allocation.patronage_fen,
-                Allocation.patronage_adj,
-                -Allocation.remainder_fen,
-                Allocation.remainder_adj,
-                -Allocation.reserve_share_fen,
-                Allocation.reserve_adj,
-                -Allocation.total_fen,
+                *(-column if column.key in NEGATED else column for column in copied),
                 literal(""),
             ).where(Allocation.distribution_id == dist.id),
         )
     )
     await db.execute(
         insert(MemberAccountItem).from_select(
-            ["cooperative_id", "member_id", "year", "item", "amount_fen", "distribution_id", "note", "created_at"],
+            ITEM_INSERT,
             select(
                 MemberAccountItem.cooperative_id,
                 MemberAccountItem.member_id,
