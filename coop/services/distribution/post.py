@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from caoyuan.db import UTCDateTime, utcnow
 from caoyuan.db.transition import transition
@@ -184,7 +185,7 @@ async def reverse_distribution(
                 literal(rev.id),
                 *(-column if column.key in NEGATED else column for column in copied),
                 literal(""),
-            ).where(Allocation.distribution_id == dist.id),
+            ).where(col(Allocation.distribution_id) == dist.id),
         )
     )
     await db.execute(
