@@ -32,7 +32,7 @@ class HouseholdRef:
 async def cooperatives_of(db: AsyncSession, user_id: int) -> list[CoopRef]:
     """The cooperatives an admin works in: their grants, or every one for the install's admin."""
     allowed = await granted(db, user_id)
-    query = select(Cooperative.id, Cooperative.name).order_by(col(Cooperative.id))
+    query = select(col(Cooperative.id), col(Cooperative.name)).order_by(col(Cooperative.id))
     if allowed is not None:
         query = query.where(col(Cooperative.id).in_(allowed))
     return [CoopRef(i, n) for i, n in (await db.execute(query)).all()]
@@ -49,8 +49,8 @@ async def households(db: AsyncSession, cooperative_ids: list[int]) -> dict[int, 
     """The active member households of each cooperative, by member number (to pick a product's supplier)."""
     rows = (
         await db.execute(
-            select(Member.cooperative_id, Member.id, Member.member_no, Member.name)
-            .where(col(Member.cooperative_id).in_(cooperative_ids or [0]), Member.status == MemberStatus.ADMITTED)
+            select(col(Member.cooperative_id), col(Member.id), col(Member.member_no), col(Member.name))
+            .where(col(Member.cooperative_id).in_(cooperative_ids or [0]), col(Member.status) == MemberStatus.ADMITTED)
             .order_by(col(Member.cooperative_id), col(Member.member_no))
         )
     ).all()

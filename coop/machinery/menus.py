@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from coop.machinery.models import ServiceType
 from coop.machinery.services.common import member_of_user
@@ -22,7 +23,7 @@ async def nav_features(db: AsyncSession, user: Any) -> set[str]:
         return set()
     runs = await db.scalar(
         select(
-            exists().where(ServiceType.cooperative_id == member.cooperative_id, ServiceType.active.is_(True))  # type: ignore[attr-defined]
+            exists().where(col(ServiceType.cooperative_id) == member.cooperative_id, col(ServiceType.active).is_(True))
         )
     )
     return {MACHINERY} if runs else set()

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from caoyuan.errors import BadInput
 from coop import reads
@@ -26,10 +27,12 @@ async def product_rows(db: AsyncSession, user_id: int) -> list[ProductRow]:
     """The products of the cooperatives this admin keeps (an install-wide admin also sees unowned ones)."""
     coops = {c.id: c.name for c in await reads.cooperatives_of(db, user_id)}
     everything = await reads.may_see_unowned(db, user_id)
-    owned = sa.or_(Product.cooperative_id.in_(list(coops) or [0]), Product.cooperative_id.is_(None) & everything)
-    products = (await db.scalars(sa.select(Product).where(owned).order_by(Product.id.desc()).limit(200))).all()
+    owned = sa.or_(
+        col(Product.cooperative_id).in_(list(coops) or [0]), col(Product.cooperative_id).is_(None) & everything
+    )
+    products = (await db.scalars(sa.select(Product).where(owned).order_by(col(Product.id).desc()).limit(200))).all()
     rows = {p.id: ProductRow(p, coops.get(p.cooperative_id or 0, "")) for p in products}
-    skus = await db.scalars(sa.select(Sku).where(Sku.product_id.in_(list(rows) or [0])).order_by(Sku.id))
+    skus = await db.scalars(sa.select(Sku).where(col(Sku.product_id).in_(list(rows) or [0])).order_by(col(Sku.id)))
     for sku in skus:
         rows[sku.product_id].skus.append(sku)
     return list(rows.values())
