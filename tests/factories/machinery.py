@@ -1,4 +1,8 @@
-"""A cooperative with an insured fleet, operators and season prices, for the machinery tests."""
+"""A cooperative with an insured fleet, operators and season prices, for the machinery tests.
+
+Service types, machines and operators go through the machinery services (setup, fleet) as the set-up pages
+do; the season prices are written as they stand (market price only, members' prices left to the policy).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,9 @@ from datetime import date, timedelta
 from caoyuan import clock
 from caoyuan.auth.service import create_user
 from caoyuan.db import Database
-from coop.machinery.models import Machine, Operator, PricingPolicy, SeasonPrice, ServiceType
+from coop.machinery.models import PricingPolicy, SeasonPrice
+from coop.machinery.services import fleet as fleet_service
+from coop.machinery.services import setup
 from coop.models import FixedAsset
 from tests.conftest import PASSWORD
 from tests.factories.coop import make_cooperative
@@ -56,15 +62,8 @@ async def make_fleet(
         coop, members = await make_cooperative(s, members=3, user_ids={1: farmer.id, 2: poor.id, 3: other.id})  # type: ignore[dict-item]
         members[1].hardship = True
         s.add(PricingPolicy(cooperative_id=coop.id, hardship_mode=hardship_mode, **(policy or {})))  # type: ignore[arg-type]
-        harvest = ServiceType(
-            cooperative_id=coop.id,
-            name="玉米收割",
-            machine_kind="玉米收割机",  # type: ignore[arg-type]
-            is_corn_harvest=True,
-        )
-        plough = ServiceType(cooperative_id=coop.id, name="深翻", machine_kind="拖拉机")  # type: ignore[arg-type]
-        s.add_all([harvest, plough])
-        await s.flush()
+        harvest = await setup.add_service(s, coop.id, name="玉米收割", machine_kind="玉米收割机", is_corn_harvest=True)
+        plough = await setup.add_service(s, coop.id, name="深翻", machine_kind="拖拉机")
         for year in {clock.today().year, (clock.today() + timedelta(120)).year}:
             s.add(SeasonPrice(service_type_id=harvest.id, season=year, market_fen=market_fen))  # type: ignore[arg-type]
             s.add(SeasonPrice(service_type_id=plough.id, season=year, market_fen=6000))  # type: ignore[arg-type]
@@ -83,34 +82,33 @@ async def make_fleet(
             s.add(asset)
             await s.flush()
             assets.append(asset.id)
-            machine = Machine(
-                cooperative_id=coop.id,
-                kind="玉米收割机",
-                model="4YZ-4",
-                plate=f"蒙D-{n:05d}",  # type: ignore[arg-type]
-                daily_capacity=machine_mu,
-                asset_id=asset.id,
+            machine_rows.append(
+                await fleet_service.add_machine(
+                    s,
+                    coop.id,
+                    kind="玉米收割机",
+                    model="4YZ-4",
+                    plate=f"蒙D-{n:05d}",
+                    daily_capacity=machine_mu,
+                    asset_id=asset.id,
+                )
             )
-            s.add(machine)
-            machine_rows.append(machine)
-        await s.flush()
         operator_rows = []
         for n in range(operators):
             account = await create_user(
                 s, phone=OPERATOR_PHONES[n], password=PASSWORD, role="operator", display_name=f"农机手{n + 1}"
             )
-            op = Operator(
-                cooperative_id=coop.id,
-                user_id=account.id,
-                name=f"农机手{n + 1}",  # type: ignore[arg-type]
-                machine_id=machine_rows[n % len(machine_rows)].id if machine_rows else None,
-                daily_capacity=operator_mu,
-                wage_basis=wage_basis,
-                wage_rate_fen=800 if wage_basis == "mu" else 20000,
+            operator_rows.append(
+                await fleet_service.add_operator(
+                    s,
+                    coop.id,
+                    user_id=account.id,  # type: ignore[arg-type]
+                    daily_capacity=operator_mu,
+                    wage_basis=wage_basis,
+                    wage_rate_fen=800 if wage_basis == "mu" else 20000,
+                    machine_id=machine_rows[n % len(machine_rows)].id if machine_rows else None,
+                )
             )
-            s.add(op)
-            operator_rows.append(op)
-        await s.flush()
         del admin
         return Fleet(
             coop.id,
