@@ -38,7 +38,7 @@ def test_values_read_as_words() -> None:
 
 
 async def test_the_audit_page_names_fields_in_chinese(client, make_user, login_page) -> None:  # type: ignore[no-untyped-def]
-    from tests.test_coop_setup import FORM
+    from tests.factories.coop import FORM
 
     admin = await make_user("admin")
     await login_page(client, admin.phone)

@@ -17,7 +17,7 @@ from caoyuan.web import metrics
 from storefront.models import BuyerQuota
 from storefront.services import intake_batch
 from storefront.services.place_order import Placed, place_order
-from tests.live_scenario import build
+from tests.factories.live import build
 from tests.test_live_sale_concurrency import feed_is_gapless, pool_state, race_orders, request, wide  # noqa: F401
 
 pytestmark = pytest.mark.postgres_only

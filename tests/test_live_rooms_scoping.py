@@ -8,7 +8,7 @@ from sqlalchemy import select
 from coop import access
 from coop.models import Cooperative
 from streaming.models import LiveRoom
-from tests.test_coop_setup import CODE, FORM, OTHER
+from tests.factories.coop import CODE, FORM, OTHER
 from tests.test_live_rooms_setup import ROOM, _at_field, _post
 
 

@@ -12,7 +12,7 @@ from caoyuan.identity import id_check_char
 from caoyuan.web.nav import featured_roles, nav_links
 from coop.machinery.models import ServiceType
 from coop.models import Cooperative, Member
-from tests.test_coop_setup import CODE, FORM, OTHER
+from tests.factories.coop import CODE, FORM, OTHER
 
 
 class _User:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from coop import access
 from coop.models import Cooperative
 from storefront.models import Product, Sku
-from tests.test_coop_setup import CODE, FORM, OTHER
+from tests.factories.coop import CODE, FORM, OTHER
 
 PRODUCT = {
     "name": "阿尔巴斯羊肉",

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from storefront.models import StockPool
 from streaming.services import views
-from tests.live_scenario import build, order_body
+from tests.factories.live import build
+from tests.factories.shop import order_body
 
 
 class _Clock:

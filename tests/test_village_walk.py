@@ -29,7 +29,7 @@ from sqlalchemy import make_url
 from caoyuan.identity import id_check_char
 from tests.browser import CHROMIUM_ARGS, chromium_path, free_port, start_server, stop_server
 from tests.conftest import PG_URL, REQUIRE_POSTGRES, _blocking, _pg_admin, _pg_reachable
-from tests.test_coop_setup import CODE
+from tests.factories.coop import CODE
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("CAOYUAN_SHOTS", "/tmp/caoyuan-shots"))
