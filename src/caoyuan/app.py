@@ -31,6 +31,7 @@ from caoyuan.settings import Settings, check_payments_mode, get_settings
 from caoyuan.web import drain
 from caoyuan.web.errors import handle_exception
 from caoyuan.web.health import Health
+from caoyuan.web.heap import freeze_startup_heap
 from caoyuan.web.logging import access_log_middleware, configure_logging
 from caoyuan.web.metrics import metrics_endpoint, observe_request, watch_feed, watch_pool
 from caoyuan.web.nav import features_of, nav_links, remember_features
@@ -126,6 +127,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             for hook in domain.on_startup:
                 await hook(app)
         undo_drain = drain.install(app, settings.shutdown_drain_s)
+        if settings.environment != "test":  # a test process makes hundreds of apps: their heaps must go
+            freeze_startup_heap()  # long-lived start-up objects out of the GC's full sweeps (web/heap.py)
         try:
             yield
         finally:
