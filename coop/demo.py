@@ -8,8 +8,17 @@ from datetime import UTC, date, datetime
 
 import msgspec
 
-from caoyuan.demo import DemoContext
+from caoyuan.auth.models import UserAccount
+from caoyuan.auth.service import change_password
+from caoyuan.demo import DEMO_PASSWORD, DemoContext
 from caoyuan.identity import id_check_char
+from coop.demo_data import (
+    BADAOLING_HOUSEHOLDS,
+    BADAOLING_MACHINES,
+    WENGNIUTE_HOUSEHOLDS,
+    WENGNIUTE_LIVE_SALES,
+    WENGNIUTE_TRACTOR,
+)
 from coop.models import Cooperative, CoopKind
 from coop.posting import LiveSalePaid, MachineryServicePaid, OperatorWageAccrued, post
 from coop.rules import chart as c
@@ -24,6 +33,7 @@ from coop.services.distribution import approve, compute_draft, post_distribution
 from coop.services.distribution.approve import AssemblyVote
 from coop.services.ledger import write_entry
 from coop.services.members import admit
+from coop.services.people import PersonDraft, create_person
 
 YEAR = 2025
 
@@ -32,99 +42,6 @@ def demo_id_number(region: str, birth: date, seq: int) -> str:
     """A well-formed (checksummed) but made-up ID number for demo households."""
     first17 = f"{region}{birth:%Y%m%d}{seq:03d}"
     return first17 + id_check_char(first17)
-
-
-# 翁牛特旗 households: name, group, household size, hardship, how they joined
-WENGNIUTE_HOUSEHOLDS = [
-    (
-        "包金山",
-        "一组",
-        4,
-        False,
-        ContributionIn(
-            0,
-            "land",
-            date(2020, 4, 15),
-            area_hundredths=11_00,
-            plot="白音套海嘎查东梁地 3 号",
-            term_from=date(2020, 4, 15),
-            term_to=date(2035, 4, 14),
-        ),
-    ),
-    ("李桂兰", "一组", 3, True, ContributionIn(0, "labour", date(2020, 4, 15), labour_days=60)),
-    ("乌力吉", "二组", 5, False, ContributionIn(0, "cash", date(2020, 4, 15), amount_fen=20_000_00, channel="bank")),
-    (
-        "张永军",
-        "二组",
-        4,
-        False,
-        ContributionIn(
-            0,
-            "asset",
-            date(2020, 5, 6),
-            amount_fen=38_050_00,
-            asset_name="东方红 LX904 拖拉机",
-            asset_category="machine",
-            appraiser="赤峰市农机鉴定站",
-        ),
-    ),
-    (
-        "其木格",
-        "三组",
-        2,
-        True,
-        ContributionIn(
-            0,
-            "land",
-            date(2020, 4, 15),
-            area_hundredths=6_50,
-            plot="白音套海嘎查南洼地 7 号",
-            term_from=date(2020, 4, 15),
-            term_to=date(2035, 4, 14),
-        ),
-    ),
-    (
-        "王海龙",
-        "三组",
-        6,
-        False,
-        ContributionIn(
-            0,
-            "land",
-            date(2021, 3, 20),
-            area_hundredths=20_00,
-            plot="白音套海嘎查西坡地 1–2 号",
-            term_from=date(2021, 3, 20),
-            term_to=date(2036, 3, 19),
-        ),
-    ),
-]
-# 2025 business with members: lambs and beef sold on the live stream (supplier), tractor work (farmer)
-WENGNIUTE_LIVE_SALES = {
-    1: [6_200_00, 5_560_00],
-    2: [3_150_00],
-    3: [9_800_00, 7_400_00],
-    4: [8_600_00],
-    5: [3_150_00],
-    6: [12_600_00, 14_300_00],
-}
-WENGNIUTE_TRACTOR = {1: 640_00, 2: 380_00, 4: 1_120_00, 6: 960_00}  # 包金山: 12,400 元 of business in all
-
-BADAOLING_HOUSEHOLDS = [
-    ("刘福", "一组", 3, True),
-    ("赵春梅", "一组", 4, False),
-    ("孙德胜", "二组", 5, False),
-    ("周秀英", "二组", 2, True),
-    ("吴国强", "三组", 4, False),
-]
-# 八道岭村: 72万元 of rural revitalisation funds bought 5 machines owned by the collective
-BADAOLING_MACHINES = [
-    ("BDL-01", "约翰迪尔 4YZ-4 玉米收获机（一号）", 198_000_00, "PICC-NJ-2025-0101"),
-    ("BDL-02", "雷沃 4YZP-4 玉米收获机（二号）", 176_000_00, "PICC-NJ-2025-0102"),
-    ("BDL-03", "东方红 LX1304 拖拉机", 152_000_00, "PICC-NJ-2025-0103"),
-    ("BDL-04", "秸秆捡拾打捆机", 104_000_00, "PICC-NJ-2025-0104"),
-    ("BDL-05", "深松整地联合作业机", 90_000_00, "PICC-NJ-2025-0105"),
-]
 
 
 def _at(day: date, hour: int = 3) -> datetime:
@@ -153,14 +70,24 @@ async def seed(ctx: DemoContext) -> None:
     await db.flush()
     ctx.shared["coop.badaoling_id"] = badaoling.id
     ctx.shared["coop.wengniute_id"] = wengniute.id
-    member_login = await ctx.login(
-        phone="13900000003", role="member", name="包金山", note="翁牛特旗社员，土地入股 11 亩，可查看 2025 年分红"
-    )
-    operator = await ctx.login(phone="13900000004", role="operator", name="孙德胜", note="八道岭村农机手")
+    note = "翁牛特旗社员，土地入股 11 亩，可查看 2025 年分红"
+    member_login = await _person(ctx, wengniute.id, "13900000003", "member", "包金山", note)  # type: ignore[arg-type]
+    operator = await _person(ctx, badaoling.id, "13900000004", "operator", "孙德胜", "八道岭村农机手")  # type: ignore[arg-type]
     ctx.shared["coop.wengniute_member_ids"] = await _wengniute(ctx, wengniute.id, member_login.id)  # type: ignore[arg-type]
     ctx.shared["coop.badaoling_member_ids"], ctx.shared["coop.badaoling_machine_asset_ids"] = await _badaoling(
         ctx, badaoling.id, operator.id
     )  # type: ignore[arg-type]
+
+
+async def _person(ctx: DemoContext, coop_id: int, phone: str, role: str, name: str, note: str) -> UserAccount:
+    """A login made as the accountant makes one on 账户 (so that page lists it), then given the demo's
+    password the way its owner changes the temporary one at first login."""
+    admin_id = ctx.shared.get("admin_id")  # the demo's accountant (None: seeded on its own, as by a command)
+    draft = PersonDraft(phone, name, role)
+    account, temporary = await create_person(ctx.session, coop_id, draft, by_user_id=admin_id)  # type: ignore[arg-type]
+    await change_password(ctx.session, account.id, temporary, DEMO_PASSWORD, DEMO_PASSWORD)  # type: ignore[arg-type]
+    ctx.logins.append((role, phone, name, note))
+    return account
 
 
 async def _wengniute(ctx: DemoContext, coop_id: int, login_id: int) -> list[int]:
