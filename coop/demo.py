@@ -73,6 +73,11 @@ async def seed(ctx: DemoContext) -> None:
     note = "翁牛特旗社员，土地入股 11 亩，可查看 2025 年分红"
     member_login = await _person(ctx, wengniute.id, "13900000003", "member", "包金山", note)  # type: ignore[arg-type]
     operator = await _person(ctx, badaoling.id, "13900000004", "operator", "孙德胜", "八道岭村农机手")  # type: ignore[arg-type]
+    hosts = [  # the live room's hosts (streaming's seed names them to its room)
+        await _person(ctx, wengniute.id, "13900000002", "host", "其其格", "草原村播主播（牧民夫妻）"),  # type: ignore[arg-type]
+        await _person(ctx, wengniute.id, "13900000006", "host", "高书记", "驻村第一书记（联合主播）"),  # type: ignore[arg-type]
+    ]
+    ctx.shared["coop.host_ids"] = [h.id for h in hosts]
     ctx.shared["coop.wengniute_member_ids"] = await _wengniute(ctx, wengniute.id, member_login.id)  # type: ignore[arg-type]
     ctx.shared["coop.badaoling_member_ids"], ctx.shared["coop.badaoling_machine_asset_ids"] = await _badaoling(
         ctx, badaoling.id, operator.id
