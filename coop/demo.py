@@ -13,24 +13,26 @@ from caoyuan.auth.service import change_password
 from caoyuan.demo import DEMO_PASSWORD, DemoContext
 from caoyuan.identity import id_check_char
 from coop.demo_data import (
+    BADAOLING,
     BADAOLING_HOUSEHOLDS,
     BADAOLING_MACHINES,
+    BADAOLING_TERMS,
+    WENGNIUTE,
     WENGNIUTE_HOUSEHOLDS,
     WENGNIUTE_LIVE_SALES,
+    WENGNIUTE_TERMS,
     WENGNIUTE_TRACTOR,
 )
-from coop.models import Cooperative, CoopKind
 from coop.posting import LiveSalePaid, MachineryServicePaid, OperatorWageAccrued, post
 from coop.rules import chart as c
-from coop.rules.charter import Terms
 from coop.rules.journal import credit, debit
 from coop.rules.members import MemberDraft
 from coop.schemas import ContributionIn
 from coop.services.assets import FixedAssetIn, acquire, depreciate_month
-from coop.services.charter import record_charter
 from coop.services.contributions import contribute
 from coop.services.distribution import approve, compute_draft, post_distribution, publish
 from coop.services.distribution.approve import AssemblyVote
+from coop.services.founding import found
 from coop.services.ledger import write_entry
 from coop.services.members import admit
 from coop.services.people import PersonDraft, create_person
@@ -50,24 +52,11 @@ def _at(day: date, hour: int = 3) -> datetime:
 
 async def seed(ctx: DemoContext) -> None:
     db = ctx.session
-    badaoling = Cooperative(
-        name="八道岭村股份经济合作社",
-        kind=CoopKind.SHAREHOLDING,
-        banner="赤峰市",
-        town="",
-        village="八道岭村",
-        founded_on=date(2019, 3, 1),
-    )
-    wengniute = Cooperative(
-        name="翁牛特旗乌丹镇富民种植专业合作社",
-        kind=CoopKind.FARMER,
-        banner="翁牛特旗",
-        town="乌丹镇",
-        village="白音套海嘎查",
-        founded_on=date(2020, 4, 15),
-    )
-    db.add_all([badaoling, wengniute])
-    await db.flush()
+    by = ctx.shared.get("admin_id")  # founded as the install's accountant founds one on 建立合作社
+    badaoling, _ = await found(
+        db, BADAOLING, BADAOLING_TERMS, note="股份经济合作社章程：成员股按人口量化；农机收入六四开", by_user_id=by
+    )  # type: ignore[arg-type]
+    wengniute, _ = await found(db, WENGNIUTE, WENGNIUTE_TERMS, note="2020 年 4 月 15 日成立大会通过", by_user_id=by)  # type: ignore[arg-type]
     ctx.shared["coop.badaoling_id"] = badaoling.id
     ctx.shared["coop.wengniute_id"] = wengniute.id
     note = "翁牛特旗社员，土地入股 11 亩，可查看 2025 年分红"
@@ -97,23 +86,6 @@ async def _person(ctx: DemoContext, coop_id: int, phone: str, role: str, name: s
 
 async def _wengniute(ctx: DemoContext, coop_id: int, login_id: int) -> list[int]:
     db = ctx.session
-    await record_charter(
-        db,
-        coop_id,
-        date(2020, 4, 15),
-        Terms(
-            share_price_fen=100_00,
-            land_value_per_mu_fen=1_000_00,
-            labour_value_per_day_fen=150_00,
-            reserve_rate_bp=1000,
-            policy="farmer",
-            patronage_rate_bp=6000,
-            live_sale_commission_bp=500,
-            machinery_development_bp=6000,
-            redemption_lock_months=36,
-        ),
-        note="2020 年 4 月 15 日成立大会通过",
-    )
     ids = []
     for no, (name, group, size, hardship, joined) in enumerate(WENGNIUTE_HOUSEHOLDS, start=1):
         member = await admit(
@@ -202,26 +174,6 @@ async def _wengniute(ctx: DemoContext, coop_id: int, login_id: int) -> list[int]
 
 async def _badaoling(ctx: DemoContext, coop_id: int, operator_id: int) -> tuple[list[int], list[int]]:
     db = ctx.session
-    await record_charter(
-        db,
-        coop_id,
-        date(2019, 3, 1),
-        Terms(
-            share_price_fen=1_000_00,
-            land_value_per_mu_fen=800_00,
-            labour_value_per_day_fen=120_00,
-            reserve_rate_bp=1500,
-            policy="shareholding",
-            patronage_rate_bp=0,
-            live_sale_commission_bp=300,
-            machinery_development_bp=6000,
-            member_share_bp=10000,
-            collective_share_bp=0,
-            redemption_allowed=False,
-            split_machinery_pool=True,
-        ),
-        note="股份经济合作社章程：成员股按人口量化；农机收入六四开",
-    )
     ids = []
     for no, (name, group, size, hardship) in enumerate(BADAOLING_HOUSEHOLDS, start=1):
         member = await admit(

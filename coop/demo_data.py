@@ -4,7 +4,62 @@ from __future__ import annotations
 
 from datetime import date
 
+from coop.models import CoopKind
+from coop.rules.charter import Terms
+from coop.rules.credit_code import check_character
 from coop.schemas import ContributionIn
+from coop.services.founding import Founding
+
+
+def _code(first17: str) -> str:
+    """A made-up unified social credit code with its right check character."""
+    return first17 + check_character(first17)
+
+
+BADAOLING = Founding(
+    name="八道岭村股份经济合作社",
+    kind=CoopKind.SHAREHOLDING,
+    banner="赤峰市",
+    village="八道岭村",
+    credit_code=_code("N2150402MF0000001"),
+    registered_on=date(2019, 3, 1),
+    legal_representative="刘福",
+)
+WENGNIUTE = Founding(
+    name="翁牛特旗乌丹镇富民种植专业合作社",
+    kind=CoopKind.FARMER,
+    banner="翁牛特旗",
+    town="乌丹镇",
+    village="白音套海嘎查",
+    credit_code=_code("93150426MA0N1B2C3"),
+    registered_on=date(2020, 4, 15),
+    legal_representative="包金山",
+)
+WENGNIUTE_TERMS = Terms(
+    share_price_fen=100_00,
+    land_value_per_mu_fen=1_000_00,
+    labour_value_per_day_fen=150_00,
+    reserve_rate_bp=1000,
+    policy="farmer",
+    patronage_rate_bp=6000,
+    live_sale_commission_bp=500,
+    machinery_development_bp=6000,
+    redemption_lock_months=36,
+)
+BADAOLING_TERMS = Terms(
+    share_price_fen=1_000_00,
+    land_value_per_mu_fen=800_00,
+    labour_value_per_day_fen=120_00,
+    reserve_rate_bp=1500,
+    policy="shareholding",
+    patronage_rate_bp=0,
+    live_sale_commission_bp=300,
+    machinery_development_bp=6000,
+    member_share_bp=10000,
+    collective_share_bp=0,
+    redemption_allowed=False,
+    split_machinery_pool=True,
+)
 
 # 翁牛特旗 households: name, group, household size, hardship, how they joined
 WENGNIUTE_HOUSEHOLDS = [
