@@ -8,22 +8,34 @@ from datetime import UTC, date, datetime
 
 import msgspec
 
-from caoyuan.demo import DemoContext
+from caoyuan.auth.models import UserAccount
+from caoyuan.auth.service import change_password
+from caoyuan.demo import DEMO_PASSWORD, DemoContext
 from caoyuan.identity import id_check_char
-from coop.models import Cooperative, CoopKind
+from coop.demo_data import (
+    BADAOLING,
+    BADAOLING_HOUSEHOLDS,
+    BADAOLING_MACHINES,
+    BADAOLING_TERMS,
+    WENGNIUTE,
+    WENGNIUTE_HOUSEHOLDS,
+    WENGNIUTE_LIVE_SALES,
+    WENGNIUTE_TERMS,
+    WENGNIUTE_TRACTOR,
+)
 from coop.posting import LiveSalePaid, MachineryServicePaid, OperatorWageAccrued, post
 from coop.rules import chart as c
-from coop.rules.charter import Terms
 from coop.rules.journal import credit, debit
 from coop.rules.members import MemberDraft
 from coop.schemas import ContributionIn
 from coop.services.assets import FixedAssetIn, acquire, depreciate_month
-from coop.services.charter import record_charter
 from coop.services.contributions import contribute
 from coop.services.distribution import approve, compute_draft, post_distribution, publish
 from coop.services.distribution.approve import AssemblyVote
+from coop.services.founding import found
 from coop.services.ledger import write_entry
 from coop.services.members import admit
+from coop.services.people import PersonDraft, create_person
 
 YEAR = 2025
 
@@ -34,154 +46,46 @@ def demo_id_number(region: str, birth: date, seq: int) -> str:
     return first17 + id_check_char(first17)
 
 
-# 翁牛特旗 households: name, group, household size, hardship, how they joined
-WENGNIUTE_HOUSEHOLDS = [
-    (
-        "包金山",
-        "一组",
-        4,
-        False,
-        ContributionIn(
-            0,
-            "land",
-            date(2020, 4, 15),
-            area_hundredths=11_00,
-            plot="白音套海嘎查东梁地 3 号",
-            term_from=date(2020, 4, 15),
-            term_to=date(2035, 4, 14),
-        ),
-    ),
-    ("李桂兰", "一组", 3, True, ContributionIn(0, "labour", date(2020, 4, 15), labour_days=60)),
-    ("乌力吉", "二组", 5, False, ContributionIn(0, "cash", date(2020, 4, 15), amount_fen=20_000_00, channel="bank")),
-    (
-        "张永军",
-        "二组",
-        4,
-        False,
-        ContributionIn(
-            0,
-            "asset",
-            date(2020, 5, 6),
-            amount_fen=38_050_00,
-            asset_name="东方红 LX904 拖拉机",
-            asset_category="machine",
-            appraiser="赤峰市农机鉴定站",
-        ),
-    ),
-    (
-        "其木格",
-        "三组",
-        2,
-        True,
-        ContributionIn(
-            0,
-            "land",
-            date(2020, 4, 15),
-            area_hundredths=6_50,
-            plot="白音套海嘎查南洼地 7 号",
-            term_from=date(2020, 4, 15),
-            term_to=date(2035, 4, 14),
-        ),
-    ),
-    (
-        "王海龙",
-        "三组",
-        6,
-        False,
-        ContributionIn(
-            0,
-            "land",
-            date(2021, 3, 20),
-            area_hundredths=20_00,
-            plot="白音套海嘎查西坡地 1–2 号",
-            term_from=date(2021, 3, 20),
-            term_to=date(2036, 3, 19),
-        ),
-    ),
-]
-# 2025 business with members: lambs and beef sold on the live stream (supplier), tractor work (farmer)
-WENGNIUTE_LIVE_SALES = {
-    1: [6_200_00, 5_560_00],
-    2: [3_150_00],
-    3: [9_800_00, 7_400_00],
-    4: [8_600_00],
-    5: [3_150_00],
-    6: [12_600_00, 14_300_00],
-}
-WENGNIUTE_TRACTOR = {1: 640_00, 2: 380_00, 4: 1_120_00, 6: 960_00}  # 包金山: 12,400 元 of business in all
-
-BADAOLING_HOUSEHOLDS = [
-    ("刘福", "一组", 3, True),
-    ("赵春梅", "一组", 4, False),
-    ("孙德胜", "二组", 5, False),
-    ("周秀英", "二组", 2, True),
-    ("吴国强", "三组", 4, False),
-]
-# 八道岭村: 72万元 of rural revitalisation funds bought 5 machines owned by the collective
-BADAOLING_MACHINES = [
-    ("BDL-01", "约翰迪尔 4YZ-4 玉米收获机（一号）", 198_000_00, "PICC-NJ-2025-0101"),
-    ("BDL-02", "雷沃 4YZP-4 玉米收获机（二号）", 176_000_00, "PICC-NJ-2025-0102"),
-    ("BDL-03", "东方红 LX1304 拖拉机", 152_000_00, "PICC-NJ-2025-0103"),
-    ("BDL-04", "秸秆捡拾打捆机", 104_000_00, "PICC-NJ-2025-0104"),
-    ("BDL-05", "深松整地联合作业机", 90_000_00, "PICC-NJ-2025-0105"),
-]
-
-
 def _at(day: date, hour: int = 3) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
 async def seed(ctx: DemoContext) -> None:
     db = ctx.session
-    badaoling = Cooperative(
-        name="八道岭村股份经济合作社",
-        kind=CoopKind.SHAREHOLDING,
-        banner="赤峰市",
-        town="",
-        village="八道岭村",
-        founded_on=date(2019, 3, 1),
-    )
-    wengniute = Cooperative(
-        name="翁牛特旗乌丹镇富民种植专业合作社",
-        kind=CoopKind.FARMER,
-        banner="翁牛特旗",
-        town="乌丹镇",
-        village="白音套海嘎查",
-        founded_on=date(2020, 4, 15),
-    )
-    db.add_all([badaoling, wengniute])
-    await db.flush()
+    by = ctx.shared.get("admin_id")  # founded as the install's accountant founds one on 建立合作社
+    badaoling, _ = await found(
+        db, BADAOLING, BADAOLING_TERMS, note="股份经济合作社章程：成员股按人口量化；农机收入六四开", by_user_id=by
+    )  # type: ignore[arg-type]
+    wengniute, _ = await found(db, WENGNIUTE, WENGNIUTE_TERMS, note="2020 年 4 月 15 日成立大会通过", by_user_id=by)  # type: ignore[arg-type]
     ctx.shared["coop.badaoling_id"] = badaoling.id
     ctx.shared["coop.wengniute_id"] = wengniute.id
-    member_login = await ctx.login(
-        phone="13900000003", role="member", name="包金山", note="翁牛特旗社员，土地入股 11 亩，可查看 2025 年分红"
-    )
-    operator = await ctx.login(phone="13900000004", role="operator", name="孙德胜", note="八道岭村农机手")
+    note = "翁牛特旗社员，土地入股 11 亩，可查看 2025 年分红"
+    member_login = await _person(ctx, wengniute.id, "13900000003", "member", "包金山", note)  # type: ignore[arg-type]
+    operator = await _person(ctx, badaoling.id, "13900000004", "operator", "孙德胜", "八道岭村农机手")  # type: ignore[arg-type]
+    hosts = [  # the live room's hosts (streaming's seed names them to its room)
+        await _person(ctx, wengniute.id, "13900000002", "host", "其其格", "草原村播主播（牧民夫妻）"),  # type: ignore[arg-type]
+        await _person(ctx, wengniute.id, "13900000006", "host", "高书记", "驻村第一书记（联合主播）"),  # type: ignore[arg-type]
+    ]
+    ctx.shared["coop.host_ids"] = [h.id for h in hosts]
     ctx.shared["coop.wengniute_member_ids"] = await _wengniute(ctx, wengniute.id, member_login.id)  # type: ignore[arg-type]
     ctx.shared["coop.badaoling_member_ids"], ctx.shared["coop.badaoling_machine_asset_ids"] = await _badaoling(
         ctx, badaoling.id, operator.id
     )  # type: ignore[arg-type]
 
 
+async def _person(ctx: DemoContext, coop_id: int, phone: str, role: str, name: str, note: str) -> UserAccount:
+    """A login made as the accountant makes one on 账户 (so that page lists it), then given the demo's
+    password the way its owner changes the temporary one at first login."""
+    admin_id = ctx.shared.get("admin_id")  # the demo's accountant (None: seeded on its own, as by a command)
+    draft = PersonDraft(phone, name, role)
+    account, temporary = await create_person(ctx.session, coop_id, draft, by_user_id=admin_id)  # type: ignore[arg-type]
+    await change_password(ctx.session, account.id, temporary, DEMO_PASSWORD, DEMO_PASSWORD)  # type: ignore[arg-type]
+    ctx.logins.append((role, phone, name, note))
+    return account
+
+
 async def _wengniute(ctx: DemoContext, coop_id: int, login_id: int) -> list[int]:
     db = ctx.session
-    await record_charter(
-        db,
-        coop_id,
-        date(2020, 4, 15),
-        Terms(
-            share_price_fen=100_00,
-            land_value_per_mu_fen=1_000_00,
-            labour_value_per_day_fen=150_00,
-            reserve_rate_bp=1000,
-            policy="farmer",
-            patronage_rate_bp=6000,
-            live_sale_commission_bp=500,
-            machinery_development_bp=6000,
-            redemption_lock_months=36,
-        ),
-        note="2020 年 4 月 15 日成立大会通过",
-    )
     ids = []
     for no, (name, group, size, hardship, joined) in enumerate(WENGNIUTE_HOUSEHOLDS, start=1):
         member = await admit(
@@ -270,26 +174,6 @@ async def _wengniute(ctx: DemoContext, coop_id: int, login_id: int) -> list[int]
 
 async def _badaoling(ctx: DemoContext, coop_id: int, operator_id: int) -> tuple[list[int], list[int]]:
     db = ctx.session
-    await record_charter(
-        db,
-        coop_id,
-        date(2019, 3, 1),
-        Terms(
-            share_price_fen=1_000_00,
-            land_value_per_mu_fen=800_00,
-            labour_value_per_day_fen=120_00,
-            reserve_rate_bp=1500,
-            policy="shareholding",
-            patronage_rate_bp=0,
-            live_sale_commission_bp=300,
-            machinery_development_bp=6000,
-            member_share_bp=10000,
-            collective_share_bp=0,
-            redemption_allowed=False,
-            split_machinery_pool=True,
-        ),
-        note="股份经济合作社章程：成员股按人口量化；农机收入六四开",
-    )
     ids = []
     for no, (name, group, size, hardship) in enumerate(BADAOLING_HOUSEHOLDS, start=1):
         member = await admit(

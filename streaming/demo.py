@@ -8,14 +8,16 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from caoyuan.auth.current import CurrentUser
+from caoyuan.auth.models import UserAccount
 from caoyuan.db import utcnow
 from caoyuan.demo import DemoContext
 from storefront.models import Sku
 from storefront.services import expire_orders, fulfil, refund
 from storefront.services.place_order import OrderRequest, place_order
 from storefront.services.settle_payment import Notice, settle
-from streaming.models import LiveRoom, LiveRoomHost
-from streaming.services import flash_sale, sessions, shelf
+from streaming.models import ContentLine
+from streaming.schemas import RoomHostIn, RoomIn
+from streaming.services import flash_sale, rooms, sessions, shelf
 
 BUYERS = [  # name, phone, province, city, county, detail
     ("张丽", "13812340001", "北京市", "北京市", "朝阳区", "望京街道 10 号院 3 号楼"),
@@ -32,25 +34,22 @@ BUYERS = [  # name, phone, province, city, county, detail
 async def seed(ctx: DemoContext) -> None:
     db = ctx.session
     coop_id = ctx.shared.get("coop.wengniute_id")
-    room = LiveRoom(
-        cooperative_id=coop_id,
-        name="鄂托克旗草原村播·阿尔巴斯直播间",
-        banner="鄂托克旗",
-        place="乌兰镇直播基地",
-        description="今天拍明天发：阿尔巴斯羊肉、牛肉干，牧民夫妻直播带货。",
-        content_lines="goods,stories",
+    admin = CurrentUser(int(ctx.shared["admin_id"]), "13900000001", "王会计", "admin", "session", "demo")  # type: ignore[call-overload]
+    room = await rooms.create_room(
+        db,
+        admin,
+        RoomIn(
+            name="鄂托克旗草原村播·阿尔巴斯直播间",
+            banner="鄂托克旗",
+            place="乌兰镇直播基地",
+            description="今天拍明天发：阿尔巴斯羊肉、牛肉干，牧民夫妻直播带货。",
+            content_lines=[ContentLine("goods"), ContentLine("stories")],
+            cooperative_id=coop_id,  # type: ignore[arg-type]
+        ),
     )
-    db.add(room)
-    await db.flush()
-    host_account = await ctx.login(phone="13900000002", role="host", name="其其格", note="草原村播主播（牧民夫妻）")
-    secretary = await ctx.login(phone="13900000006", role="host", name="高书记", note="驻村第一书记（联合主播）")
-    db.add_all(
-        [
-            LiveRoomHost(room_id=room.id, user_id=host_account.id, title="主播"),  # type: ignore[arg-type]
-            LiveRoomHost(room_id=room.id, user_id=secretary.id, title="第一书记"),
-        ]
-    )  # type: ignore[arg-type]
-    await db.flush()
+    host_account, secretary = await _hosts(ctx)
+    for account, title in ((host_account, "主播"), (secretary, "第一书记")):
+        await rooms.add_host(db, admin, room.id, RoomHostIn(user_id=account.id, title=title))  # type: ignore[arg-type]
     ctx.shared["streaming.room_id"] = room.id
     host = CurrentUser(host_account.id, host_account.phone, "其其格", "host", "session", "demo")  # type: ignore[arg-type]
     skus = {s.name: s for s in (await db.scalars(sa.select(Sku))).all()}
@@ -141,3 +140,15 @@ async def _sell(db, host: CurrentUser, session_id: int, skus: dict, ended: bool)
             countdown_s=30,
             window_min=20,
         )
+
+
+async def _hosts(ctx: DemoContext) -> tuple[UserAccount, UserAccount]:
+    """The cooperative's seed makes the hosts' logins through its people service (so 账户 lists them);
+    seeded without it, they are made here."""
+    made = ctx.shared.get("coop.host_ids")
+    if made:
+        first, second = made  # type: ignore[misc]
+        return await ctx.session.get(UserAccount, first), await ctx.session.get(UserAccount, second)  # type: ignore[return-value]
+    host = await ctx.login(phone="13900000002", role="host", name="其其格", note="草原村播主播（牧民夫妻）")
+    secretary = await ctx.login(phone="13900000006", role="host", name="高书记", note="驻村第一书记（联合主播）")
+    return host, secretary

@@ -29,7 +29,14 @@ async def test_demo_year_is_posted_published_and_explained(db, database_url) -> 
         "coop.badaoling_member_ids",
         "coop.wengniute_member_ids",
     }
-    assert [r[0] for r in ctx.logins] == ["member", "operator"]
+    assert [r[0] for r in ctx.logins] == ["member", "operator", "host", "host"]
+    async with db.session() as s:  # made through the people service: the 账户 page lists them, password set
+        from coop.services.people import people
+
+        listed = [(p.name, p.role, p.must_change_password) for p in await people(s, shared["coop.wengniute_id"])]
+        assert listed == [("包金山", "member", False), ("其其格", "host", False), ("高书记", "host", False)]
+        listed = [(p.name, p.role) for p in await people(s, shared["coop.badaoling_id"])]
+        assert listed == [("孙德胜", "operator")]
     async with db.session() as s:
         machines = (
             await s.scalars(select(FixedAsset).where(FixedAsset.id.in_(shared["coop.badaoling_machine_asset_ids"])))

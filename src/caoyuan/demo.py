@@ -54,7 +54,8 @@ async def _seed(settings: Settings) -> list[tuple[str, str, str, str]]:
         ctx = DemoContext(session, settings)
         if await _already_seeded(session):
             return []
-        await ctx.login(phone="13900000001", role="admin", name="王会计", note="八道岭村合作社会计")
+        admin = await ctx.login(phone="13900000001", role="admin", name="王会计", note="八道岭村合作社会计")
+        ctx.shared["admin_id"] = admin.id  # the accountant who makes the villages' logins (coop's people service)
         for domain in sorted(installed_domains(), key=lambda d: d.demo_order):
             if domain.seed_demo:
                 await domain.seed_demo(ctx)
