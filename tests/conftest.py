@@ -135,6 +135,14 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
+async def wide(database_url: str) -> AsyncIterator[Database]:
+    """A second engine on the same database with room for 24 connections at once (for races, tests/races.py)."""
+    database = create_database(database_url, 12)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
 def settings(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     return load_settings(
         database_url=database_url,
@@ -207,3 +215,12 @@ def login_page():  # type: ignore[no-untyped-def]
 
 # The real-server and browser fixtures live with their helpers in tests/browser.py.
 from tests.browser import browser, serve, server  # noqa: E402, F401
+
+
+@pytest.fixture
+def cluster(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Two app nodes behind nginx on PgBouncer, real processes (tests/ops_cluster.py; PostgreSQL only)."""
+    from tests.ops_cluster import running_cluster  # only the ops tests pay for importing it
+
+    with running_cluster(database_url, tmp_path) as made:
+        yield made

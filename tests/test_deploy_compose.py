@@ -21,7 +21,7 @@ from cryptography.x509.oid import NameOID
 from caoyuan import clock
 from storefront.services.catalogue import MAX_IMAGE_BYTES
 from streaming.feed import HEARTBEAT_S
-from tests.test_deploy_settings import DEPLOY, compose_file, interpolate
+from tests.deploy_files import DEPLOY, compose_file, interpolate
 
 NGINX_CONF = DEPLOY / "nginx" / "caoyuan.conf"
 FILLED = {

@@ -19,9 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from caoyuan.payments.settings import AlipaySettings, load_payment_config
 from caoyuan.settings import Settings, SettingsError, load_settings
+from tests.deploy_files import DEPLOY, ROOT, MissingVariable, compose_file, interpolate
 
-ROOT = Path(__file__).resolve().parent.parent
-DEPLOY = ROOT / "deploy"
 K8S_BASE = DEPLOY / "k8s" / "base"
 K8S_SECRETS = DEPLOY / "k8s" / "secret.example.yaml"
 KEY_DIR = "/run/secrets/caoyuan/"  # where compose and Kubernetes mount Alipay's key files
@@ -150,37 +149,6 @@ def _env_example() -> dict[str, str]:
             name, _, value = line.partition("=")
             pairs[name.strip()] = value.strip()
     return pairs
-
-
-class MissingVariable(Exception):
-    pass
-
-
-def interpolate(value, env: dict[str, str]):
-    """Compose's ${VAR}, ${VAR:-default}, ${VAR:?message} and $$ in every value (not in comments)."""
-    if isinstance(value, dict):
-        return {k: interpolate(v, env) for k, v in value.items()}
-    if isinstance(value, list):
-        return [interpolate(v, env) for v in value]
-    if not isinstance(value, str):
-        return value
-
-    def one(match: re.Match) -> str:
-        if match.group(0) == "$$":
-            return "$"
-        name, how, rest = match.group(1), match.group(2), match.group(3)
-        current = env.get(name, "")
-        if how == ":?" and not current:
-            raise MissingVariable(name)
-        if how == ":-" and not current:
-            return rest
-        return current
-
-    return re.sub(r"\$\$|\$\{(\w+)(?:(:[?-])([^}]*))?\}", one, value)
-
-
-def compose_file() -> dict:
-    return yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
 
 
 def test_compose_refuses_to_start_with_any_value_left_empty(good_values) -> None:

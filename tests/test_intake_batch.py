@@ -18,13 +18,13 @@ from storefront.models import BuyerQuota
 from storefront.services import intake_batch
 from storefront.services.place_order import Placed, place_order
 from tests.factories.live import build
-from tests.test_live_sale_concurrency import feed_is_gapless, pool_state, race_orders, request, wide  # noqa: F401
+from tests.races import feed_is_gapless, pool_state, race_orders, request
 
 pytestmark = pytest.mark.postgres_only
 
 
 @pytest.fixture
-def batches(wide, monkeypatch):  # noqa: F811
+def batches(wide, monkeypatch):
     """The sizes of the batched statements run on ``wide``; everything fired at once joins one batch."""
     monkeypatch.setattr(intake_batch, "WINDOW_S", 0.2)
     sizes: list[int] = []
@@ -43,7 +43,7 @@ def _codes(results: list[object]) -> Counter[str]:
     return Counter(r.code if isinstance(r, AppError) else "placed" for r in results)
 
 
-async def test_a_batch_straddling_the_last_unit_sells_exactly_the_stock(db, wide, make_user, batches) -> None:  # noqa: F811
+async def test_a_batch_straddling_the_last_unit_sells_exactly_the_stock(db, wide, make_user, batches) -> None:
     sc = await build(db, make_user, stock=100, shelf_qty=5)
     before = metrics.ORDERS.labels("placed")._value.get()
     results, _ = await race_orders(wide, [request(sc, phone=f"1390000{n:04d}") for n in range(12)])
@@ -58,7 +58,7 @@ async def test_a_batch_straddling_the_last_unit_sells_exactly_the_stock(db, wide
     assert metrics.ORDERS.labels("placed")._value.get() - before == 5  # counted once each, after the commit
 
 
-async def test_a_small_order_cut_off_behind_a_big_one_still_gets_the_last_units(db, wide, make_user, batches) -> None:  # noqa: F811
+async def test_a_small_order_cut_off_behind_a_big_one_still_gets_the_last_units(db, wide, make_user, batches) -> None:
     sc = await build(db, make_user, stock=100, shelf_qty=3)
     wanted = [2, 2, 1]  # whichever 2 comes second does not fit; the 1 does, before or behind it
     results, _ = await race_orders(
@@ -70,7 +70,7 @@ async def test_a_small_order_cut_off_behind_a_big_one_still_gets_the_last_units(
     assert (await pool_state(db, sc.pool_id))[0] == 0
 
 
-async def test_a_batch_with_a_replayed_key_answers_it_with_the_first_order(db, wide, make_user, batches) -> None:  # noqa: F811
+async def test_a_batch_with_a_replayed_key_answers_it_with_the_first_order(db, wide, make_user, batches) -> None:
     sc = await build(db, make_user, stock=100, shelf_qty=20)
     key = f"replay-{uuid.uuid4().hex[:12]}"
     async with wide.session() as s:
@@ -91,7 +91,7 @@ async def test_a_batch_with_a_replayed_key_answers_it_with_the_first_order(db, w
     assert kinds["order_placed"] == 7
 
 
-async def test_a_batch_with_one_buyer_over_the_cap_refuses_only_that_buyer(db, wide, make_user, batches) -> None:  # noqa: F811
+async def test_a_batch_with_one_buyer_over_the_cap_refuses_only_that_buyer(db, wide, make_user, batches) -> None:
     sc = await build(db, make_user, stock=100, shelf_qty=20, per_buyer_cap=2)
     async with wide.session() as s:
         await place_order(s, request(sc, quantity=1, phone="13930000000"))
@@ -109,7 +109,7 @@ async def test_a_batch_with_one_buyer_over_the_cap_refuses_only_that_buyer(db, w
     assert await pool_state(db, sc.pool_id) == (10, 20, 6, 10)
 
 
-async def test_sold_out_orders_in_a_capped_batch_give_their_quota_back(db, wide, make_user, batches) -> None:  # noqa: F811
+async def test_sold_out_orders_in_a_capped_batch_give_their_quota_back(db, wide, make_user, batches) -> None:
     sc = await build(db, make_user, stock=100, shelf_qty=2, per_buyer_cap=2)
     results, _ = await race_orders(wide, [request(sc, phone=f"1394000{n:04d}") for n in range(6)])
     assert batches == [6] and _codes(results) == {"placed": 2, "sold_out": 4}
@@ -119,7 +119,7 @@ async def test_sold_out_orders_in_a_capped_batch_give_their_quota_back(db, wide,
             assert (quota.used if quota else 0) == (1 if isinstance(result, Placed) else 0)
 
 
-async def test_a_failing_batch_places_each_order_alone(db, wide, make_user, batches, monkeypatch) -> None:  # noqa: F811
+async def test_a_failing_batch_places_each_order_alone(db, wide, make_user, batches, monkeypatch) -> None:
     sc = await build(db, make_user, stock=100, shelf_qty=4)
 
     async def broken(*args: object) -> None:
@@ -133,7 +133,7 @@ async def test_a_failing_batch_places_each_order_alone(db, wide, make_user, batc
     assert kinds["order_placed"] == 4
 
 
-async def test_many_orders_in_flight_never_overflow_the_pool(db, wide, make_user) -> None:  # noqa: F811
+async def test_many_orders_in_flight_never_overflow_the_pool(db, wide, make_user) -> None:
     """Reads wait for a slot rather than opening overflow connections (each a backend fork and re-prepares)."""
     sc = await build(db, make_user, stock=100, shelf_qty=60)
     pool = wide.engine.sync_engine.pool

@@ -9,12 +9,13 @@ from coop import access
 from coop.models import Cooperative
 from streaming.models import LiveRoom
 from tests.factories.coop import CODE, FORM, OTHER
-from tests.test_live_rooms_setup import ROOM, _at_field, _post
+from tests.factories.live import ROOM
+from tests.pages import at_field, post_form
 
 
 async def _villages(client, db) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     for name, code in (("白音套海嘎查股份经济合作社", CODE), ("八道岭村农机专业合作社", OTHER)):
-        made = await _post(client, "/coop/setup/", {**FORM, "name": name, "credit_code": code})
+        made = await post_form(client, "/coop/setup/", {**FORM, "name": name, "credit_code": code})
         assert made.status_code == 303, made.text
     async with db.session() as s:
         a, b = (await s.scalars(select(Cooperative.id).order_by(Cooperative.id))).all()
@@ -29,7 +30,7 @@ async def test_an_admin_of_village_b_cannot_reach_village_a_rooms(  # type: igno
     host = await make_user("host", name="娜仁")
     await login_page(client, install.phone)
     a, b = await _villages(client, db)
-    made = await _post(client, "/live/setup/rooms/", {**ROOM, "cooperative_id": str(a)})
+    made = await post_form(client, "/live/setup/rooms/", {**ROOM, "cooperative_id": str(a)})
     assert made.status_code == 303, made.text
     async with db.session() as s:
         room = (await s.scalars(select(LiveRoom))).one()
@@ -43,12 +44,12 @@ async def test_an_admin_of_village_b_cannot_reach_village_a_rooms(  # type: igno
     assert listing.status_code == 200 and ROOM["name"] not in listing.text
     assert "八道岭村" in listing.text and "白音套海" not in listing.text  # only B is offered for a new room
     assert (await client.get(f"/live/setup/rooms/{room.id}")).status_code == 404
-    edited = await _post(client, f"/live/setup/rooms/{room.id}", {**ROOM, "name": "改名直播间"})
+    edited = await post_form(client, f"/live/setup/rooms/{room.id}", {**ROOM, "name": "改名直播间"})
     assert edited.status_code == 404
-    hosted = await _post(client, f"/live/setup/rooms/{room.id}/hosts", {"user_id": str(host.id), "title": "主播"})
+    hosted = await post_form(client, f"/live/setup/rooms/{room.id}/hosts", {"user_id": str(host.id), "title": "主播"})
     assert hosted.status_code == 404
-    for_a = await _post(client, "/live/setup/rooms/", {**ROOM, "name": "冒名直播间", "cooperative_id": str(a)})
-    assert for_a.status_code == 422 and "您管理的合作社" in _at_field(for_a.text, "cooperative_id")
+    for_a = await post_form(client, "/live/setup/rooms/", {**ROOM, "name": "冒名直播间", "cooperative_id": str(a)})
+    assert for_a.status_code == 422 and "您管理的合作社" in at_field(for_a.text, "cooperative_id")
 
     headers = await login_api(client, keeper_b.phone)
     assert (await client.get("/api/live/rooms/", headers=headers)).json() == []
@@ -57,5 +58,5 @@ async def test_an_admin_of_village_b_cannot_reach_village_a_rooms(  # type: igno
         rooms = (await s.scalars(select(LiveRoom))).all()
     assert [(r.name, r.cooperative_id) for r in rooms] == [(ROOM["name"], a)]  # nothing changed, nothing made
 
-    ok = await _post(client, "/live/setup/rooms/", {**ROOM, "name": "八道岭直播间", "cooperative_id": str(b)})
+    ok = await post_form(client, "/live/setup/rooms/", {**ROOM, "name": "八道岭直播间", "cooperative_id": str(b)})
     assert ok.status_code == 303, ok.text

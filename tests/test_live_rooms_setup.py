@@ -6,15 +6,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from streaming.models import LiveRoom, LiveRoomHost, LiveSession
-
-
-def _csrf(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {"x-csrftoken": client.cookies.get("caoyuan_csrf") or ""}
-
-
-def _at_field(html: str, field: str) -> str:
-    marker = f'id="{field}-error" role="alert">'
-    return html.split(marker, 1)[1].split("</span>", 1)[0] if marker in html else ""
+from tests.factories.live import ROOM
+from tests.pages import at_field, post_form
 
 
 async def _count(db, model) -> int:  # type: ignore[no-untyped-def]
@@ -22,25 +15,12 @@ async def _count(db, model) -> int:  # type: ignore[no-untyped-def]
         return await s.scalar(select(func.count()).select_from(model))
 
 
-ROOM = {
-    "name": "乌审旗草原村播直播间",
-    "banner": "乌审旗",
-    "place": "嘎鲁图镇",
-    "line_goods": "on",
-    "line_stories": "on",
-}
-
-
-async def _post(client, url: str, form: dict):  # type: ignore[no-untyped-def]
-    return await client.post(url, data=form, headers=_csrf(client), follow_redirects=False)
-
-
 async def test_admin_sets_up_a_room_and_its_host_schedules_in_it(client, db, make_user, login_page) -> None:
     admin = await make_user("admin")
     host = await make_user("host", name="娜仁")
     await login_page(client, admin.phone)
 
-    made = await _post(client, "/live/setup/rooms/", ROOM)
+    made = await post_form(client, "/live/setup/rooms/", ROOM)
     assert made.status_code == 303, made.text
     room_url = made.headers["location"].split("?")[0]
     async with db.session() as s:
@@ -50,12 +30,12 @@ async def test_admin_sets_up_a_room_and_its_host_schedules_in_it(client, db, mak
 
     page = await client.get(room_url)
     assert page.status_code == 200 and "娜仁（尾号" in page.text and "乌审旗" in page.text
-    named = await _post(client, f"{room_url}/hosts", {"user_id": str(host.id), "title": "主播"})
+    named = await post_form(client, f"{room_url}/hosts", {"user_id": str(host.id), "title": "主播"})
     assert named.status_code == 303, named.text
     listing = await client.get("/live/setup/rooms/")
     assert "主播：娜仁" in listing.text
 
-    edited = await _post(client, room_url, {**ROOM, "name": "乌审旗直播间", "line_culture": "on"})
+    edited = await post_form(client, room_url, {**ROOM, "name": "乌审旗直播间", "line_culture": "on"})
     assert edited.status_code == 303, edited.text
     async with db.session() as s:
         again = await s.get(LiveRoom, room.id)
@@ -65,7 +45,7 @@ async def test_admin_sets_up_a_room_and_its_host_schedules_in_it(client, db, mak
     await login_page(client, host.phone)
     console = await client.get("/live/console/")
     assert "乌审旗直播间" in console.text and "没有被添加" not in console.text
-    scheduled = await _post(
+    scheduled = await post_form(
         client,
         "/live/console/schedule",
         {
@@ -96,14 +76,14 @@ async def test_refusals_show_at_the_field_and_write_nothing(client, db, make_use
         ({**ROOM, "line_ads": "on"}, "content_lines"),
     ]
     for form, field in cases:
-        page = await _post(client, "/live/setup/rooms/", form)
+        page = await post_form(client, "/live/setup/rooms/", form)
         assert page.status_code == 422, (form, page.status_code)
-        assert _at_field(page.text, field), (field, page.text[-2000:])
+        assert at_field(page.text, field), (field, page.text[-2000:])
         assert "新建直播间" in page.text and ROOM["place"] in page.text  # the input is kept
     assert await _count(db, LiveRoom) == 0
 
-    room_url = (await _post(client, "/live/setup/rooms/", ROOM)).headers["location"].split("?")[0]
-    assert await _post(client, f"{room_url}/hosts", {"user_id": str(host.id)}) is not None
+    room_url = (await post_form(client, "/live/setup/rooms/", ROOM)).headers["location"].split("?")[0]
+    assert await post_form(client, f"{room_url}/hosts", {"user_id": str(host.id)}) is not None
     for form, status in [
         ({"user_id": str(member.id), "title": "主播"}, 422),  # not a host login
         ({"user_id": str(admin.id), "title": "主播"}, 422),
@@ -112,15 +92,15 @@ async def test_refusals_show_at_the_field_and_write_nothing(client, db, make_use
         ({"user_id": str(host.id), "title": "联合主播"}, 409),  # already named
         ({"user_id": str(other.id), "title": "称" * 31}, 422),
     ]:
-        page = await _post(client, f"{room_url}/hosts", form)
+        page = await post_form(client, f"{room_url}/hosts", form)
         assert page.status_code == status, (form, page.status_code)
         field = "title" if len(form["title"]) > 30 else "user_id"
-        assert _at_field(page.text, field), (form, page.text[-2000:])
+        assert at_field(page.text, field), (form, page.text[-2000:])
         assert "乌审旗草原村播直播间" in page.text  # the room's own form still shows its values
     assert await _count(db, LiveRoomHost) == 1
 
-    bad_edit = await _post(client, room_url, {**ROOM, "name": "x"})
-    assert bad_edit.status_code == 422 and _at_field(bad_edit.text, "name")
+    bad_edit = await post_form(client, room_url, {**ROOM, "name": "x"})
+    assert bad_edit.status_code == 422 and at_field(bad_edit.text, "name")
     async with db.session() as s:
         assert (await s.scalars(select(LiveRoom.name))).one() == ROOM["name"]
 
@@ -129,7 +109,7 @@ async def test_a_host_cannot_set_up_rooms(client, db, make_user, login_page, log
     host = await make_user("host")
     await login_page(client, host.phone)
     assert (await client.get("/live/setup/rooms/")).status_code == 403
-    assert (await _post(client, "/live/setup/rooms/", ROOM)).status_code == 403
+    assert (await post_form(client, "/live/setup/rooms/", ROOM)).status_code == 403
     headers = await login_api(client, host.phone)
     api = await client.post("/api/live/rooms/", json={"name": "主播自建", "banner": "鄂托克旗"}, headers=headers)
     assert api.status_code == 403
@@ -172,12 +152,12 @@ async def test_removing_a_host_from_the_page_takes_the_room_off_their_console(
     admin = await make_user("admin")
     host = await make_user("host", name="娜仁")
     await login_page(client, admin.phone)
-    room_url = (await _post(client, "/live/setup/rooms/", ROOM)).headers["location"].split("?")[0]
-    await _post(client, f"{room_url}/hosts", {"user_id": str(host.id), "title": "主播"})
-    removed = await _post(client, f"{room_url}/hosts/{host.id}/remove", {})
+    room_url = (await post_form(client, "/live/setup/rooms/", ROOM)).headers["location"].split("?")[0]
+    await post_form(client, f"{room_url}/hosts", {"user_id": str(host.id), "title": "主播"})
+    removed = await post_form(client, f"{room_url}/hosts/{host.id}/remove", {})
     assert removed.status_code == 303 and await _count(db, LiveRoomHost) == 0
-    again = await _post(client, f"{room_url}/hosts/{host.id}/remove", {})
-    assert again.status_code == 404 and _at_field(again.text, "user_id")
+    again = await post_form(client, f"{room_url}/hosts/{host.id}/remove", {})
+    assert again.status_code == 404 and at_field(again.text, "user_id")
     client.cookies.clear()
     await login_page(client, host.phone)
     console = await client.get("/live/console/")

@@ -1,7 +1,6 @@
 """The live sale end to end over HTTP: a host sets up a show, a guest orders and pays through the
 in-project Alipay sandbox (real signatures, real notify), the cooperative ships or refunds."""
 
-import re
 import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -10,24 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from caoyuan.db import utcnow
-from caoyuan.payments.sandbox import sandbox_runtime
 from storefront.models import Order
+from tests.alipay import pay_in_sandbox
 from tests.factories.live import build
 from tests.factories.shop import order_body
-
-
-async def _pay_in_sandbox(client, pay_url: str) -> None:  # type: ignore[no-untyped-def]
-    """Follow the WAP redirect to the sandbox cashier and press 确认付款, as a buyer's phone would."""
-    cashier = await client.get(pay_url, follow_redirects=True, headers={"user-agent": "Mozilla/5.0 (iPhone) Mobile"})
-    assert cashier.status_code == 200, cashier.text[:500]
-    action = re.search(r'<form method="post" action="([^"]+)"', cashier.text).group(1)
-    csrf = re.search(r'name="_csrf_token" value="([^"]*)"', cashier.text)
-    data = {"action": "pay", **({"_csrf_token": csrf.group(1)} if csrf else {})}
-    paid = await client.post(
-        action, data=data, headers={"x-csrftoken": client.cookies.get("caoyuan_csrf", "")}, follow_redirects=False
-    )
-    assert paid.status_code in (200, 303), paid.text[:500]
-    assert await sandbox_runtime(client.app).drain(10)
 
 
 def _key() -> dict[str, str]:
@@ -46,7 +31,7 @@ async def test_guest_orders_and_pays_through_the_sandbox(client, db, make_user) 
     assert made.status_code == 201, made.text
     order = made.json()
     assert order["total_fen"] == 53600 and order["status"] == "pending_payment"
-    await _pay_in_sandbox(client, order["pay_url"])
+    await pay_in_sandbox(client, order["pay_url"])
     status = await client.get(f"/api/shop/orders/{order['order_no']}", params={"t": order["status_url"].split("t=")[1]})
     assert status.json()["status"] == "paid" and status.json()["ship_by"]
     host = await client.get(f"/api/live/sessions/{sc.session_id}")
@@ -204,7 +189,7 @@ async def test_fulfilment_and_refund_over_http(client, db, make_user, login_api)
             f"/api/live/sessions/{sc.session_id}/orders", headers=_key(), json={"pool_id": sc.pool_id, **order_body()}
         )
     ).json()
-    await _pay_in_sandbox(client, made["pay_url"])
+    await pay_in_sandbox(client, made["pay_url"])
     await make_user("admin", phone="13600007777")
     admin = await login_api(client, "13600007777")
     order = (

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,9 +17,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from caoyuan.db import Database, create_database, utcnow
+from caoyuan.db import Database, utcnow
 from caoyuan.errors import AppError
-from caoyuan.feed import FeedEvent, FeedStream
 from coop.models import MemberVolume
 from storefront.models import BuyerQuota, Order, PaymentAttempt, StockPool
 from storefront.services import expire_orders
@@ -30,86 +28,9 @@ from streaming.services import flash_sale
 from tests.browser import free_port, start_server, stop_server
 from tests.factories.live import Scenario, build
 from tests.factories.shop import order_body
+from tests.races import Overlap, feed_is_gapless, pool_state, race_orders, request
 
 postgres_only = pytest.mark.postgres_only
-
-
-@pytest.fixture
-async def wide(database_url: str) -> AsyncIterator[Database]:
-    """A second engine on the same database with room for 24 connections at once."""
-    database = create_database(database_url, 12)
-    yield database
-    await database.dispose()
-
-
-class Overlap:
-    """Counts how many contenders were inside the service at the same moment (the test must really race)."""
-
-    def __init__(self) -> None:
-        self.inside = self.most = 0
-
-    async def run(self, work: Callable[[], Awaitable[object]]) -> object:
-        self.inside += 1
-        self.most = max(self.most, self.inside)
-        try:
-            return await work()
-        except AppError as exc:
-            return exc
-        finally:
-            self.inside -= 1
-
-
-def request(
-    sc: Scenario, key: str | None = None, quantity: int = 1, phone: str = "13800000001", pool_id: int | None = None
-) -> OrderRequest:
-    return OrderRequest(
-        pool_id=pool_id or sc.pool_id,
-        quantity=quantity,
-        phone=phone,
-        name="张三丰",
-        province="内蒙古",
-        city="鄂尔多斯市",
-        county="鄂托克旗",
-        detail="乌兰镇团结路 8 号",
-        idempotency_key=key or uuid.uuid4().hex,
-        live_session_id=sc.session_id,
-    )
-
-
-async def race_orders(database: Database, requests: list[OrderRequest]) -> tuple[list[object], int]:
-    overlap = Overlap()
-
-    async def one(req: OrderRequest) -> object:
-        async with database.session() as s:
-            return await place_order(s, req)
-
-    results = await asyncio.gather(*(overlap.run(lambda r=r: one(r)) for r in requests))
-    return list(results), overlap.most
-
-
-async def pool_state(db: Database, pool_id: int) -> tuple[int, int, int, int]:
-    """(remaining, allocated, orders, units ordered) for a pool."""
-    async with db.session() as s:
-        pool = await s.get(StockPool, pool_id)
-        count, units = (
-            await s.execute(
-                sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Order.quantity), 0)).where(
-                    Order.pool_id == pool_id
-                )
-            )
-        ).one()
-    return pool.remaining, pool.allocated, count, units  # type: ignore[union-attr]
-
-
-async def feed_is_gapless(db: Database, session_id: int) -> Counter[str]:
-    """The session's feed is numbered 1..N without gaps or repeats; returns how many events of each kind."""
-    stream = f"live:{session_id}"
-    async with db.session() as s:
-        seqs = list(await s.scalars(sa.select(FeedEvent.seq).where(FeedEvent.stream == stream).order_by(FeedEvent.seq)))
-        counter = await s.scalar(sa.select(FeedStream.last_seq).where(FeedStream.key == stream))
-        kinds = Counter(await s.scalars(sa.select(FeedEvent.kind).where(FeedEvent.stream == stream)))
-    assert seqs == list(range(1, len(seqs) + 1)) and counter == len(seqs)
-    return kinds
 
 
 @postgres_only

@@ -8,59 +8,22 @@ from urllib.parse import urlsplit
 
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import func, select
 
-from caoyuan.payments import gateway_for, signing
 from caoyuan.payments.sandbox import sandbox_runtime
 from coop.machinery.models import Booking
 from coop.machinery.services.alipay import booking_id_of, out_trade_no_for
-from coop.models import MemberVolume, Posting
+from tests.alipay import NOTIFY, PHONE_UA, press_pay, resigned
 from tests.factories.machinery import (
     ADMIN_PHONE,
     MEMBER_PHONE,
     OPERATOR_PHONES,
     OTHER_MEMBER_PHONE,
     booking_body,
-    day,
+    books,
+    completed_job,
     make_fleet,
     plot,
 )
-
-PHONE_UA = {"user-agent": "Mozilla/5.0 (iPhone) Mobile"}
-NOTIFY = "/pay/alipay/notify"
-
-
-async def _completed_job(client, db, login_api) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
-    """A member's 10-mu harvest, done: (booking id, bill in fen, member id)."""
-    fleet = await make_fleet(db)
-    member, admin = await login_api(client, MEMBER_PHONE), await login_api(client, ADMIN_PHONE)
-    operator = await login_api(client, OPERATOR_PHONES[0])
-    bid = (await client.post("/api/machinery/bookings", json=booking_body(fleet, plot("10")), headers=member)).json()[
-        "id"
-    ]
-    await client.post(
-        f"/api/machinery/bookings/{bid}/schedule",
-        headers=admin,
-        json={"day": str(day(2)), "operator_id": fleet.operator_ids[0], "machine_id": fleet.machine_ids[0]},
-    )
-    await client.post(f"/api/machinery/bookings/{bid}/start", headers=operator)
-    done = await client.post(f"/api/machinery/bookings/{bid}/complete", headers=operator, json={"measured_area": "10"})
-    assert done.json()["status"] == "completed", done.text
-    return bid, done.json()["amount_fen"], fleet.member_ids[0]
-
-
-async def _press_pay(client, pay_page: str):  # type: ignore[no-untyped-def]
-    """Open the pay link on a phone, follow it to the sandbox cashier and press 确认付款."""
-    cashier = await client.get(pay_page, follow_redirects=True, headers=PHONE_UA)
-    assert cashier.status_code == 200, cashier.text[:500]
-    action = re.search(r'<form method="post" action="([^"]+)"', cashier.text).group(1)
-    csrf = re.search(r'name="_csrf_token" value="([^"]*)"', cashier.text)
-    data = {"action": "pay", **({"_csrf_token": csrf.group(1)} if csrf else {})}
-    paid = await client.post(
-        action, data=data, headers={"x-csrftoken": client.cookies.get("caoyuan_csrf", "")}, follow_redirects=False
-    )
-    assert paid.status_code in (200, 303), paid.text[:500]
-    return paid
 
 
 def _capture_notifies(client) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
@@ -75,63 +38,44 @@ def _capture_notifies(client) -> list[dict[str, str]]:  # type: ignore[no-untype
     return seen
 
 
-async def _resigned(client, form: dict[str, str], **changes: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """The sandbox's notify with fields changed, signed again with the sandbox's 'Alipay' key."""
-    form = {k: v for k, v in form.items() if k != "sign"} | changes
-    key = gateway_for(client.app).config.sandbox.alipay_private_key
-    return form | {"sign": await signing.sign_params(key, form, signing.NOTIFY_EXCLUDES)}
-
-
-async def _books(db, bid: int, member_id: int) -> tuple:  # type: ignore[no-untyped-def]
-    async with db.session() as s:
-        booking = await s.get(Booking, bid)
-        volume = await s.scalar(
-            select(func.coalesce(func.sum(MemberVolume.amount_fen), 0)).where(MemberVolume.member_id == member_id)
-        )
-        postings = await s.scalar(
-            select(func.count()).select_from(Posting).where(Posting.reference == f"machinery-booking:{bid}:paid")
-        )
-        return booking.status, booking.payment_channel, booking.entry_id, volume, postings
-
-
 async def test_farmer_pays_by_alipay_and_the_income_is_posted_once(client, db, login_api, login_page) -> None:
-    bid, bill, member_id = await _completed_job(client, db, login_api)
+    bid, bill, member_id = await completed_job(client, db, login_api)
     await login_page(client, MEMBER_PHONE)
     page = await client.get(f"/machinery/bookings/{bid}")
     assert "用支付宝付款" in page.text
     notifies = _capture_notifies(client)
-    await _press_pay(client, f"/machinery/bookings/{bid}/alipay")
+    await press_pay(client, f"/machinery/bookings/{bid}/alipay")
     assert await sandbox_runtime(client.app).drain(10)
 
     assert len(notifies) == 1 and notifies[0]["out_trade_no"].startswith(f"NJ{bid}x")
-    status, channel, entry_id, volume, postings = await _books(db, bid, member_id)
+    status, channel, entry_id, volume, postings = await books(db, bid, member_id)
     assert (status, channel, volume, postings) == ("paid", "alipay", bill, 1) and entry_id
     page = await client.get(f"/machinery/bookings/{bid}")
     assert "支付宝付清" in page.text and "用支付宝付款" not in page.text  # plain words (issue 10)
 
     again = await client.post(NOTIFY, data=notifies[0])  # Alipay redelivers: nothing changes
     assert (again.status_code, again.text) == (200, "success")
-    assert await _books(db, bid, member_id) == (status, channel, entry_id, volume, postings)
+    assert await books(db, bid, member_id) == (status, channel, entry_id, volume, postings)
 
 
 async def test_back_from_the_cashier_shows_paid_before_the_notify(client, db, login_api, login_page) -> None:
-    bid, bill, member_id = await _completed_job(client, db, login_api)
+    bid, bill, member_id = await completed_job(client, db, login_api)
 
     async def lost(url: str, form: dict[str, str]) -> str:
         return "success"  # swallowed: the notify never reaches the app
 
     sandbox_runtime(client.app).send = lost
     await login_page(client, MEMBER_PHONE)
-    paid = await _press_pay(client, f"/machinery/bookings/{bid}/alipay")
+    paid = await press_pay(client, f"/machinery/bookings/{bid}/alipay")
     back = urlsplit(paid.headers["location"])
     assert back.path == f"/machinery/bookings/{bid}"
     page = await client.get(f"{back.path}?{back.query}")
     assert page.status_code == 200 and "已付款" in page.text and "支付宝付清" in page.text
-    assert (await _books(db, bid, member_id))[3] == bill
+    assert (await books(db, bid, member_id))[3] == bill
 
 
 async def test_a_computer_gets_a_qr_code(client, db, login_api, login_page) -> None:
-    bid, bill, _ = await _completed_job(client, db, login_api)
+    bid, bill, _ = await completed_job(client, db, login_api)
     await login_page(client, ADMIN_PHONE)  # the accountant opens it for the farmer
     page = await client.get(f"/machinery/bookings/{bid}/alipay", headers={"user-agent": "Mozilla/5.0 (X11; Linux)"})
     assert page.status_code == 200 and "<svg" in page.text and "¥" in page.text
@@ -140,7 +84,7 @@ async def test_a_computer_gets_a_qr_code(client, db, login_api, login_page) -> N
 
 
 async def test_wrong_amount_and_unknown_prefix_are_refused(client, db, login_api, login_page) -> None:
-    bid, bill, member_id = await _completed_job(client, db, login_api)
+    bid, bill, member_id = await completed_job(client, db, login_api)
     notifies: list[dict[str, str]] = []
 
     async def hold(url: str, form: dict[str, str]) -> str:
@@ -149,24 +93,24 @@ async def test_wrong_amount_and_unknown_prefix_are_refused(client, db, login_api
 
     sandbox_runtime(client.app).send = hold
     await login_page(client, MEMBER_PHONE)
-    await _press_pay(client, f"/machinery/bookings/{bid}/alipay")
+    await press_pay(client, f"/machinery/bookings/{bid}/alipay")
     assert await sandbox_runtime(client.app).drain(10) and notifies
     short = await client.post(
-        NOTIFY, data=await _resigned(client, notifies[0], total_amount=f"{(bill - 100) / 100:.2f}")
+        NOTIFY, data=await resigned(client, notifies[0], total_amount=f"{(bill - 100) / 100:.2f}")
     )
     assert (short.status_code, short.text, short.headers["x-notify-reason"]) == (400, "failure", "amount_mismatch")
-    unknown = await client.post(NOTIFY, data=await _resigned(client, notifies[0], out_trade_no="ZZ12345"))
+    unknown = await client.post(NOTIFY, data=await resigned(client, notifies[0], out_trade_no="ZZ12345"))
     assert (unknown.status_code, unknown.text) == (400, "failure")
     forged = await client.post(NOTIFY, data=notifies[0] | {"total_amount": "0.01"})  # not re-signed
     assert (forged.status_code, forged.text) == (400, "failure")
-    assert (await _books(db, bid, member_id))[:4] == ("completed", "", None, 0)
+    assert (await books(db, bid, member_id))[:4] == ("completed", "", None, 0)
     ok = await client.post(NOTIFY, data=notifies[0])
     assert (ok.status_code, ok.text) == (200, "success")
-    assert (await _books(db, bid, member_id))[3] == bill
+    assert (await books(db, bid, member_id))[3] == bill
 
 
 async def test_another_farmer_cannot_pay_my_job(client, db, login_api, login_page) -> None:
-    bid, _, _ = await _completed_job(client, db, login_api)
+    bid, _, _ = await completed_job(client, db, login_api)
     await login_page(client, OTHER_MEMBER_PHONE)
     response = await client.get(f"/machinery/bookings/{bid}/alipay", headers=PHONE_UA, follow_redirects=False)
     assert response.status_code == 403
@@ -226,7 +170,7 @@ async def _handler_with_follow_up(db, notice, context):  # type: ignore[no-untyp
 async def test_a_follow_up_runs_after_the_commit(client, db, login_api, login_page, monkeypatch) -> None:
     from caoyuan.payments import dispatch
 
-    bid, _, _ = await _completed_job(client, db, login_api)
+    bid, _, _ = await completed_job(client, db, login_api)
     notifies: list[dict[str, str]] = []
 
     async def hold(url: str, form: dict[str, str]) -> str:
@@ -235,7 +179,7 @@ async def test_a_follow_up_runs_after_the_commit(client, db, login_api, login_pa
 
     sandbox_runtime(client.app).send = hold
     await login_page(client, MEMBER_PHONE)
-    await _press_pay(client, f"/machinery/bookings/{bid}/alipay")
+    await press_pay(client, f"/machinery/bookings/{bid}/alipay")
     assert await sandbox_runtime(client.app).drain(10) and notifies
     monkeypatch.setattr(
         dispatch, "registered_handlers", lambda: {"NJ": "tests.test_machinery_alipay:_handler_with_follow_up"}

@@ -24,7 +24,7 @@ from storefront.models import Order, StockPool
 from tests.browser import free_port, start_server, stop_server
 from tests.factories.live import build
 from tests.factories.shop import order_body
-from tests.test_ops_cluster import Cluster, cluster, token  # noqa: F401 - the fixture, used by name
+from tests.ops_cluster import Cluster, token
 
 pytestmark = pytest.mark.postgres_only
 STOCK, BUYERS = 12, 24
@@ -71,7 +71,7 @@ async def follow_feed(base: str, session_id: int, bearer: str, until_orders: int
             await asyncio.sleep(0.3)
 
 
-async def test_a_node_killed_mid_sale_loses_and_doubles_nothing(cluster: Cluster, db, make_user) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+async def test_a_node_killed_mid_sale_loses_and_doubles_nothing(cluster: Cluster, db, make_user) -> None:  # type: ignore[no-untyped-def]
     sc = await build(db, make_user, shelf_qty=STOCK)
     bearer = await token(cluster.proxy, sc.host.phone)
     seen: list[dict] = []

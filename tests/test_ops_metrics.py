@@ -13,9 +13,9 @@ from litestar.testing import AsyncTestClient
 from caoyuan.app import create_app
 from caoyuan.db import create_database
 from caoyuan.payments.client import PaymentError, gateway_for
+from tests.alipay import pay_in_sandbox
 from tests.factories.live import build
 from tests.factories.shop import order_body
-from tests.test_live_sale_api import _pay_in_sandbox
 
 TOKEN = "m" * 32
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -67,7 +67,7 @@ async def test_requests_orders_refusals_and_pool_are_counted(metered, db, make_u
         json={"pool_id": sc.pool_id, **order_body(phone="13800000002")},
     )
     assert again.status_code == 409 and again.json()["code"] == "sold_out"
-    await _pay_in_sandbox(metered, made.json()["pay_url"])
+    await pay_in_sandbox(metered, made.json()["pay_url"])
     after = await scrape(metered)
 
     def delta(name: str, **labels: str) -> float:

@@ -16,7 +16,7 @@ import pytest
 import websockets
 
 from tests.browser import free_port, start_server, stop_server
-from tests.test_ops_cluster import order, token
+from tests.ops_cluster import order, token
 
 pytestmark = pytest.mark.postgres_only
 

@@ -12,48 +12,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from caoyuan.payments import NotifyRejected, load_payment_config, qr_svg, verify_notify
 from caoyuan.payments.keys import ensure_sandbox_keys, load_private_key, load_public_key, private_pem_pkcs1, public_pem
-from caoyuan.payments.settings import AlipaySettings, PaymentConfig
-from caoyuan.payments.signing import NOTIFY_EXCLUDES, canonical, sign_now
+from caoyuan.payments.settings import AlipaySettings
+from caoyuan.payments.signing import NOTIFY_EXCLUDES
 from caoyuan.settings import SettingsError, load_settings
-
-ALIPAY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-APP = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-CONFIG = PaymentConfig(
-    mode="alipay",
-    app_id="2021000000000007",
-    seller_id="2088000000000007",
-    app_private_key=APP,
-    alipay_public_key=ALIPAY.public_key(),
-)
-
-
-def _notify(key: rsa.RSAPrivateKey = ALIPAY, **changes: str) -> dict[str, str]:
-    form = {
-        "notify_time": "2026-11-21 20:01:02",
-        "notify_type": "trade_status_sync",
-        "notify_id": "n1",
-        "app_id": CONFIG.app_id,
-        "charset": "utf-8",
-        "version": "1.0",
-        "sign_type": "RSA2",
-        "trade_no": "2026112122001400001234567890",
-        "out_trade_no": "CY20261121-0001",
-        "total_amount": "128.50",
-        "receipt_amount": "128.50",
-        "buyer_id": "2088000000000002",
-        "seller_id": CONFIG.seller_id,
-        "trade_status": "TRADE_SUCCESS",
-        "gmt_create": "2026-11-21 20:00:00",
-        "gmt_payment": "2026-11-21 20:01:00",
-        "subject": "草原羊肉 2 斤",
-    }
-    form.update(changes)
-    form["sign"] = sign_now(key, canonical(form, NOTIFY_EXCLUDES))
-    return form
+from tests.alipay import ALIPAY, APP, CONFIG, signed_notify
 
 
 async def test_a_genuine_notify_is_believed() -> None:
-    notice = await verify_notify(_notify(), CONFIG)
+    notice = await verify_notify(signed_notify(), CONFIG)
     assert (notice.out_trade_no, notice.total_fen, notice.trade_status, notice.paid) == (
         "CY20261121-0001",
         12850,
@@ -62,11 +28,11 @@ async def test_a_genuine_notify_is_believed() -> None:
     )
     assert notice.gmt_payment is not None and notice.gmt_payment.utcoffset().total_seconds() == 0
     assert notice.gmt_payment.hour == 12  # 20:01 Beijing is 12:01 UTC
-    assert await verify_notify(_notify(), CONFIG) == notice  # a duplicate verifies the same
+    assert await verify_notify(signed_notify(), CONFIG) == notice  # a duplicate verifies the same
 
 
 async def test_a_notify_signed_by_the_sdk_is_believed() -> None:
-    form = _notify()
+    form = signed_notify()
     form["sign"] = sign_with_rsa2(
         private_pem_pkcs1(ALIPAY),
         get_sign_content({k: v for k, v in form.items() if k not in NOTIFY_EXCLUDES}),
@@ -77,7 +43,7 @@ async def test_a_notify_signed_by_the_sdk_is_believed() -> None:
 
 async def test_only_paid_statuses_count_as_paid() -> None:
     for status, paid in (("WAIT_BUYER_PAY", False), ("TRADE_CLOSED", False), ("TRADE_FINISHED", True)):
-        assert (await verify_notify(_notify(trade_status=status), CONFIG)).paid is paid
+        assert (await verify_notify(signed_notify(trade_status=status), CONFIG)).paid is paid
 
 
 @pytest.mark.parametrize(
@@ -92,7 +58,7 @@ async def test_only_paid_statuses_count_as_paid() -> None:
     ],
 )
 async def test_tampered_notifies_are_rejected(tamper, reason: str) -> None:  # type: ignore[no-untyped-def]
-    form = _notify()
+    form = signed_notify()
     tamper(form)
     with pytest.raises(NotifyRejected) as caught:
         await verify_notify(form, CONFIG)
@@ -102,12 +68,12 @@ async def test_tampered_notifies_are_rejected(tamper, reason: str) -> None:  # t
 @pytest.mark.parametrize(
     ("form", "reason"),
     [
-        (lambda: _notify(APP), "bad_signature"),  # signed, but not by Alipay
-        (lambda: _notify(app_id="2021000000000999"), "wrong_app_id"),  # genuine, for another app
-        (lambda: _notify(seller_id="2088000000000999"), "wrong_seller"),  # genuine, for another merchant
-        (lambda: _notify(total_amount="12.345"), "bad_amount"),
-        (lambda: _notify(total_amount="1,000.00"), "bad_amount"),
-        (lambda: _notify(out_trade_no=""), "missing_field"),
+        (lambda: signed_notify(APP), "bad_signature"),  # signed, but not by Alipay
+        (lambda: signed_notify(app_id="2021000000000999"), "wrong_app_id"),  # genuine, for another app
+        (lambda: signed_notify(seller_id="2088000000000999"), "wrong_seller"),  # genuine, for another merchant
+        (lambda: signed_notify(total_amount="12.345"), "bad_amount"),
+        (lambda: signed_notify(total_amount="1,000.00"), "bad_amount"),
+        (lambda: signed_notify(out_trade_no=""), "missing_field"),
     ],
 )
 async def test_genuine_but_wrong_notifies_are_rejected(form, reason: str) -> None:  # type: ignore[no-untyped-def]

@@ -8,11 +8,13 @@ from caoyuan.payments import NotifyRejected, verify_notify
 from caoyuan.payments.amounts import fen_from_text, parse_alipay_time
 from caoyuan.payments.settings import get_payment_config
 from caoyuan.payments.signing import NOTIFY_EXCLUDES, canonical, sign_now
-from tests.test_payments_notify import CONFIG, _notify
+from tests.alipay import CONFIG, signed_notify
 
 
 async def test_a_payment_time_in_year_0001_is_ignored_not_a_crash() -> None:
-    notice = await verify_notify(_notify(gmt_payment="0001-01-01 00:00:00", notify_time="9999-12-31 23:59:59"), CONFIG)
+    notice = await verify_notify(
+        signed_notify(gmt_payment="0001-01-01 00:00:00", notify_time="9999-12-31 23:59:59"), CONFIG
+    )
     assert notice.gmt_payment is None and notice.notify_time is None
     assert notice.total_fen == 12850
     assert parse_alipay_time("2026-11-21 20:01:00") is not None
@@ -33,7 +35,7 @@ async def test_a_payment_time_in_year_0001_is_ignored_not_a_crash() -> None:
 )
 async def test_absurd_amounts_and_numbers_are_refused(changes: dict[str, str]) -> None:
     with pytest.raises(NotifyRejected) as caught:
-        await verify_notify(_notify(**changes), CONFIG)
+        await verify_notify(signed_notify(**changes), CONFIG)
     assert caught.value.reason in ("bad_amount", "bad_field")
 
 

@@ -15,6 +15,15 @@ from streaming.services import sessions, shelf
 from tests.factories.coop import household
 from tests.factories.shop import make_sku
 
+# The live-room set-up form as an admin fills it in (posted to /live/setup/rooms/).
+ROOM = {
+    "name": "乌审旗草原村播直播间",
+    "banner": "乌审旗",
+    "place": "嘎鲁图镇",
+    "line_goods": "on",
+    "line_stories": "on",
+}
+
 
 @dataclass
 class Scenario:

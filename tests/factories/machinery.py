@@ -9,13 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from sqlalchemy import func, select
+
 from caoyuan import clock
 from caoyuan.auth.service import create_user
 from caoyuan.db import Database
-from coop.machinery.models import PricingPolicy, SeasonPrice
+from coop.machinery.models import Booking, PricingPolicy, SeasonPrice
 from coop.machinery.services import fleet as fleet_service
 from coop.machinery.services import setup
-from coop.models import FixedAsset
+from coop.models import FixedAsset, MemberVolume, Posting
 from tests.conftest import PASSWORD
 from tests.factories.coop import make_cooperative
 
@@ -133,3 +135,34 @@ def booking_body(fleet: Fleet, *plots: dict, earliest: int = 1, latest: int = 10
         "latest_on": str(day(latest)),
         **extra,
     }
+
+
+async def completed_job(client, db: Database, login_api) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+    """A member's 10-mu harvest, booked, scheduled and done through the API: (booking id, bill in fen, member id)."""
+    fleet = await make_fleet(db)
+    member, admin = await login_api(client, MEMBER_PHONE), await login_api(client, ADMIN_PHONE)
+    operator = await login_api(client, OPERATOR_PHONES[0])
+    booked = await client.post("/api/machinery/bookings", json=booking_body(fleet, plot("10")), headers=member)
+    bid = booked.json()["id"]
+    await client.post(
+        f"/api/machinery/bookings/{bid}/schedule",
+        headers=admin,
+        json={"day": str(day(2)), "operator_id": fleet.operator_ids[0], "machine_id": fleet.machine_ids[0]},
+    )
+    await client.post(f"/api/machinery/bookings/{bid}/start", headers=operator)
+    done = await client.post(f"/api/machinery/bookings/{bid}/complete", headers=operator, json={"measured_area": "10"})
+    assert done.json()["status"] == "completed", done.text
+    return bid, done.json()["amount_fen"], fleet.member_ids[0]
+
+
+async def books(db: Database, bid: int, member_id: int) -> tuple:
+    """(status, payment channel, entry id, the member's volume in fen, postings of the payment) for a booking."""
+    async with db.session() as s:
+        booking = await s.get(Booking, bid)
+        volume = await s.scalar(
+            select(func.coalesce(func.sum(MemberVolume.amount_fen), 0)).where(MemberVolume.member_id == member_id)
+        )
+        postings = await s.scalar(
+            select(func.count()).select_from(Posting).where(Posting.reference == f"machinery-booking:{bid}:paid")
+        )
+        return booking.status, booking.payment_channel, booking.entry_id, volume, postings
