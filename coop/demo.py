@@ -60,11 +60,11 @@ async def seed(ctx: DemoContext) -> None:
     ctx.shared["coop.badaoling_id"] = badaoling.id
     ctx.shared["coop.wengniute_id"] = wengniute.id
     note = "翁牛特旗社员，土地入股 11 亩，可查看 2025 年分红"
-    member_login = await _person(ctx, wengniute.id, "13900000003", "member", "包金山", note)  # type: ignore[arg-type]
-    operator = await _person(ctx, badaoling.id, "13900000004", "operator", "孙德胜", "八道岭村农机手")  # type: ignore[arg-type]
+    member_login = await person_login(ctx, wengniute.id, "13900000003", "member", "包金山", note)  # type: ignore[arg-type]
+    operator = await person_login(ctx, badaoling.id, "13900000004", "operator", "孙德胜", "八道岭村农机手")  # type: ignore[arg-type]
     hosts = [  # the live room's hosts (streaming's seed names them to its room)
-        await _person(ctx, wengniute.id, "13900000002", "host", "其其格", "草原村播主播（牧民夫妻）"),  # type: ignore[arg-type]
-        await _person(ctx, wengniute.id, "13900000006", "host", "高书记", "驻村第一书记（联合主播）"),  # type: ignore[arg-type]
+        await person_login(ctx, wengniute.id, "13900000002", "host", "其其格", "草原村播主播（牧民夫妻）"),  # type: ignore[arg-type]
+        await person_login(ctx, wengniute.id, "13900000006", "host", "高书记", "驻村第一书记（联合主播）"),  # type: ignore[arg-type]
     ]
     ctx.shared["coop.host_ids"] = [h.id for h in hosts]
     ctx.shared["coop.wengniute_member_ids"] = await _wengniute(ctx, wengniute.id, member_login.id)  # type: ignore[arg-type]
@@ -73,7 +73,7 @@ async def seed(ctx: DemoContext) -> None:
     )  # type: ignore[arg-type]
 
 
-async def _person(ctx: DemoContext, coop_id: int, phone: str, role: str, name: str, note: str) -> UserAccount:
+async def person_login(ctx: DemoContext, coop_id: int, phone: str, role: str, name: str, note: str) -> UserAccount:
     """A login made as the accountant makes one on 账户 (so that page lists it), then given the demo's
     password the way its owner changes the temporary one at first login."""
     admin_id = ctx.shared.get("admin_id")  # the demo's accountant (None: seeded on its own, as by a command)

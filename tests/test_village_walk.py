@@ -335,6 +335,8 @@ async def _show(browser, office, base: str, coop_id: int) -> None:  # type: igno
     )
     await office.click("form[action$='/hosts'] button:has-text('添加')")
     await office.wait_for_selector("text=主播：其其格")
+    await office.goto(base + "/live/setup/rooms/")
+    await _fits(office, "rooms")
 
     await office.goto(base + "/shop/admin/products/")
     await office.fill("input[name=name]", "白音套海羊肉")
@@ -434,6 +436,10 @@ async def _year_end(browser, office, base: str, coop_id: int) -> None:  # type: 
     trial = await office.inner_text("main")
     assert "不平衡" not in trial
     assert "其他收入" in trial and "¥480.00" in trial  # last year's income and this year's harvest
+    await office.goto(f"{base}/coop/{coop_id}/audit/")
+    await office.click("summary:has-text('详情') >> nth=-1")  # the founding: its details under Chinese names
+    assert "统一社会信用代码" in await office.inner_text("main")
+    await _fits(office, "audit")
 
     member = await (await browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")).new_page()
     member.set_default_timeout(WAIT_MS)

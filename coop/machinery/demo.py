@@ -89,7 +89,7 @@ async def seed(ctx: DemoContext) -> None:
             await fleet.add_operator(
                 db,
                 coop_id,
-                user_id=await _login(ctx, phone, name),
+                user_id=await _login(ctx, coop_id, phone, name),
                 daily_capacity=7000,
                 wage_basis="mu" if by_mu else "day",
                 wage_rate_fen=800 if by_mu else 25000,
@@ -102,13 +102,15 @@ async def seed(ctx: DemoContext) -> None:
     await _season(ctx, coop_id, services[0], machines[:2], operators[:2], members, today)
 
 
-async def _login(ctx: DemoContext, phone: str, name: str) -> int:
+async def _login(ctx: DemoContext, coop_id: int, phone: str, name: str) -> int:
+    """The operator's login, made through coop's people service (so 账户 lists it) unless it exists."""
     from caoyuan.auth.models import UserAccount
+    from coop.demo import person_login
 
     existing = await ctx.session.scalar(select(UserAccount.id).where(UserAccount.phone == phone))
     if existing:  # 孙德胜's operator login is made by the cooperative's seed
         return existing
-    return (await ctx.login(phone=phone, role="operator", name=name, note="八道岭村农机手")).id  # type: ignore[return-value]
+    return (await person_login(ctx, coop_id, phone, "operator", name, "八道岭村农机手")).id  # type: ignore[return-value]
 
 
 async def _season(
