@@ -29,7 +29,7 @@ from caoyuan.db import Database, utcnow
 from caoyuan.feed import last_seq
 from caoyuan.feed.tail import Item, StreamTail, reading, replay
 from streaming.models import LiveSession
-from streaming.services.access import feed_stream, is_host
+from streaming.services.access import feed_stream, may_watch_feed
 
 HEARTBEAT_S = 15.0
 SEND_TIMEOUT_S = 10.0
@@ -103,7 +103,7 @@ async def host_feed(socket: WebSocket, session_id: FromPath[int]) -> None:
         session = await db.get(LiveSession, session_id)
         if session is None:
             return await _refuse(socket, 4404, "没有这场直播")
-        if user.role != "admin" and not await is_host(db, session_id, user.id):
+        if not await may_watch_feed(db, session, user):
             return await _refuse(socket, 4403, "您不是这场直播的主播")
         newest = await last_seq(db, feed_stream(session_id))
     await socket.accept()

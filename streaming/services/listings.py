@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.auth import Role
 from caoyuan.auth.current import CurrentUser
+from coop import reads
 from storefront.models import Product, Sku
 from streaming.models import LiveRoom, LiveRoomHost, LiveSession
 
@@ -27,10 +28,13 @@ async def rooms_and_upcoming(db: AsyncSession) -> tuple[Sequence[LiveRoom], Sequ
 
 
 async def host_rooms(db: AsyncSession, user: CurrentUser) -> Sequence[LiveRoom]:
-    """The rooms a host hosts (an admin: every room)."""
+    """The rooms a host hosts; an admin, the rooms of the cooperatives they keep (the install's admin: all)."""
     query = sa.select(LiveRoom).order_by(LiveRoom.id)
     if user.role != Role.ADMIN:
         query = query.join(LiveRoomHost, LiveRoomHost.room_id == LiveRoom.id).where(LiveRoomHost.user_id == user.id)
+    elif not await reads.may_see_unowned(db, user.id):
+        mine = [c.id for c in await reads.cooperatives_of(db, user.id)]
+        query = query.where(LiveRoom.cooperative_id.in_(mine or [0]))  # type: ignore[union-attr]
     return (await db.scalars(query)).all()
 
 

@@ -25,7 +25,7 @@ from streaming.models import (
     LiveSessionHost,
     ShelfItem,
 )
-from streaming.services.access import feed_stream, require, session_for_host
+from streaming.services.access import admin_keeps_room, feed_stream, require, session_for_host
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -49,7 +49,10 @@ async def schedule(
             await db.execute(sa.select(LiveRoomHost.user_id, LiveRoomHost.title).where(LiveRoomHost.room_id == room_id))
         ).all()
     )
-    if user.role != "admin" and user.id not in room_hosts:
+    if user.role == "admin":
+        if not await admin_keeps_room(db, user.id, room_id):
+            raise NotFound("没有这个直播间", field="room_id")
+    elif user.id not in room_hosts:
         raise Forbidden("您不是这个直播间的主播")
     title = title.strip()
     if not 2 <= len(title) <= 100 or _CONTROL.search(title):
