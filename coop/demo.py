@@ -11,7 +11,7 @@ import msgspec
 from caoyuan.auth.models import UserAccount
 from caoyuan.auth.service import change_password
 from caoyuan.demo import DEMO_PASSWORD, DemoContext
-from caoyuan.identity import id_check_char
+from caoyuan.identity import example_id_number
 from coop.demo_data import (
     BADAOLING,
     BADAOLING_HOUSEHOLDS,
@@ -38,12 +38,6 @@ from coop.services.members import admit
 from coop.services.people import PersonDraft, create_person
 
 YEAR = 2025
-
-
-def demo_id_number(region: str, birth: date, seq: int) -> str:
-    """A well-formed (checksummed) but made-up ID number for demo households."""
-    first17 = f"{region}{birth:%Y%m%d}{seq:03d}"
-    return first17 + id_check_char(first17)
 
 
 def _at(day: date, hour: int = 3) -> datetime:
@@ -94,7 +88,7 @@ async def _wengniute(ctx: DemoContext, coop_id: int, login_id: int) -> list[int]
             MemberDraft(
                 no,
                 name,
-                demo_id_number("150426", date(1970 + no * 3, no, 10 + no), no),
+                example_id_number(no, f"{date(1970 + no * 3, no, 10 + no):%Y%m%d}", "150426"),
                 f"1350476{no:04d}",
                 "白音套海嘎查",
                 group,
@@ -182,7 +176,7 @@ async def _badaoling(ctx: DemoContext, coop_id: int, operator_id: int) -> tuple[
             MemberDraft(
                 no,
                 name,
-                demo_id_number("150404", date(1965 + no * 4, no + 2, 3 + no), no),
+                example_id_number(no, f"{date(1965 + no * 4, no + 2, 3 + no):%Y%m%d}", "150404"),
                 f"1360476{no:04d}",
                 "八道岭村",
                 group,
