@@ -80,7 +80,7 @@ def create_database(url: str, pool_size: int = 10, echo: bool = False, pgbouncer
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_recycle=RECYCLE_S,
-            connect_args=pgbouncer_connect_args() if pooled else {},
+            connect_args={**(pgbouncer_connect_args() if pooled else {}), **plain_loopback_args(url)},
         )
         if pooled:
             _THROUGH_PGBOUNCER.add(engine.sync_engine)
@@ -104,6 +104,19 @@ def autocommit_safe(bind: object) -> bool:
     execute that follows it may reach different server connections ("prepared statement … does not
     exist"), so work that would run in AUTOCOMMIT runs in a short transaction instead."""
     return getattr(bind, "sync_engine", bind) not in _THROUGH_PGBOUNCER
+
+
+def plain_loopback_args(url: str) -> dict[str, object]:
+    """``ssl=False`` for a server on this machine when neither the URL nor PGSSLMODE asks for SSL.
+
+    asyncpg's default ("prefer") opens every new connection with an SSL request and, on a server without
+    SSL, a second round trip; on loopback that buys nothing. A URL with ``ssl``/``sslmode`` is left alone."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    asks_for_ssl = any(k in parsed.query for k in ("ssl", "sslmode")) or os.environ.get("PGSSLMODE")
+    loopback = parsed.host in (None, "", "localhost", "::1") or (parsed.host or "").startswith("127.")
+    return {"ssl": False} if loopback and not asks_for_ssl else {}
 
 
 def pgbouncer_connect_args() -> dict[str, object]:
