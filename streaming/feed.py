@@ -113,7 +113,10 @@ async def host_feed(socket: WebSocket, session_id: FromPath[int]) -> None:
     code, reason = 1000, ""
     try:
         async with reading(database, feed_stream(session_id)) as tail:
-            await _send(socket, {"type": "hello", "session_id": session_id, "last_seq": tail.last_seq, "after": after})
+            # The tail learns of commits by NOTIFY and may be a moment behind the database read above: the
+            # hello promises at least what was already committed when the host connected.
+            newest = max(newest, tail.last_seq)
+            await _send(socket, {"type": "hello", "session_id": session_id, "last_seq": newest, "after": after})
             code, reason = await _pump_host(socket, database, tail, after)
     except SlowReader:
         code, reason = 4408, "读取太慢，请用收到的最后一个 seq 重新连接"
