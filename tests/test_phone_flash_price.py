@@ -122,7 +122,7 @@ async def test_a_sale_that_ends_after_the_confirm_step_charges_nothing_and_shows
 ) -> None:  # type: ignore[no-untyped-def]
     sc = await build(db, make_user, shelf_qty=20, price_fen=8800)
     sale_id, flash_pool = await _sale(db, sc)
-    await client.get(f"/live/{sc.session_id}")
+    await client.get(f"/live/{sc.session_id}?item={sc.pool_id}")  # the sheet issues the CSRF token
     form = {k: str(v) for k, v in order_body(quantity=2).items()} | {"pool_id": str(flash_pool)}
     step = await client.post(f"/live/{sc.session_id}/confirm", data=form, headers=_csrf(client))
     assert step.status_code == 200 and 'id="total">¥132.00<' in step.text
@@ -152,7 +152,7 @@ async def test_a_sale_that_ends_after_the_confirm_step_charges_nothing_and_shows
 
 async def test_an_order_never_costs_more_than_the_confirm_step_showed(client, db, make_user) -> None:  # type: ignore[no-untyped-def]
     sc = await build(db, make_user, shelf_qty=20, price_fen=8800)
-    await client.get(f"/live/{sc.session_id}")
+    await client.get(f"/live/{sc.session_id}?item={sc.pool_id}")  # the sheet issues the CSRF token
     form = {k: str(v) for k, v in order_body().items()} | {"pool_id": str(sc.pool_id), "order_key": "k" * 20}
     stale = await client.post(
         f"/live/{sc.session_id}/order",
@@ -170,7 +170,7 @@ async def test_a_shipping_fee_changed_after_the_confirm_step_is_not_charged(clie
     from storefront.models import Product, Sku
 
     sc = await build(db, make_user, shelf_qty=20, price_fen=8800, shipping_kind="fixed", shipping_fen=1200)
-    await client.get(f"/live/{sc.session_id}")
+    await client.get(f"/live/{sc.session_id}?item={sc.pool_id}")  # the sheet issues the CSRF token
     form = {k: str(v) for k, v in order_body().items()} | {"pool_id": str(sc.pool_id)}
     step = await client.post(f"/live/{sc.session_id}/confirm", data=form, headers=_csrf(client))
     assert step.status_code == 200 and 'id="total">¥100.00<' in step.text

@@ -9,6 +9,7 @@ Tests move the clock with `frozen_at(moment)`; it changes what every caller sees
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -22,6 +23,11 @@ _frozen: datetime | None = None
 def now() -> datetime:
     """The current moment, timezone-aware UTC."""
     return _frozen if _frozen is not None else datetime.now(UTC)
+
+
+def epoch_seconds() -> float:
+    """The current moment as seconds since the epoch, for log lines (cheap: no datetime per request)."""
+    return _frozen.timestamp() if _frozen is not None else time.time()
 
 
 def beijing_now() -> datetime:

@@ -24,6 +24,7 @@ from collections.abc import Callable
 import msgspec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from caoyuan import clock
 from caoyuan.identity import scrub
 from caoyuan.web.admission import admission
 
@@ -192,7 +193,9 @@ def _log_request(method: str, path: str, status: int, ms: float) -> None:
     path = scrub(path)
     handover = _straight_to_writer()
     if handover is not None:
-        line = AccessLine(_Clock.stamp(time.time()), "INFO", access_log.name, "request", method, path, status, ms)
+        line = AccessLine(
+            _Clock.stamp(clock.epoch_seconds()), "INFO", access_log.name, "request", method, path, status, ms
+        )
         handover.enqueue(_encode(line).decode())
         return
     record = access_log.makeRecord(access_log.name, logging.INFO, "", 0, "request", (), None)
