@@ -18,6 +18,7 @@ from caoyuan.auth.current import CurrentUser
 from caoyuan.demo import DemoContext
 from coop.machinery.demo_data import (
     CANCEL_REASON,
+    FARMER_LOGIN,
     GOOD_WORK,
     MACHINES,
     OPERATORS,
@@ -89,6 +90,7 @@ async def seed(ctx: DemoContext) -> None:
     members = (
         await db.scalars(select(Member).where(Member.cooperative_id == coop_id).order_by(Member.member_no))
     ).all()
+    await _farmer_login(ctx, coop_id, list(members))
     season = _Season(ctx, coop_id, services[0], machines[:2], operators[:2], list(members), today)
     await season.run()
 
@@ -102,6 +104,23 @@ async def _login(ctx: DemoContext, coop_id: int, phone: str, name: str) -> int:
     if existing:  # 孙德胜's operator login is made by the cooperative's seed
         return existing
     return (await person_login(ctx, coop_id, phone, "operator", name, "八道岭村农机手")).id  # type: ignore[return-value]
+
+
+async def _farmer_login(ctx: DemoContext, coop_id: int, members: list[Member]) -> None:
+    """One household books, follows and rates its own jobs on its phone (/machinery/my): a login linked
+    to the household, made as the accountant makes one on 账户, then given the demo's password."""
+    from caoyuan.auth.service import change_password
+    from caoyuan.demo import DEMO_PASSWORD
+    from coop.services.people import PersonDraft, create_person
+
+    member_no, note = FARMER_LOGIN
+    member = next((m for m in members if m.member_no == member_no), None)
+    if member is None or member.user_id is not None:
+        return
+    draft = PersonDraft(member.phone, member.name, "member", member.id)
+    account, temporary = await create_person(ctx.session, coop_id, draft, by_user_id=ctx.shared.get("admin_id"))  # type: ignore[arg-type]
+    await change_password(ctx.session, account.id, temporary, DEMO_PASSWORD, DEMO_PASSWORD)  # type: ignore[arg-type]
+    ctx.logins.append(("member", member.phone, member.name, note))
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -140,6 +159,7 @@ class _Season:
     async def run(self) -> None:
         self.office = await self._caller(self.ctx.shared["admin_id"])  # type: ignore[arg-type]  # 王会计, the agent
         self.crews = [await self._caller(op.user_id) for op in self.operators]  # type: ignore[arg-type]
+        self.own = {m.id: await self._caller(m.user_id) for m, _, _ in self.farmers if m and m.user_id}
         jobs = list(enumerate(plan()))
         for n, (offset, status, score) in jobs:
             if status != "waitlisted":
@@ -150,8 +170,13 @@ class _Season:
             if status == "waitlisted":  # asked after the rain was announced, for a day with no room left
                 await self._book(n, self.today + timedelta(offset), clock.now(), window=0)
 
+    def _farmer(self, n: int) -> Caller:
+        """The household itself when it has a login, else the village agent acting for it."""
+        member = self.farmers[n % len(self.farmers)][0]
+        return self.own.get(member.id, self.office) if member else self.office  # type: ignore[arg-type]
+
     async def _book(self, n: int, on: date, at: datetime, window: int = 5) -> Booking:
-        """The village agent books for the household (members have no phone login in this village)."""
+        """The farmer books on the phone, or the village agent books for the household."""
         member, name, phone = self.farmers[n % len(self.farmers)]
         area = 1000 + (n * 370) % 2600
         plot = PlotIn(village="八道岭村", area=_mu(area), slope=n % 3 == 0, note=PLOTS[n % len(PLOTS)])
@@ -160,13 +185,13 @@ class _Season:
             plots=[plot],
             earliest_on=on - timedelta(min(window, 2)),
             latest_on=on + timedelta(window),
-            member_id=member.id if member else None,
+            member_id=member.id if member and self._farmer(n) is self.office else None,
             farmer_name="" if member else name,
             farmer_phone="" if member else phone,
             cooperative_id=self.coop_id,
         )
         with clock.frozen_at(at):
-            return (await booking_service.request_booking(self.db, self.office.user, data)).booking
+            return (await booking_service.request_booking(self.db, self._farmer(n).user, data)).booking
 
     async def _job(self, n: int, on: date, status: str, score: int | None) -> None:
         b = await self._book(n, on, _at(on - timedelta(6), 8, n % 60))
@@ -201,4 +226,4 @@ class _Season:
                 await payment.record_payment(self.db, b, "cash")
         if score:
             with clock.frozen_at(_at(on, 19)):
-                await rating.rate(self.db, self.office, b, score, GOOD_WORK if score == 5 else "")
+                await rating.rate(self.db, self._farmer(n), b, score, GOOD_WORK if score == 5 else "")

@@ -11,6 +11,7 @@ MACHINES = [  # in the order of coop's BADAOLING_MACHINES assets: kind, model, p
 ]
 OPERATORS = [("13900000004", "孙德胜", 0), ("13900000041", "刘建军", 1), ("13900000042", "赵志刚", 2)]
 PLOTS = ["东山坡", "南洼地", "大井沿", "北梁", "西沟", "庙后", "河套地"]
+FARMER_LOGIN = (2, "八道岭村社员（自己用手机预约农机）")  # member_no of the household that books on its phone
 OUTSIDERS = [("外村王大爷", "13704760001"), ("外村高秀兰", "13704760002")]  # non-members, booked by the agent
 
 SERVICES = [  # name, machine kind, corn harvest, market price per mu (fen)
