@@ -1,5 +1,11 @@
 """Demo: 八道岭村's fleet (5 machines bought with 72万元), its operators, and a harvest season of bookings
-in every state — past days worked and paid, today's plots for 孙德胜, the queue and the waitlist ahead."""
+in every state — past days worked and paid, today's plots for 孙德胜, the queue and the waitlist ahead.
+
+Everything goes through the services the pages call (issue 10): the village agent books for the
+households, the office schedules, the operator starts and completes, the accountant takes the cash, the
+farmer rates. Past days are acted at their own moment with ``clock.frozen_at``, so every date check of
+the services holds as it would have on that day.
+"""
 
 from __future__ import annotations
 
@@ -8,43 +14,26 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from caoyuan import clock
+from caoyuan.auth.current import CurrentUser
 from caoyuan.demo import DemoContext
-from coop.machinery.models import (
-    Booking,
-    Machine,
-    MachineDay,
-    Notice,
-    Operator,
-    OperatorDay,
-    Plot,
-    PricingPolicy,
-    Rating,
-    ServiceType,
+from coop.machinery.demo_data import (
+    CANCEL_REASON,
+    FARMER_LOGIN,
+    GOOD_WORK,
+    MACHINES,
+    OPERATORS,
+    OUTSIDERS,
+    PLOTS,
+    RAIN_OFFSET,
+    SERVICES,
+    plan,
 )
-from coop.machinery.rules.capacity import weighted_load
-from coop.machinery.rules.pricing import bill, unit_price
-from coop.machinery.services import fleet, setup
-from coop.machinery.services.books import accrue_wage, post_payment
-from coop.machinery.services.common import price_rule
+from coop.machinery.models import Booking, Machine, Operator, ServiceType
+from coop.machinery.schemas import BookingIn, CompleteIn, PlotIn
+from coop.machinery.services import booking as booking_service
+from coop.machinery.services import fleet, payment, rating, schedule, setup, work
+from coop.machinery.services.common import Caller, caller_for
 from coop.models import Member
-
-MACHINES = [  # in the order of coop's BADAOLING_MACHINES assets: kind, model, plate, flat mu a day
-    ("玉米收割机", "约翰迪尔 4YZ-4", "蒙D·A1201", 8000),
-    ("玉米收割机", "雷沃 4YZP-4", "蒙D·A1202", 8000),
-    ("拖拉机", "东方红 LX1304", "蒙D·T0801", 12000),
-    ("打捆机", "秸秆捡拾打捆机", "BDL-04", 10000),
-    ("深松机", "深松整地联合作业机", "BDL-05", 9000),
-]
-OPERATORS = [("13900000004", "孙德胜", 0), ("13900000041", "刘建军", 1), ("13900000042", "赵志刚", 2)]
-PLOTS = ["东山坡", "南洼地", "大井沿", "北梁", "西沟", "庙后", "河套地"]
-
-
-SERVICES = [  # name, machine kind, corn harvest, market price per mu (fen)
-    ("玉米收割", "玉米收割机", True, 8000),
-    ("深松整地", "深松机", False, 6000),
-    ("播种", "拖拉机", False, 4000),
-    ("秸秆打捆", "打捆机", False, 3000),
-]
 
 
 async def seed(ctx: DemoContext) -> None:
@@ -65,9 +54,11 @@ async def seed(ctx: DemoContext) -> None:
         ),
     )
     services = []
+    seasons = sorted({(today - timedelta(12)).year, today.year})  # the oldest job was booked 12 days before its day
     for name, kind, corn, market in SERVICES:
         service = await setup.add_service(db, coop_id, name=name, machine_kind=kind, is_corn_harvest=corn)
-        await setup.set_price(db, coop_id, service_type_id=service.id, season=today.year, market_fen=market)  # type: ignore[arg-type]
+        for season in seasons:
+            await setup.set_price(db, coop_id, service_type_id=service.id, season=season, market_fen=market)  # type: ignore[arg-type]
         services.append(service)
     assets: list[int] = list(ctx.shared.get("coop.badaoling_machine_asset_ids") or [])  # type: ignore[call-overload]
     machines = [
@@ -99,7 +90,9 @@ async def seed(ctx: DemoContext) -> None:
     members = (
         await db.scalars(select(Member).where(Member.cooperative_id == coop_id).order_by(Member.member_no))
     ).all()
-    await _season(ctx, coop_id, services[0], machines[:2], operators[:2], members, today)
+    await _farmer_login(ctx, coop_id, list(members))
+    season = _Season(ctx, coop_id, services[0], machines[:2], operators[:2], list(members), today)
+    await season.run()
 
 
 async def _login(ctx: DemoContext, coop_id: int, phone: str, name: str) -> int:
@@ -113,127 +106,124 @@ async def _login(ctx: DemoContext, coop_id: int, phone: str, name: str) -> int:
     return (await person_login(ctx, coop_id, phone, "operator", name, "八道岭村农机手")).id  # type: ignore[return-value]
 
 
-async def _season(
-    ctx: DemoContext,
-    coop_id: int,
-    service: ServiceType,
-    machines: list[Machine],
-    operators: list[Operator],
-    members: list[Member],
-    today: date,
-) -> None:
-    """Twenty-odd jobs from ten days ago to ten days ahead, in every state."""
-    db = ctx.session
-    policy = PricingPolicy(cooperative_id=coop_id)
-    farmers: list[tuple[Member | None, str, str]] = [(m, m.name, m.phone) for m in members]
-    farmers += [(None, "外村王大爷", "13704760001"), (None, "外村高秀兰", "13704760002")]
-    plan = []  # offset from today, status, rating
-    for offset in range(-10, 0):
-        plan.append((offset, "paid", 5 if offset % 4 else 4))
-        plan.append((offset, "paid" if offset < -3 else "completed", 5 if offset % 3 else None))
-    plan += [
-        (0, "in_progress", None),
-        (0, "scheduled", None),
-        (1, "scheduled", None),
-        (2, "scheduled", None),
-        (3, "requested", None),
-        (4, "requested", None),
-        (5, "waitlisted", None),
-        (2, "cancelled", None),
-    ]
-    for n, (offset, status, score) in enumerate(plan):
-        member, name, phone = farmers[n % len(farmers)]
-        slope = n % 3 == 0
-        area = 1000 + (n * 370) % 2600
-        unit = unit_price(
-            8000, price_rule(policy), member=member is not None, hardship=bool(member and member.hardship)
-        )
-        on = today + timedelta(offset)
-        crew = n % 2
-        b = Booking(
-            cooperative_id=coop_id,
-            service_type_id=service.id,
-            member_id=member.id if member else None,  # type: ignore[arg-type]
-            farmer_name=name,
-            farmer_phone=phone,
-            hardship=bool(member and member.hardship),
-            earliest_on=on - timedelta(2),
-            latest_on=on + timedelta(5),
-            status=status,
-            flat_area=0 if slope else area,
-            slope_area=area if slope else 0,
-            market_fen=unit.market_fen,
-            list_fen=unit.list_fen,
-            price_fen=unit.price_fen,
-            created_at=datetime.combine(on - timedelta(6), time(8, n % 60), clock.BEIJING),
-        )
-        if status not in ("requested", "waitlisted", "cancelled"):
-            b.scheduled_on, b.operator_id, b.machine_id = on, operators[crew].id, machines[crew].id
-            b.load = weighted_load(b.flat_area, b.slope_area, machines[crew].slope_factor_bp)
-            await _hold(ctx, b)
-        if status == "cancelled":
-            b.cancel_reason, b.cancelled_by = "家里自己收了", "farmer"
-        db.add(b)
-        await db.flush()
-        db.add(Plot(booking_id=b.id, village="八道岭村", note=PLOTS[n % len(PLOTS)], area=area, slope=slope))  # type: ignore[arg-type]
-        await _work(ctx, b, operators[crew], unit, on, n)
-        if score:
-            db.add(Rating(booking_id=b.id, score=score, comment="师傅认真，割得干净" if score == 5 else ""))  # type: ignore[arg-type]
-    if plan:
-        moved = await db.scalar(
-            select(Booking).where(
-                Booking.status == "scheduled",
-                Booking.scheduled_on == today + timedelta(2),
-                Booking.cooperative_id == coop_id,
-            )
-        )
-        if moved is not None:
-            db.add(
-                Notice(
-                    booking_id=moved.id,
-                    text=f"因降雨，您 {today + timedelta(1)} 的作业改到 {today + timedelta(2)}，请留意。",
-                )
-            )  # type: ignore[arg-type]
+async def _farmer_login(ctx: DemoContext, coop_id: int, members: list[Member]) -> None:
+    """One household books, follows and rates its own jobs on its phone (/machinery/my): a login linked
+    to the household, made as the accountant makes one on 账户, then given the demo's password."""
+    from caoyuan.auth.service import change_password
+    from caoyuan.demo import DEMO_PASSWORD
+    from coop.services.people import PersonDraft, create_person
 
-
-async def _hold(ctx: DemoContext, b: Booking) -> None:
-    """Past days are history: their capacity rows are written as they stood."""
-    db = ctx.session
-    for table, key, owner, capacity in (
-        (OperatorDay, "operator_id", b.operator_id, 7000),
-        (MachineDay, "machine_id", b.machine_id, 8000),
-    ):
-        row = await db.scalar(select(table).where(getattr(table, key) == owner, table.day == b.scheduled_on))
-        if row is None:
-            row = table(**{key: owner, "day": b.scheduled_on, "capacity": capacity, "booked": 0})
-            db.add(row)
-        row.booked += b.load
-        await db.flush()
-
-
-async def _work(ctx: DemoContext, b: Booking, operator: Operator, unit, on: date, n: int) -> None:  # type: ignore[no-untyped-def]
-    if b.status not in ("completed", "paid"):
-        if b.status in ("scheduled", "requested"):
-            ctx.session.add(
-                Notice(
-                    booking_id=b.id,
-                    text=f"作业已排在 {on}。" if b.scheduled_on else "已收到您的预约，调度员排班后会通知您作业日期。",
-                )
-            )  # type: ignore[arg-type]
+    member_no, note = FARMER_LOGIN
+    member = next((m for m in members if m.member_no == member_no), None)
+    if member is None or member.user_id is not None:
         return
-    measured = b.flat_area + b.slope_area + (n % 5) * 10
-    total = bill(measured, unit)
-    b.measured_area, b.amount_fen, b.relief_fen, b.saving_fen = (
-        measured,
-        total.amount_fen,
-        total.relief_fen,
-        total.saving_fen,
-    )
-    b.started_at = datetime.combine(on, time(7, 30), clock.BEIJING)
-    b.ended_at = datetime.combine(on, time(11, 0), clock.BEIJING)
-    b.fuel_centilitres = measured * 15 // 10
-    await accrue_wage(ctx.session, b, operator, b.ended_at)
-    if b.status == "paid":
-        result = await post_payment(ctx.session, b, "cash", b.ended_at + timedelta(hours=2))
-        b.paid_at, b.payment_channel, b.entry_id, b.splits = b.ended_at, "cash", result.entry_id, dict(result.splits)
-    await ctx.session.flush()
+    draft = PersonDraft(member.phone, member.name, "member", member.id)
+    account, temporary = await create_person(ctx.session, coop_id, draft, by_user_id=ctx.shared.get("admin_id"))  # type: ignore[arg-type]
+    await change_password(ctx.session, account.id, temporary, DEMO_PASSWORD, DEMO_PASSWORD)  # type: ignore[arg-type]
+    ctx.logins.append(("member", member.phone, member.name, note))
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    """A moment on the village's wall clock, never later than now (today's jobs are acted as they stand)."""
+    return min(datetime.combine(day, time(hour, minute), clock.BEIJING), clock.now())
+
+
+def _mu(hundredths: int) -> str:
+    return f"{hundredths // 100}.{hundredths % 100:02d}"
+
+
+class _Season:
+    """Twenty-odd jobs from ten days ago to ten days ahead, each taken through its life by the services."""
+
+    def __init__(
+        self,
+        ctx: DemoContext,
+        coop_id: int,
+        service: ServiceType,
+        machines: list[Machine],
+        operators: list[Operator],
+        members: list[Member],
+        today: date,
+    ) -> None:
+        self.ctx, self.db, self.coop_id, self.service, self.today = ctx, ctx.session, coop_id, service, today
+        self.machines, self.operators = machines, operators
+        self.farmers: list[tuple[Member | None, str, str]] = [(m, m.name, m.phone) for m in members]
+        self.farmers += [(None, name, phone) for name, phone in OUTSIDERS]
+
+    async def _caller(self, user_id: int) -> Caller:
+        from caoyuan.auth.models import UserAccount
+
+        account = await self.db.get(UserAccount, user_id)
+        return await caller_for(self.db, CurrentUser.from_account(account, "session", ""), self.coop_id)  # type: ignore[arg-type]
+
+    async def run(self) -> None:
+        self.office = await self._caller(self.ctx.shared["admin_id"])  # type: ignore[arg-type]  # 王会计, the agent
+        self.crews = [await self._caller(op.user_id) for op in self.operators]  # type: ignore[arg-type]
+        self.own = {m.id: await self._caller(m.user_id) for m, _, _ in self.farmers if m and m.user_id}
+        jobs = list(enumerate(plan()))
+        for n, (offset, status, score) in jobs:
+            if status != "waitlisted":
+                await self._job(n, self.today + timedelta(offset), status, score)
+        rain = self.today + timedelta(RAIN_OFFSET)
+        await schedule.reschedule_day(self.db, self.coop_id, rain, reason="降雨", cause="rain")
+        for n, (offset, status, _) in jobs:
+            if status == "waitlisted":  # asked after the rain was announced, for a day with no room left
+                await self._book(n, self.today + timedelta(offset), clock.now(), window=0)
+
+    def _farmer(self, n: int) -> Caller:
+        """The household itself when it has a login, else the village agent acting for it."""
+        member = self.farmers[n % len(self.farmers)][0]
+        return self.own.get(member.id, self.office) if member else self.office  # type: ignore[arg-type]
+
+    async def _book(self, n: int, on: date, at: datetime, window: int = 5) -> Booking:
+        """The farmer books on the phone, or the village agent books for the household."""
+        member, name, phone = self.farmers[n % len(self.farmers)]
+        area = 1000 + (n * 370) % 2600
+        plot = PlotIn(village="八道岭村", area=_mu(area), slope=n % 3 == 0, note=PLOTS[n % len(PLOTS)])
+        data = BookingIn(
+            service_type_id=self.service.id,  # type: ignore[arg-type]
+            plots=[plot],
+            earliest_on=on - timedelta(min(window, 2)),
+            latest_on=on + timedelta(window),
+            member_id=member.id if member and self._farmer(n) is self.office else None,
+            farmer_name="" if member else name,
+            farmer_phone="" if member else phone,
+            cooperative_id=self.coop_id,
+        )
+        with clock.frozen_at(at):
+            return (await booking_service.request_booking(self.db, self._farmer(n).user, data)).booking
+
+    async def _job(self, n: int, on: date, status: str, score: int | None) -> None:
+        b = await self._book(n, on, _at(on - timedelta(6), 8, n % 60))
+        if status == "cancelled":
+            with clock.frozen_at(_at(on - timedelta(5), 9)):
+                await schedule.cancel(self.db, b, by="farmer", reason=CANCEL_REASON)
+            return
+        if status == "requested":
+            return
+        crew = n % 2
+        with clock.frozen_at(_at(on - timedelta(1), 18)):
+            await schedule.assign(
+                self.db, b, day=on, operator_id=self.operators[crew].id, machine_id=self.machines[crew].id
+            )  # type: ignore[arg-type]
+        if status == "scheduled":
+            return
+        with clock.frozen_at(_at(on, 7, 30)):
+            await work.start(self.db, self.crews[crew], b)
+        if status == "in_progress":
+            return
+        await self._finish(n, b, on, crew, status, score)
+
+    async def _finish(self, n: int, b: Booking, on: date, crew: int, status: str, score: int | None) -> None:
+        measured = b.flat_area + b.slope_area + (n % 5) * 10
+        litres = _mu(measured * 15 // 10)
+        with clock.frozen_at(_at(on, 11)):
+            await work.complete(
+                self.db, self.crews[crew], b, CompleteIn(measured_area=_mu(measured), fuel_litres=litres)
+            )
+        if status == "paid":
+            with clock.frozen_at(_at(on, 13)):
+                await payment.record_payment(self.db, b, "cash")
+        if score:
+            with clock.frozen_at(_at(on, 19)):
+                await rating.rate(self.db, self._farmer(n), b, score, GOOD_WORK if score == 5 else "")
