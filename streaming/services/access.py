@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from caoyuan.auth.current import CurrentUser
 from caoyuan.errors import Conflict, Forbidden, NotFound
@@ -30,7 +31,7 @@ async def session_for_host(db: AsyncSession, session_id: int, user: CurrentUser,
 
 async def admin_keeps_room(db: AsyncSession, user_id: int, room_id: int) -> bool:
     """An admin runs the rooms of the cooperatives they keep; a room of no cooperative, only the install's admin."""
-    cooperative_id = await db.scalar(sa.select(LiveRoom.cooperative_id).where(LiveRoom.id == room_id))
+    cooperative_id = await db.scalar(sa.select(col(LiveRoom.cooperative_id)).where(col(LiveRoom.id) == room_id))
     if cooperative_id is None:
         return await reads.may_see_unowned(db, user_id)
     return await reads.may_work_in(db, user_id, cooperative_id)
