@@ -48,3 +48,26 @@ async def test_the_audit_page_names_fields_in_chinese(client, make_user, login_p
     page = await client.get("/coop/1/audit/")
     assert "<dt>统一社会信用代码</dt>" in page.text and "<dt>公积金比例</dt><dd>10%</dd>" in page.text
     assert "credit_code" not in page.text and "reserve_rate_bp" not in page.text
+
+
+async def test_registering_an_asset_is_in_the_audit_log(client, make_user, login_page) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories.coop import FORM
+
+    admin = await make_user("admin")
+    await login_page(client, admin.phone)
+    headers = {"x-csrftoken": client.cookies.get("caoyuan_csrf") or ""}
+    assert (await client.post("/coop/setup/", data=FORM, headers=headers, follow_redirects=False)).status_code == 303
+    asset = {
+        "name": "约翰迪尔收割机",
+        "cost": "286000",
+        "purchased_on": "2026-03-01",
+        "funding_source": "special_fund",
+        "insurance_policy": "PICC-2026-001",
+        "insurance_expires_on": "2027-02-28",
+    }
+    made = await client.post("/coop/1/assets", data=asset, headers=headers, follow_redirects=False)
+    assert made.status_code in (200, 303), made.text
+    page = await client.get("/coop/1/audit/")
+    assert "登记固定资产" in page.text and "约翰迪尔收割机" in page.text
+    assert "<dt>原值</dt><dd>¥286,000.00</dd>" in page.text and "专项基金" in page.text
+    assert "cost_fen" not in page.text and "funding_source" not in page.text

@@ -8,6 +8,8 @@ from sqlmodel import Field, SQLModel
 
 from caoyuan.db import UTCDateTime, utcnow
 
+FUNDING_LABELS = {"special_fund": "专项基金（财政扶持资金）", "contribution": "社员实物入股", "own": "自有资金"}
+
 
 class FixedAsset(SQLModel, table=True):
     """三资 register: a fixed asset (machine, building…). Machinery bookings link machines here."""

@@ -29,6 +29,7 @@ ActionParam = Annotated[str, Parameter(max_length=40)]
 ACTION_LABELS = {
     "cooperative.founded": "建立合作社",
     "charter.recorded": "登记章程",
+    "asset.acquired": "登记固定资产",
     "grant.added": "授权管理员",
     "person.created": "建立账户",
     "person.deactivated": "停用账户",

@@ -10,6 +10,7 @@ from typing import Any
 
 from caoyuan.auth.roles import ROLE_LABELS
 from caoyuan.money import format_fen
+from coop.models.assets import FUNDING_LABELS
 from coop.models.members import KIND_LABELS
 from coop.rules.capital import BASES
 from coop.rules.charter import POLICIES
@@ -42,6 +43,11 @@ FIELD_LABELS = {
     "new": "新角色",
     "member_no": "社员号",
     "via": "方式",
+    "cost_fen": "原值",
+    "funding_source": "资金来源",
+    "purchased_on": "购入日期",
+    "insurance_policy": "保险单号",
+    "insurance_expires_on": "保险到期",
 }
 ROLE_FIELDS = {"role", "old", "new"}
 VIA_LABELS = {"setup_link": "一次性设置链接", "cli": "服务器命令"}
@@ -57,7 +63,13 @@ def value_words(key: str, value: Any) -> str:
         return format_fen(value)
     if key.endswith("_bp") and isinstance(value, int):
         return f"{value / 100:g}%"
-    words = {"kind": KIND_LABELS, "policy": POLICIES, "capital_basis": BASES, "via": VIA_LABELS}.get(key)
+    words = {
+        "kind": KIND_LABELS,
+        "policy": POLICIES,
+        "capital_basis": BASES,
+        "via": VIA_LABELS,
+        "funding_source": FUNDING_LABELS,
+    }.get(key)
     if key in ROLE_FIELDS:
         words = {str(k.value) if hasattr(k, "value") else str(k): v for k, v in ROLE_LABELS.items()}
     if words is not None:

@@ -8,16 +8,18 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from caoyuan import audit
 from caoyuan.clock import BEIJING
 from caoyuan.errors import BadInput
 from coop.models import FixedAsset, Posting, Resource
+from coop.models.assets import FUNDING_LABELS
 from coop.rules import chart as c
 from coop.rules.depreciation import accumulated, for_month, months_in_service
 from coop.rules.journal import credit, debit, drop_zero
+from coop.services.charter import scope_of
 from coop.services.ledger import require_cooperative, write_entry
 from coop.services.reports import account_sums
 
-FUNDING_LABELS = {"special_fund": "专项基金（财政扶持资金）", "contribution": "社员实物入股", "own": "自有资金"}
 FUNDING_CREDIT = {"special_fund": c.SPECIAL_FUND, "own": c.BANK}
 
 
@@ -66,6 +68,20 @@ async def acquire(
         description=memo,
         entry_date=data.purchased_on,
         user_id=by_user_id,
+    )
+    await audit.record(
+        db,
+        actor_user_id=by_user_id,
+        scope=scope_of(cooperative_id),
+        action="asset.acquired",
+        subject=data.name.strip(),
+        detail={
+            "cost_fen": data.cost_fen,
+            "funding_source": data.funding_source,
+            "purchased_on": data.purchased_on.isoformat(),
+            "insurance_policy": data.insurance_policy,
+            "insurance_expires_on": data.insurance_expires_on.isoformat() if data.insurance_expires_on else "",
+        },
     )
     return asset
 
