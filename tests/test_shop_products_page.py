@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
 from coop import access
 from coop.models import Cooperative
 from storefront.models import Product, ProductImage, ShippingRegionFee, Sku
+from tests.browser import PHONES, SHOTS, log_in, no_overflow, shot
 from tests.factories.coop import CODE, FORM, OTHER
 
 PRODUCT = {
@@ -228,3 +230,25 @@ async def test_an_admin_of_village_b_gets_404_for_village_a_product_and_sku(clie
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Sku)) == 1
         assert await s.scalar(select(func.count()).select_from(ProductImage)) == 0
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width,height", PHONES)
+async def test_the_products_page_fits_a_phone_and_works_without_javascript(server: str, browser, width, height) -> None:  # type: ignore[no-untyped-def]
+    context = await browser.new_context(
+        viewport={"width": width, "height": height}, locale="zh-CN", java_script_enabled=False
+    )
+    page = await context.new_page()
+    await log_in(page, server, "13900000001")
+    await page.goto(server + "/shop/admin/products/")
+    await no_overflow(page)
+    await shot(page, "shop-products")
+    first_sku = page.locator(".sku-list li").first
+    await first_sku.locator("input[name=add_stock]").fill("abc")
+    await first_sku.locator("button:has-text('补货')").click()
+    assert "件数" in await page.inner_text("#add_stock-error")
+    await no_overflow(page)
+    await page.locator("details.more summary:has-text('加一个规格')").first.click()
+    await no_overflow(page)
+    await page.screenshot(path=str(SHOTS / f"shop-products-open-{width}.png"), full_page=True)
+    await context.close()
