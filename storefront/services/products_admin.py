@@ -39,7 +39,7 @@ async def product_rows(db: AsyncSession, user_id: int) -> list[ProductRow]:
     skus = await db.scalars(sa.select(Sku).where(col(Sku.product_id).in_(list(rows) or [0])).order_by(col(Sku.id)))
     for sku in skus:
         rows[sku.product_id].skus.append(sku)
-    pictures = sa.select(ProductImage.product_id, ProductImage.filename).where(
+    pictures = sa.select(col(ProductImage.product_id), col(ProductImage.filename)).where(
         col(ProductImage.product_id).in_(list(rows) or [0])
     )
     for product_id, filename in (await db.execute(pictures.order_by(col(ProductImage.id)))).all():
