@@ -1,4 +1,6 @@
-"""The admin's product list and the one-form "new product with its first SKU", scoped to their cooperatives."""
+"""The admin's product list and its upkeep (new product with its first SKU, more SKUs, price, stock, on/off
+sale, images), scoped to the cooperatives the admin keeps. The work is the catalogue's, as for the API; this
+module only adds the scope: a product or SKU of another cooperative is "not found", never touched."""
 
 from __future__ import annotations
 
@@ -8,11 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from caoyuan.errors import BadInput
+from caoyuan.errors import BadInput, NotFound
 from coop import reads
 from storefront.errors import ShopCode
-from storefront.models import Product, Sku
-from storefront.schemas import ProductIn, SkuIn
+from storefront.media_store import MediaStore
+from storefront.models import Product, ProductImage, Sku
+from storefront.schemas import ProductIn, SkuIn, SkuPatch
 from storefront.services import catalogue
 
 
@@ -21,6 +24,7 @@ class ProductRow:
     product: Product
     cooperative: str
     skus: list[Sku] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
 
 
 async def product_rows(db: AsyncSession, user_id: int) -> list[ProductRow]:
@@ -35,6 +39,11 @@ async def product_rows(db: AsyncSession, user_id: int) -> list[ProductRow]:
     skus = await db.scalars(sa.select(Sku).where(col(Sku.product_id).in_(list(rows) or [0])).order_by(col(Sku.id)))
     for sku in skus:
         rows[sku.product_id].skus.append(sku)
+    pictures = sa.select(col(ProductImage.product_id), col(ProductImage.filename)).where(
+        col(ProductImage.product_id).in_(list(rows) or [0])
+    )
+    for product_id, filename in (await db.execute(pictures.order_by(col(ProductImage.id)))).all():
+        rows[product_id].images.append(f"/media/{filename}")
     return list(rows.values())
 
 
@@ -45,3 +54,37 @@ async def create_with_sku(db: AsyncSession, user_id: int, product: ProductIn, sk
     made = await catalogue.create_product(db, product)
     await catalogue.add_sku(db, made.id, sku)  # type: ignore[arg-type]
     return made
+
+
+async def add_sku(db: AsyncSession, user_id: int, product_id: int, sku: SkuIn) -> Sku:
+    """One more SKU (规格) of a product the admin keeps."""
+    await _kept_product(db, user_id, product_id)
+    return await catalogue.add_sku(db, product_id, sku)
+
+
+async def patch_sku(db: AsyncSession, user_id: int, sku_id: int, change: SkuPatch) -> Sku:
+    """A new price, stock added or taken away, or on/off sale, for a SKU of a product the admin keeps."""
+    sku = await db.get(Sku, sku_id)
+    if sku is None:
+        raise NotFound("没有这个规格")
+    await _kept_product(db, user_id, sku.product_id, missing="没有这个规格")
+    return await catalogue.patch_sku(db, sku_id, change)
+
+
+async def add_image(db: AsyncSession, user_id: int, product_id: int, raw: bytes, store: MediaStore) -> ProductImage:
+    await _kept_product(db, user_id, product_id)
+    return await catalogue.add_image(db, product_id, raw, store)
+
+
+async def _kept_product(db: AsyncSession, user_id: int, product_id: int, missing: str = "没有这个商品") -> Product:
+    """The product, if the admin keeps its cooperative; otherwise 404 (another village's row is not shown)."""
+    product = await db.get(Product, product_id)
+    if product is None:
+        raise NotFound(missing)
+    if product.cooperative_id is None:
+        kept = await reads.may_see_unowned(db, user_id)
+    else:
+        kept = await reads.may_work_in(db, user_id, product.cooperative_id)
+    if not kept:
+        raise NotFound(missing)
+    return product
