@@ -12,10 +12,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from caoyuan.auth.models import UserAccount
 from caoyuan.bounds import check_day
 from caoyuan.errors import Forbidden
-from coop.machinery.models import Booking
+from coop.machinery.models import Booking, Machine, Operator, ServiceType
 from coop.machinery.services.common import Caller
+from coop.models import Member
 
 API_LIST_LIMIT = 500  # the API's booking list is a recent window, never the whole history
 
@@ -39,3 +41,37 @@ async def bookings_seen_by(
     if check_day(day, "day"):
         query = query.where(Booking.scheduled_on == day)
     return (await db.scalars(query)).all()
+
+
+async def member_bookings(db: AsyncSession, member_id: int) -> Sequence[Booking]:
+    """A household's bookings, newest first (/machinery/my)."""
+    return (await db.scalars(select(Booking).where(Booking.member_id == member_id).order_by(Booking.id.desc()))).all()
+
+
+async def active_services(db: AsyncSession, cooperative_id: int) -> Sequence[ServiceType]:
+    query = select(ServiceType).where(ServiceType.cooperative_id == cooperative_id, ServiceType.active)
+    return (await db.scalars(query.order_by(ServiceType.id))).all()
+
+
+async def admitted_members(db: AsyncSession, cooperative_id: int) -> Sequence[Member]:
+    """The households an agent may book for, by member number."""
+    query = select(Member).where(Member.cooperative_id == cooperative_id, Member.status == "admitted")
+    return (await db.scalars(query.order_by(Member.member_no))).all()
+
+
+async def operator_with_phone(db: AsyncSession, operator_id: int) -> tuple[Operator | None, str | None]:
+    """The operator and the whole number of their login (only for a reader allowed to call them)."""
+    operator = await db.get(Operator, operator_id)
+    if operator is None:
+        return None, None
+    return operator, await db.scalar(select(UserAccount.phone).where(UserAccount.id == operator.user_id))
+
+
+async def active_crew(db: AsyncSession, cooperative_id: int) -> tuple[Sequence[Machine], Sequence[Operator]]:
+    """The machines and operators a dispatcher can choose from, in id order."""
+    machines = select(Machine).where(Machine.cooperative_id == cooperative_id, Machine.active)
+    operators = select(Operator).where(Operator.cooperative_id == cooperative_id, Operator.active)
+    return (
+        (await db.scalars(machines.order_by(Machine.id))).all(),
+        (await db.scalars(operators.order_by(Operator.id))).all(),
+    )
