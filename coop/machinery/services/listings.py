@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from caoyuan.auth.models import UserAccount
 from caoyuan.bounds import check_day
@@ -27,36 +28,38 @@ async def bookings_seen_by(
 ) -> Sequence[Booking]:
     """The API's booking list: an agent sees the cooperative's, a member their household's, an operator the
     jobs given to them; anyone else is refused before the filters are read."""
-    query = select(Booking).order_by(Booking.id.desc()).limit(API_LIST_LIMIT)
+    query = select(Booking).order_by(col(Booking.id).desc()).limit(API_LIST_LIMIT)
     if caller.agent:
-        query = query.where(Booking.cooperative_id == cooperative_id)
+        query = query.where(col(Booking.cooperative_id) == cooperative_id)
     elif caller.member is not None:
-        query = query.where(Booking.member_id == caller.member.id)
+        query = query.where(col(Booking.member_id) == caller.member.id)
     elif caller.operator is not None:
-        query = query.where(Booking.operator_id == caller.operator.id)
+        query = query.where(col(Booking.operator_id) == caller.operator.id)
     else:
         raise Forbidden("只能查看本人的预约")
     if status:
-        query = query.where(Booking.status == status)
+        query = query.where(col(Booking.status) == status)
     if check_day(day, "day"):
-        query = query.where(Booking.scheduled_on == day)
+        query = query.where(col(Booking.scheduled_on) == day)
     return (await db.scalars(query)).all()
 
 
 async def member_bookings(db: AsyncSession, member_id: int) -> Sequence[Booking]:
     """A household's bookings, newest first (/machinery/my)."""
-    return (await db.scalars(select(Booking).where(Booking.member_id == member_id).order_by(Booking.id.desc()))).all()
+    return (
+        await db.scalars(select(Booking).where(col(Booking.member_id) == member_id).order_by(col(Booking.id).desc()))
+    ).all()
 
 
 async def active_services(db: AsyncSession, cooperative_id: int) -> Sequence[ServiceType]:
-    query = select(ServiceType).where(ServiceType.cooperative_id == cooperative_id, ServiceType.active)
-    return (await db.scalars(query.order_by(ServiceType.id))).all()
+    query = select(ServiceType).where(col(ServiceType.cooperative_id) == cooperative_id, col(ServiceType.active))
+    return (await db.scalars(query.order_by(col(ServiceType.id)))).all()
 
 
 async def admitted_members(db: AsyncSession, cooperative_id: int) -> Sequence[Member]:
     """The households an agent may book for, by member number."""
-    query = select(Member).where(Member.cooperative_id == cooperative_id, Member.status == "admitted")
-    return (await db.scalars(query.order_by(Member.member_no))).all()
+    query = select(Member).where(col(Member.cooperative_id) == cooperative_id, col(Member.status) == "admitted")
+    return (await db.scalars(query.order_by(col(Member.member_no)))).all()
 
 
 async def operator_with_phone(db: AsyncSession, operator_id: int) -> tuple[Operator | None, str | None]:
@@ -64,14 +67,14 @@ async def operator_with_phone(db: AsyncSession, operator_id: int) -> tuple[Opera
     operator = await db.get(Operator, operator_id)
     if operator is None:
         return None, None
-    return operator, await db.scalar(select(UserAccount.phone).where(UserAccount.id == operator.user_id))
+    return operator, await db.scalar(select(col(UserAccount.phone)).where(col(UserAccount.id) == operator.user_id))
 
 
 async def active_crew(db: AsyncSession, cooperative_id: int) -> tuple[Sequence[Machine], Sequence[Operator]]:
     """The machines and operators a dispatcher can choose from, in id order."""
-    machines = select(Machine).where(Machine.cooperative_id == cooperative_id, Machine.active)
-    operators = select(Operator).where(Operator.cooperative_id == cooperative_id, Operator.active)
+    machines = select(Machine).where(col(Machine.cooperative_id) == cooperative_id, col(Machine.active))
+    operators = select(Operator).where(col(Operator.cooperative_id) == cooperative_id, col(Operator.active))
     return (
-        (await db.scalars(machines.order_by(Machine.id))).all(),
-        (await db.scalars(operators.order_by(Operator.id))).all(),
+        (await db.scalars(machines.order_by(col(Machine.id)))).all(),
+        (await db.scalars(operators.order_by(col(Operator.id)))).all(),
     )
