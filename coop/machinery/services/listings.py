@@ -6,7 +6,7 @@ see what (coop_scope, requires(), the Caller's capacities) before asking.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 
 from sqlalchemy import select
@@ -78,3 +78,24 @@ async def active_crew(db: AsyncSession, cooperative_id: int) -> tuple[Sequence[M
         (await db.scalars(machines.order_by(col(Machine.id)))).all(),
         (await db.scalars(operators.order_by(col(Operator.id)))).all(),
     )
+
+
+async def booking_day(db: AsyncSession, booking_id: int) -> date | None:
+    """The day a booking is scheduled on (None: unscheduled or no such booking)."""
+    return await db.scalar(select(col(Booking.scheduled_on)).where(col(Booking.id) == booking_id))
+
+
+async def jobs_on(db: AsyncSession, day: date, statuses: Collection[str], operator_id: int | None) -> Sequence[Booking]:
+    """A day's jobs in the given states, by operator; operator_id None: every operator's (the admin's view)."""
+    query = select(Booking).where(col(Booking.scheduled_on) == day, col(Booking.status).in_(statuses))
+    if operator_id is not None:
+        query = query.where(col(Booking.operator_id) == operator_id)
+    return (await db.scalars(query.order_by(col(Booking.operator_id), col(Booking.id)))).all()
+
+
+async def next_scheduled_job(db: AsyncSession, operator_id: int, after: date) -> Booking | None:
+    """The operator's first scheduled job on a later day."""
+    query = select(Booking).where(
+        col(Booking.operator_id) == operator_id, col(Booking.status) == "scheduled", col(Booking.scheduled_on) > after
+    )
+    return await db.scalar(query.order_by(col(Booking.scheduled_on), col(Booking.id)).limit(1))
