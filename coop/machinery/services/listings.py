@@ -16,7 +16,7 @@ from sqlmodel import col
 from caoyuan.auth.models import UserAccount
 from caoyuan.bounds import check_day
 from caoyuan.errors import Forbidden
-from coop.machinery.models import Booking, Machine, Operator, ServiceType
+from coop.machinery.models import Booking, Machine, Maintenance, Operator, ServiceType
 from coop.machinery.services.common import Caller
 from coop.models import Member
 
@@ -99,3 +99,43 @@ async def next_scheduled_job(db: AsyncSession, operator_id: int, after: date) ->
         col(Booking.operator_id) == operator_id, col(Booking.status) == "scheduled", col(Booking.scheduled_on) > after
     )
     return await db.scalar(query.order_by(col(Booking.scheduled_on), col(Booking.id)).limit(1))
+
+
+async def board_day(db: AsyncSession, cooperative_id: int, day: date, statuses: Collection[str]) -> Sequence[Booking]:
+    """The cooperative's jobs on a day in the given states, in booking order (the day board)."""
+    query = select(Booking).where(
+        col(Booking.cooperative_id) == cooperative_id,
+        col(Booking.scheduled_on) == day,
+        col(Booking.status).in_(statuses),
+    )
+    return (await db.scalars(query.order_by(col(Booking.id)))).all()
+
+
+BOARD_QUEUE_LIMIT = 200  # the board shows the oldest waiting requests; the rest wait their turn on the page
+
+
+async def waiting_queue(db: AsyncSession, cooperative_id: int) -> Sequence[Booking]:
+    """Requests not yet placed (requested or waitlisted), oldest first."""
+    query = select(Booking).where(
+        col(Booking.cooperative_id) == cooperative_id, col(Booking.status).in_(("requested", "waitlisted"))
+    )
+    return (await db.scalars(query.order_by(col(Booking.created_at)).limit(BOARD_QUEUE_LIMIT))).all()
+
+
+async def machines_of(db: AsyncSession, cooperative_id: int) -> Sequence[Machine]:
+    """Every machine of the cooperative, retired ones too, in id order."""
+    return (
+        await db.scalars(select(Machine).where(col(Machine.cooperative_id) == cooperative_id).order_by(col(Machine.id)))
+    ).all()
+
+
+async def operators_of(db: AsyncSession, cooperative_id: int) -> Sequence[Operator]:
+    """Every operator of the cooperative, inactive ones too, in id order."""
+    query = select(Operator).where(col(Operator.cooperative_id) == cooperative_id).order_by(col(Operator.id))
+    return (await db.scalars(query)).all()
+
+
+async def upkeep_ahead(db: AsyncSession, machine_ids: Collection[int | None], today: date) -> Sequence[Maintenance]:
+    """Maintenance on these machines that has not ended before today, by start day."""
+    query = select(Maintenance).where(col(Maintenance.machine_id).in_(machine_ids), col(Maintenance.ends_on) >= today)
+    return (await db.scalars(query.order_by(col(Maintenance.starts_on)))).all()
