@@ -139,3 +139,32 @@ async def upkeep_ahead(db: AsyncSession, machine_ids: Collection[int | None], to
     """Maintenance on these machines that has not ended before today, by start day."""
     query = select(Maintenance).where(col(Maintenance.machine_id).in_(machine_ids), col(Maintenance.ends_on) >= today)
     return (await db.scalars(query.order_by(col(Maintenance.starts_on)))).all()
+
+
+LOGIN_CHOICES_LIMIT = 100
+ASSET_CHOICES_LIMIT = 500
+
+
+async def free_operator_logins(db: AsyncSession) -> Sequence[UserAccount]:
+    """Operator logins no operator record holds yet (the setup page offers them to a new operator)."""
+    taken = select(col(Operator.user_id))
+    query = select(UserAccount).where(col(UserAccount.role) == "operator", col(UserAccount.id).not_in(taken))
+    return (await db.scalars(query.order_by(col(UserAccount.id)).limit(LOGIN_CHOICES_LIMIT))).all()
+
+
+async def login_phones(db: AsyncSession, user_ids: Collection[int]) -> dict[int, str]:
+    """The whole phone number of each login (the caller masks them for the page)."""
+    rows = await db.execute(
+        select(col(UserAccount.id), col(UserAccount.phone)).where(col(UserAccount.id).in_(user_ids))
+    )
+    return dict(rows.all())
+
+
+async def asset_choices(db: AsyncSession, cooperative_id: int) -> list[tuple[int | None, str, str]]:
+    """(id, asset number, name) of the cooperative's fixed assets, for linking a machine to its register row."""
+    from coop.models import FixedAsset  # the cooperative's 三资 register; read only
+
+    query = select(col(FixedAsset.id), col(FixedAsset.asset_no), col(FixedAsset.name)).where(
+        col(FixedAsset.cooperative_id) == cooperative_id
+    )
+    return list((await db.execute(query.order_by(col(FixedAsset.id)).limit(ASSET_CHOICES_LIMIT))).all())
