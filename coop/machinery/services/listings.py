@@ -152,7 +152,7 @@ async def free_operator_logins(db: AsyncSession) -> Sequence[UserAccount]:
     return (await db.scalars(query.order_by(col(UserAccount.id)).limit(LOGIN_CHOICES_LIMIT))).all()
 
 
-async def login_phones(db: AsyncSession, user_ids: Collection[int]) -> dict[int, str]:
+async def login_phones(db: AsyncSession, user_ids: Collection[int]) -> dict[int | None, str]:
     """The whole phone number of each login (the caller masks them for the page)."""
     rows = await db.execute(
         select(col(UserAccount.id), col(UserAccount.phone)).where(col(UserAccount.id).in_(user_ids))
