@@ -7,7 +7,6 @@ from typing import Annotated
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
-from sqlalchemy import select
 
 from caoyuan.auth import Role
 from caoyuan.auth.current import CurrentUser, requires
@@ -15,7 +14,6 @@ from caoyuan.bounds import IdParam, OptionalIdParam, OptionalYearParam, check_da
 from caoyuan.deps import Db
 from caoyuan.errors import Forbidden
 from caoyuan.web.admission import limit
-from coop.machinery.models import Booking
 from coop.machinery.rules.scheduling import Slot
 from coop.machinery.schemas import (
     BookingIn,
@@ -35,7 +33,7 @@ from coop.machinery.schemas import (
     SlotOut,
 )
 from coop.machinery.services import booking as booking_service
-from coop.machinery.services import fleet, payment, rating, schedule, work
+from coop.machinery.services import fleet, listings, payment, rating, schedule, work
 from coop.machinery.services.common import (
     booking_for,
     caller_for,
@@ -125,20 +123,8 @@ class MachineryApi(Controller):
         user: CurrentUser = request.user
         caller_coop = await acting_cooperative(db, user, cooperative_id)
         caller = await caller_for(db, user, caller_coop)
-        query = select(Booking).order_by(Booking.id.desc()).limit(500)
-        if caller.agent:
-            query = query.where(Booking.cooperative_id == caller_coop)
-        elif caller.member is not None:
-            query = query.where(Booking.member_id == caller.member.id)
-        elif caller.operator is not None:
-            query = query.where(Booking.operator_id == caller.operator.id)
-        else:
-            raise Forbidden("只能查看本人的预约")
-        if status:
-            query = query.where(Booking.status == status)
-        if check_day(day, "day"):
-            query = query.where(Booking.scheduled_on == day)
-        return await booking_views(db, (await db.scalars(query)).all())
+        rows = await listings.bookings_seen_by(db, caller, caller_coop, status=status, day=day)
+        return await booking_views(db, rows)
 
     @get("/bookings/{booking_id:int}", guards=[requires()], summary="一条预约（农户只能看本户的）")
     async def get_booking(self, request: Request, db: Db, booking_id: IdParam) -> BookingOut:

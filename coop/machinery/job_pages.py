@@ -8,7 +8,6 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 
 from caoyuan import clock
 from caoyuan.auth import Role
@@ -21,10 +20,9 @@ from coop.machinery.forms import (
     BackForm,
     CompleteForm,
 )
-from coop.machinery.models import Booking
 from coop.machinery.pages import BOARD_ORDER, Form, _back, _day
 from coop.machinery.schemas import CompleteIn
-from coop.machinery.services import work
+from coop.machinery.services import listings, work
 from coop.machinery.services.common import (
     booking_for,
     caller_for,
@@ -50,7 +48,7 @@ class MachineryJobPages(Controller):
         self, request: Request, db: Db, booking_id: int, data: dict[str, str], action
     ) -> Template | Redirect:  # type: ignore[no-untyped-def]
         """Run an operator's action; a refusal shows that day's job list again with the message at the job."""
-        day = await db.scalar(select(Booking.scheduled_on).where(Booking.id == booking_id)) or clock.today()
+        day = await listings.booking_day(db, booking_id) or clock.today()
         try:
             await action()
         except AppError as exc:
@@ -95,10 +93,9 @@ class MachineryJobPages(Controller):
 
 async def _today_context(db: Db, user: CurrentUser, day: date) -> dict[str, Any]:
     operator = await operator_of_user(db, user.id)
-    query = select(Booking).where(Booking.scheduled_on == day, Booking.status.in_(BOARD_ORDER))
-    if user.role != Role.ADMIN:
-        query = query.where(Booking.operator_id == (operator.id if operator else -1))
-    rows = (await db.scalars(query.order_by(Booking.operator_id, Booking.id))).all()
+    # the admin sees every operator's jobs; a login that is no operator's (-1) sees none
+    whose = None if user.role == Role.ADMIN else (operator.id if operator else -1)
+    rows = await listings.jobs_on(db, day, BOARD_ORDER, whose)
     return {
         "day": day,
         "operator": operator,
@@ -120,12 +117,5 @@ async def _recorded(db: Db, context: dict[str, Any], done: int) -> dict[str, Any
     operator = context["operator"]
     later = None
     if operator is not None:
-        later = await db.scalar(
-            select(Booking)
-            .where(
-                Booking.operator_id == operator.id, Booking.status == "scheduled", Booking.scheduled_on > context["day"]
-            )
-            .order_by(Booking.scheduled_on, Booking.id)
-            .limit(1)
-        )
+        later = await listings.next_scheduled_job(db, operator.id, context["day"])
     return {"finished": finished, "next_job": await booking_view(db, later) if later else None}

@@ -8,7 +8,6 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 
 from caoyuan import clock
 from caoyuan.auth import Role
@@ -23,9 +22,9 @@ from coop.machinery.forms import (
     MaintenanceForm,
     RescheduleForm,
 )
-from coop.machinery.models import STATUS_LABELS, Booking, Machine, Maintenance, Operator
+from coop.machinery.models import STATUS_LABELS
 from coop.machinery.pages import BOARD_ORDER, Form, _crew_choices, _day
-from coop.machinery.services import schedule
+from coop.machinery.services import listings, schedule
 from coop.machinery.services.dashboard import dashboard
 from coop.machinery.services.fleet import fixed_asset, machine_in, out_of_service_reason
 from coop.machinery.services.quote_desk import acting_cooperative
@@ -147,27 +146,8 @@ class MachineryOfficePages(Controller):
 async def _board_context(db: Db, user: CurrentUser, day: date) -> dict[str, Any]:
     coop_id = await acting_cooperative(db, user, None)
     choices = await _crew_choices(db, coop_id)
-    on_day = await booking_views(
-        db,
-        (
-            await db.scalars(
-                select(Booking)
-                .where(Booking.cooperative_id == coop_id, Booking.scheduled_on == day, Booking.status.in_(BOARD_ORDER))
-                .order_by(Booking.id)
-            )
-        ).all(),
-    )
-    queue = await booking_views(
-        db,
-        (
-            await db.scalars(
-                select(Booking)
-                .where(Booking.cooperative_id == coop_id, Booking.status.in_(("requested", "waitlisted")))
-                .order_by(Booking.created_at)
-                .limit(200)
-            )
-        ).all(),
-    )
+    on_day = await booking_views(db, await listings.board_day(db, coop_id, day, BOARD_ORDER))
+    queue = await booking_views(db, await listings.waiting_queue(db, coop_id))
     slots, unplaced = await schedule.proposal(db, coop_id, day)
     by_machine = {m.plate: [b for b in on_day if b.machine == m.plate] for m in choices["machines"]}
     return {
@@ -188,18 +168,10 @@ async def _board_context(db: Db, user: CurrentUser, day: date) -> dict[str, Any]
 async def _fleet_context(db: Db, user: CurrentUser) -> dict[str, Any]:
     coop_id = await acting_cooperative(db, user, None)
     today = clock.today()
-    machines = (await db.scalars(select(Machine).where(Machine.cooperative_id == coop_id).order_by(Machine.id))).all()
+    machines = await listings.machines_of(db, coop_id)
     rows = [(m, await fixed_asset(db, m), await out_of_service_reason(db, m, today)) for m in machines]
-    upkeep = (
-        await db.scalars(
-            select(Maintenance)
-            .where(Maintenance.machine_id.in_([m.id for m in machines]), Maintenance.ends_on >= today)
-            .order_by(Maintenance.starts_on)
-        )
-    ).all()
-    operators = (
-        await db.scalars(select(Operator).where(Operator.cooperative_id == coop_id).order_by(Operator.id))
-    ).all()
+    upkeep = await listings.upkeep_ahead(db, [m.id for m in machines], today)
+    operators = await listings.operators_of(db, coop_id)
     return {
         "rows": rows,
         "upkeep": upkeep,

@@ -15,12 +15,10 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 
 from caoyuan import clock
 from caoyuan.auth import Role
 from caoyuan.auth.current import CurrentUser, requires
-from caoyuan.auth.models import UserAccount
 from caoyuan.bounds import IdParam, check_day
 from caoyuan.deps import AppSettings, Db
 from caoyuan.errors import AppError, BadInput, Forbidden
@@ -35,8 +33,8 @@ from coop.machinery.forms import (
     ScheduleForm,
     back_to,
 )
-from coop.machinery.models import Booking, Machine, Operator, ServiceType
-from coop.machinery.services import alipay, payment, rating, schedule, work
+from coop.machinery.models import Booking
+from coop.machinery.services import alipay, listings, payment, rating, schedule, work
 from coop.machinery.services import booking as booking_service
 from coop.machinery.services.common import (
     booking_for,
@@ -48,7 +46,6 @@ from coop.machinery.services.common import (
 )
 from coop.machinery.services.quote_desk import acting_cooperative, quote_for
 from coop.machinery.views import booking_view, booking_views, mu_text
-from coop.models import Member
 
 PLOT_ROWS = 3
 BOARD_ORDER = ("scheduled", "in_progress", "completed", "paid")
@@ -120,13 +117,7 @@ class MachineryPages(Controller):
     @get("/my", guards=[requires(Role.MEMBER)])
     async def my_bookings(self, request: Request, db: Db) -> Template:
         member = await member_of_user(db, request.user.id)
-        rows = (
-            []
-            if member is None
-            else (
-                await db.scalars(select(Booking).where(Booking.member_id == member.id).order_by(Booking.id.desc()))
-            ).all()
-        )
+        rows = [] if member is None else await listings.member_bookings(db, member.id)
         return Template("machinery/my.html", context={"member": member, "bookings": await booking_views(db, rows)})
 
     @get("/bookings/{booking_id:int}", guards=[requires()])
@@ -245,24 +236,8 @@ def _day(day: date | None) -> date:
 async def _book_context(db: Db, user: CurrentUser) -> dict[str, Any]:
     coop_id = await acting_cooperative(db, user, None)
     caller = await caller_for(db, user, coop_id)
-    services = (
-        await db.scalars(
-            select(ServiceType)
-            .where(ServiceType.cooperative_id == coop_id, ServiceType.active)
-            .order_by(ServiceType.id)
-        )
-    ).all()
-    members = (
-        (
-            await db.scalars(
-                select(Member)
-                .where(Member.cooperative_id == coop_id, Member.status == "admitted")
-                .order_by(Member.member_no)
-            )
-        ).all()
-        if caller.agent
-        else []
-    )
+    services = await listings.active_services(db, coop_id)
+    members = await listings.admitted_members(db, coop_id) if caller.agent else []
     policy = await policy_for(db, coop_id)
     return {
         "services": services,
@@ -303,12 +278,9 @@ async def _calls(db: Db, caller, booking: Booking, own: bool) -> list[tuple[str,
     admin = caller.user.role == Role.ADMIN
     calls = []
     if own or admin:
-        operator = await db.get(Operator, booking.operator_id)
-        phone = (
-            await db.scalar(select(UserAccount.phone).where(UserAccount.id == operator.user_id)) if operator else None
-        )
-        if phone:
-            calls.append((f"给农机手 {operator.name} 打电话", phone))  # type: ignore[union-attr]
+        operator, phone = await listings.operator_with_phone(db, booking.operator_id)
+        if operator is not None and phone:
+            calls.append((f"给农机手 {operator.name} 打电话", phone))
     assigned = caller.operator is not None and caller.operator.id == booking.operator_id
     if (assigned or admin) and booking.farmer_phone:
         calls.append((f"给农户 {booking.farmer_name} 打电话", booking.farmer_phone))
@@ -345,14 +317,5 @@ def _mu(text: str, n: int) -> int:
 
 
 async def _crew_choices(db: Db, cooperative_id: int) -> dict:
-    machines = (
-        await db.scalars(
-            select(Machine).where(Machine.cooperative_id == cooperative_id, Machine.active).order_by(Machine.id)
-        )
-    ).all()
-    operators = (
-        await db.scalars(
-            select(Operator).where(Operator.cooperative_id == cooperative_id, Operator.active).order_by(Operator.id)
-        )
-    ).all()
+    machines, operators = await listings.active_crew(db, cooperative_id)
     return {"machines": machines, "operators": operators}

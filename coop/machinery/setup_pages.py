@@ -13,21 +13,18 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 
 from caoyuan import clock
 from caoyuan.auth import Role
 from caoyuan.auth.current import CurrentUser, requires
-from caoyuan.auth.models import UserAccount
 from caoyuan.bounds import YEAR_MAX, YEAR_MIN, IdParam, OptionalYearParam
 from caoyuan.deps import Db
 from caoyuan.errors import AppError
 from caoyuan.identity import mask_phone
 from caoyuan.web.forms import parse_form, refused_form
 from coop.machinery.forms import ActiveForm, MachineForm, OperatorForm, PolicyForm, PriceForm, SeasonForm, ServiceForm
-from coop.machinery.models import Machine, Operator
 from coop.machinery.pages import Form
-from coop.machinery.services import fleet, setup
+from coop.machinery.services import fleet, listings, setup
 from coop.machinery.services.common import policy_for
 
 PAGE = "/machinery/setup"
@@ -184,37 +181,12 @@ def _season(data: dict[str, str]) -> int:
 async def setup_context(db: Db, user: CurrentUser, season: int) -> dict[str, Any]:
     """Built afresh after a rollback: nothing loaded before it reaches the template."""
     coop_id = await setup.cooperative_of(db, user)
-    machines = (await db.scalars(select(Machine).where(Machine.cooperative_id == coop_id).order_by(Machine.id))).all()
-    operators = (
-        await db.scalars(select(Operator).where(Operator.cooperative_id == coop_id).order_by(Operator.id))
-    ).all()
-    taken = select(Operator.user_id)
-    free_logins = (
-        await db.scalars(
-            select(UserAccount)
-            .where(UserAccount.role == "operator", UserAccount.id.not_in(taken))
-            .order_by(UserAccount.id)
-            .limit(100)
-        )
-    ).all()
-    phones = dict(
-        (
-            await db.execute(
-                select(UserAccount.id, UserAccount.phone).where(UserAccount.id.in_([o.user_id for o in operators]))
-            )
-        ).all()
-    )
+    machines = await listings.machines_of(db, coop_id)
+    operators = await listings.operators_of(db, coop_id)
+    free_logins = await listings.free_operator_logins(db)
+    phones = await listings.login_phones(db, [o.user_id for o in operators])
     prices = await setup.price_list(db, coop_id, season)
-    from coop.models import FixedAsset  # the cooperative's 三资 register; read only
-
-    assets = (
-        await db.execute(
-            select(FixedAsset.id, FixedAsset.asset_no, FixedAsset.name)
-            .where(FixedAsset.cooperative_id == coop_id)
-            .order_by(FixedAsset.id)
-            .limit(500)
-        )
-    ).all()
+    assets = await listings.asset_choices(db, coop_id)
     return {
         "season": season,
         "services": await setup.services(db, coop_id),
@@ -226,7 +198,7 @@ async def setup_context(db: Db, user: CurrentUser, season: int) -> dict[str, Any
         "operators": operators,
         "phones": {k: mask_phone(v) for k, v in phones.items()},
         "free_logins": [(u.id, u.display_name, mask_phone(u.phone)) for u in free_logins],
-        "assets": [(a.id, f"{a.asset_no} {a.name}".strip()) for a in assets],
+        "assets": [(asset_id, f"{asset_no} {name}".strip()) for asset_id, asset_no, name in assets],
         "failed": "",
         "form": {},
     }
