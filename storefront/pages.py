@@ -18,11 +18,11 @@ from caoyuan.errors import AppError, BadInput
 from caoyuan.payments.client import gateway_for
 from caoyuan.web.responses import see_other
 from storefront import links
-from storefront.controllers import order_by_no
 from storefront.links import OrderNoParam
 from storefront.models import REFUND_STATUS_LABELS, STATUS_LABELS, Order, Refund, RefundStatus
 from storefront.services import catalogue, exports, fulfil, order_views, pay, refund
 from storefront.services.approve_and_pay import approve_and_pay
+from storefront.services.order_views import order_by_no
 from storefront.services.settle_payment import Notice, settle
 
 
