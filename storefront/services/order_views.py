@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.errors import NotFound
 from storefront import links
-from storefront.models import Order, Product, ProductImage, Sku
+from storefront.models import Order, Product, ProductImage, Refund, Sku
 
 
 async def order_by_no(db: AsyncSession, order_no: str) -> Order:
@@ -48,3 +48,7 @@ async def orders_for_phone(db: AsyncSession, phone: str, limit: int = 100) -> li
         .limit(limit)
     )
     return [tuple(r) for r in rows.all()]  # type: ignore[misc]
+
+
+async def latest_refund(db: AsyncSession, order_id: int) -> Refund | None:
+    return await db.scalar(sa.select(Refund).where(Refund.order_id == order_id).order_by(Refund.id.desc()))
