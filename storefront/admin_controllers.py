@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-import sqlalchemy as sa
 from litestar import Controller, Request, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromQuery, JSONBody, MultipartBody, Parameter
@@ -18,7 +17,7 @@ from caoyuan.errors import BadInput
 from caoyuan.payments.client import gateway_for
 from storefront.links import OrderNoParam
 from storefront.media_store import media_store
-from storefront.models import Order, OrderStatus, Refund
+from storefront.models import OrderStatus, Refund
 from storefront.schemas import (
     OrderOut,
     PackingLineOut,
@@ -32,7 +31,7 @@ from storefront.schemas import (
     TrackingImportOut,
 )
 from storefront.services import approve_and_pay as approving
-from storefront.services import catalogue, fulfil, refund
+from storefront.services import catalogue, desk_views, fulfil, refund
 from storefront.views import order_out
 
 
@@ -51,12 +50,7 @@ class ShopAdminApi(Controller):
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
     ) -> list[OrderOut]:
         check_day(ship_by, "ship_by", "发货日期")
-        query = sa.select(Order).order_by(Order.id.desc()).limit(limit)
-        if status:
-            query = query.where(Order.status == status)
-        if ship_by:
-            query = query.where(Order.ship_by == ship_by)
-        return [order_out(settings, o) for o in await db.scalars(query)]
+        return [order_out(settings, o) for o in await desk_views.orders(db, status, ship_by, limit)]
 
     @get("/packing-list", summary="某个发货日的打包单（按商品汇总 + 逐单）")
     async def packing_list(self, ship_by: FromQuery[date], db: Db, settings: AppSettings) -> PackingListOut:
@@ -91,10 +85,7 @@ class ShopAdminApi(Controller):
         db: Db,
         status: Annotated[str | None, Parameter(max_length=12, pattern=r"^[a-z_]+$")] = None,
     ) -> list[RefundOut]:
-        query = sa.select(Refund, Order.public_no).join(Order, Order.id == Refund.order_id).order_by(Refund.id.desc())
-        if status:
-            query = query.where(Refund.status == status)
-        return [refund_out(r, no) for r, no in (await db.execute(query)).all()]
+        return [refund_out(r, no) for r, no in await desk_views.refunds(db, status)]
 
     @post(
         "/refunds/{refund_id:int}/approve",
@@ -111,8 +102,7 @@ class ShopAdminApi(Controller):
     @post("/refunds/{refund_id:int}/reject", status_code=200)
     async def reject(self, request: Request, refund_id: IdParam, db: Db) -> RefundOut:
         made = await refund.reject_refund(db, refund_id, request.user.id, "合作社不同意退款")
-        order = await db.get(Order, made.order_id)
-        return refund_out(made, order.public_no)  # type: ignore[union-attr]
+        return refund_out(made, await desk_views.public_no_of(db, made.order_id))
 
     @post("/products", status_code=201)
     async def create_product(self, data: JSONBody[ProductIn], db: Db) -> dict:

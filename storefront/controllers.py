@@ -4,30 +4,20 @@ Alipay's notify is the kernel's (caoyuan.payments.dispatch); shop orders reach s
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, JSONBody
 
 from caoyuan.bounds import IdParam
 from caoyuan.deps import AppSettings, Db
-from caoyuan.errors import BadInput, NotFound
+from caoyuan.errors import BadInput
 from caoyuan.identity import IdentityError, normalize_phone
 from caoyuan.payments.client import gateway_for
 from storefront import links
 from storefront.links import OrderNoParam, WaitlistTokenParam
-from storefront.models import Order, WaitlistEntry
 from storefront.schemas import OrderOut, PayIn, PayOut, ProductPublic, RefundIn, RefundOut, WaitlistIn, WaitlistOut
 from storefront.services import catalogue, pay, refund, waitlist
+from storefront.services.order_views import order_by_no
 from storefront.views import order_out
-
-
-async def order_by_no(db: Db, order_no: str) -> Order:
-    if not links.is_order_no(order_no):
-        raise NotFound("没有找到这笔订单")
-    order = await db.scalar(sa.select(Order).where(Order.public_no == order_no))
-    if order is None:
-        raise NotFound("没有找到这笔订单")
-    return order
 
 
 class ShopApi(Controller):
@@ -78,9 +68,7 @@ class ShopApi(Controller):
 
     @get("/waitlist/{token:str}", summary="查看候补状态（被通知后凭 token 下单）")
     async def waitlist_status(self, token: WaitlistTokenParam, db: Db) -> WaitlistOut:
-        entry = await db.scalar(sa.select(WaitlistEntry).where(WaitlistEntry.token == token))
-        if entry is None:
-            raise NotFound("没有这个候补登记")
+        entry = await waitlist.entry_for_token(db, token)
         return WaitlistOut(entry.id, entry.pool_id, 0, entry.token, entry.status)  # type: ignore[arg-type]
 
 

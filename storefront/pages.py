@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import sqlalchemy as sa
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -18,11 +17,11 @@ from caoyuan.errors import AppError, BadInput
 from caoyuan.payments.client import gateway_for
 from caoyuan.web.responses import see_other
 from storefront import links
-from storefront.controllers import order_by_no
 from storefront.links import OrderNoParam
-from storefront.models import REFUND_STATUS_LABELS, STATUS_LABELS, Order, Refund, RefundStatus
-from storefront.services import catalogue, exports, fulfil, order_views, pay, refund
+from storefront.models import REFUND_STATUS_LABELS, STATUS_LABELS, Order, RefundStatus
+from storefront.services import catalogue, desk_views, exports, fulfil, order_views, pay, refund
 from storefront.services.approve_and_pay import approve_and_pay
+from storefront.services.order_views import order_by_no
 from storefront.services.settle_payment import Notice, settle
 
 
@@ -56,7 +55,7 @@ class ShopPages(Controller):
             # Back from Alipay's cashier: ask Alipay (server to server) rather than wait for the notify.
             await db.commit()
             order = await settle_from_query(request, database, order_no) or order
-        latest_refund = await db.scalar(sa.select(Refund).where(Refund.order_id == order.id).order_by(Refund.id.desc()))
+        latest_refund = await order_views.latest_refund(db, order.id)  # type: ignore[arg-type]
         return Template(
             "storefront/order.html",
             context={
@@ -168,24 +167,9 @@ class FulfilmentPages(Controller):
         check_day(ship_by, "ship_by", "发货日期")
         day = ship_by or (clock.today() + timedelta(days=1))  # 今天拍明天发: tomorrow in Beijing
         lines, orders = await fulfil.packing_list(db, day)
-        dates = list(
-            await db.scalars(
-                sa.select(Order.ship_by)
-                .where(Order.ship_by.is_not(None))
-                .distinct()
-                .order_by(Order.ship_by.desc())
-                .limit(14)
-            )
-        )
-        refunds = (
-            await db.execute(
-                sa.select(Refund, Order)
-                .join(Order, Order.id == Refund.order_id)
-                .where(Refund.status.in_([RefundStatus.REQUESTED, *refund.DECIDED]))
-                .order_by(Refund.id)
-            )
-        ).all()
-        counts = dict((await db.execute(sa.select(Order.status, sa.func.count()).group_by(Order.status))).all())
+        dates = await desk_views.recent_ship_dates(db)
+        refunds = await desk_views.open_refunds(db)
+        counts = await desk_views.status_counts(db)
         return Template(
             "storefront/desk.html",
             context={

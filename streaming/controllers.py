@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from datetime import time
-from functools import partial
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import HeaderParameter, JSONBody, Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.auth import Role
 from caoyuan.auth.current import requires
 from caoyuan.bounds import IdParam
-from caoyuan.db import Database, after_commit, commit
+from caoyuan.db import Database
 from caoyuan.deps import AppDatabase, Db
 from caoyuan.errors import BadInput
 from storefront.schemas import OrderIn, OrderOut
@@ -22,7 +20,7 @@ from streaming.schemas import FlashSaleIn, PinIn, SessionIn, SessionOut, ShelfIt
 from streaming.services import analytics, flash_sale, sessions, shelf
 from streaming.services.access import session_for_host
 from streaming.services.intake import take_order
-from streaming.services.views import public_views, session_view
+from streaming.services.views import commit_and_forget, commit_change, public_views, session_view
 
 HOSTS = requires(Role.HOST, Role.ADMIN)
 
@@ -58,12 +56,12 @@ class LiveSessionApi(Controller):
     @post("/{session_id:int}/start", status_code=200, guards=[HOSTS])
     async def start(self, request: Request, session_id: IdParam, db: Db, database: AppDatabase) -> SessionOut:
         await sessions.go_live(db, request.user, session_id)
-        return await _changed(db, database, session_id)
+        return await commit_change(db, database, session_id)
 
     @post("/{session_id:int}/end", status_code=200, guards=[HOSTS], summary="结束直播：停止下单，剩余库存退回")
     async def end(self, request: Request, session_id: IdParam, db: Db, database: AppDatabase) -> SessionOut:
         await sessions.end(db, request.user, session_id)
-        return await _changed(db, database, session_id)
+        return await commit_change(db, database, session_id)
 
     @post("/{session_id:int}/shelf", status_code=201, guards=[HOSTS], summary="上架：直播价和分配库存")
     async def add_to_shelf(
@@ -78,14 +76,14 @@ class LiveSessionApi(Controller):
             quantity=data.quantity,
             per_buyer_cap=data.per_buyer_cap,
         )
-        return await _changed(db, database, session_id)
+        return await commit_change(db, database, session_id)
 
     @post("/{session_id:int}/pin", status_code=200, guards=[HOSTS], summary="设置/取消“讲解中”商品")
     async def pin(
         self, request: Request, session_id: IdParam, data: JSONBody[PinIn], db: Db, database: AppDatabase
     ) -> SessionOut:
         await shelf.pin(db, request.user, session_id, data.item_id)
-        return await _changed(db, database, session_id)
+        return await commit_change(db, database, session_id)
 
     @post("/{session_id:int}/checklist/{step:str}", status_code=200, guards=[HOSTS], summary="直播流程打勾")
     async def tick(
@@ -97,7 +95,7 @@ class LiveSessionApi(Controller):
         database: AppDatabase,
     ) -> list[str]:
         ticks = await shelf.tick(db, request.user, session_id, step)
-        await _commit_and_forget(db, database, session_id)
+        await commit_and_forget(db, database, session_id)
         return ticks
 
     @post("/{session_id:int}/flash-sales", status_code=201, guards=[HOSTS], summary="开秒杀（倒计时 10–300 秒）")
@@ -115,7 +113,7 @@ class LiveSessionApi(Controller):
             countdown_s=data.countdown_s,
             window_min=data.window_min,
         )
-        return await _changed(db, database, session_id)
+        return await commit_change(db, database, session_id)
 
     @get("/{session_id:int}/stats", guards=[HOSTS], summary="本场数据：GMV（按付款）、订单、付款率、单品、买家")
     async def stats(self, request: Request, session_id: IdParam, db: Db) -> StatsOut:
@@ -139,14 +137,3 @@ class LiveSessionApi(Controller):
         if placed.created and placed.remaining is not None:
             public_views(database).sold(session_id, placed.order.pool_id, placed.remaining)  # type: ignore[arg-type]
         return Response(order_out(settings, placed.order), status_code=201 if placed.created else 200)
-
-
-async def _changed(db: AsyncSession, database: Database, session_id: int) -> SessionOut:
-    """After a host's change: commit it, drop this process's cached public view, answer with the fresh one."""
-    await _commit_and_forget(db, database, session_id)
-    return await session_view(db, session_id)
-
-
-async def _commit_and_forget(db: AsyncSession, database: Database, session_id: int) -> None:
-    after_commit(db, partial(public_views(database).forget, session_id), key=("live_view", session_id), immediate=True)
-    await commit(db)

@@ -120,3 +120,8 @@ async def test_sessions_outside_2000_to_2100_are_refused(client, db, make_user, 
             data={"room_id": str(sc.room_id), "title": "古代直播", "content_line": "goods", "scheduled_start": start},
         )
         assert sent.status_code == 303 and "error=" in sent.headers["location"], start
+
+
+async def test_an_unknown_waitlist_token_is_not_found(client) -> None:  # type: ignore[no-untyped-def]
+    missing = await client.get("/api/shop/waitlist/no-such-token")
+    assert missing.status_code == 404 and "没有这个候补登记" in missing.text

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, patch, post, put
 from litestar.params import JSONBody
-from sqlalchemy import select
 
 from caoyuan import clock
 from caoyuan.auth import Role
 from caoyuan.auth.current import requires
-from caoyuan.auth.models import UserAccount
 from caoyuan.bounds import IdParam, OptionalYearParam, YearParam
 from caoyuan.deps import Db
 from caoyuan.identity import mask_phone
@@ -34,7 +32,7 @@ from coop.machinery.schemas import (
     ServiceOut,
     ServiceRenameIn,
 )
-from coop.machinery.services import fleet, setup
+from coop.machinery.services import fleet, listings, setup
 from coop.machinery.services.common import policy_for
 from coop.machinery.services.quote_desk import area_param
 from coop.machinery.views import mu_text
@@ -82,13 +80,7 @@ def machine_out(m: Machine) -> MachineOut:
 
 
 async def operator_outs(db: Db, rows: list[Operator]) -> list[OperatorOut]:
-    phones = dict(
-        (
-            await db.execute(
-                select(UserAccount.id, UserAccount.phone).where(UserAccount.id.in_([o.user_id for o in rows]))
-            )
-        ).all()
-    )
+    phones = await listings.login_phones(db, [o.user_id for o in rows])
     return [
         OperatorOut(
             o.id,
@@ -195,10 +187,7 @@ class MachinerySetupApi(Controller):
     @get("/operators", summary="农机手列表")
     async def list_operators(self, request: Request, db: Db) -> list[OperatorOut]:
         coop_id = await setup.cooperative_of(db, request.user)
-        rows = (
-            await db.scalars(select(Operator).where(Operator.cooperative_id == coop_id).order_by(Operator.id))
-        ).all()
-        return await operator_outs(db, list(rows))
+        return await operator_outs(db, list(await listings.operators_of(db, coop_id)))
 
     @post("/operators", summary="登记农机手（已有 operator 账户，或新建登录）")
     async def add_operator(self, request: Request, db: Db, data: JSONBody[OperatorNewIn]) -> OperatorOut:
@@ -252,8 +241,7 @@ class MachinerySetupApi(Controller):
     @get("/machines", summary="农机列表")
     async def list_machines(self, request: Request, db: Db) -> list[MachineOut]:
         coop_id = await setup.cooperative_of(db, request.user)
-        rows = (await db.scalars(select(Machine).where(Machine.cooperative_id == coop_id).order_by(Machine.id))).all()
-        return [machine_out(m) for m in rows]
+        return [machine_out(m) for m in await listings.machines_of(db, coop_id)]
 
     @post("/machines", summary="登记农机")
     async def add_machine(self, request: Request, db: Db, data: JSONBody[MachineIn]) -> MachineOut:

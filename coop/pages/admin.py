@@ -8,14 +8,13 @@ from urllib.parse import quote
 from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
-from sqlalchemy import func, select
 
 from caoyuan import clock
 from caoyuan.auth import Role
 from caoyuan.auth.current import requires
 from caoyuan.bounds import IdParam
 from caoyuan.deps import Db
-from caoyuan.errors import AppError, NotFound
+from caoyuan.errors import AppError
 from caoyuan.web.forms import refused_form
 from coop.access import coop_scope, granted
 from coop.models import (
@@ -23,18 +22,13 @@ from coop.models import (
     DISTRIBUTION_STATE_LABELS,
     KIND_LABELS,
     SHARE_OP_LABELS,
-    Charter,
-    Contribution,
     Cooperative,
-    Distribution,
-    Member,
-    ShareTransaction,
 )
 from coop.pages import forms as f
 from coop.params import DoneParam
 from coop.rules.capital import BASES
 from coop.rules.charter import LIMIT_NOTES, POLICIES
-from coop.services import founding, members, reports, shares
+from coop.services import admin_views, founding, member_views, members, reports, shares
 from coop.services.charter import charter_in_force, record_charter
 from coop.services.contributions import ContributionIn, contribute
 from coop.services.reports import check_period
@@ -43,10 +37,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def cooperative(db: Db, cooperative_id: int) -> Cooperative:
-    coop = await db.get(Cooperative, cooperative_id)
-    if coop is None:
-        raise NotFound("没有这个合作社")
-    return coop
+    return await admin_views.cooperative(db, cooperative_id)
 
 
 def back(url: str, message: str) -> Redirect:
@@ -62,32 +53,17 @@ class CoopAdminPages(Controller):
     async def overview(self, request: Request, db: Db) -> Template | Redirect:
         if not await founding.cooperatives_exist(db):  # a fresh install: the first admin sets one up
             return Redirect("/coop/setup/", status_code=303)
-        rows = (
-            await db.execute(
-                select(Cooperative, func.count(Member.id), func.coalesce(func.sum(Member.household_size), 0))
-                .outerjoin(Member, Member.cooperative_id == Cooperative.id)
-                .group_by(Cooperative.id)
-                .order_by(Cooperative.id)
-            )
-        ).all()
+        rows = await admin_views.overview_rows(db)
         allowed = await granted(db, request.user.id)  # the picker: only the cooperatives granted
         if allowed is not None:
             rows = [row for row in rows if row[0].id in allowed]
-        capital = dict(
-            (
-                await db.execute(
-                    select(ShareTransaction.cooperative_id, func.sum(ShareTransaction.amount_fen)).group_by(
-                        ShareTransaction.cooperative_id
-                    )
-                )
-            ).all()
-        )
+        capital = await admin_views.capital_by_cooperative(db)
         return Template(
             "coop/overview.html",
             context={
                 "rows": rows,
                 "kinds": KIND_LABELS,
-                "capital": {k: int(v) for k, v in capital.items()},
+                "capital": capital,
                 "can_found": allowed is None,
             },
         )
@@ -98,15 +74,8 @@ class CoopAdminPages(Controller):
         today = clock.today()
         statement = await reports.income_statement(db, cooperative_id, date(today.year, 1, 1), today)
         charter = await charter_in_force(db, cooperative_id, today)
-        members_count = await db.scalar(
-            select(func.count()).select_from(Member).where(Member.cooperative_id == cooperative_id)
-        )
-        latest = await db.scalar(
-            select(Distribution)
-            .where(Distribution.cooperative_id == cooperative_id, Distribution.reverses_distribution_id.is_(None))
-            .order_by(Distribution.year.desc(), Distribution.id.desc())
-            .limit(1)
-        )
+        members_count = await admin_views.members_count(db, cooperative_id)
+        latest = await admin_views.latest_distribution(db, cooperative_id)
         return Template(
             "coop/dashboard.html",
             context={
@@ -260,21 +229,8 @@ class CoopAdminPages(Controller):
 
 async def contributions_context(db: Db, cooperative_id: int, done: str = "") -> dict:
     coop = await cooperative(db, cooperative_id)
-    rows = (
-        await db.execute(
-            select(Contribution, Member)
-            .join(Member, Member.id == Contribution.member_id)
-            .where(Contribution.cooperative_id == cooperative_id)
-            .order_by(Contribution.contributed_on.desc(), Contribution.id.desc())
-        )
-    ).all()
-    people = (
-        await db.scalars(
-            select(Member)
-            .where(Member.cooperative_id == cooperative_id, Member.status == "admitted")
-            .order_by(Member.member_no)
-        )
-    ).all()
+    rows = await admin_views.contribution_rows(db, cooperative_id)
+    people = await admin_views.admitted_members(db, cooperative_id)
     return {
         "coop": coop,
         "rows": rows,
@@ -288,12 +244,7 @@ async def contributions_context(db: Db, cooperative_id: int, done: str = "") -> 
 
 async def register_context(db: Db, cooperative_id: int, done: str = "") -> dict:
     coop = await cooperative(db, cooperative_id)
-    people = {
-        m.id: m
-        for m in (
-            await db.scalars(select(Member).where(Member.cooperative_id == cooperative_id).order_by(Member.member_no))
-        ).all()
-    }
+    people = await admin_views.members_by_id(db, cooperative_id)
     return {
         "coop": coop,
         "rows": await shares.register(db, cooperative_id),
@@ -321,11 +272,7 @@ CHARTER_FORM_NAMES = {
 
 async def charter_context(db: Db, cooperative_id: int, done: str = "") -> dict:
     coop = await cooperative(db, cooperative_id)
-    versions = (
-        await db.scalars(
-            select(Charter).where(Charter.cooperative_id == cooperative_id).order_by(Charter.effective_on.desc())
-        )
-    ).all()
+    versions = await admin_views.charter_versions(db, cooperative_id)
     return {
         "coop": coop,
         "versions": versions,
@@ -344,11 +291,7 @@ async def certificate_page(db: Db, cooperative_id: int, member_id: int) -> Templ
     rows = await shares.register(db, cooperative_id, member_id)
     held = sum(r.shares for r in rows)
     capital = sum(r.amount_fen for r in rows)
-    contributions = (
-        await db.scalars(
-            select(Contribution).where(Contribution.member_id == member_id).order_by(Contribution.contributed_on)
-        )
-    ).all()
+    contributions = await member_views.contributions_of(db, member_id)
     last = rows[-1].number if rows else 0
     return Template(
         "coop/certificate.html",

@@ -8,7 +8,6 @@ from typing import Annotated
 from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, Parameter, URLEncodedBody
 from litestar.response import Redirect, Response, Template
-from sqlalchemy import func, select
 
 from caoyuan import clock
 from caoyuan.auth import Role
@@ -19,7 +18,7 @@ from caoyuan.errors import AppError, BadInput, NotFound
 from caoyuan.money import format_fen
 from caoyuan.web.forms import refused_form
 from coop.access import coop_scope
-from coop.models import DISTRIBUTION_STATE_LABELS, Allocation, AssemblyBallot, Distribution, Member
+from coop.models import DISTRIBUTION_STATE_LABELS, Distribution
 from coop.pages import forms as f
 from coop.pages.admin import XLSX, back, cooperative
 from coop.params import DoneParam, PageParam
@@ -29,6 +28,7 @@ from coop.rules.explain import zero_reason
 from coop.rules.reports import PublicityError, PublicityNotice, publicity_notice
 from coop.services import distribution as flow
 from coop.services.charter import terms_in_force
+from coop.services.distribution import views
 from coop.services.distribution.approve import AssemblyVote, register_on
 from coop.services.distribution.common import load, reversed_by
 from coop.services.distribution.pay import PAY_CHANNELS
@@ -197,22 +197,14 @@ class DistributionPages(Controller):
         guards=[requires(Role.ADMIN, Role.MEMBER), coop_scope],
     )
     async def statement_page(self, distribution_id: IdParam, member_id: IdParam, request: Request, db: Db) -> Template:
-        member = await db.get(Member, member_id)
-        if member is None:
-            raise NotFound("没有这位社员")
+        member = await views.statement_member(db, member_id)
         ensure_self_or_admin(request.user, member.user_id)
         return await statement_template(db, distribution_id, member_id, admin=request.user.role == Role.ADMIN)
 
 
 async def index_context(db: Db, cooperative_id: int) -> dict:
     coop = await cooperative(db, cooperative_id)
-    rows = (
-        await db.scalars(
-            select(Distribution)
-            .where(Distribution.cooperative_id == cooperative_id)
-            .order_by(Distribution.year.desc(), Distribution.id.desc())
-        )
-    ).all()
+    rows = await views.of_cooperative(db, cooperative_id)
     return {
         "coop": coop,
         "rows": rows,
@@ -230,15 +222,10 @@ def _confirmed(data: dict[str, str], what: str) -> None:
 
 async def _to_pay(db: Db, distribution_id: int, member_id: int | None) -> tuple[int, int]:
     """How many households and how much a payout would cover: one member, or everyone not yet paid."""
-    query = select(func.count(), func.coalesce(func.sum(Allocation.total_fen), 0)).where(
-        Allocation.distribution_id == distribution_id, Allocation.paid_on.is_(None), Allocation.total_fen > 0
-    )
-    if member_id is not None:
-        query = query.where(Allocation.member_id == member_id)
-    count, total = (await db.execute(query)).one()
+    count, total = await views.unpaid(db, distribution_id, member_id)
     if not count:
         raise BadInput("没有待发放的社员" if member_id is None else "这位社员没有待发放的金额", field="member_id")
-    return int(count), int(total)
+    return count, total
 
 
 async def _refused(db: Db, exc: AppError, distribution_id: int, data: dict[str, str]) -> Template:
@@ -259,24 +246,12 @@ async def wizard_context(db: Db, distribution_id: int, done: str, page: int) -> 
     coop = await cooperative(db, dist.cooperative_id)
     rows = await publicity_rows(db, distribution_id)
     size = 200
-    unpaid, unpaid_fen = (
-        await db.execute(
-            select(func.count(), func.coalesce(func.sum(Allocation.total_fen), 0)).where(
-                Allocation.distribution_id == distribution_id, Allocation.paid_on.is_(None), Allocation.total_fen > 0
-            )
-        )
-    ).one()
+    unpaid, unpaid_fen = await views.unpaid(db, distribution_id)
     today = clock.today()
     register = await register_on(db, dist.cooperative_id, today)
     _, terms = await terms_in_force(db, dist.cooperative_id, today)
     ballots: dict[str, list[int]] = {"for": [], "against": [], "abstain": []}
-    for no, how in (
-        await db.execute(
-            select(AssemblyBallot.member_no, AssemblyBallot.vote).where(
-                AssemblyBallot.distribution_id == distribution_id
-            )
-        )
-    ).all():
+    for no, how in await views.ballots(db, distribution_id):
         ballots.setdefault(how, []).append(no)
     return {
         "coop": coop,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get
 from litestar.response import Template
-from sqlalchemy import select
 
 from caoyuan.auth import Role
 from caoyuan.auth.current import requires
@@ -16,7 +15,6 @@ from coop.models import (
     CONTRIBUTION_LABELS,
     STATUS_LABELS,
     VOLUME_LABELS,
-    Contribution,
     Cooperative,
     Member,
 )
@@ -24,6 +22,7 @@ from coop.pages.admin import certificate_page
 from coop.pages.distribution import statement_template
 from coop.pages.svg import bar_chart
 from coop.rules.explain import member_lines
+from coop.services import member_views
 from coop.services.accounts import member_account
 from coop.services.statements import ALLOC_FIELDS, DIST_FIELDS, as_dict, dividends_of
 
@@ -31,14 +30,7 @@ MEMBER = [requires(Role.MEMBER)]
 
 
 async def my_member(db: Db, request: Request) -> tuple[Member, Cooperative] | None:
-    row = (
-        await db.execute(
-            select(Member, Cooperative)
-            .join(Cooperative, Cooperative.id == Member.cooperative_id)
-            .where(Member.user_id == request.user.id)
-        )
-    ).first()
-    return (row[0], row[1]) if row else None
+    return await member_views.member_of_user(db, request.user.id)
 
 
 class CoopMemberPages(Controller):
@@ -61,11 +53,7 @@ class CoopMemberPages(Controller):
             if latest
             else []
         )
-        contributions = (
-            await db.scalars(
-                select(Contribution).where(Contribution.member_id == member.id).order_by(Contribution.contributed_on)
-            )
-        ).all()
+        contributions = await member_views.contributions_of(db, member.id)  # type: ignore[arg-type]
         return Template(
             "coop/me.html",
             context={

@@ -1,5 +1,5 @@
 """What the member pages read: the register (with a search), one household's fellow members and
-contributions, and a login by phone. Queries live here so the pages hold none."""
+contributions, a login by phone, and the household a login belongs to. Queries live here so the pages hold none."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.auth.models import UserAccount
-from coop.models import Contribution, Member
+from coop.models import Contribution, Cooperative, Member
 
 LIST_LIMIT = 500
 
@@ -41,3 +41,15 @@ async def contributions_of(db: AsyncSession, member_id: int) -> Sequence[Contrib
 
 async def account_by_phone(db: AsyncSession, phone: str) -> UserAccount | None:
     return await db.scalar(select(UserAccount).where(UserAccount.phone == phone))
+
+
+async def member_of_user(db: AsyncSession, user_id: int) -> tuple[Member, Cooperative] | None:
+    """The household linked to this login, with its cooperative (None when the login has none)."""
+    row = (
+        await db.execute(
+            select(Member, Cooperative)
+            .join(Cooperative, Cooperative.id == Member.cooperative_id)
+            .where(Member.user_id == user_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row else None

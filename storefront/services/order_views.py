@@ -5,7 +5,19 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storefront.models import Order, Product, ProductImage, Sku
+from caoyuan.errors import NotFound
+from storefront import links
+from storefront.models import Order, Product, ProductImage, Refund, Sku
+
+
+async def order_by_no(db: AsyncSession, order_no: str) -> Order:
+    """The order behind a public order number; a malformed number is "not found" without a query."""
+    if not links.is_order_no(order_no):
+        raise NotFound("没有找到这笔订单")
+    order = await db.scalar(sa.select(Order).where(Order.public_no == order_no))
+    if order is None:
+        raise NotFound("没有找到这笔订单")
+    return order
 
 
 async def item_of(db: AsyncSession, sku_id: int) -> dict:
@@ -36,3 +48,7 @@ async def orders_for_phone(db: AsyncSession, phone: str, limit: int = 100) -> li
         .limit(limit)
     )
     return [tuple(r) for r in rows.all()]  # type: ignore[misc]
+
+
+async def latest_refund(db: AsyncSession, order_id: int) -> Refund | None:
+    return await db.scalar(sa.select(Refund).where(Refund.order_id == order_id).order_by(Refund.id.desc()))

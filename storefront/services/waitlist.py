@@ -52,3 +52,10 @@ async def join(db: AsyncSession, pool_id: int, phone: str, quantity: int, name: 
         .where(WaitlistEntry.pool_id == pool_id, WaitlistEntry.status == "waiting", WaitlistEntry.id < entry.id)
     )
     return entry, (ahead or 0) + 1
+
+
+async def entry_for_token(db: AsyncSession, token: str) -> WaitlistEntry:
+    entry = await db.scalar(sa.select(WaitlistEntry).where(WaitlistEntry.token == token))
+    if entry is None:
+        raise NotFound("没有这个候补登记")
+    return entry

@@ -7,12 +7,13 @@ import time
 import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.clock import BEIJING
-from caoyuan.db import Database, utcnow
+from caoyuan.db import Database, after_commit, commit, utcnow
 from caoyuan.errors import NotFound
 from caoyuan.money import format_fen
 from storefront.models import Order, Product, ProductImage, Sku, StockPool
@@ -226,3 +227,14 @@ async def sku_pictures(db: AsyncSession, sku_ids: list[int]) -> dict[int, str]:
         )
     ).all()
     return {sku_id: f"/media/{name}" for sku_id, name in rows}
+
+
+async def commit_change(db: AsyncSession, database: Database, session_id: int) -> SessionOut:
+    """After a host's change: commit it, drop this process's cached public view, answer with the fresh one."""
+    await commit_and_forget(db, database, session_id)
+    return await session_view(db, session_id)
+
+
+async def commit_and_forget(db: AsyncSession, database: Database, session_id: int) -> None:
+    after_commit(db, partial(public_views(database).forget, session_id), key=("live_view", session_id), immediate=True)
+    await commit(db)
