@@ -63,3 +63,8 @@ async def households(db: AsyncSession, cooperative_ids: list[int]) -> dict[int, 
 async def may_see_unowned(db: AsyncSession, user_id: int) -> bool:
     """Only the install's admin (no grants) sees what belongs to no cooperative (the demo's old rows)."""
     return await granted(db, user_id) is None
+
+
+async def kept(db: AsyncSession, user_id: int) -> set[int] | None:
+    """The cooperative ids an admin keeps; None for the install's admin (all of them)."""
+    return await granted(db, user_id)

@@ -19,7 +19,7 @@ from caoyuan.web.responses import see_other
 from storefront import links
 from storefront.links import OrderNoParam
 from storefront.models import REFUND_STATUS_LABELS, STATUS_LABELS, Order, RefundStatus
-from storefront.services import catalogue, desk_views, exports, fulfil, order_views, pay, refund
+from storefront.services import catalogue, desk_scope, desk_views, exports, fulfil, order_views, pay, refund
 from storefront.services.approve_and_pay import approve_and_pay
 from storefront.services.order_views import order_by_no
 from storefront.services.settle_payment import Notice, settle
@@ -159,6 +159,7 @@ class FulfilmentPages(Controller):
     @get("/")
     async def desk(
         self,
+        request: Request,
         db: Db,
         ship_by: FromQuery[date | None] = None,
         notice: FromQuery[str | None] = None,
@@ -166,10 +167,11 @@ class FulfilmentPages(Controller):
     ) -> Template:
         check_day(ship_by, "ship_by", "发货日期")
         day = ship_by or (clock.today() + timedelta(days=1))  # 今天拍明天发: tomorrow in Beijing
-        lines, orders = await fulfil.packing_list(db, day)
-        dates = await desk_views.recent_ship_dates(db)
-        refunds = await desk_views.open_refunds(db)
-        counts = await desk_views.status_counts(db)
+        kept = await desk_scope.kept_by(db, request.user.id)  # only the orders of the admin's villages
+        lines, orders = await fulfil.packing_list(db, day, kept)
+        dates = await desk_views.recent_ship_dates(db, kept=kept)
+        refunds = await desk_views.open_refunds(db, kept)
+        counts = await desk_views.status_counts(db, kept)
         return Template(
             "storefront/desk.html",
             context={
@@ -188,34 +190,35 @@ class FulfilmentPages(Controller):
         )
 
     @get("/packing/{day:date}")
-    async def packing(self, day: FromPath[date], db: Db) -> Template:
+    async def packing(self, request: Request, day: FromPath[date], db: Db) -> Template:
         check_day(day, "day", "发货日期")
-        lines, orders = await fulfil.packing_list(db, day)
+        lines, orders = await fulfil.packing_list(db, day, await desk_scope.kept_by(db, request.user.id))
         return Template("storefront/packing.html", context={"day": day, "lines": lines, "orders": orders})
 
     @get("/packing/{day:date}/csv")
-    async def packing_csv(self, day: FromPath[date], db: Db) -> Response[str]:
+    async def packing_csv(self, request: Request, day: FromPath[date], db: Db) -> Response[str]:
         check_day(day, "day", "发货日期")
-        lines, orders = await fulfil.packing_list(db, day)
+        lines, orders = await fulfil.packing_list(db, day, await desk_scope.kept_by(db, request.user.id))
         return _csv_download(exports.packing_csv(day, lines, orders), f"packing-{day.isoformat()}.csv")
 
     @get("/tracking/{day:date}/csv")
-    async def tracking_csv(self, day: FromPath[date], db: Db) -> Response[str]:
+    async def tracking_csv(self, request: Request, day: FromPath[date], db: Db) -> Response[str]:
         """The sheet to fill in courier and tracking number per order, then upload to the tracking import."""
         check_day(day, "day", "发货日期")
-        _, orders = await fulfil.packing_list(db, day)
+        _, orders = await fulfil.packing_list(db, day, await desk_scope.kept_by(db, request.user.id))
         return _csv_download(exports.tracking_csv(orders), f"tracking-{day.isoformat()}.csv")
 
     @post("/ship")
-    async def ship(self, db: Db, data: URLEncodedBody[dict[str, str]]) -> Redirect:
+    async def ship(self, request: Request, db: Db, data: URLEncodedBody[dict[str, str]]) -> Redirect:
         day = _day_or_none(data.get("day", ""))
         back = f"/shop/admin/?ship_by={day.isoformat()}" if day else "/shop/admin/"
+        kept = await desk_scope.kept_by(db, request.user.id)
         try:
             if data.get("action") == "pack":
-                await fulfil.mark_packed(db, data.get("order_no", ""))
+                await fulfil.mark_packed(db, data.get("order_no", ""), kept)
             else:
                 await fulfil.mark_shipped(
-                    db, data.get("order_no", ""), data.get("courier", ""), data.get("tracking_no", "")
+                    db, data.get("order_no", ""), data.get("courier", ""), data.get("tracking_no", ""), kept
                 )
         except AppError as exc:
             await db.rollback()
@@ -231,7 +234,8 @@ class FulfilmentPages(Controller):
             if upload and not isinstance(upload, str)
             else ""
         )
-        result = await fulfil.import_tracking_csv(db, text) if text else None
+        kept = await desk_scope.kept_by(db, request.user.id)
+        result = await fulfil.import_tracking_csv(db, text, kept) if text else None
         if result is None:
             return see_other("/shop/admin/", error="请选择 CSV 文件")
         if result.problems:
@@ -250,6 +254,7 @@ class FulfilmentPages(Controller):
     ) -> Redirect:
         decision = data.get("decision", "")
         try:
+            await desk_scope.require_refund(db, refund_id, await desk_scope.kept_by(db, request.user.id))
             if decision in ("approve", "retry"):
                 made, _ = await approve_and_pay(
                     db, database, gateway_for(request.app), refund_id, request.user.id, retry_only=decision == "retry"

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import uuid
+
+from tests.alipay import pay_in_sandbox
 from tests.factories.live import build
-from tests.test_shop_refund_retry import PHONE_UA, _place, _press_pay
+from tests.factories.shop import order_body
+
+
+async def _place(client, session_id: int, pool_id: int, phone: str) -> dict:  # type: ignore[no-untyped-def]
+    made = await client.post(
+        f"/api/live/sessions/{session_id}/orders",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+        json={"pool_id": pool_id, **order_body(phone=phone)},
+    )
+    assert made.status_code == 201, made.text
+    return made.json()
 
 
 async def test_admin_lists_orders_and_refunds_and_rejects_one(client, db, make_user, login_api) -> None:  # type: ignore[no-untyped-def]
     sc = await build(db, make_user, shelf_qty=5)
     paid = await _place(client, sc.session_id, sc.pool_id, "13800000001")
     unpaid = await _place(client, sc.session_id, sc.pool_id, "13800000002")
-    cashier = await client.get(paid["pay_url"], follow_redirects=True, headers=PHONE_UA)
-    await _press_pay(client, cashier.text)
+    await pay_in_sandbox(client, paid["pay_url"])
     t = paid["status_url"].split("t=")[1]
     asked = await client.post(
         f"/api/shop/orders/{paid['order_no']}/refund",

@@ -8,13 +8,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storefront.models import Order, OrderStatus, Refund, RefundStatus
+from storefront.services.desk_scope import Kept, order_clause
 from storefront.services.refund import DECIDED
 
 
-async def recent_ship_dates(db: AsyncSession, limit: int = 14) -> list[date]:
+async def recent_ship_dates(db: AsyncSession, limit: int = 14, kept: Kept = None) -> list[date]:
     rows = await db.scalars(
         sa.select(Order.ship_by)
-        .where(Order.ship_by.is_not(None))
+        .where(Order.ship_by.is_not(None), order_clause(kept))
         .distinct()
         .order_by(Order.ship_by.desc())
         .limit(limit)
@@ -22,24 +23,27 @@ async def recent_ship_dates(db: AsyncSession, limit: int = 14) -> list[date]:
     return list(rows)  # type: ignore[arg-type]
 
 
-async def open_refunds(db: AsyncSession) -> list[tuple[Refund, Order]]:
+async def open_refunds(db: AsyncSession, kept: Kept = None) -> list[tuple[Refund, Order]]:
     """Refunds requested or decided but not yet finished, oldest first, each with its order."""
     rows = await db.execute(
         sa.select(Refund, Order)
         .join(Order, Order.id == Refund.order_id)
-        .where(Refund.status.in_([RefundStatus.REQUESTED, *DECIDED]))
+        .where(Refund.status.in_([RefundStatus.REQUESTED, *DECIDED]), order_clause(kept))
         .order_by(Refund.id)
     )
     return [tuple(r) for r in rows.all()]  # type: ignore[misc]
 
 
-async def status_counts(db: AsyncSession) -> dict[str, int]:
-    return dict((await db.execute(sa.select(Order.status, sa.func.count()).group_by(Order.status))).all())  # type: ignore[arg-type]
+async def status_counts(db: AsyncSession, kept: Kept = None) -> dict[str, int]:
+    query = sa.select(Order.status, sa.func.count()).where(order_clause(kept)).group_by(Order.status)
+    return dict((await db.execute(query)).all())  # type: ignore[arg-type]
 
 
-async def orders(db: AsyncSession, status: OrderStatus | None, ship_by: date | None, limit: int) -> list[Order]:
+async def orders(
+    db: AsyncSession, status: OrderStatus | None, ship_by: date | None, limit: int, kept: Kept = None
+) -> list[Order]:
     """Newest first, optionally only one status or one ship date."""
-    query = sa.select(Order).order_by(Order.id.desc()).limit(limit)
+    query = sa.select(Order).where(order_clause(kept)).order_by(Order.id.desc()).limit(limit)
     if status:
         query = query.where(Order.status == status)
     if ship_by:
@@ -47,9 +51,14 @@ async def orders(db: AsyncSession, status: OrderStatus | None, ship_by: date | N
     return list(await db.scalars(query))
 
 
-async def refunds(db: AsyncSession, status: str | None) -> list[tuple[Refund, str]]:
+async def refunds(db: AsyncSession, status: str | None, kept: Kept = None) -> list[tuple[Refund, str]]:
     """Newest first, each with its order's public number, optionally only one status."""
-    query = sa.select(Refund, Order.public_no).join(Order, Order.id == Refund.order_id).order_by(Refund.id.desc())
+    query = (
+        sa.select(Refund, Order.public_no)
+        .join(Order, Order.id == Refund.order_id)
+        .where(order_clause(kept))
+        .order_by(Refund.id.desc())
+    )
     if status:
         query = query.where(Refund.status == status)
     return [tuple(r) for r in (await db.execute(query)).all()]  # type: ignore[misc]

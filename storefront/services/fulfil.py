@@ -17,6 +17,7 @@ from caoyuan.errors import BadInput, Conflict, NotFound
 from storefront.errors import ShopCode
 from storefront.links import is_order_no
 from storefront.models import Order, OrderStatus, Product, Sku, StockPool
+from storefront.services.desk_scope import Kept, order_clause, reaches
 from storefront.services.events import order_event, sku_label
 from storefront.states import ORDER
 
@@ -33,32 +34,33 @@ class PackingLine:
     orders: int
 
 
-async def packing_list(db: AsyncSession, ship_by: date) -> tuple[list[PackingLine], list[Order]]:
+async def packing_list(db: AsyncSession, ship_by: date, kept: Kept = None) -> tuple[list[PackingLine], list[Order]]:
     """What to cut and pack for one ship date: totals by SKU, and the orders one by one."""
-    base = sa.select(Order).where(Order.ship_by == ship_by, Order.status.in_([OrderStatus.PAID, OrderStatus.PACKED]))
+    due = (Order.ship_by == ship_by, Order.status.in_([OrderStatus.PAID, OrderStatus.PACKED]), order_clause(kept))
+    base = sa.select(Order).where(*due)
     orders = list(await db.scalars(base.order_by(Order.paid_at, Order.id)))
     totals = await db.execute(
         sa.select(Sku.id, Product.name, Sku.name, sa.func.sum(Order.quantity), sa.func.count(Order.id))
         .join(Sku, Sku.id == Order.sku_id)
         .join(Product, Product.id == Sku.product_id)
-        .where(Order.ship_by == ship_by, Order.status.in_([OrderStatus.PAID, OrderStatus.PACKED]))
+        .where(*due)
         .group_by(Sku.id, Product.name, Sku.name)
         .order_by(Product.name, Sku.name)
     )
     return [PackingLine(*row) for row in totals], orders
 
 
-async def _locked(db: AsyncSession, order_no: str) -> Order:
+async def _locked(db: AsyncSession, order_no: str, kept: Kept = None) -> Order:
     if not is_order_no(order_no):
         raise NotFound(f"没有订单 {order_no[:24]}")
     order = await db.scalar(sa.select(Order).where(Order.public_no == order_no).with_for_update())
-    if order is None:
+    if order is None or not reaches(order, kept):  # another village's order answers as if it did not exist
         raise NotFound(f"没有订单 {order_no}")
     return order
 
 
-async def mark_packed(db: AsyncSession, order_no: str) -> Order:
-    order = await _locked(db, order_no)
+async def mark_packed(db: AsyncSession, order_no: str, kept: Kept = None) -> Order:
+    order = await _locked(db, order_no, kept)
     if not await transition(db, Order, order.id, "pack", ORDER, packed_at=utcnow()):  # type: ignore[arg-type]
         raise Conflict(f"订单 {order_no} 当前状态不能打包", code=ShopCode.BAD_STATE)
     await _event(db, order, "order_packed")
@@ -74,9 +76,9 @@ def check_tracking(courier: str, tracking_no: str) -> tuple[str, str]:
     return courier, tracking_no
 
 
-async def mark_shipped(db: AsyncSession, order_no: str, courier: str, tracking_no: str) -> Order:
+async def mark_shipped(db: AsyncSession, order_no: str, courier: str, tracking_no: str, kept: Kept = None) -> Order:
     courier, tracking_no = check_tracking(courier, tracking_no)
-    order = await _locked(db, order_no)
+    order = await _locked(db, order_no, kept)
     now = utcnow()
     shipped = await transition(
         db,
@@ -95,8 +97,8 @@ async def mark_shipped(db: AsyncSession, order_no: str, courier: str, tracking_n
     return order
 
 
-async def mark_completed(db: AsyncSession, order_no: str) -> Order:
-    order = await _locked(db, order_no)
+async def mark_completed(db: AsyncSession, order_no: str, kept: Kept = None) -> Order:
+    order = await _locked(db, order_no, kept)
     if not await transition(db, Order, order.id, "complete", ORDER, completed_at=utcnow()):  # type: ignore[arg-type]
         raise Conflict(f"订单 {order_no} 还没有发货", code=ShopCode.BAD_STATE)
     return order
@@ -108,7 +110,7 @@ class ImportResult:
     problems: list[tuple[int, str]]  # (line number, reason)
 
 
-async def import_tracking_csv(db: AsyncSession, text: str) -> ImportResult:
+async def import_tracking_csv(db: AsyncSession, text: str, kept: Kept = None) -> ImportResult:
     """CSV with columns order_no, courier, tracking_no. All rows are checked first; any bad row → nothing written."""
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     needed = {"order_no", "courier", "tracking_no"}
@@ -123,7 +125,7 @@ async def import_tracking_csv(db: AsyncSession, text: str) -> ImportResult:
             continue
         order_no = (row["order_no"] or "").strip()
         order = await db.scalar(sa.select(Order).where(Order.public_no == order_no)) if is_order_no(order_no) else None
-        if order is None:
+        if order is None or not reaches(order, kept):
             problems.append((number, f"没有订单 {order_no[:24]}"))
         elif not ORDER.allowed("ship", order.status):
             problems.append((number, f"订单 {order.public_no} 当前状态不能发货"))
@@ -131,7 +133,7 @@ async def import_tracking_csv(db: AsyncSession, text: str) -> ImportResult:
         return ImportResult([], problems)
     shipped = []
     for row in rows:
-        order = await mark_shipped(db, row["order_no"].strip(), row["courier"], row["tracking_no"])
+        order = await mark_shipped(db, row["order_no"].strip(), row["courier"], row["tracking_no"], kept)
         shipped.append(order.public_no)
     return ImportResult(shipped, [])
 

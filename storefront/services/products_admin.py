@@ -56,6 +56,17 @@ async def create_with_sku(db: AsyncSession, user_id: int, product: ProductIn, sk
     return made
 
 
+async def create_product(db: AsyncSession, user_id: int, product: ProductIn) -> Product:
+    """A product of one of the admin's cooperatives (of none: only the install's admin)."""
+    if product.cooperative_id is None:
+        allowed = await reads.may_see_unowned(db, user_id)
+    else:
+        allowed = await reads.may_work_in(db, user_id, product.cooperative_id)
+    if not allowed:
+        raise BadInput("请选择您管理的合作社", field="cooperative_id", code=ShopCode.UNKNOWN_COOPERATIVE)
+    return await catalogue.create_product(db, product)
+
+
 async def add_sku(db: AsyncSession, user_id: int, product_id: int, sku: SkuIn) -> Sku:
     """One more SKU (规格) of a product the admin keeps."""
     await _kept_product(db, user_id, product_id)
