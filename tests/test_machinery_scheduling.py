@@ -188,3 +188,46 @@ async def test_concurrent_bookings_never_over_book_a_day(db) -> None:
         assert await s.scalar(select(func.count()).select_from(Booking)) == 16
         assert await s.scalar(select(func.count()).select_from(Notice)) == 16
     assert clock.today() + timedelta(1) == day(1)
+
+
+@pytest.mark.postgres_only
+async def test_two_taps_on_complete_record_the_job_once(db) -> None:
+    """Two phones (or a retry) complete the same job at once, each on its own connection: one record, one wage."""
+    from coop.machinery.models import Wage
+    from coop.machinery.schemas import CompleteIn
+    from coop.machinery.services import work
+    from coop.machinery.services.common import Caller
+
+    fleet = await make_fleet(db)
+    async with db.session() as s:
+        await s.execute(update(PricingPolicy).values(agent_roles="admin"))
+    agent = CurrentUser(1, "13800000001", "王会计", "admin", "api", "")
+    body = BookingIn(
+        service_type_id=fleet.harvest_id,
+        plots=[PlotIn("八道岭村", "3")],
+        earliest_on=day(1),
+        latest_on=day(1),
+        farmer_name="外村农户",
+        farmer_phone="13912345678",
+        day=day(1),
+    )
+    async with db.session() as s:
+        booking_id = (await request_booking(s, agent, body)).booking.id
+    outcomes: list[str] = []
+
+    async def complete(area: str) -> None:
+        try:
+            async with db.session() as s:
+                booking = await s.get(Booking, booking_id)
+                await work.complete(s, Caller(agent, None, None, True), booking, CompleteIn(measured_area=area))  # type: ignore[arg-type]
+            outcomes.append(area)
+        except Conflict:
+            outcomes.append("refused")
+
+    await asyncio.gather(complete("3"), complete("3.5"))
+    assert sorted(outcomes)[-1] == "refused" and len(outcomes) == 2
+    async with db.session() as s:
+        job = await s.get(Booking, booking_id)
+        wages = await s.scalar(select(func.count()).select_from(Wage))  # the only job of the test
+    assert job.status == "completed" and wages == 1  # type: ignore[union-attr]
+    assert job.measured_area == (300 if "3" in outcomes else 350)  # type: ignore[union-attr]

@@ -8,13 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.area import AreaError, format_mu, parse_mu
 from caoyuan.db import utcnow
+from caoyuan.db.transition import transition
 from caoyuan.errors import BadInput, Conflict, Forbidden
 from caoyuan.money import format_fen
 from coop.machinery.errors import MachineryCode
-from coop.machinery.models import Booking, BookingStatus, Operator
+from coop.machinery.models import Booking, Operator
 from coop.machinery.rules.capacity import over_tolerance
 from coop.machinery.rules.pricing import UnitPrice, bill
-from coop.machinery.rules.states import allowed
+from coop.machinery.rules.states import BOOKING, allowed
 from coop.machinery.schemas import CompleteIn
 from coop.machinery.services.books import accrue_wage
 from coop.machinery.services.common import Caller, policy_for
@@ -45,10 +46,9 @@ def parse_litres(text: str) -> int | None:
 
 async def start(db: AsyncSession, caller: Caller, booking: Booking) -> Booking:
     _ensure_crew(caller, booking)
-    if not allowed("start", booking.status):
+    # one guarded UPDATE: of two taps on 开始作业 (two phones, a retry) only one moves the job
+    if not await transition(db, Booking, booking.id, "start", BOOKING, started_at=utcnow()):  # type: ignore[arg-type]
         raise Conflict("这项作业不在待作业状态", code=MachineryCode.BAD_STATE)
-    booking.status, booking.started_at = BookingStatus.IN_PROGRESS, utcnow()
-    await db.flush()
     return booking
 
 
@@ -75,12 +75,23 @@ async def complete(db: AsyncSession, caller: Caller, booking: Booking, data: Com
     fuel = parse_litres(data.fuel_litres)
     unit = UnitPrice(booking.market_fen, booking.list_fen, booking.price_fen, booking.list_fen - booking.price_fen)
     total = bill(measured, unit)
-    booking.status, booking.measured_area, booking.fuel_centilitres = BookingStatus.COMPLETED, measured, fuel
-    booking.started_at, booking.ended_at = started, ended
-    booking.amount_fen, booking.relief_fen, booking.saving_fen = total.amount_fen, total.relief_fen, total.saving_fen
-    booking.needs_confirmation = over_tolerance(
-        measured, booking.flat_area + booking.slope_area, policy.confirm_above_bp
+    moved = await transition(
+        db,
+        Booking,
+        booking.id,  # type: ignore[arg-type]
+        "complete",
+        BOOKING,
+        measured_area=measured,
+        fuel_centilitres=fuel,
+        started_at=started,
+        ended_at=ended,
+        amount_fen=total.amount_fen,
+        relief_fen=total.relief_fen,
+        saving_fen=total.saving_fen,
+        needs_confirmation=over_tolerance(measured, booking.flat_area + booking.slope_area, policy.confirm_above_bp),
     )
+    if not moved:  # completed meanwhile by another tap: the first record stands, the wage is accrued once
+        raise Conflict("这项作业已经完工登记过，或还没有排班", code=MachineryCode.BAD_STATE)
     note(
         db,
         booking,
