@@ -153,14 +153,12 @@ async def test_database_refuses_an_over_booked_row(db) -> None:
     assert "check" in str(caught.value).lower() or "constraint" in str(caught.value).lower()
 
 
-@pytest.mark.postgres_only
-async def test_concurrent_bookings_never_over_book_a_day(db) -> None:
-    """Many bookings at once on one operator-day, each on its own PostgreSQL connection."""
-    fleet = await make_fleet(db, machine_mu=10_000, operator_mu=5_000)  # the operator-day is the limit: 50 mu
-    async with db.session() as s:
-        await s.execute(update(PricingPolicy).values(agent_roles="admin"))
-    agent = CurrentUser(1, "13800000001", "王会计", "admin", "api", "")
-    body = BookingIn(
+AGENT = CurrentUser(1, "13800000001", "王会计", "admin", "api", "")
+
+
+def _three_mu_tomorrow(fleet) -> BookingIn:  # type: ignore[no-untyped-def]
+    """An outside farmer's 3 mu, booked by the agent for day 1 only."""
+    return BookingIn(
         service_type_id=fleet.harvest_id,
         plots=[PlotIn("八道岭村", "3")],
         earliest_on=day(1),
@@ -169,6 +167,15 @@ async def test_concurrent_bookings_never_over_book_a_day(db) -> None:
         farmer_phone="13912345678",
         day=day(1),
     )
+
+
+@pytest.mark.postgres_only
+async def test_concurrent_bookings_never_over_book_a_day(db) -> None:
+    """Many bookings at once on one operator-day, each on its own PostgreSQL connection."""
+    fleet = await make_fleet(db, machine_mu=10_000, operator_mu=5_000)  # the operator-day is the limit: 50 mu
+    async with db.session() as s:
+        await s.execute(update(PricingPolicy).values(agent_roles="admin"))
+    agent, body = AGENT, _three_mu_tomorrow(fleet)
     outcomes: list[str] = []
 
     async def one() -> None:
@@ -201,16 +208,7 @@ async def test_two_taps_on_complete_record_the_job_once(db) -> None:
     fleet = await make_fleet(db)
     async with db.session() as s:
         await s.execute(update(PricingPolicy).values(agent_roles="admin"))
-    agent = CurrentUser(1, "13800000001", "王会计", "admin", "api", "")
-    body = BookingIn(
-        service_type_id=fleet.harvest_id,
-        plots=[PlotIn("八道岭村", "3")],
-        earliest_on=day(1),
-        latest_on=day(1),
-        farmer_name="外村农户",
-        farmer_phone="13912345678",
-        day=day(1),
-    )
+    agent, body = AGENT, _three_mu_tomorrow(fleet)
     async with db.session() as s:
         booking_id = (await request_booking(s, agent, body)).booking.id
     outcomes: list[str] = []
