@@ -82,10 +82,9 @@ def stop_server(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def demo_server(tmp_path: Path) -> Iterator[str]:
-    """Seed the demo into a fresh SQLite file and serve it from a real uvicorn process."""
+def seeded_demo(tmp_path: Path, port: int) -> dict[str, str]:
+    """The demo seeded into a fresh SQLite file; the settings that serve it on ``port``."""
     db_file = tmp_path / "demo.db"
-    port = free_port()
     env = {
         "CAOYUAN_DATABASE_URL": f"sqlite+aiosqlite:///{db_file}",
         "CAOYUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
@@ -99,6 +98,13 @@ def demo_server(tmp_path: Path) -> Iterator[str]:
         timeout=180,
     )
     assert seeded.returncode == 0, seeded.stderr
+    return env
+
+
+def demo_server(tmp_path: Path) -> Iterator[str]:
+    """Seed the demo into a fresh SQLite file and serve it from a real uvicorn process."""
+    port = free_port()
+    env = seeded_demo(tmp_path, port)
     process = start_server(env, port, tmp_path / "server.log")
     try:
         yield f"http://127.0.0.1:{port}"

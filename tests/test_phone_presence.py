@@ -4,10 +4,7 @@ rows. Two "processes" against one database (SQLite and PostgreSQL), then two rea
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -20,7 +17,7 @@ from caoyuan.db import utcnow
 from caoyuan.demo import DEMO_PASSWORD
 from streaming.models import ViewerPresence
 from streaming.services import presence
-from tests.browser import free_port, start_server, stop_server
+from tests.browser import free_port, seeded_demo, start_server, stop_server
 
 
 @pytest.mark.usefixtures("backend")
@@ -46,21 +43,8 @@ async def test_two_processes_viewers_are_summed_and_stale_rows_drop_out(db) -> N
 
 async def test_two_app_processes_show_every_viewer_on_the_console(tmp_path: Path) -> None:
     """Two uvicorn processes on one database: buyers watch on B, the host's console on A counts them."""
-    db_file = tmp_path / "demo.db"
     ports = free_port(), free_port()
-    env = {
-        "CAOYUAN_DATABASE_URL": f"sqlite+aiosqlite:///{db_file}",
-        "CAOYUAN_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports[0]}",
-        "CAOYUAN_SECRET_KEY": "b" * 48,
-    }
-    seeded = subprocess.run(
-        [sys.executable, "-m", "caoyuan", "demo", "--no-serve", "--database", str(db_file)],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert seeded.returncode == 0, seeded.stderr
+    env = seeded_demo(tmp_path, ports[0])
     a = start_server(env, ports[0], tmp_path / "a.log")
     try:
         b = start_server(env, ports[1], tmp_path / "b.log")
