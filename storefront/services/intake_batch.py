@@ -74,6 +74,7 @@ class _Queue:
     def __init__(self) -> None:
         self.waiting: list[Entry] = []
         self.runner: asyncio.Task | None = None
+        self.arrived = asyncio.Event()  # set by each order, so an idle runner wakes instead of polling
 
 
 _queues: weakref.WeakKeyDictionary[Any, dict[Shape, _Queue]] = weakref.WeakKeyDictionary()
@@ -117,6 +118,7 @@ def _semaphore(engine: AsyncEngine) -> asyncio.Semaphore:
 async def submit(engine: AsyncEngine, shape: Shape, entry: Entry, channel: str) -> Outcome:
     queue = _queues.setdefault(engine.sync_engine, {}).setdefault(shape, _Queue())
     queue.waiting.append(entry)
+    queue.arrived.set()
     if queue.runner is None:
         queue.runner = asyncio.get_running_loop().create_task(_run(engine, shape, queue, channel))
     return await entry.future
@@ -155,12 +157,14 @@ async def _run(engine: AsyncEngine, shape: Shape, queue: _Queue, channel: str) -
 
 
 async def _orders_come(queue: _Queue) -> bool:
-    waited = 0.0
-    while not queue.waiting:
-        if waited >= LINGER_S:
-            return False
+    """True when orders wait (after a short window for company); False after ``LINGER_S`` without any."""
+    if not queue.waiting:
+        queue.arrived.clear()
+        try:
+            await asyncio.wait_for(queue.arrived.wait(), LINGER_S)
+        except TimeoutError:
+            return bool(queue.waiting)
         await asyncio.sleep(WINDOW_S)
-        waited += WINDOW_S
     return True
 
 
