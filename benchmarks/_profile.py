@@ -47,6 +47,7 @@ def start(pid: int, seconds: float, folder: Path, name: str) -> Recording:
         "--rate",
         str(RATE),
         "--nonblocking",
+        "--gil",  # only the thread holding the GIL: the log writer thread waiting on its queue is not work
         "--duration",
         str(max(1, int(seconds))),
         "--output",

@@ -26,11 +26,11 @@ pytestmark = pytest.mark.postgres_only
 @pytest.fixture
 def batches(wide, monkeypatch):
     """The sizes of the batched statements run on ``wide``; everything fired at once joins one batch."""
-    monkeypatch.setattr(intake_batch, "WINDOW_S", 1.0)  # wide: a loaded CI machine still lands all in one
+    monkeypatch.setattr(intake_batch.BATCHES, "window", 1.0)  # wide: a loaded CI machine still lands all in one
     sizes: list[int] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if "unnest(" in statement and "shop_order" in statement:
+        if "unnest(" in statement and "INSERT INTO shop_order" in statement:
             sizes.append(len(next(p for p in parameters if isinstance(p, list))))
 
     engine = wide.engine.sync_engine

@@ -53,7 +53,10 @@ def cap_reached(cap: int) -> Conflict:
     return Conflict(f"每人限购 {cap} 件，您已达到上限", code=ShopCode.PER_BUYER_CAP, field="quantity")
 
 
-_DEFAULTS = {name: field for name, field in Order.model_fields.items()}
+_FIELDS = list(Order.model_fields)
+# Plain defaults (None, numbers, strings, enum members: nothing to copy) once; factories (e.g. a timestamp) per order.
+_STATIC = {n: f.default for n, f in Order.model_fields.items() if f.default_factory is None}
+_FACTORIES = {n: f.default_factory for n, f in Order.model_fields.items() if f.default_factory is not None}
 
 
 def checked_order(**values: object) -> Order:
@@ -66,6 +69,9 @@ def checked_order(**values: object) -> Order:
     object.__setattr__(order, "__pydantic_extra__", None)
     object.__setattr__(order, "__pydantic_private__", None)
     attributes = order.__dict__
-    for name, field in _DEFAULTS.items():
-        attributes[name] = values[name] if name in values else field.get_default(call_default_factory=True)
+    attributes.update(_STATIC)
+    for name, factory in _FACTORIES.items():
+        if name not in values:
+            attributes[name] = factory()  # type: ignore[call-arg]
+    attributes.update(values)
     return order

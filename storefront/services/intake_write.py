@@ -75,7 +75,7 @@ async def place_batched(db: AsyncSession, ctx: Any, order: Order, sku_name: str)
     """Placed with the other orders arriving for this pool now (intake_batch); None: place it alone."""
     entry = intake_batch.Entry(order, msgspec.json.encode(order_payload(order, sku_name)).decode())
     shape = intake_batch.Shape(ctx.id, ctx.per_buyer_cap, ctx.feed_stream)
-    outcome = await intake_batch.submit(db.bind, shape, entry, CHANNEL)  # type: ignore[arg-type]
+    outcome = await intake_batch.submit(db.bind, shape, entry)  # type: ignore[arg-type]
     if outcome.refusal == intake_batch.RETRY:
         return None
     if outcome.refusal is not None:  # a retry with the same key may have won: answer with its order
@@ -87,10 +87,8 @@ async def place_batched(db: AsyncSession, ctx: Any, order: Order, sku_name: str)
             raise sold_out(ctx.id)
         return None  # the key's order is gone again: let the one-order statement decide
     order.id = outcome.order_id
-    make_transient_to_detached(order)
+    make_transient_to_detached(order)  # committed by the batch, which also woke the feed's readers
     db.add(order)
-    if ctx.feed_stream:
-        mark_for_wake(db.sync_session, ctx.feed_stream)
     return Placed(order, True, outcome.remaining)
 
 

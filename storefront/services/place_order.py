@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.db import utcnow
@@ -29,9 +28,10 @@ from caoyuan.money import format_fen
 from caoyuan.web import metrics
 from storefront import rules
 from storefront.errors import ShopCode
-from storefront.models import BuyerQuota, Order, Product, ShippingRegionFee, Sku, StockPool
-from storefront.services import intake_batch, intake_outcomes, intake_write
+from storefront.models import Order
+from storefront.services import intake_batch, intake_outcomes, intake_read, intake_write
 from storefront.services.intake_outcomes import Placed, SoldOut, cap_reached, id_by_key, replay, sold_out
+from storefront.services.intake_read import Gate, GateCall
 from storefront.services.intake_write import take_quota as _take_quota  # settle_payment's re-take of a quota
 
 __all__ = ["Gate", "GateCall", "OrderRequest", "Placed", "SoldOut", "place_order", "sold_out", "_take_quota"]
@@ -55,26 +55,6 @@ class OrderRequest:
     live_session_id: int | None = None
     buyer_user_id: int | None = None
     waitlist_token: str | None = None  # claiming stock held for a waiting buyer
-
-
-@dataclass(frozen=True, eq=False)
-class Gate:
-    """A caller's own rule, read in the intake's one read instead of a round trip of its own.
-
-    ``columns`` are labelled expressions (e.g. scalar subqueries) added to the read of the pool; they may
-    use ``StockPool`` and bind parameters named in ``params``. ``check`` gets the row (those labels as
-    attributes) after a replay is ruled out and raises to refuse. Build a Gate once, at import: its read
-    statement is built and cached per Gate.
-    """
-
-    columns: tuple[Any, ...]
-    check: Callable[[Any], None]
-
-
-@dataclass(frozen=True)
-class GateCall:
-    gate: Gate
-    params: dict[str, Any]
 
 
 def new_public_no(now: datetime) -> str:
@@ -113,28 +93,45 @@ async def place_order(
     one_statement = db.bind.dialect.name == "postgresql" and not req.waitlist_token
     own = one_statement and not db.in_transaction() and not (db.new or db.dirty or db.deleted)
     own = own and autocommit_safe(db.bind)  # behind PgBouncer the statement runs in a transaction
-    slot = intake_batch.ReadSlot(db.bind) if own and intake_batch.ENABLED else None  # type: ignore[arg-type]
+    batched = own and intake_batch.ENABLED  # read and written with the other orders in flight
     try:
-        if slot is not None:
-            await slot.take()
-        if own:
+        if own and not batched:
             # Nothing of the caller's is pending: run the intake in autocommit, one statement = one transaction.
             await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        placed = await _place(db, req, clean, digest, now, expiry, precheck, one_statement, own, gate, slot)
+        placed = await _place(db, req, clean, digest, now, expiry, precheck, one_statement, own, gate, batched)
     except BaseException as exc:
-        if own:
+        if own and db.in_transaction():
             await db.rollback()
         if isinstance(exc, AppError):
             metrics.intake_refused(exc.code)
         raise
-    finally:
-        if slot is not None:
-            slot.give_back()
+    if batched and placed.created:
+        return placed  # counted and its feed woken by the batch that committed it; nothing of ours to commit
     if placed.created:
         metrics.count_on_commit(db, "placed")
     if own:
         await db.commit()  # nothing left to commit; hands the connection back and wakes feed readers
     return placed
+
+
+async def _read(
+    db: AsyncSession, req: OrderRequest, params: dict[str, Any], gate: GateCall | None, batched: bool
+) -> tuple[int | None, Any]:
+    """The key's order (if any), and the pool's context row (None when there is no such pool)."""
+    if batched:
+        ask = intake_read.Ask(req.idempotency_key, req.pool_id, params["phone"], params["province"])
+        row = await intake_read.read_batched(db.bind, gate, ask)  # type: ignore[arg-type]
+        if row is not intake_read.ALONE:
+            return row.existing, (row if row.id is not None else None)
+        await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    if db.new or db.dirty or db.deleted:
+        await db.flush()  # the read below goes straight to the connection (no ORM layer, no autoflush)
+    conn = await db.connection()
+    if gate is not None:
+        params.update(gate.params)
+    ctx = (await conn.execute(intake_read.read_for(gate.gate if gate else None), params)).first()
+    existing = ctx.existing if ctx is not None else await id_by_key(db, req.idempotency_key)
+    return existing, ctx
 
 
 async def _place(
@@ -148,20 +145,11 @@ async def _place(
     one_statement: bool,
     own: bool,
     gate: GateCall | None = None,
-    slot: intake_batch.ReadSlot | None = None,
+    batched: bool = False,
 ) -> Placed:
     address: rules.Address = clean["address"]
-    if db.new or db.dirty or db.deleted:
-        await db.flush()  # the read below goes straight to the connection (no ORM layer, no autoflush)
-    conn = await db.connection()
     params = {"key": req.idempotency_key, "pool_id": req.pool_id, "phone": clean["phone"], "province": address.province}
-    if gate is not None:
-        params.update(gate.params)
-    ctx = (await conn.execute(_read_for(gate.gate if gate else None), params)).first()
-    if slot is not None:  # batched: the read was all this request needs of its own connection
-        await db.commit()
-        slot.give_back()
-    existing = ctx.existing if ctx is not None else await id_by_key(db, req.idempotency_key)
+    existing, ctx = await _read(db, req, params, gate, batched)
     if existing is not None:
         return replay(await db.get(Order, existing), digest)  # type: ignore[arg-type]
     if gate is not None and ctx is not None:
@@ -206,11 +194,11 @@ async def _place(
         expires_at=now + expiry,
     )
     sku_name = f"{ctx.product_name} {ctx.sku_name}"
-    if own and intake_batch.ENABLED:
+    if batched:
         placed = await intake_write.place_batched(db, ctx, order, sku_name)
         if placed is not None:
             return placed
-        conn = await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    conn = await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"}) if own else await db.connection()
     if one_statement:
         return await intake_write.place_in_one_statement(db, conn, ctx, order, sku_name, own)
     return await intake_write.place_stepwise(db, ctx, order, sku_name, req.waitlist_token)
@@ -239,52 +227,6 @@ def _validate(req: OrderRequest) -> dict:
     except rules.RuleError as exc:
         raise BadInput(str(exc), field=exc.field) from None
     return {"phone": phone, "name": name, "address": address}
-
-
-# The key's order, the pool's whole context and the buyer's quota in one round trip (built once; its cache key is memoised).
-_READ = (
-    sa.select(
-        sa.select(Order.id).where(Order.idempotency_key == sa.bindparam("key")).scalar_subquery().label("existing"),
-        StockPool.id,
-        StockPool.price_fen,
-        StockPool.remaining,
-        StockPool.open,
-        StockPool.opens_at,
-        StockPool.closes_at,
-        StockPool.per_buyer_cap,
-        StockPool.feed_stream,
-        Sku.id.label("sku_id"),
-        Sku.name.label("sku_name"),
-        Product.name.label("product_name"),
-        Product.cooperative_id,
-        Product.supplier_member_id,
-        Product.shipping_kind,
-        Product.shipping_fen,
-        sa.select(ShippingRegionFee.fee_fen)
-        .where(ShippingRegionFee.product_id == Product.id, ShippingRegionFee.province == sa.bindparam("province"))
-        .scalar_subquery()
-        .label("region_fee"),
-        sa.select(BuyerQuota.used)
-        .where(BuyerQuota.pool_id == StockPool.id, BuyerQuota.phone == sa.bindparam("phone"))
-        .scalar_subquery()
-        .label("quota_used"),
-    )
-    .join(Sku, Sku.id == StockPool.sku_id)
-    .join(Product, Product.id == Sku.product_id)
-    .where(StockPool.id == sa.bindparam("pool_id"))
-)
-
-
-_gated_reads: dict[Gate, sa.Select] = {}
-
-
-def _read_for(gate: Gate | None) -> sa.Select:
-    if gate is None:
-        return _READ
-    read = _gated_reads.get(gate)
-    if read is None:
-        read = _gated_reads[gate] = _READ.add_columns(*gate.columns)
-    return read
 
 
 def _check_window(pool: Any, now: datetime, expected_price: int | None) -> None:

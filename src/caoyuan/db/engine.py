@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from caoyuan.db.after_commit import run_committed
+from caoyuan.db.after_commit import PENDING_KEY, run_committed
 
 SQLITE_BEGIN = "sqlite_begin"  # execution option: "IMMEDIATE" (default) or "DEFERRED"
 BUSY_TIMEOUT_S = 30
@@ -50,7 +50,8 @@ class Database:
         async with self.sessionmaker() as session:
             try:
                 yield session
-                await session.commit()
+                if _has_work(session):
+                    await session.commit()
             except BaseException:
                 await session.rollback()
                 raise
@@ -144,3 +145,9 @@ def _sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
     mode = connection.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
     connection.exec_driver_sql("BEGIN DEFERRED" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
+
+
+def _has_work(session: AsyncSession) -> bool:
+    """False for a session that never began and holds nothing (e.g. a batched order's): no commit to make."""
+    pending = session.new or session.dirty or session.deleted or session.sync_session.info.get(PENDING_KEY)
+    return session.in_transaction() or bool(pending)

@@ -1,0 +1,122 @@
+"""Group statements: calls that arrive while a statement runs are served together by the next one.
+
+A ``Batcher`` keeps, per engine and per key (e.g. one stock pool), the calls waiting and at most one runner
+task. The runner checks out one connection in autocommit (each statement is its own transaction), waits
+``window`` for company, hands the waiting calls (as many as ``take`` chooses) to ``run``, and keeps the
+connection while calls keep coming: no checkout per batch behind the requests' own. It hands the connection
+back after ``linger`` without calls. A call that goes away does not stop its batch.
+
+If ``run`` raises, ``fail`` answers the batch (the connection may be broken: the next call starts a runner
+with a fresh one). Every entry carries its own future; ``run`` answers each one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, Generic, Protocol, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+log = logging.getLogger("caoyuan.db.batches")
+
+
+class Waiting(Protocol):
+    future: asyncio.Future
+
+
+E = TypeVar("E", bound=Waiting)
+
+Run = Callable[[AsyncConnection, Any, list[E]], Awaitable[list[E]]]  # answers the batch; returns entries to queue again
+Fail = Callable[[list[E]], None]  # answers what a failed or cancelled runner left unanswered
+
+
+def take_up_to(limit: int) -> Callable[[list[Any]], tuple[list[Any], list[Any]]]:
+    return lambda waiting: (waiting[:limit], waiting[limit:])
+
+
+class _Queue:
+    def __init__(self) -> None:
+        self.waiting: list[Any] = []
+        self.runner: asyncio.Task | None = None
+        self.arrived = asyncio.Event()  # set by each call, so an idle runner wakes instead of polling
+
+
+class Batcher(Generic[E]):
+    def __init__(
+        self,
+        name: str,
+        run: Run[E],
+        fail: Fail[E],
+        *,
+        take: Callable[[list[E]], tuple[list[E], list[E]]] = take_up_to(200),
+        window: float = 0.001,
+        linger: float = 0.05,
+    ) -> None:
+        self.name, self.run, self.fail, self.take = name, run, fail, take
+        self.window, self.linger = window, linger
+        self._queues: weakref.WeakKeyDictionary[Any, dict[Hashable, _Queue]] = weakref.WeakKeyDictionary()
+        self._last: tuple[weakref.ref, dict[Hashable, _Queue]] | None = None  # the engine asked last, and its queues
+
+    def _engine_queues(self, engine: AsyncEngine) -> dict[Hashable, _Queue]:
+        # A weak-keyed lookup makes a weak reference each time (~15 µs); a process serves one engine.
+        sync = engine.sync_engine
+        last = self._last
+        if last is not None and last[0]() is sync:
+            return last[1]
+        queues = self._queues.setdefault(sync, {})
+        self._last = (weakref.ref(sync), queues)
+        return queues
+
+    async def submit(self, engine: AsyncEngine, key: Hashable, entry: E) -> Any:
+        """Queue ``entry`` for ``key``'s next statement and wait for its answer."""
+        queues = self._engine_queues(engine)
+        queue = queues.get(key)
+        if queue is None:
+            queue = queues[key] = _Queue()
+        queue.waiting.append(entry)
+        queue.arrived.set()
+        if queue.runner is None:
+            queue.runner = asyncio.get_running_loop().create_task(self._runner(engine, key, queue))
+        return await entry.future
+
+    async def _runner(self, engine: AsyncEngine, key: Hashable, queue: _Queue) -> None:
+        batch: list[E] = []
+        try:
+            await asyncio.sleep(self.window)
+            async with engine.connect() as conn:
+                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")  # one statement, one commit
+                while await self._calls_come(queue):
+                    batch, queue.waiting = self.take(queue.waiting)
+                    try:
+                        again = await self.run(conn, key, batch)
+                    except Exception:
+                        log.warning("a %s batch of %d failed", self.name, len(batch), exc_info=True)
+                        self._fail(batch)
+                        break
+                    queue.waiting[:0] = again
+                    batch = []
+        except BaseException:
+            self._fail(batch + queue.waiting)  # cut off mid-statement: each caller falls back on its own
+            queue.waiting.clear()
+            raise
+        finally:
+            queue.runner = None
+        if queue.waiting:  # arrived after a failure
+            queue.runner = asyncio.get_running_loop().create_task(self._runner(engine, key, queue))
+
+    def _fail(self, entries: list[E]) -> None:
+        self.fail([entry for entry in entries if not entry.future.done()])
+
+    async def _calls_come(self, queue: _Queue) -> bool:
+        """True when calls wait (after a short window for company); False after ``linger`` without any."""
+        if not queue.waiting:
+            queue.arrived.clear()
+            try:
+                await asyncio.wait_for(queue.arrived.wait(), self.linger)
+            except TimeoutError:
+                return bool(queue.waiting)
+            await asyncio.sleep(self.window)
+        return True
