@@ -27,40 +27,14 @@ from litestar.params import FromPath
 from caoyuan.bounds import ID_MAX
 from caoyuan.db import Database, utcnow
 from caoyuan.feed import last_seq
-from caoyuan.feed.tail import Item, StreamTail, reading, replay
+from caoyuan.feed.tail import StreamTail, reading, replay
 from streaming.models import LiveSession
 from streaming.services.access import feed_stream, may_watch_feed
+from streaming.viewer_cast import cast_for
 
 HEARTBEAT_S = 15.0
 SEND_TIMEOUT_S = 10.0
 BATCH = 500
-VIEWER_EVERY_S = 0.25
-VIEWER_KINDS = {
-    "stock",
-    "pinned",
-    "flash_sale_scheduled",
-    "flash_sale_opened",
-    "flash_sale_closed",
-    "session_live",
-    "session_ended",
-    "shelf_added",
-}
-VIEWER_FIELDS = {
-    "pool_id",
-    "remaining",
-    "item_id",
-    "sale_id",
-    "deal_price_fen",
-    "total_cap",
-    "per_buyer_cap",
-    "opens_at",
-    "closes_at",
-    "price_fen",
-    "sku_id",
-    "started_at",
-    "ended_at",
-    "returned",
-}
 
 
 class SlowReader(Exception):
@@ -68,9 +42,13 @@ class SlowReader(Exception):
 
 
 async def _send(socket: WebSocket, message: dict[str, Any]) -> None:
+    await _send_text(socket, msgspec.json.encode(message).decode())
+
+
+async def _send_text(socket: WebSocket, text: str) -> None:
     try:
         async with asyncio.timeout(SEND_TIMEOUT_S):
-            await socket.send_text(msgspec.json.encode(message).decode())
+            await socket.send_text(text)
     except TimeoutError:
         raise SlowReader from None
 
@@ -210,44 +188,26 @@ def viewer_count(session_id: int) -> int:
     return max(VIEWERS.get(session_id, 0), 0)
 
 
-def public_view(item: Item) -> dict[str, Any] | None:
-    if item.kind not in VIEWER_KINDS:
-        return None
-    return {"kind": item.kind, "data": {k: v for k, v in item.data.items() if k in VIEWER_FIELDS}}
-
-
 async def _pump_viewer(socket: WebSocket, tail: StreamTail) -> None:
+    """The viewers' updates, made once for all of them by the stream's ViewerCast, as they are made."""
     listener = asyncio.create_task(_drain_client(socket))
-    cursor, last_beat = tail.last_seq, asyncio.get_running_loop().time()
+    cast = cast_for(tail)
+    number, last_beat = cast.join(), asyncio.get_running_loop().time()
     try:
-        await _send(socket, {"type": "hello", "seq": cursor})
+        await _send(socket, {"type": "hello", "seq": tail.last_seq})
         while not listener.done():
-            version = tail.version
-            items = tail.since(cursor)
-            if items is None:  # fell behind the memory ring: viewers only need the latest state
-                items = [i for i in tail.ring if i.seq > cursor]
-            if items:
-                cursor = items[-1].seq
-                stock: dict[int, int] = {}
-                others = []
-                for item in items:
-                    view = public_view(item)
-                    if view is None:
-                        continue
-                    if item.kind == "stock":
-                        stock[view["data"]["pool_id"]] = view["data"]["remaining"]
-                    else:
-                        others.append(view)
-                if stock or others:
-                    await _send(socket, {"type": "update", "stock": stock, "events": others})
-                await asyncio.sleep(VIEWER_EVERY_S)  # coalesce: a few updates a second is plenty
+            updates = cast.after(number)
+            for number, text in updates:  # noqa: B007 - the last one sent is where the next look starts
+                await _send_text(socket, text)
+            if updates:
                 continue
             now = asyncio.get_running_loop().time()
             if now - last_beat >= HEARTBEAT_S:
                 await _send(socket, {"type": "heartbeat"})
                 last_beat = now
-            await tail.wait_change(version, 1.0)
+            await cast.wait(number, 1.0)
     finally:
+        cast.leave()
         listener.cancel()
 
 

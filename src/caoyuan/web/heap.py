@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import gc
 
+THRESHOLDS = (10_000, 50, 100)
+
 
 def freeze_startup_heap() -> int:
     """Collect what start-up left behind, then freeze the rest; returns how many objects are now frozen."""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(*THRESHOLDS)
     return gc.get_freeze_count()
