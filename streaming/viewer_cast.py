@@ -11,12 +11,12 @@ and the event loop (the hosts' order feed's too) stalled for that work every qua
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from typing import Any
 
 import msgspec
 
+from caoyuan.feed.changes import Changes
 from caoyuan.feed.tail import Item, StreamTail
 
 EVERY_S = 0.25  # coalesce: a few updates a second is plenty for a buyer
@@ -73,9 +73,8 @@ class ViewerCast:
     def __init__(self, tail: StreamTail) -> None:
         self.tail = tail
         self.updates: deque[tuple[int, str]] = deque(maxlen=KEPT)
-        self.number = 0  # of the newest update
         self.viewers = 0
-        self.changed = asyncio.Condition()
+        self.changes = Changes()  # its version is the newest update's number
         self._task: asyncio.Task[None] | None = None
 
     def join(self) -> int:
@@ -83,7 +82,12 @@ class ViewerCast:
         self.viewers += 1
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(), name=f"caoyuan:viewers:{self.tail.stream}")
-        return self.number
+        return self.changes.version
+
+    @property
+    def number(self) -> int:
+        """The newest update's."""
+        return self.changes.version
 
     def leave(self) -> None:
         self.viewers -= 1
@@ -92,10 +96,7 @@ class ViewerCast:
         return [update for update in self.updates if update[0] > number]
 
     async def wait(self, number: int, timeout: float) -> None:
-        async with self.changed:
-            if self.number == number:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.changed.wait(), timeout)
+        await self.changes.wait(number, timeout)
 
     async def _run(self) -> None:
         cursor = self.tail.last_seq
@@ -110,10 +111,8 @@ class ViewerCast:
             cursor = items[-1].seq
             text = update_text(items)
             if text is not None:
-                async with self.changed:
-                    self.number += 1
-                    self.updates.append((self.number, text))
-                    self.changed.notify_all()
+                self.updates.append((self.changes.version + 1, text))
+                self.changes.bump()
             await asyncio.sleep(EVERY_S)
 
 

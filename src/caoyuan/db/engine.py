@@ -41,6 +41,11 @@ class Database:
             self.reader = async_sessionmaker(deferred, expire_on_commit=False)
 
     @property
+    def reader_engine(self) -> AsyncEngine:
+        """The engine behind ``reader``: for a read-only statement on a connection of its own."""
+        return self.reader.kw.get("bind", self.engine)  # type: ignore[union-attr]
+
+    @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 

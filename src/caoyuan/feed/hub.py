@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any
 
 from caoyuan.db.after_commit import after_commit
+from caoyuan.feed.changes import Changes
 
 log = logging.getLogger("caoyuan.feed")
 CHANNEL = "caoyuan_feed"
@@ -23,8 +24,7 @@ WAKE_KEY = "caoyuan_feed_wake"
 
 class FeedHub:
     def __init__(self) -> None:
-        self._versions: dict[str, int] = defaultdict(int)
-        self._conditions: dict[str, asyncio.Condition] = {}
+        self._streams: dict[str, Changes] = defaultdict(Changes)
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def wake(self, stream: str) -> None:
@@ -37,31 +37,20 @@ class FeedHub:
         except RuntimeError:
             running = None
         if running is loop:
-            loop.create_task(self._notify(stream))
+            self._streams[stream].bump()
         else:
-            asyncio.run_coroutine_threadsafe(self._notify(stream), loop)
+            loop.call_soon_threadsafe(self._bump, stream)
 
-    async def _notify(self, stream: str) -> None:
-        self._versions[stream] += 1
-        condition = self._conditions.get(stream)
-        if condition is not None:
-            async with condition:
-                condition.notify_all()
+    def _bump(self, stream: str) -> None:
+        self._streams[stream].bump()
 
     def version(self, stream: str) -> int:
-        return self._versions[stream]
+        return self._streams[stream].version
 
     async def wait(self, stream: str, seen_version: int, timeout: float) -> int:
         """Wait until the stream is woken after ``seen_version`` (or the timeout); return the new version."""
         self._loop = asyncio.get_running_loop()
-        condition = self._conditions.setdefault(stream, asyncio.Condition())
-        async with condition:
-            if self._versions[stream] == seen_version:
-                try:
-                    await asyncio.wait_for(condition.wait(), timeout)
-                except TimeoutError:
-                    pass
-        return self._versions[stream]
+        return await self._streams[stream].wait(seen_version, timeout)
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop

@@ -10,7 +10,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import Field, SQLModel
 
 from caoyuan.db import UTCDateTime, utcnow
@@ -78,14 +78,21 @@ async def append_event(db: AsyncSession, stream: str, kind: str, payload: dict[s
     return seq
 
 
-async def events_after(db: AsyncSession, stream: str, after: int, limit: int = 500) -> list[FeedEvent]:
-    rows = await db.scalars(
-        sa.select(FeedEvent)
-        .where(FeedEvent.stream == stream, FeedEvent.seq > after)
-        .order_by(FeedEvent.seq)
-        .limit(limit)
-    )
-    return list(rows)
+async def events_after(db: AsyncSession | AsyncConnection, stream: str, after: int, limit: int = 500) -> list[Any]:
+    """The stream's events after ``after``, oldest first: rows of seq, kind, payload (JSON text), created_at.
+
+    Plain rows, not FeedEvent instances: a tail reads a big show's 2,000 events a second, and building a
+    model instance for each took most of a pull (10–20 ms for 130 events, during which the hosts waited)."""
+    result = await db.execute(_EVENTS_AFTER, {"stream": stream, "after": after, "limit": limit})
+    return list(result)
+
+
+_EVENTS_AFTER = (
+    sa.select(FeedEvent.seq, FeedEvent.kind, FeedEvent.payload, FeedEvent.created_at)
+    .where(FeedEvent.stream == sa.bindparam("stream"), FeedEvent.seq > sa.bindparam("after"))
+    .order_by(FeedEvent.seq)
+    .limit(sa.bindparam("limit"))
+)
 
 
 async def last_seq(db: AsyncSession, stream: str) -> int:

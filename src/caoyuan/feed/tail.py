@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from caoyuan.db import Database
+from caoyuan.feed.changes import Changes
 from caoyuan.feed.hub import HUB
 from caoyuan.feed.outbox import events_after, last_seq
 
@@ -42,8 +43,7 @@ class StreamTail:
         self.database, self.stream = database, stream
         self.ring: deque[Item] = deque(maxlen=RING)
         self.last_seq = 0
-        self.version = 0
-        self.changed = asyncio.Condition()
+        self.changes = Changes()
         self.readers = 0
         self.sent: dict[int, int] = {}  # reader id -> last seq sent to it (for the lag metric)
         self._task: asyncio.Task[None] | None = None
@@ -84,16 +84,15 @@ class StreamTail:
                 idle_since = None
 
     async def pull(self) -> None:
-        async with self.database.reader() as db:  # type: ignore[misc]
-            rows = await events_after(db, self.stream, self.last_seq, 1000)
+        # A connection, not a session: one read-only statement needs no session's begin, commit and close.
+        async with self.database.reader_engine.connect() as conn:
+            rows = await events_after(conn, self.stream, self.last_seq, 1000)
         if not rows:
             return
         for row in rows:
             self.ring.append(to_item(row))
         self.last_seq = rows[-1].seq
-        async with self.changed:
-            self.version += 1
-            self.changed.notify_all()
+        self.changes.bump()
         if len(rows) == 1000:
             await self.pull()
 
@@ -117,12 +116,12 @@ class StreamTail:
         newer.reverse()
         return newer
 
+    @property
+    def version(self) -> int:
+        return self.changes.version
+
     async def wait_change(self, seen_version: int, timeout: float) -> int:
-        async with self.changed:
-            if self.version == seen_version:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.changed.wait(), timeout)
-        return self.version
+        return await self.changes.wait(seen_version, timeout)
 
 
 _TAILS: dict[str, StreamTail] = {}
