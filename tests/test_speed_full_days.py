@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
+import msgspec
 import pytest
 from sqlalchemy import event, func, select, update
 
 from caoyuan.auth.current import CurrentUser
-from caoyuan.errors import Conflict
+from caoyuan.errors import BadInput, Conflict
 from coop.machinery.errors import MachineryCode
 from coop.machinery.models import Booking, BookingStatus, OperatorDay, PricingPolicy
 from coop.machinery.schemas import BookingIn, PlotIn
@@ -71,6 +72,11 @@ async def test_a_known_full_day_is_refused_without_a_query_and_booked_again_once
     assert await _book(db, _ask(fleet)) == FULL
     assert await _book(db, _ask(fleet, "8")) == FULL  # asking for more: refused too
     assert statements == []
+    with pytest.raises(BadInput):  # a malformed ask still hears what is wrong with it
+        async with db.session() as s:
+            await request_booking(
+                s, AGENT, BookingIn(**{**msgspec.structs.asdict(_ask(fleet)), "plots": [PlotIn(" ", "3")]})
+            )
     await _cancel(db, first)  # type: ignore[arg-type]
     third = await _book(db, _ask(fleet))  # the freed 3 mu are booked at once, not refused from the note
     assert third != FULL and statements

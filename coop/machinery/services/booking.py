@@ -146,11 +146,13 @@ def _known_full(db: AsyncSession, data: BookingIn) -> bool:
 
     Checked before the caller and the farmer are looked up: while a day is known full, an ask that would
     have been refused for another reason found by a query (another village's service, a member naming a
-    crew) is told the day is full instead. Either way nothing is written, and which days are full is public
+    crew, an area above the charter's maximum) is told the day is full instead. Either way nothing is written, and which days are full is public
     (the quote shows the earliest free days to anyone). A malformed ask goes the usual way, to hear what is
     wrong with it.
     """
     if data.day is None or not data.earliest_on <= data.day <= data.latest_on:
+        return False
+    if data.latest_on - data.earliest_on > timedelta(days=90):
         return False
     need = _asked_area(data)  # the least the ask takes: slope land weighs at least as much as flat
     if need is None:
