@@ -1,4 +1,5 @@
-"""A server's start-up heap is frozen out of the collector's full sweeps; a test process's apps are not."""
+"""A server's start-up heap is frozen out of the collector's full sweeps, which come less often; a test
+process's apps change neither."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ async def test_a_server_freezes_its_start_up_heap_and_tests_do_not(settings, db,
     frozen: list[int] = []
     monkeypatch.setattr(heap.gc, "freeze", lambda: frozen.append(1))  # the process's own GC stays as it is
     monkeypatch.setattr(heap.gc, "get_freeze_count", lambda: len(frozen))
+    thresholds: list[tuple[int, ...]] = []
+    monkeypatch.setattr(heap.gc, "set_threshold", lambda *t: thresholds.append(t))
     async with AsyncTestClient(app=create_app(settings, database=create_database(settings.database_url, 2))):
-        assert frozen == []  # environment "test": hundreds of apps per process, their heaps must be collectable
+        assert frozen == [] and thresholds == []  # environment "test": hundreds of apps, their heaps collectable
     served = settings.model_copy(update={"environment": "development"})
     async with AsyncTestClient(app=create_app(served, database=create_database(served.database_url, 2))) as c:
         assert frozen == [1]  # once, when the app has started
+        assert thresholds == [heap.THRESHOLDS]
         assert (await c.get("/healthz")).status_code == 200

@@ -15,7 +15,7 @@ from caoyuan.identity import IdentityError, normalize_phone
 from coop.machinery.models import Booking, BookingStatus, Notice, Plot
 from coop.machinery.rules.scheduling import Request, earliest_days
 from coop.machinery.schemas import BookingIn
-from coop.machinery.services import schedule
+from coop.machinery.services import full_days, schedule
 from coop.machinery.services.capacity import crews, free_capacity
 from coop.machinery.services.common import (
     Caller,
@@ -87,6 +87,8 @@ def _plots(data: BookingIn) -> list[Plot]:
 
 
 async def request_booking(db: AsyncSession, user: CurrentUser, data: BookingIn) -> Booked:
+    if _known_full(db, data):  # a flood for a full day: refused at once, no transaction (see full_days)
+        raise schedule.day_full(data.day)  # type: ignore[arg-type]
     cooperative_id = data.cooperative_id
     if cooperative_id is None:
         own = await member_of_user(db, user.id) if user.role == "member" else None
@@ -137,6 +139,45 @@ async def request_booking(db: AsyncSession, user: CurrentUser, data: BookingIn) 
         notices.append(await _queue(db, booking, service.machine_kind))
         await db.flush()
     return Booked(booking, plots, notices, service.name)
+
+
+def _known_full(db: AsyncSession, data: BookingIn) -> bool:
+    """This ask (service, day, named crew) found no room a moment ago for as much as it needs.
+
+    Checked before the caller and the farmer are looked up: while a day is known full, an ask that would
+    have been refused for another reason found by a query (another village's service, a member naming a
+    crew, an area above the charter's maximum) is told the day is full instead. Either way nothing is written, and which days are full is public
+    (the quote shows the earliest free days to anyone). A malformed ask goes the usual way, to hear what is
+    wrong with it.
+    """
+    if data.day is None or not data.earliest_on <= data.day <= data.latest_on:
+        return False
+    if data.latest_on - data.earliest_on > timedelta(days=90):
+        return False
+    need = _asked_area(data)  # the least the ask takes: slope land weighs at least as much as flat
+    if need is None:
+        return False
+    try:
+        check_window(data.earliest_on, data.latest_on, clock.today())
+    except BadInput:
+        return False
+    return full_days.known_full(db, (data.service_type_id, data.day, data.operator_id, data.machine_id), need)
+
+
+def _asked_area(data: BookingIn) -> int | None:
+    """Hundredths of a mu over all plots, or None when ``_plots`` would refuse them (no ORM rows made)."""
+    if not 0 < len(data.plots) <= MAX_PLOTS:
+        return None
+    total = 0
+    for p in data.plots:
+        try:
+            area = parse_mu(p.area)
+        except AreaError:
+            return None
+        if area <= 0 or not p.village.strip():
+            return None
+        total += area
+    return total
 
 
 async def _day_options(db: AsyncSession, caller: Caller, booking: Booking, data: BookingIn) -> list:  # type: ignore[type-arg]

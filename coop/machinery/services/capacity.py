@@ -20,6 +20,7 @@ from caoyuan.errors import Conflict
 from coop.machinery.errors import MachineryCode
 from coop.machinery.models import ClosedDay, Machine, MachineDay, Maintenance, Operator, OperatorDay
 from coop.machinery.rules.scheduling import Crew, Free
+from coop.machinery.services import full_days
 from coop.machinery.services.fleet import insured_until, out_of_service_reason
 
 
@@ -48,6 +49,7 @@ async def _release(
     db: AsyncSession, table: type[OperatorDay] | type[MachineDay], key: str, owner_id: int, day: date, load: int
 ) -> None:
     column = getattr(table, key)
+    full_days.freed(db)  # room grows: no day may be refused from this process's note of full days
     await db.execute(
         update(table)
         .where(column == owner_id, table.day == day)

@@ -30,7 +30,7 @@ from coop.machinery.models import (
 from coop.machinery.rules.capacity import weighted_load
 from coop.machinery.rules.scheduling import Crew, Request, Slot, priority, propose
 from coop.machinery.rules.states import BOOKING, allowed
-from coop.machinery.services import capacity
+from coop.machinery.services import capacity, full_days
 from coop.machinery.services.common import policy_for
 from coop.machinery.services.fleet import machine_in, operator_in, out_of_service_reason
 
@@ -132,15 +132,22 @@ async def day_options(
         if problems and machine_id is not None:
             raise Conflict(problems[0], code=MachineryCode.MACHINE_UNAVAILABLE, field="machine_id")
         raise Conflict(f"{day} 没有可派出的农机，请换一天", code=MachineryCode.DAY_FULL, field="day")
+    seen = full_days.reading(db)
     room = await capacity.room_on(db, day, {o.id for o, _, _ in options}, {m.id for _, m, _ in options})  # type: ignore[misc]
-    options = [
+    fitting = [
         (o, m, load)
         for o, m, load in options
         if load <= room.get(("operator", o.id), load) and load <= room.get(("machine", m.id), load)
     ]
-    if not options:  # plainly full: say so before writing anything (the guarded claim still decides)
-        raise Conflict(f"{day} 已约满，请换一天，或不选日期排队等候调度", code=MachineryCode.DAY_FULL, field="day")
-    return options  # type: ignore[return-value]
+    if not fitting:  # plainly full: say so before writing anything (the guarded claim still decides)
+        ask = (booking.service_type_id, day, operator_id, machine_id)
+        full_days.remember(db, ask, [(o.id, m.id) for o, m, _ in options], room, seen)  # type: ignore[union-attr,misc]
+        raise day_full(day)
+    return fitting  # type: ignore[return-value]
+
+
+def day_full(day: date) -> Conflict:
+    return Conflict(f"{day} 已约满，请换一天，或不选日期排队等候调度", code=MachineryCode.DAY_FULL, field="day")
 
 
 async def claim_first(
@@ -153,7 +160,7 @@ async def claim_first(
             if (booking.operator_id, booking.machine_id) != (operator.id, machine.id):
                 hold(booking, operator, machine, day, load)
             return
-    raise Conflict(f"{day} 已约满，请换一天，或不选日期排队等候调度", code=MachineryCode.DAY_FULL, field="day")
+    raise day_full(day)
 
 
 async def cancel(db: AsyncSession, booking: Booking, *, by: str, reason: str) -> Booking:
