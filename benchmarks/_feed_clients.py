@@ -280,15 +280,17 @@ async def generator(spec: dict) -> dict:
 
 
 async def _generate_direct(spec: dict) -> dict:
-    """The endpoint's own intake function (place_order plus the "still live?" check), one transaction per order."""
+    """The endpoint's own intake function (take_order_now: the order route's, with the "still live?" check),
+    in a process whose heap and collector are set as a server's (``caoyuan.web.heap``)."""
     import types
 
     import msgspec
 
     from caoyuan.db import create_database
     from caoyuan.db.metadata import load_all_models
+    from caoyuan.web.heap import freeze_startup_heap
     from storefront.schemas import OrderIn
-    from streaming.services.intake import take_order
+    from streaming.services.intake import take_order_now
 
     load_all_models()
     database = create_database(spec["database_url"], spec["concurrency"])
@@ -299,13 +301,13 @@ async def _generate_direct(spec: dict) -> dict:
             await s.connection()
 
     await asyncio.gather(*(warm() for _ in range(spec["concurrency"])))
+    freeze_startup_heap()
 
     async def place(i: int) -> str:
         data = msgspec.convert(_order_fields(spec, i), OrderIn)
-        async with database.session() as s:
-            placed = await take_order(s, settings, spec["session_id"], data, f"bench-feed-{i:09d}", None)  # type: ignore[arg-type]
-            order_no = placed.order.public_no
-        return order_no
+        key = f"bench-feed-{i:09d}"
+        placed = await take_order_now(database, settings, spec["session_id"], data, key, None)  # type: ignore[arg-type]
+        return placed.order.public_no
 
     _ready(spec, f"generator-{spec['first']}")
     try:

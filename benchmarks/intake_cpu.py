@@ -2,9 +2,11 @@
 
 On a shared, overloaded machine throughput says little; the CPU time this process spends per order, with
 no concurrency and no HTTP, changes only with the code. ``--profile FILE`` writes a cProfile of the orders.
-``--concurrency N`` keeps N orders in flight on one event loop and one pool of ``--pool-size`` connections
-(PostgreSQL: concurrent orders for one pool share a statement, ``storefront/services/intake_batch.py``), and
-adds orders_per_s and what the batches carried.
+Each order goes through the order route's own function, ``take_order_now``, in a process whose heap and
+collector are set as a server's. ``--concurrency N`` keeps N orders in flight on one event loop and one pool
+of ``--pool-size`` connections (PostgreSQL: concurrent orders share the read and the write statements,
+``storefront/services/intake_read.py`` and ``intake_batch.py``), and adds orders_per_s and what the
+batches carried.
 
     .venv/bin/python benchmarks/intake_cpu.py --orders 400
     .venv/bin/python benchmarks/intake_cpu.py --orders 4000 --concurrency 64
@@ -38,8 +40,9 @@ async def _orders(  # noqa: PLR0913
 
     from caoyuan.db import create_database
     from caoyuan.db.metadata import load_all_models
+    from caoyuan.web.heap import freeze_startup_heap
     from storefront.schemas import OrderIn
-    from streaming.services.intake import take_order
+    from streaming.services.intake import take_order_now
 
     load_all_models()
     from storefront.services.intake_batch import BATCH_ORDERS
@@ -58,11 +61,12 @@ async def _orders(  # noqa: PLR0913
             "county": "海淀区",
             "detail": "中关村大街 1 号 2 单元",
         }
-        async with database.session() as s:  # as the request's session does: one per order
-            await take_order(s, settings, session_id, msgspec.convert(body, OrderIn), f"cpu-{i:09d}", None)  # type: ignore[arg-type]
+        data = msgspec.convert(body, OrderIn)
+        await take_order_now(database, settings, session_id, data, f"cpu-{i:09d}", None)  # type: ignore[arg-type]
 
     for i in range(20):  # warm: connections, prepared statements, compiled caches
         await place(i)
+    freeze_startup_heap()  # the heap and collector as a server sets them
     profiler = cProfile.Profile() if profile else None
     started_cpu, started = time.process_time(), time.perf_counter()
     if profiler:

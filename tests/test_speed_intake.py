@@ -63,3 +63,36 @@ async def test_refusals_are_unchanged(client, db, make_user, login_api) -> None:
         f"/api/live/sessions/{sc.session_id}/orders", headers=_key(), json={"pool_id": sc.pool_id, **order_body()}
     )
     assert ended.status_code == 409 and ended.json()["code"] in ("session_not_live", "not_on_sale")
+
+
+async def test_a_new_order_opens_no_session_on_postgres_and_a_replay_answers_the_first(
+    client, db, make_user, backend, monkeypatch
+) -> None:
+    sc = await build(db, make_user, shelf_qty=5)
+    database = client.app.state.database
+    opened: list[int] = []
+    maker = database.sessionmaker
+
+    def counting():  # type: ignore[no-untyped-def]
+        opened.append(1)
+        return maker()
+
+    monkeypatch.setattr(database, "sessionmaker", counting)
+    key = _key()
+    made = await client.post(
+        f"/api/live/sessions/{sc.session_id}/orders", headers=key, json={"pool_id": sc.pool_id, **order_body()}
+    )
+    assert made.status_code == 201, made.text
+    # PostgreSQL: read and written with the orders in flight, on the batches' own connections.
+    assert len(opened) == (0 if backend == "postgres" else 1)
+    again = await client.post(
+        f"/api/live/sessions/{sc.session_id}/orders", headers=key, json={"pool_id": sc.pool_id, **order_body()}
+    )
+    assert again.status_code == 200 and again.json()["order_no"] == made.json()["order_no"]  # a replay, in a session
+    assert len(opened) == (1 if backend == "postgres" else 2)
+    changed = await client.post(
+        f"/api/live/sessions/{sc.session_id}/orders",
+        headers=key,
+        json={"pool_id": sc.pool_id, **order_body(quantity=2)},
+    )
+    assert changed.status_code == 409 and changed.json()["code"] == "idempotency_key_reused"

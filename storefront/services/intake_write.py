@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
 from caoyuan.errors import Conflict
@@ -73,9 +73,7 @@ async def place_in_one_statement(
 
 async def place_batched(db: AsyncSession, ctx: Any, order: Order, sku_name: str) -> Placed | None:
     """Placed with the other orders arriving for this pool now (intake_batch); None: place it alone."""
-    entry = intake_batch.Entry(order, msgspec.json.encode(order_payload(order, sku_name)).decode())
-    shape = intake_batch.Shape(ctx.id, ctx.per_buyer_cap, ctx.feed_stream)
-    outcome = await intake_batch.submit(db.bind, shape, entry)  # type: ignore[arg-type]
+    outcome = await submit_batched(db.bind, ctx, order, sku_name)  # type: ignore[arg-type]
     if outcome.refusal == intake_batch.RETRY:
         return None
     if outcome.refusal is not None:  # a retry with the same key may have won: answer with its order
@@ -86,10 +84,19 @@ async def place_batched(db: AsyncSession, ctx: Any, order: Order, sku_name: str)
         if outcome.refusal == intake_batch.SOLD_OUT:
             raise sold_out(ctx.id)
         return None  # the key's order is gone again: let the one-order statement decide
-    order.id = outcome.order_id
-    make_transient_to_detached(order)  # committed by the batch, which also woke the feed's readers
-    db.add(order)
+    db.add(order)  # held in the caller's session, as if loaded
     return Placed(order, True, outcome.remaining)
+
+
+async def submit_batched(engine: AsyncEngine, ctx: Any, order: Order, sku_name: str) -> intake_batch.Outcome:
+    """Write the order with the others arriving for its pool now; its id once the batch has committed."""
+    entry = intake_batch.Entry(order, msgspec.json.encode(order_payload(order, sku_name)).decode())
+    shape = intake_batch.Shape(ctx.id, ctx.per_buyer_cap, ctx.feed_stream)
+    outcome = await intake_batch.submit(engine, shape, entry)
+    if outcome.refusal is None:
+        order.id = outcome.order_id
+        make_transient_to_detached(order)  # committed by the batch (which also woke the feed's readers)
+    return outcome
 
 
 class _Refused(Exception):  # noqa: N818 - internal signal: roll the savepoint back, then explain why

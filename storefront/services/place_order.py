@@ -57,6 +57,13 @@ class OrderRequest:
     waitlist_token: str | None = None  # claiming stock held for a waiting buyer
 
 
+def request_digest(req: OrderRequest, clean: dict) -> str:
+    address = clean["address"]
+    return rules.request_digest(
+        req.pool_id, req.quantity, clean["phone"], clean["name"], address, req.live_session_id, req.waitlist_token
+    )
+
+
 def new_public_no(now: datetime) -> str:
     return f"CY{now:%y%m%d}{secrets.token_hex(5).upper()}"
 
@@ -77,19 +84,11 @@ async def place_order(
     """
     now = utcnow()
     try:
-        clean = _validate(req)
+        clean = validate(req)
     except AppError as exc:
         metrics.intake_refused(exc.code)
         raise
-    digest = rules.request_digest(
-        req.pool_id,
-        req.quantity,
-        clean["phone"],
-        clean["name"],
-        clean["address"],
-        req.live_session_id,
-        req.waitlist_token,
-    )
+    digest = request_digest(req, clean)
     one_statement = db.bind.dialect.name == "postgresql" and not req.waitlist_token
     own = one_statement and not db.in_transaction() and not (db.new or db.dirty or db.deleted)
     own = own and autocommit_safe(db.bind)  # behind PgBouncer the statement runs in a transaction
@@ -158,6 +157,23 @@ async def _place(
         await precheck()
     if ctx is None:
         raise NotFound("货架上没有这件商品", code=ShopCode.NOT_ON_SHELF)
+    order, sku_name = new_order(req, clean, digest, ctx, now, expiry, one_statement)
+    if batched:
+        placed = await intake_write.place_batched(db, ctx, order, sku_name)
+        if placed is not None:
+            return placed
+    conn = await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"}) if own else await db.connection()
+    if one_statement:
+        return await intake_write.place_in_one_statement(db, conn, ctx, order, sku_name, own)
+    return await intake_write.place_stepwise(db, ctx, order, sku_name, req.waitlist_token)
+
+
+def new_order(
+    req: OrderRequest, clean: dict, digest: str, ctx: Any, now: datetime, expiry: timedelta, checked: bool
+) -> tuple[Order, str]:
+    """The order the intake's read allows (or the refusal it shows), not yet written; and its SKU's name.
+    ``checked``: build it without pydantic's validation (for the PostgreSQL statements, see checked_order)."""
+    address: rules.Address = clean["address"]
     _check_window(ctx, now, req.expected_price_fen)
     rules_quantity(req.quantity, ctx.per_buyer_cap)
     if not req.waitlist_token:  # refusals visible in what we read need no write and wait for no lock
@@ -168,7 +184,7 @@ async def _place(
     region_fees = {address.province: ctx.region_fee} if ctx.region_fee is not None else {}
     shipping = rules.shipping_fee(ctx.shipping_kind, ctx.shipping_fen, region_fees, address.province)
     _check_total(ctx.price_fen * req.quantity + shipping, req.expected_total_fen)
-    build = intake_outcomes.checked_order if one_statement else Order
+    build = intake_outcomes.checked_order if checked else Order
     order = build(
         public_no=new_public_no(now),
         idempotency_key=req.idempotency_key,
@@ -193,15 +209,7 @@ async def _place(
         created_at=now,
         expires_at=now + expiry,
     )
-    sku_name = f"{ctx.product_name} {ctx.sku_name}"
-    if batched:
-        placed = await intake_write.place_batched(db, ctx, order, sku_name)
-        if placed is not None:
-            return placed
-    conn = await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"}) if own else await db.connection()
-    if one_statement:
-        return await intake_write.place_in_one_statement(db, conn, ctx, order, sku_name, own)
-    return await intake_write.place_stepwise(db, ctx, order, sku_name, req.waitlist_token)
+    return order, f"{ctx.product_name} {ctx.sku_name}"
 
 
 def rules_quantity(quantity: int, cap: int | None) -> None:
@@ -211,7 +219,7 @@ def rules_quantity(quantity: int, cap: int | None) -> None:
         raise BadInput(str(exc), field=exc.field) from None
 
 
-def _validate(req: OrderRequest) -> dict:
+def validate(req: OrderRequest) -> dict:
     key = req.idempotency_key
     if not 8 <= len(key) <= 80 or not (key.isascii() and key.isprintable()):
         raise BadInput(

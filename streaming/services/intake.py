@@ -8,10 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from caoyuan.auth.current import CurrentUser
+from caoyuan.db import Database
 from caoyuan.errors import Conflict, NotFound
 from caoyuan.settings import Settings
 from storefront.models import StockPool
 from storefront.schemas import OrderIn
+from storefront.services.place_now import place_order_now
 from storefront.services.place_order import Gate, GateCall, OrderRequest, Placed, place_order
 from streaming import rules
 from streaming.errors import LiveCode
@@ -57,10 +59,8 @@ LIVE_GATE = Gate(
 )
 
 
-async def take_order(
-    db: AsyncSession, settings: Settings, session_id: int, data: OrderIn, key: str, user: CurrentUser | None
-) -> Placed:
-    request = OrderRequest(
+def _request(session_id: int, data: OrderIn, key: str, user: CurrentUser | None) -> OrderRequest:
+    return OrderRequest(
         pool_id=data.pool_id,
         quantity=data.quantity,
         phone=data.phone,
@@ -77,6 +77,10 @@ async def take_order(
         waitlist_token=data.waitlist_token,
     )
 
+
+async def take_order(
+    db: AsyncSession, settings: Settings, session_id: int, data: OrderIn, key: str, user: CurrentUser | None
+) -> Placed:
     async def still_orderable() -> None:
         await check_orderable(db, session_id, data.pool_id)
 
@@ -84,8 +88,26 @@ async def take_order(
     # only to explain a refusal when the pool does not exist at all.
     return await place_order(
         db,
-        request,
+        _request(session_id, data, key, user),
         expiry=timedelta(minutes=settings.order_expiry_minutes),
         precheck=still_orderable,
+        gate=GateCall(LIVE_GATE, {"live_session_id": session_id}),
+    )
+
+
+async def take_order_now(
+    database: Database, settings: Settings, session_id: int, data: OrderIn, key: str, user: CurrentUser | None
+) -> Placed:
+    """take_order for a request with no transaction of its own: on PostgreSQL, usually with no session at all."""
+
+    async def in_a_session() -> Placed:
+        async with database.session() as db:
+            return await take_order(db, settings, session_id, data, key, user)
+
+    return await place_order_now(
+        database.engine,
+        _request(session_id, data, key, user),
+        in_a_session,
+        expiry=timedelta(minutes=settings.order_expiry_minutes),
         gate=GateCall(LIVE_GATE, {"live_session_id": session_id}),
     )
