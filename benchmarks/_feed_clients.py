@@ -293,14 +293,16 @@ async def _generate_direct(spec: dict) -> dict:
     from streaming.services.intake import take_order_now
 
     load_all_models()
-    database = create_database(spec["database_url"], spec["concurrency"])
+    # On PostgreSQL an order takes no connection of its own (the read and write batches have one each), so
+    # a few cover any concurrency; the fallback paths (replays, refusals found by a batch) use the rest.
+    database = create_database(spec["database_url"], min(spec["concurrency"], 8))
     settings = types.SimpleNamespace(order_expiry_minutes=15)
 
     async def warm() -> None:
         async with database.session() as s:
             await s.connection()
 
-    await asyncio.gather(*(warm() for _ in range(spec["concurrency"])))
+    await asyncio.gather(*(warm() for _ in range(min(spec["concurrency"], 8))))
     freeze_startup_heap()
 
     async def place(i: int) -> str:
