@@ -125,7 +125,8 @@ async def _pump_host(socket: WebSocket, database: Database, tail: StreamTail, cu
                 batch = await replay(database, tail.stream, cursor)
             batch = batch[:BATCH]  # bounded frames; the rest follows at once
             if batch:
-                await _send(socket, {"type": "events", "events": [item.wire() for item in batch]})
+                events = ",".join(item.wire_text() for item in batch)
+                await _send_text(socket, f'{{"type":"events","events":[{events}]}}')
                 cursor = batch[-1].seq
                 tail.mark_sent(socket, cursor)  # the per-process feed lag metric
                 continue

@@ -61,7 +61,8 @@ def update_text(items: list[Item]) -> str | None:
     others = []
     for item in items:
         if item.kind == "stock":
-            stock[item.data["pool_id"]] = item.data["remaining"]
+            data = item.data
+            stock[data["pool_id"]] = data["remaining"]
         elif (view := public_view(item)) is not None:
             others.append(view)
     if not stock and not others:

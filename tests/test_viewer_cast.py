@@ -14,11 +14,12 @@ AT = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
 
 def _stock(seq: int, remaining: int, pool_id: int = 7) -> Item:
-    return Item(seq, "stock", {"pool_id": pool_id, "remaining": remaining}, AT)
+    return Item(seq, "stock", json.dumps({"pool_id": pool_id, "remaining": remaining}), AT)
 
 
 def _order(seq: int) -> Item:
-    return Item(seq, "order_placed", {"order_no": "CY1", "buyer_phone": "13800000001", "buyer_name": "张三"}, AT)
+    data = {"order_no": "CY1", "buyer_phone": "13800000001", "buyer_name": "张三"}
+    return Item(seq, "order_placed", json.dumps(data, ensure_ascii=False), AT)
 
 
 class _Tail:
@@ -85,3 +86,13 @@ async def test_every_viewer_gets_the_same_update_made_once(monkeypatch) -> None:
     for _ in range(3):
         cast.leave()
     await asyncio.sleep(0.05)
+
+
+def test_a_hosts_event_is_the_stored_payload_in_its_envelope() -> None:
+    item = _order(41)
+    assert json.loads(item.wire_text()) == {
+        "seq": 41,
+        "kind": "order_placed",
+        "data": {"order_no": "CY1", "buyer_phone": "13800000001", "buyer_name": "张三"},
+        "at": AT.isoformat(),
+    }
