@@ -20,6 +20,7 @@ from caoyuan import background
 from caoyuan.auth.controllers import AuthApi, LoginPages, SetupLinkPages
 from caoyuan.auth.current import auth_middleware
 from caoyuan.db import Database, create_database, run_committed
+from caoyuan.db.batches import finish as finish_batches
 from caoyuan.db.metadata import load_all_models
 from caoyuan.db.migrate import left_out, schema_state
 from caoyuan.domains import installed_domains
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 for hook in domain.on_shutdown:
                     await hook(app)
             await close_gateway(app)
+            await finish_batches(database.engine)  # their connections back before the pool closes
             await database.dispose()
 
     handlers: list[Any] = [

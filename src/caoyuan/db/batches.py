@@ -42,6 +42,23 @@ class _Queue:
         self.waiting: list[Any] = []
         self.runner: asyncio.Task | None = None
         self.arrived = asyncio.Event()  # set by each call, so an idle runner wakes instead of polling
+        self.closing = False  # the app is stopping: no lingering once the queue is empty
+
+
+_BATCHERS: weakref.WeakSet[Batcher] = weakref.WeakSet()
+
+
+async def finish(engine: AsyncEngine, timeout: float = 5.0) -> None:
+    """At shutdown: the runners on ``engine`` serve what waits, then hand their connections back at once."""
+    runners = []
+    for batcher in list(_BATCHERS):
+        for queue in batcher._queues.get(engine.sync_engine, {}).values():
+            if queue.runner is not None:
+                queue.closing = True
+                queue.arrived.set()
+                runners.append(queue.runner)
+    if runners:
+        await asyncio.wait(runners, timeout=timeout)
 
 
 class Batcher(Generic[E]):
@@ -59,6 +76,7 @@ class Batcher(Generic[E]):
         self.window, self.linger = window, linger
         self._queues: weakref.WeakKeyDictionary[Any, dict[Hashable, _Queue]] = weakref.WeakKeyDictionary()
         self._last: tuple[weakref.ref, dict[Hashable, _Queue]] | None = None  # the engine asked last, and its queues
+        _BATCHERS.add(self)
 
     def _engine_queues(self, engine: AsyncEngine) -> dict[Hashable, _Queue]:
         # A weak-keyed lookup makes a weak reference each time (~15 µs); a process serves one engine.
@@ -113,6 +131,8 @@ class Batcher(Generic[E]):
     async def _calls_come(self, queue: _Queue) -> bool:
         """True when calls wait (after a short window for company); False after ``linger`` without any."""
         if not queue.waiting:
+            if queue.closing:
+                return False
             queue.arrived.clear()
             try:
                 await asyncio.wait_for(queue.arrived.wait(), self.linger)
