@@ -1,13 +1,15 @@
 """Order intake: validate, honour the Idempotency-Key, reserve stock and the buyer's quota atomically.
 
-One read fetches the key's order (if any) and the pool with its SKU, product and the buyer's regional
-shipping fee. Then, on PostgreSQL, one guarded statement — a data-modifying CTE — takes the buyer's
-quota, the stock, inserts the order and numbers both feed events. When the caller has no transaction
-open (an API request) that statement is its own transaction, so the hot rows (the pool, the session's
-feed counter) are locked only inside the database for the statement's own duration, never while our
-event loop serves other requests; concurrent orders for one pool share that statement (group commit,
-``intake_batch``). The writes live in ``intake_write``, the answers and refusals in ``intake_outcomes``. SQLite serialises writers, so there the same guarded statements run
-one after another inside the caller's transaction (as does a waitlist claim on either database).
+One read (``intake_read``) fetches the key's order (if any) and the pool with its SKU, product, the buyer's
+regional shipping fee and quota; on PostgreSQL, with no transaction of the caller's open, the orders in
+flight are read together. Then one guarded statement — a data-modifying CTE — takes the buyer's quota, the
+stock, inserts the order and numbers both feed events; concurrent orders for one pool share that statement
+(group commit, ``intake_batch``), which is its own transaction, so the hot rows (the pool, the session's
+feed counter) are locked only inside the database for the statement's own duration, never while our event
+loop serves other requests. ``place_now`` is the same intake for an API request with no session at all.
+The writes live in ``intake_write``, the answers and refusals in ``intake_outcomes``. SQLite serialises
+writers, so there the same guarded statements run one after another inside the caller's transaction (as
+does a waitlist claim on either database).
 """
 
 from __future__ import annotations
