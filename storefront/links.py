@@ -20,8 +20,8 @@ WaitlistTokenParam = Annotated[str, Parameter(pattern=r"^[A-Za-z0-9_-]{1,32}$", 
 
 
 def status_token(settings: Settings, order_no: str) -> str:
-    digest = hmac.new(settings.secret_key.encode(), f"order:{order_no}".encode(), hashlib.sha256).hexdigest()
-    return digest[:20]
+    # hmac.digest: the one-shot C path (an order's answer carries two links, one token).
+    return hmac.digest(settings.secret_key.encode(), f"order:{order_no}".encode(), hashlib.sha256).hex()[:20]
 
 
 def is_order_no(text: str) -> bool:
@@ -35,12 +35,12 @@ def check_token(settings: Settings, order_no: str, token: str | None) -> None:
         raise NotFound("没有找到这笔订单（链接不完整或已失效）")
 
 
-def status_url(settings: Settings, order_no: str) -> str:
-    return f"/shop/orders/{order_no}?t={status_token(settings, order_no)}"
+def status_url(settings: Settings, order_no: str, token: str | None = None) -> str:
+    return f"/shop/orders/{order_no}?t={token or status_token(settings, order_no)}"
 
 
-def pay_url(settings: Settings, order_no: str) -> str:
-    return f"/shop/orders/{order_no}/pay?t={status_token(settings, order_no)}"
+def pay_url(settings: Settings, order_no: str, token: str | None = None) -> str:
+    return f"/shop/orders/{order_no}/pay?t={token or status_token(settings, order_no)}"
 
 
 def track_url(tracking_no: str) -> str:

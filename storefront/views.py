@@ -10,6 +10,7 @@ from storefront.schemas import OrderOut
 
 
 def order_out(settings: Settings, order: Order) -> OrderOut:
+    token = links.status_token(settings, order.public_no)
     return OrderOut(
         order_no=order.public_no,
         status=order.status,
@@ -26,6 +27,6 @@ def order_out(settings: Settings, order: Order) -> OrderOut:
         ship_by=order.ship_by.isoformat() if order.ship_by else None,
         courier=order.courier,
         tracking_no=order.tracking_no,
-        status_url=links.status_url(settings, order.public_no),
-        pay_url=links.pay_url(settings, order.public_no),
+        status_url=links.status_url(settings, order.public_no, token),
+        pay_url=links.pay_url(settings, order.public_no, token),
     )
