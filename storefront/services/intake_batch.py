@@ -106,7 +106,7 @@ def _retry_alone(batch: list[Entry]) -> None:
         entry.future.set_result(Outcome(RETRY))
 
 
-BATCHES: Batcher[Entry] = Batcher("intake", lambda *args: _run(*args), _retry_alone, take=_take)
+BATCHES: Batcher[Entry] = Batcher("intake", _run, _retry_alone, take=_take)
 
 
 async def submit(engine: AsyncEngine, shape: Shape, entry: Entry) -> Outcome:
