@@ -18,7 +18,7 @@ async def live_room(browser, server: str, size):  # type: ignore[no-untyped-def]
     page = await context.new_page()
     await page.goto(server + "/live/")
     await page.click("a.button.primary")  # the session that is live now
-    await page.wait_for_selector("#live-room")
+    await page.wait_for_selector("#live-room[data-ready]")  # room.js has bound its handlers
     return page
 
 

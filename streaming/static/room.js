@@ -167,4 +167,5 @@
   tick(); setInterval(tick, 1000);
   initSheet();
   connect();
+  room.dataset.ready = "1";  // every handler is bound: the tests (and nothing else) wait for this
 })();
