@@ -6,6 +6,7 @@ lands in the same batch, and a statement listener proves that it did (one batche
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 
@@ -30,8 +31,9 @@ def batches(wide, monkeypatch):
     sizes: list[int] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if "unnest(" in statement and "INSERT INTO shop_order" in statement:
-            sizes.append(len(next(p for p in parameters if isinstance(p, list))))
+        if "jsonb_to_recordset(" in statement and "INSERT INTO shop_order" in statement:
+            rows = next(p for p in parameters if isinstance(p, str) and p.startswith("["))  # the batch's rows
+            sizes.append(len(json.loads(rows)))
 
     engine = wide.engine.sync_engine
     event.listen(engine, "before_cursor_execute", record)

@@ -17,9 +17,9 @@ import asyncio
 import logging
 import operator
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from prometheus_client import Histogram
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -28,7 +28,7 @@ from caoyuan.db.batches import Batcher
 from caoyuan.feed.hub import CHANNEL, HUB
 from caoyuan.web import metrics
 from caoyuan.web.metrics import REGISTRY
-from storefront.services.intake_sql import ORDER_PARAMS, batch_statement, plain
+from storefront.services.intake_sql import ORDER_PARAMS, ROW_NAMES, batch_statement
 
 log = logging.getLogger("storefront.intake_batch")
 
@@ -125,8 +125,7 @@ def _answer(batch: list[Entry], outcomes: list[Outcome], left_over: int) -> list
 
 async def _place(conn: AsyncConnection, shape: Shape, batch: list[Entry]) -> tuple[list[Outcome], int]:
     params: dict[str, Any] = {
-        "b_idx": list(range(len(batch))),
-        "b_payload": [entry.payload for entry in batch],
+        "b_rows": _order_rows(batch),
         "pool_id": shape.pool_id,
         "cap": shape.cap,
         "feed_stream": shape.stream,
@@ -134,7 +133,6 @@ async def _place(conn: AsyncConnection, shape: Shape, batch: list[Entry]) -> tup
         "feed_now": batch[0].order.created_at,
         "stock_prefix": f'{{"pool_id":{shape.pool_id},"remaining":',
     }
-    params.update(_order_arrays(batch))
     statement = batch_statement(shape.cap is not None, bool(shape.stream))
     rows = {row.idx: row for row in await conn.execute(statement, params)}
     left_over = rows[0].left_over or 0
@@ -149,18 +147,22 @@ async def _place(conn: AsyncConnection, shape: Shape, batch: list[Entry]) -> tup
     return outcomes, left_over
 
 
-_ARRAY_NAMES = ["a" + name[1:] for name, _ in ORDER_PARAMS]
 _ORDER_VALUES = operator.itemgetter(*(key for _, key in ORDER_PARAMS))
+_ENCODE = msgspec.json.Encoder().encode
 
 
-def _order_arrays(batch: list[Entry]) -> dict[str, list[Any]]:
-    """One array per order column. The orders are checked_order's: every value sits in the instance's
-    ``__dict__``, read there without the ORM's attribute machinery (40 columns × every order of the batch)."""
-    columns = zip(*(_ORDER_VALUES(entry.order.__dict__) for entry in batch), strict=True)
-    return {
-        name: [plain(value) for value in values] if any(isinstance(v, Enum) for v in values) else list(values)
-        for name, values in zip(_ARRAY_NAMES, columns, strict=True)
-    }
+def _order_rows(batch: list[Entry]) -> str:
+    """The batch as one JSON array of rows (``ROW_NAMES``): its index, its event's payload, its columns.
+
+    The orders are checked_order's: every value sits in the instance's ``__dict__``, read there without the
+    ORM's attribute machinery. msgspec writes enums as their values and aware datetimes in RFC 3339.
+    """
+    return _ENCODE(
+        [
+            dict(zip(ROW_NAMES, (idx, entry.payload, *_ORDER_VALUES(entry.order.__dict__)), strict=True))
+            for idx, entry in enumerate(batch)
+        ]
+    ).decode()
 
 
 _GIVE_BACK = sa.text(

@@ -16,6 +16,7 @@ from storefront.models import Order
 
 ORDER_COLUMNS = [column for column in Order.__table__.columns if column.name != "id"]  # type: ignore[attr-defined]
 ORDER_PARAMS = [(f"o_{column.name}", column.key) for column in ORDER_COLUMNS]
+ROW_NAMES = ("b_idx", "b_payload", *(column.name for column in ORDER_COLUMNS))  # a batch row's keys, in order
 
 
 def plain(value: object) -> object:
@@ -89,12 +90,12 @@ def batch_statement(capped: bool, feed: bool) -> sa.TextClause:
     ``left_over`` is the stock after the batch: an order cut off behind a bigger one may still fit it.
     """
     names = [column.name for column in ORDER_COLUMNS]
-    arrays = ", ".join(
-        f"CAST(:a_{name} AS {sql_type(column)}[])" for name, column in zip(names, ORDER_COLUMNS, strict=True)
-    )
+    typed = ", ".join(f"{column.name} {sql_type(column)}" for column in ORDER_COLUMNS)
     steps = [
-        f"input AS (SELECT * FROM unnest(CAST(:b_idx AS INTEGER[]), CAST(:b_payload AS TEXT[]), {arrays}) "
-        f"AS t(b_idx, b_payload, {', '.join(names)}))",
+        # One JSON array of rows (ROW_NAMES) rather than an array per column: asyncpg checks every element
+        # of an array parameter in Python, and 40 columns × every order was a tenth of an order's CPU.
+        "input AS (SELECT * FROM jsonb_to_recordset(CAST(:b_rows AS JSONB)) "
+        f"AS t(b_idx INTEGER, b_payload TEXT, {typed}))",
         "fresh AS (SELECT * FROM input WHERE NOT EXISTS "
         "(SELECT 1 FROM shop_order AS o WHERE o.idempotency_key = input.idempotency_key))",
     ]
