@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from caoyuan.db.batches import Batcher
@@ -83,22 +84,24 @@ READ = (
     .where(StockPool.id == sa.bindparam("pool_id"))
 )
 
-# Many orders: one row each, in the order given; the pool's columns are NULL when it does not exist.
+# Many orders: one row each, in the order given; the pool's columns are NULL when it does not exist. The
+# orders come as one JSON array of rows, not an array per column (asyncpg checks each array element in Python).
 _ASKED = (
-    sa.func.unnest(
-        sa.bindparam("r_idx", type_=ARRAY(sa.Integer)),
-        sa.bindparam("r_key", type_=ARRAY(sa.String)),
-        sa.bindparam("r_pool", type_=ARRAY(sa.Integer)),
-        sa.bindparam("r_phone", type_=ARRAY(sa.String)),
-        sa.bindparam("r_province", type_=ARRAY(sa.String)),
+    sa.func.jsonb_to_recordset(sa.cast(sa.bindparam("r_rows"), JSONB))
+    .table_valued(
+        sa.column("idx", sa.Integer),
+        sa.column("key", sa.String),
+        sa.column("pool_id", sa.Integer),
+        sa.column("phone", sa.String),
+        sa.column("province", sa.String),
     )
-    .table_valued("idx", "key", "pool_id", "phone", "province")
-    .render_derived("asked")
+    .render_derived("asked", with_types=True)
 )
 BATCH_READ = sa.select(_ASKED.c.idx, *_columns(_ASKED.c.key, _ASKED.c.phone, _ASKED.c.province)).select_from(
     _ASKED.outerjoin(_POOL, StockPool.id == _ASKED.c.pool_id)
 )
 
+_ENCODE = msgspec.json.Encoder().encode
 _gated: dict[tuple[Gate, bool], sa.Select] = {}
 
 
@@ -130,13 +133,12 @@ async def read_batched(engine: AsyncEngine, gate: GateCall | None, ask: Ask) -> 
 async def _run(conn: AsyncConnection, key: tuple[Gate | None, tuple], batch: list[Ask]) -> list[Ask]:
     gate, gate_params = key
     params: dict[str, Any] = dict(gate_params)
-    params.update(
-        r_idx=list(range(len(batch))),
-        r_key=[ask.key for ask in batch],
-        r_pool=[ask.pool_id for ask in batch],
-        r_phone=[ask.phone for ask in batch],
-        r_province=[ask.province for ask in batch],
-    )
+    params["r_rows"] = _ENCODE(
+        [
+            {"idx": idx, "key": ask.key, "pool_id": ask.pool_id, "phone": ask.phone, "province": ask.province}
+            for idx, ask in enumerate(batch)
+        ]
+    ).decode()
     for row in await conn.execute(read_for(gate, batched=True), params):
         batch[row.idx].future.set_result(row)
     _alone([ask for ask in batch if not ask.future.done()])  # never: one row per order

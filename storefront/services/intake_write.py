@@ -84,18 +84,20 @@ async def place_batched(db: AsyncSession, ctx: Any, order: Order, sku_name: str)
         if outcome.refusal == intake_batch.SOLD_OUT:
             raise sold_out(ctx.id)
         return None  # the key's order is gone again: let the one-order statement decide
+    make_transient_to_detached(order)  # committed by the batch (which also woke the feed's readers)
     db.add(order)  # held in the caller's session, as if loaded
     return Placed(order, True, outcome.remaining)
 
 
 async def submit_batched(engine: AsyncEngine, ctx: Any, order: Order, sku_name: str) -> intake_batch.Outcome:
-    """Write the order with the others arriving for its pool now; its id once the batch has committed."""
+    """Write the order with the others arriving for its pool now; its id once the batch has committed.
+
+    The order stays transient: a caller with a session attaches it as persisted, one without just answers."""
     entry = intake_batch.Entry(order, msgspec.json.encode(order_payload(order, sku_name)).decode())
     shape = intake_batch.Shape(ctx.id, ctx.per_buyer_cap, ctx.feed_stream)
     outcome = await intake_batch.submit(engine, shape, entry)
     if outcome.refusal is None:
-        order.id = outcome.order_id
-        make_transient_to_detached(order)  # committed by the batch (which also woke the feed's readers)
+        order.__dict__["id"] = outcome.order_id  # as loaded: the ORM records no change to flush
     return outcome
 
 
