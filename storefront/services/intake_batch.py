@@ -109,8 +109,8 @@ def _retry_alone(batch: list[Entry]) -> None:
 BATCHES: Batcher[Entry] = Batcher("intake", _run, _retry_alone, take=_take)
 
 
-async def submit(engine: AsyncEngine, shape: Shape, entry: Entry) -> Outcome:
-    return await BATCHES.submit(engine, shape, entry)
+def submit(engine: AsyncEngine, shape: Shape, entry: Entry) -> asyncio.Future[Outcome]:
+    return BATCHES.submit(engine, shape, entry)
 
 
 def _answer(batch: list[Entry], outcomes: list[Outcome], left_over: int) -> list[Entry]:

@@ -124,10 +124,10 @@ class Ask:
     future: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
-async def read_batched(engine: AsyncEngine, gate: GateCall | None, ask: Ask) -> Any:
-    """This order's row, read with the others in flight; ``ALONE`` if the batch failed."""
+def read_batched(engine: AsyncEngine, gate: GateCall | None, ask: Ask) -> asyncio.Future:
+    """To await: this order's row, read with the others in flight; ``ALONE`` if the batch failed."""
     key = (gate.gate, tuple(sorted(gate.params.items()))) if gate else (None, ())
-    return await _BATCHES.submit(engine, key, ask)
+    return _BATCHES.submit(engine, key, ask)
 
 
 async def _run(conn: AsyncConnection, key: tuple[Gate | None, tuple], batch: list[Ask]) -> list[Ask]:

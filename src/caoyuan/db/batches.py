@@ -88,8 +88,10 @@ class Batcher(Generic[E]):
         self._last = (weakref.ref(sync), queues)
         return queues
 
-    async def submit(self, engine: AsyncEngine, key: Hashable, entry: E) -> Any:
-        """Queue ``entry`` for ``key``'s next statement and wait for its answer."""
+    def submit(self, engine: AsyncEngine, key: Hashable, entry: E) -> asyncio.Future:
+        """Queue ``entry`` for ``key``'s next statement; await the future returned for its answer.
+
+        A plain function, not a coroutine: the caller awaits the future itself, one frame less to resume."""
         queues = self._engine_queues(engine)
         queue = queues.get(key)
         if queue is None:
@@ -98,7 +100,7 @@ class Batcher(Generic[E]):
         queue.arrived.set()
         if queue.runner is None:
             queue.runner = asyncio.get_running_loop().create_task(self._runner(engine, key, queue))
-        return await entry.future
+        return entry.future
 
     async def _runner(self, engine: AsyncEngine, key: Hashable, queue: _Queue) -> None:
         batch: list[E] = []
