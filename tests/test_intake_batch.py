@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import event
 
 from caoyuan.errors import AppError
 from caoyuan.web import metrics
-from storefront.models import BuyerQuota
+from storefront.models import BuyerQuota, Order
 from storefront.services import intake_batch
 from storefront.services.place_order import Placed, place_order
 from tests.factories.live import build
@@ -152,3 +153,24 @@ async def test_many_orders_in_flight_never_overflow_the_pool(db, wide, make_user
     assert overlap > pool.size()  # more orders in flight than the pool holds
     assert _codes(results) == {"placed": 48}
     assert most and max(most) <= pool.size()
+
+
+async def test_a_batch_stores_each_order_exactly_as_read_back(db, wide, make_user, batches) -> None:
+    """The batch travels as JSON: quotes, backslashes, emoji and times arrive as they were, to the microsecond."""
+    sc = await build(db, make_user, stock=100, shelf_qty=10)
+    details = ['草原路"8"号 \\ 后院', "乌兰镇 🐑 牧场 3 号", "团结路 8 号 {'a': 1}"]
+    reqs = [replace(request(sc, phone=f"1396000{n:04d}"), detail=detail) for n, detail in enumerate(details)]
+    results, _ = await race_orders(wide, reqs)
+    assert batches == [3] and all(isinstance(r, Placed) and r.created for r in results)
+    async with db.session() as s:
+        for result, detail in zip(results, details, strict=True):
+            held = result.order  # type: ignore[union-attr]
+            stored = await s.get(Order, held.id)
+            assert stored is not None and stored.address_detail == detail
+            assert (stored.public_no, stored.buyer_phone, stored.total_fen) == (
+                held.public_no,
+                held.buyer_phone,
+                held.total_fen,
+            )
+            assert (stored.created_at, stored.expires_at) == (held.created_at, held.expires_at)
+            assert stored.status == held.status and stored.paid_at is None
