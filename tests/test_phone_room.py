@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser import DEMO_PASSWORD, PHONES, no_overflow, shot
+from tests.browser import DEMO_PASSWORD, PHONES, no_overflow, scripts_ready, shot
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +18,7 @@ async def live_room(browser, server: str, size):  # type: ignore[no-untyped-def]
     page = await context.new_page()
     await page.goto(server + "/live/")
     await page.click("a.button.primary")  # the session that is live now
-    await page.wait_for_selector("#live-room[data-ready]")  # room.js has bound its handlers
+    await scripts_ready(page, "#live-room")  # room.js has bound its handlers
     return page
 
 
@@ -100,6 +100,9 @@ async def test_order_page_names_the_item_and_fits(server: str, browser) -> None:
     page = await context.new_page()
     await page.goto(server + "/live/")
     await page.click("a.button.primary")
+    # before room.js binds its click handler a tap on a card follows the link (the no-JS sheet page), where
+    # the paste box does nothing until that page's room.js runs: the fields stay empty and 下一步 is refused
+    await scripts_ready(page, "#live-room")
     card = page.locator(".shelf-item:not(.soldout)").first
     product = (await card.locator("b").first.inner_text()).strip()
     await card.click()
