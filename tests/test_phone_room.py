@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser import DEMO_PASSWORD, PHONES, no_overflow, scripts_ready, shot
+from tests.browser import DEMO_PASSWORD, PHONES, no_overflow, room_watching, scripts_ready, shot
 
 pytestmark = pytest.mark.browser
 
@@ -171,7 +171,7 @@ async def test_a_new_flash_sale_arrives_in_place_keeping_the_open_sheet(server: 
     view = await (await api.get(f"{server}/api/live/sessions/{session_id}")).json()
     busy = {f["item_id"] for f in view["flash_sales"] if f["state"] != "closed"}
     item = next(i for i in view["shelf"] if i["item_id"] not in busy and i["remaining"] >= 3)
-    await page.wait_for_timeout(500)  # the viewer socket is open
+    await room_watching(page)  # the new sale's update reaches this page (a viewer joined later never gets it)
     await page.evaluate("window.sameDocument = true")
     await page.locator(".shelf-item:not(.soldout)").first.click()
     await page.wait_for_selector("#sheet")
