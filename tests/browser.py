@@ -2,7 +2,8 @@
 
 Fixtures (registered in conftest): ``server`` — the seeded demo served by a real process, and ``browser`` —
 one headless Chromium, one of each per test module; ``serve`` — more server processes on the test's database. ``log_in`` signs a page in through the login form;
-``no_overflow``, ``in_first_screen`` and ``shot`` are the phone-layout checks.
+``scripts_ready`` and ``room_watching`` wait for a page's script instead of racing it; ``no_overflow``,
+``in_first_screen`` and ``shot`` are the phone-layout checks.
 """
 
 from __future__ import annotations
@@ -147,6 +148,20 @@ async def logged_in_page(browser: Any, server: str, phone: str, *, lands_on: str
     page = await (await browser.new_context(**{"locale": "zh-CN", **context})).new_page()
     await log_in(page, server, phone, lands_on=lands_on)
     return page
+
+
+async def scripts_ready(page: Any, root: str) -> None:
+    """Wait until the page's script has bound its handlers: it sets ``data-ready`` on ``root`` as its init's
+    last line. After ``page.click`` on a link or a form's button Playwright waits for the next page to start
+    loading, not for "load", and ``wait_for_selector`` is met as soon as the element is parsed: the script at
+    the end of body may not have run yet, and a tap then does what it does without JavaScript, or nothing."""
+    await page.wait_for_selector(f"{root}[data-ready]", state="attached")
+
+
+async def room_watching(page: Any) -> None:
+    """Wait until the live room's viewer socket has been joined by the server (room.js sets ``data-live`` on
+    its "hello"): what the host does from now on reaches this page. Nothing before it is replayed to a viewer."""
+    await page.wait_for_selector("#live-room[data-live]", state="attached")
 
 
 async def no_overflow(page: Any) -> None:

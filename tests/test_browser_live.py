@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser import logged_in_page
+from tests.browser import logged_in_page, room_watching
 
 pytestmark = pytest.mark.browser
 
@@ -57,6 +57,7 @@ async def test_buyer_pays_while_host_watches(server: str, browser, tmp_path) -> 
 
     # the host pins the ribs; the buyer's live room highlights them without a reload
     await buyer.goto(f"{server}/live/{session_id}")
+    await room_watching(buyer)  # "load" is not the socket joined: a pin made before that never reaches the buyer
     await host.locator(".item-row:has-text('羊排') button:text-is('讲解')").click()
     await buyer.wait_for_selector(".shelf-item.pinned:has-text('羊排')")
     assert await buyer.locator(".shelf-item.pinned").count() == 1

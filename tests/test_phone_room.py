@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser import DEMO_PASSWORD, PHONES, no_overflow, shot
+from tests.browser import DEMO_PASSWORD, PHONES, no_overflow, room_watching, scripts_ready, shot
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +18,7 @@ async def live_room(browser, server: str, size):  # type: ignore[no-untyped-def]
     page = await context.new_page()
     await page.goto(server + "/live/")
     await page.click("a.button.primary")  # the session that is live now
-    await page.wait_for_selector("#live-room[data-ready]")  # room.js has bound its handlers
+    await scripts_ready(page, "#live-room")  # room.js has bound its handlers
     return page
 
 
@@ -100,6 +100,9 @@ async def test_order_page_names_the_item_and_fits(server: str, browser) -> None:
     page = await context.new_page()
     await page.goto(server + "/live/")
     await page.click("a.button.primary")
+    # before room.js binds its click handler a tap on a card follows the link (the no-JS sheet page), where
+    # the paste box does nothing until that page's room.js runs: the fields stay empty and 下一步 is refused
+    await scripts_ready(page, "#live-room")
     card = page.locator(".shelf-item:not(.soldout)").first
     product = (await card.locator("b").first.inner_text()).strip()
     await card.click()
@@ -168,7 +171,7 @@ async def test_a_new_flash_sale_arrives_in_place_keeping_the_open_sheet(server: 
     view = await (await api.get(f"{server}/api/live/sessions/{session_id}")).json()
     busy = {f["item_id"] for f in view["flash_sales"] if f["state"] != "closed"}
     item = next(i for i in view["shelf"] if i["item_id"] not in busy and i["remaining"] >= 3)
-    await page.wait_for_timeout(500)  # the viewer socket is open
+    await room_watching(page)  # the new sale's update reaches this page (a viewer joined later never gets it)
     await page.evaluate("window.sameDocument = true")
     await page.locator(".shelf-item:not(.soldout)").first.click()
     await page.wait_for_selector("#sheet")

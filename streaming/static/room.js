@@ -111,6 +111,8 @@
     socket.onopen = () => { backoff = 1000; };
     socket.onmessage = (msg) => {
       const m = JSON.parse(msg.data);
+      // "hello" comes once the server has joined this viewer: every update from now on reaches this page
+      if (m.type === "hello") room.dataset.live = "1";
       if (m.type !== "update") return;
       for (const [pool, left] of Object.entries(m.stock)) stock(pool, left);
       for (const e of m.events) {
@@ -118,7 +120,7 @@
         else if (e.kind !== "stock") redrawSoon();  // a new sale or shelf item, a sale or the show ending
       }
     };
-    socket.onclose = () => { setTimeout(connect, backoff); backoff = Math.min(backoff * 2, 10000); };
+    socket.onclose = () => { delete room.dataset.live; setTimeout(connect, backoff); backoff = Math.min(backoff * 2, 10000); };
   }
 
   // ---- the cards redrawn in place from the page itself: an open sheet and what was typed stay as they are
