@@ -6,6 +6,7 @@ lands in the same batch, and a statement listener proves that it did (one batche
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections import Counter
@@ -17,7 +18,8 @@ from sqlalchemy import event
 from caoyuan.errors import AppError
 from caoyuan.web import metrics
 from storefront.models import BuyerQuota, Order
-from storefront.services import intake_batch
+from storefront.services import intake_batch, place_now
+from storefront.services.place_now import place_order_now
 from storefront.services.place_order import Placed, place_order
 from tests.factories.live import build
 from tests.races import feed_is_gapless, pool_state, race_orders, request
@@ -174,3 +176,50 @@ async def test_a_batch_stores_each_order_exactly_as_read_back(db, wide, make_use
             )
             assert (stored.created_at, stored.expires_at) == (held.created_at, held.expires_at)
             assert stored.status == held.status and stored.paid_at is None
+
+
+async def _no_fallback() -> Placed:
+    raise AssertionError("a new order on PostgreSQL is placed without a session")
+
+
+async def test_an_order_whose_request_goes_away_before_its_read_is_never_written(db, wide, make_user) -> None:
+    sc = await build(db, make_user, stock=100, shelf_qty=5)
+    gone = asyncio.create_task(place_order_now(wide.engine, request(sc, phone="13970000000"), _no_fallback))
+    stays = asyncio.create_task(place_order_now(wide.engine, request(sc, phone="13970000001"), _no_fallback))
+    await asyncio.sleep(0)  # both wait in the read's queue (its window is 1 ms)
+    gone.cancel()
+    placed = await stays
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+    assert placed.created and placed.remaining == 4
+    assert await pool_state(db, sc.pool_id) == (4, 5, 1, 1)  # the gone one was never built, never written
+
+
+async def test_an_order_whose_request_goes_away_while_it_is_written_stands(db, wide, make_user, monkeypatch) -> None:
+    """Once queued for the write, the order is written whatever its request does (a retry gets the replay)."""
+    sc = await build(db, make_user, stock=100, shelf_qty=5)
+    monkeypatch.setattr(intake_batch.BATCHES, "window", 0.5)  # the write waits while the request goes away
+    queued = asyncio.Event()
+    write_soon = place_now.write_soon
+
+    def recording(*args: object) -> asyncio.Future:
+        written = write_soon(*args)  # type: ignore[arg-type]
+        queued.set()
+        return written
+
+    monkeypatch.setattr(place_now, "write_soon", recording)
+    req = request(sc, phone="13971000000")
+    task = asyncio.create_task(place_order_now(wide.engine, req, _no_fallback))
+    await asyncio.wait_for(queued.wait(), 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(100):  # the batch commits after its window
+        if (await pool_state(db, sc.pool_id))[2] == 1:
+            break
+        await asyncio.sleep(0.05)
+    assert await pool_state(db, sc.pool_id) == (4, 5, 1, 1)
+    async with wide.session() as s:
+        replay = await place_order(s, req)  # the buyer's retry with the same key
+    assert not replay.created and replay.order.quantity == 1
+    assert (await feed_is_gapless(db, sc.session_id))["order_placed"] == 1

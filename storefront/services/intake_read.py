@@ -122,6 +122,10 @@ class Ask:
     phone: str
     province: str
     future: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    # Given, the runner calls it with the row (or ALONE) instead of answering ``future``: it goes on with the
+    # order there, and answers ``future`` itself (the caller then waits once, not for the read and the write).
+    then: Callable[[Any], None] | None = None
+    handed: bool = False  # the row went to ``future`` or ``then``: never twice
 
 
 def read_batched(engine: AsyncEngine, gate: GateCall | None, ask: Ask) -> asyncio.Future:
@@ -140,14 +144,23 @@ async def _run(conn: AsyncConnection, key: tuple[Gate | None, tuple], batch: lis
         ]
     ).decode()
     for row in await conn.execute(read_for(gate, batched=True), params):
-        batch[row.idx].future.set_result(row)
-    _alone([ask for ask in batch if not ask.future.done()])  # never: one row per order
+        _hand(batch[row.idx], row)
+    _alone(batch)  # none left: one row per order
     return []
+
+
+def _hand(ask: Ask, row: Any) -> None:
+    ask.handed = True
+    if ask.then is not None:
+        ask.then(row)
+    elif not ask.future.done():  # its request may have gone away
+        ask.future.set_result(row)
 
 
 def _alone(batch: list[Ask]) -> None:
     for ask in batch:
-        ask.future.set_result(ALONE)
+        if not ask.handed:
+            _hand(ask, ALONE)
 
 
 _BATCHES: Batcher[Ask] = Batcher("intake read", _run, _alone)

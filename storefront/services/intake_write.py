@@ -3,6 +3,7 @@ or SQLite's (and a waitlist claim's) guarded steps in the caller's transaction."
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import msgspec
@@ -93,12 +94,16 @@ async def submit_batched(engine: AsyncEngine, ctx: Any, order: Order, sku_name: 
     """Write the order with the others arriving for its pool now; its id once the batch has committed.
 
     The order stays transient: a caller with a session attaches it as persisted, one without just answers."""
-    entry = intake_batch.Entry(order, msgspec.json.encode(order_payload(order, sku_name)).decode())
-    shape = intake_batch.Shape(ctx.id, ctx.per_buyer_cap, ctx.feed_stream)
-    outcome = await intake_batch.submit(engine, shape, entry)
+    outcome = await write_soon(engine, ctx, order, sku_name)
     if outcome.refusal is None:
         order.__dict__["id"] = outcome.order_id  # as loaded: the ORM records no change to flush
     return outcome
+
+
+def write_soon(engine: AsyncEngine, ctx: Any, order: Order, sku_name: str) -> asyncio.Future[intake_batch.Outcome]:
+    """Queue the order for its pool's next batch; the future answers once that batch has committed."""
+    entry = intake_batch.Entry(order, msgspec.json.encode(order_payload(order, sku_name)).decode())
+    return intake_batch.submit(engine, intake_batch.Shape(ctx.id, ctx.per_buyer_cap, ctx.feed_stream), entry)
 
 
 class _Refused(Exception):  # noqa: N818 - internal signal: roll the savepoint back, then explain why
