@@ -265,9 +265,9 @@ def _report(  # noqa: PLR0913
     server_log: str,
     server_metrics: dict,
 ) -> None:
-    trivial_mean, orders, listed = _median_round(rounds, again)
+    trivial_used, orders, listed = _median_round(rounds, again)
     # Against bare Litestar (measured once, first): the trivial phase measured right after it, when in rounds.
-    beside_bare = rounds[0][0] if listed else trivial_mean
+    beside_bare = rounds[0][0] if listed else trivial_used
     sold = flash["statuses"].get("201", 0)
     rejected = flash["statuses"].get("409 sold_out", 0)
     errors = flash["requests"] - sold - rejected
@@ -298,7 +298,7 @@ def _report(  # noqa: PLR0913
         f"{'consistent' if consistent else 'INCONSISTENT'}"
     )
     print(
-        _wrk.ratio_words("orders / trivial", orders, trivial_mean, "goal ≥ 0.5")
+        _wrk.ratio_words("orders / trivial", orders, trivial_used, "goal ≥ 0.5")
         + f"; orders p99 {orders['p99_ms']:.1f} ms (goal < 50)"
     )
     print(_wrk.ratio_words("trivial / bare", beside_bare, bare, "goal ≥ 0.7"))
@@ -307,9 +307,9 @@ def _report(  # noqa: PLR0913
         print("NOTE:", note)
     result = {
         "orders_per_s": round(orders["per_s"], 1),
-        "trivial_per_s": round(trivial_mean["per_s"], 1),
+        "trivial_per_s": round(trivial_used["per_s"], 1),
         "bare_per_s": round(bare["per_s"], 1),
-        "ratio": _wrk.ratio(orders, trivial_mean),
+        "ratio": _wrk.ratio(orders, trivial_used),
         "trivial_ratio": _wrk.ratio(beside_bare, bare),
         "p99_ms": round(orders["p99_ms"], 1),
         "p50_ms": round(orders["p50_ms"], 1),
