@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+import pytest
 import sqlalchemy as sa
 
 from caoyuan.db import batches
@@ -62,3 +63,53 @@ async def test_a_failed_run_answers_every_call_and_the_next_call_starts_afresh(d
     assert first == ["alone"] * 3
     assert await batcher.submit(db.engine, "k", _Call(9)) == "placed"
     await batches.finish(db.engine)
+
+
+async def test_a_crowd_in_cohorts_is_served_a_share_at_a_time_and_none_is_left_behind(db) -> None:
+    runs: list[list[int]] = []
+
+    async def run(conn, key, batch):  # type: ignore[no-untyped-def]
+        runs.append([call.n for call in batch])
+        for call in batch:
+            call.future.set_result(call.n)
+        return []
+
+    def fail(batch):  # type: ignore[no-untyped-def]
+        assert not batch, "no run fails here"
+
+    batcher: Batcher[_Call] = Batcher("test", run, fail, cohorts=3, linger=0.01)
+    crowd = [batcher.submit(db.engine, "k", _Call(n)) for n in range(30)]
+    assert await asyncio.gather(*crowd) == list(range(30))
+    assert runs[0] == list(range(10))  # a third of the crowd, in the order it came
+    assert sorted(n for run_ in runs for n in run_) == list(range(30))  # each served once
+    assert all(len(run_) <= 10 for run_ in runs)
+
+    await batches.finish(db.engine)  # the crowd has gone: the next runner starts afresh
+    runs.clear()
+    small = [batcher.submit(db.engine, "k", _Call(n)) for n in range(batches.SPLIT_FROM - 1)]
+    await asyncio.gather(*small)
+    assert runs == [list(range(batches.SPLIT_FROM - 1))]  # a small crowd is not split: one statement
+    await batches.finish(db.engine)
+
+
+@pytest.mark.postgres_only
+async def test_custom_plans_hold_only_for_the_runner_and_its_connection_goes_back_as_it_came(db) -> None:
+    seen: list[str] = []
+
+    async def run(conn, key, batch):  # type: ignore[no-untyped-def]
+        seen.append((await conn.execute(sa.text("SHOW plan_cache_mode"))).scalar_one())
+        for call in batch:
+            call.future.set_result(None)
+        return []
+
+    def fail(batch):  # type: ignore[no-untyped-def]
+        assert not batch, "no run fails here"
+
+    batcher: Batcher[_Call] = Batcher("test", run, fail, custom_plans=True, linger=0.01)
+    await batcher.submit(db.engine, "k", _Call(1))
+    await batches.finish(db.engine)
+    assert seen == ["force_custom_plan"]
+    pool = db.engine.sync_engine.pool
+    assert pool.checkedout() == 0
+    async with db.engine.connect() as conn:  # the pool's only idle connection: the runner's
+        assert (await conn.execute(sa.text("SHOW plan_cache_mode"))).scalar_one() == "auto"

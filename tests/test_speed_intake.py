@@ -21,7 +21,8 @@ def statements(client):  # type: ignore[no-untyped-def]
     engine = client.app.state.database.engine.sync_engine
 
     def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        seen.append(statement)
+        if not statement.startswith(("SET plan_cache_mode", "RESET plan_cache_mode")):  # a batch runner's setting
+            seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", record)
     yield seen
