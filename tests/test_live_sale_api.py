@@ -1,6 +1,7 @@
 """The live sale end to end over HTTP: a host sets up a show, a guest orders and pays through the
 in-project Alipay sandbox (real signatures, real notify), the cooperative ships or refunds."""
 
+import json
 import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -237,3 +238,39 @@ async def test_order_status_needs_the_link_token(client, db, make_user) -> None:
     page = await client.get(made["status_url"])
     assert page.status_code == 200 and "13800000001" not in page.text and "138****0001" in page.text
     assert urlsplit(made["pay_url"]).path.endswith("/pay")
+
+
+@pytest.mark.parametrize(
+    ("raw", "code", "field"),
+    [
+        (b'{"pool_id": 1, "quantity": ', "malformed_json", None),
+        (b"", "malformed_json", None),
+        (b"[1, 2]", "validation_error", None),
+        (b'{"quantity": 1}', "validation_error", "pool_id"),
+        (None, "validation_error", "unexpected"),  # an unknown field
+        ("name", "validation_error", "name"),  # 31 characters: over the column's 30
+    ],
+)
+async def test_an_unreadable_order_body_is_a_400_that_says_what_and_takes_nothing(
+    client, db, make_user, raw, code, field
+) -> None:
+    sc = await build(db, make_user, shelf_qty=5)
+    body = {"pool_id": sc.pool_id, **order_body()}
+    if raw is None:
+        content = json.dumps({**body, "unexpected": 1}).encode()
+    elif raw == "name":
+        content = json.dumps({**body, "name": "牧" * 31}).encode()
+    else:
+        content = raw
+    response = await client.post(
+        f"/api/live/sessions/{sc.session_id}/orders",
+        headers={**_key(), "content-type": "application/json"},
+        content=content,
+    )
+    assert response.status_code == 400, response.text
+    answer = response.json()
+    assert answer["code"] == code and answer["message"]
+    if field is not None:
+        assert answer["fields"] == [{"field": field, "message": answer["fields"][0]["message"]}]
+        assert not answer["fields"][0]["message"].isascii()  # said in Chinese
+    assert (await client.get(f"/api/live/sessions/{sc.session_id}")).json()["shelf"][0]["remaining"] == 5

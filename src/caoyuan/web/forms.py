@@ -41,6 +41,8 @@ _MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"Expected `int`"), "请填写整数"),
     (re.compile(r"Expected `(?:float|decimal)`"), "请填写数字"),
     (re.compile(r"Expected `bool`"), "请选择是或否"),
+    (re.compile(r"Expected `str`"), "请填写文字"),
+    (re.compile(r"Expected `object`"), "应为一个 JSON 对象"),
     (re.compile(r"Invalid (?:RFC ?3339 encoded )?date"), "日期格式应为 年-月-日"),
     (re.compile(r"Invalid (?:RFC ?3339 encoded )?(?:datetime|time)"), "时间格式不对"),
     (re.compile(r"Invalid enum value"), "请从列表中选择"),
