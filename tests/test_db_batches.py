@@ -84,11 +84,11 @@ async def test_a_crowd_in_cohorts_is_served_a_share_at_a_time_and_none_is_left_b
     assert sorted(n for run_ in runs for n in run_) == list(range(30))  # each served once
     assert all(len(run_) <= 10 for run_ in runs)
 
-    await batches.finish(db.engine)  # the crowd has gone: the next runner starts afresh
-    runs.clear()
-    small = [batcher.submit(db.engine, "k", _Call(n)) for n in range(batches.SPLIT_FROM - 1)]
-    await asyncio.gather(*small)
-    assert runs == [list(range(batches.SPLIT_FROM - 1))]  # a small crowd is not split: one statement
+    for size in (batches.SPLIT_FROM - 1, batches.SPLIT_UP_TO + 1):  # too small to gain, big enough already
+        await batches.finish(db.engine)  # the crowd before has gone: the next runner starts afresh
+        runs.clear()
+        await asyncio.gather(*(batcher.submit(db.engine, "k", _Call(n)) for n in range(size)))
+        assert runs == [list(range(size))]  # not split: one statement
     await batches.finish(db.engine)
 
 

@@ -157,6 +157,21 @@ async def test_many_orders_in_flight_never_overflow_the_pool(db, wide, make_user
     assert most and max(most) <= pool.size()
 
 
+async def test_a_crowd_is_placed_in_cohorts_and_sells_exactly_the_stock(db, wide, make_user, batches) -> None:
+    """48 orders at once for 30 units: served a third at a time (the others' answers overlap each statement),
+    each order once, never more than the stock, the feed numbered without a gap."""
+    sc = await build(db, make_user, stock=100, shelf_qty=30)
+    results, _ = await race_orders(wide, [request(sc, phone=f"1397000{n:04d}") for n in range(48)])
+    assert sum(batches) == 48 and len(batches) >= 3  # nobody served twice, nobody left behind
+    assert max(batches) <= 16  # a third of the crowd per statement
+    assert _codes(results) == {"placed": 30, "sold_out": 18}
+    placed = [r for r in results if isinstance(r, Placed)]
+    assert sorted(p.remaining for p in placed) == list(range(30))  # type: ignore[misc]
+    assert await pool_state(db, sc.pool_id) == (0, 30, 30, 30)
+    kinds = await feed_is_gapless(db, sc.session_id)
+    assert (kinds["order_placed"], kinds["stock"]) == (30, 30)
+
+
 async def test_a_batch_stores_each_order_exactly_as_read_back(db, wide, make_user, batches) -> None:
     """The batch travels as JSON: quotes, backslashes, emoji and times arrive as they were, to the microsecond."""
     sc = await build(db, make_user, stock=100, shelf_qty=10)

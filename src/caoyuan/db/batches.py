@@ -40,7 +40,11 @@ Run = Callable[[AsyncConnection, Any, list[E]], Awaitable[list[E]]]  # answers t
 Fail = Callable[[list[E]], None]  # answers what a failed or cancelled runner left unanswered
 
 
-SPLIT_FROM = 16  # a smaller crowd is served by one statement: its wait costs more than the overlap saves
+# Crowds split into cohorts: from SPLIT_FROM (a smaller one waits longer than the overlap saves) up to
+# SPLIT_UP_TO. A bigger crowd is not split: its requests' own work already fills a statement's time, and
+# more statements cost the database more (two processes with 200 orders in flight each, one pool: split in
+# three, 4,600 → 3,900 orders/s).
+SPLIT_FROM, SPLIT_UP_TO = 16, 128
 
 
 def take_up_to(limit: int) -> Callable[[list[Any]], tuple[list[Any], list[Any]]]:
@@ -146,11 +150,11 @@ class Batcher(Generic[E]):
         """``take``'s choice, of a share of the crowd with ``cohorts`` > 1.
 
         The crowd is what waits plus what the last statement served (whose callers are now being answered
-        and come back). One statement serves a ``cohorts``-th of a crowd of ``SPLIT_FROM`` or more, so that
-        the other cohorts' work keeps the process busy while it runs, instead of all waiting on one."""
+        and come back). One statement serves a ``cohorts``-th of a crowd of ``SPLIT_FROM`` to ``SPLIT_UP_TO``,
+        so that the other cohorts' work keeps the process busy while it runs, instead of all waiting on one."""
         crowd = len(waiting) + last
         share = -(-crowd // self.cohorts)
-        if self.cohorts == 1 or crowd < SPLIT_FROM or len(waiting) <= share:
+        if self.cohorts == 1 or not SPLIT_FROM <= crowd <= SPLIT_UP_TO or len(waiting) <= share:
             return self.take(waiting)
         batch, rest = self.take(waiting[:share])
         return batch, rest + waiting[share:]
