@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from caoyuan.db.batches import Batcher
+from caoyuan.db.prepared import as_text
 from storefront.models import BuyerQuota, Order, Product, ShippingRegionFee, Sku, StockPool
 
 ALONE = object()  # the batched read failed: read on the request's own session
@@ -102,16 +103,17 @@ BATCH_READ = sa.select(_ASKED.c.idx, *_columns(_ASKED.c.key, _ASKED.c.phone, _AS
 )
 
 _ENCODE = msgspec.json.Encoder().encode
-_gated: dict[tuple[Gate, bool], sa.Select] = {}
+_gated: dict[tuple[Gate | None, bool], sa.Select | sa.TextualSelect] = {}
 
 
-def read_for(gate: Gate | None, batched: bool = False) -> sa.Select:
-    read = BATCH_READ if batched else READ
-    if gate is None:
-        return read
+def read_for(gate: Gate | None, batched: bool = False) -> sa.Select | sa.TextualSelect:
+    """The read, with the gate's columns; the batched one (PostgreSQL only) as text compiled once."""
     key = (gate, batched)
     if key not in _gated:
-        _gated[key] = read.add_columns(*gate.columns)
+        read = BATCH_READ if batched else READ
+        if gate is not None:
+            read = read.add_columns(*gate.columns)
+        _gated[key] = as_text(read) if batched else read
     return _gated[key]
 
 
