@@ -32,6 +32,7 @@ T = TypeVar("T")
 
 _AT = re.compile(r" - at `\$\.(\w+)")
 _MISSING = re.compile(r"missing required field `(\w+)`")
+_UNKNOWN = re.compile(r"unknown field `(\w+)`")
 _MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"Expected `int` >= (-?\d+)"), "不能小于 {0}"),
     (re.compile(r"Expected `int` <= (-?\d+)"), "不能大于 {0}"),
@@ -54,6 +55,8 @@ def message_for(error: msgspec.ValidationError) -> tuple[str, str | None]:
     text = str(error)
     if missing := _MISSING.search(text):
         return "请填写此项", missing.group(1)
+    if unknown := _UNKNOWN.search(text):
+        return f"不认识的字段 {unknown.group(1)}", unknown.group(1)
     at = _AT.search(text)
     field = at.group(1) if at else None
     head = text.split(" - at `", 1)[0]
