@@ -95,7 +95,10 @@ class StockPool(SQLModel, table=True):
     """
 
     __tablename__ = "shop_stock_pool"
-    __table_args__ = (sa.CheckConstraint("remaining >= 0", name="remaining_not_negative"),)
+    __table_args__ = (
+        sa.CheckConstraint("remaining >= 0", name="remaining_not_negative"),
+        sa.UniqueConstraint("id", "sku_id"),  # what an order's (pool_id, sku_id) refers to
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     sku_id: int = Field(foreign_key="shop_sku.id", index=True)
@@ -124,15 +127,23 @@ class BuyerQuota(SQLModel, table=True):
 
 class Order(SQLModel, table=True):
     __tablename__ = "shop_order"
+    # PostgreSQL checks each foreign key row by row, inside the statement that holds a flash sale's pool row:
+    # in a batch of 200 orders each key cost ~2 ms, and five of them ~40 % of the statement (docs/
+    # performance.md, session 9). One composite key now says both that the pool exists and that the order's
+    # SKU is the pool's (which the two single keys never checked); the pool's own key vouches for the SKU.
+    # cooperative_id and supplier_member_id are the product's, copied by the intake from the row it has just
+    # read; cooperatives and members are never deleted (their ledger rows refer to them), so the copies carry
+    # no check of their own. A pool-less order (none is made today) would leave its SKU unchecked.
+    __table_args__ = (sa.ForeignKeyConstraint(["pool_id", "sku_id"], ["shop_stock_pool.id", "shop_stock_pool.sku_id"]),)
 
     id: int | None = Field(default=None, primary_key=True)
     public_no: str = Field(max_length=24, unique=True)  # shown to the buyer; also the Alipay out_trade_no
     idempotency_key: str = Field(max_length=80, unique=True)
     request_digest: str = Field(max_length=64)
-    pool_id: int | None = Field(default=None, foreign_key="shop_stock_pool.id", index=True)
-    sku_id: int = Field(foreign_key="shop_sku.id", index=True)
-    cooperative_id: int | None = Field(default=None, foreign_key="coop_cooperative.id")
-    supplier_member_id: int | None = Field(default=None, foreign_key="coop_member.id")
+    pool_id: int | None = Field(default=None, index=True)  # with sku_id: the composite key above
+    sku_id: int = Field(index=True)
+    cooperative_id: int | None = None  # the product's at the time of sale (see above)
+    supplier_member_id: int | None = None
     live_session_id: int | None = Field(default=None, index=True)  # streaming's session (no FK: storefront is upstream)
     buyer_user_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
     buyer_phone: str = Field(max_length=11, index=True)
