@@ -85,16 +85,22 @@ def validate_address(province: str, city: str, county: str, detail: str) -> Addr
     province = normalize_province(province)
     if province in NOT_SHIPPED_TO:
         raise RuleError("生鲜暂不发往港澳台地区", "province")
-    parts = {"city": (city, 2, 30, "市"), "county": (county, 2, 30, "区/县/旗"), "detail": (detail, 5, 120, "详细地址")}
-    cleaned = {}
-    for field, (value, low, high, label) in parts.items():
-        value = (value or "").strip()
-        if _CONTROL.search(value):
-            raise RuleError(f"{label}里有不允许的字符", field)
-        if not low <= len(value) <= high:
-            raise RuleError(f"请填写{label}（{low}–{high} 个字）", field)
-        cleaned[field] = value
-    return Address(province, cleaned["city"], cleaned["county"], cleaned["detail"])
+    # Checked in this order (city, county, detail): the first bad field is the one the buyer is shown.
+    return Address(
+        province,
+        _address_part(city, "city", 2, 30, "市"),
+        _address_part(county, "county", 2, 30, "区/县/旗"),
+        _address_part(detail, "detail", 5, 120, "详细地址"),
+    )
+
+
+def _address_part(value: str, field: str, low: int, high: int, label: str) -> str:  # noqa: PLR0913
+    value = (value or "").strip()
+    if _CONTROL.search(value):
+        raise RuleError(f"{label}里有不允许的字符", field)
+    if not low <= len(value) <= high:
+        raise RuleError(f"请填写{label}（{low}–{high} 个字）", field)
+    return value
 
 
 def validate_name(name: str) -> str:

@@ -14,10 +14,11 @@ does a waitlist claim on either database).
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,7 +68,13 @@ def request_digest(req: OrderRequest, clean: dict) -> str:
 
 
 def new_public_no(now: datetime) -> str:
-    return f"CY{now:%y%m%d}{secrets.token_hex(5).upper()}"
+    return _day_prefix(now.date()) + secrets.token_hex(5).upper()
+
+
+@functools.lru_cache(maxsize=4)
+def _day_prefix(day: date) -> str:
+    """"CY" and the UTC date: formatted once a day, not once an order (strftime is most of the number's cost)."""
+    return f"CY{day:%y%m%d}"
 
 
 async def place_order(
