@@ -94,7 +94,7 @@ def _build(  # noqa: PLR0913
             return
         if gate is not None:
             gate.gate.check(row)
-        order, sku_name = new_order(req, clean, request_digest(req, clean), row, now, expiry, checked=True)
+        order, sku_name = new_order(req, clean, request_digest(req, clean), row, now, expiry, checked=True, draft=True)
         written = write_soon(engine, row, order, sku_name)
     except Exception as exc:  # a refusal (or a fault) is the request's to raise
         answer.set_exception(exc)
@@ -109,5 +109,5 @@ def _written(answer: asyncio.Future, order: Order, written: asyncio.Future) -> N
     if outcome is None or outcome.refusal is not None:
         answer.set_result(None)  # its request decides, in a session: a replay, a full quota, sold out, or alone
         return
-    order.__dict__["id"] = outcome.order_id  # as loaded: nothing for the ORM to flush
+    order.id = outcome.order_id  # an OrderDraft: a plain attribute
     answer.set_result(Placed(order, True, outcome.remaining))
