@@ -10,7 +10,7 @@ from sqlalchemy.orm import configure_mappers
 
 from caoyuan.db.metadata import load_all_models
 from storefront import rules
-from storefront.services.intake_sql import ORDER_PARAMS
+from storefront.services.intake_sql import DEFAULTED, ORDER_PARAMS, plain
 from storefront.services.place_order import OrderRequest, new_order, new_public_no, request_digest, validate
 
 
@@ -83,3 +83,5 @@ def test_a_draft_carries_the_columns_an_orm_order_would() -> None:
         if column != "public_no":  # random per order
             assert getattr(draft, column) == getattr(orm, column), column
     assert draft.total_fen == 2 * 12800 + 1000 and draft.expires_at == now + timedelta(minutes=15)
+    for column, default in DEFAULTED.items():  # what the batch statement writes without being sent
+        assert plain(getattr(draft, column)) == plain(default), column

@@ -28,7 +28,7 @@ from caoyuan.db.batches import Batcher
 from caoyuan.feed.hub import CHANNEL, HUB
 from caoyuan.web import metrics
 from caoyuan.web.metrics import REGISTRY
-from storefront.services.intake_sql import ORDER_PARAMS, ROW_NAMES, batch_statement
+from storefront.services.intake_sql import ROW_NAMES, SENT_COLUMNS, batch_statement
 
 log = logging.getLogger("storefront.intake_batch")
 
@@ -150,12 +150,13 @@ async def _place(conn: AsyncConnection, shape: Shape, batch: list[Entry]) -> tup
     return outcomes, left_over
 
 
-_ORDER_VALUES = operator.itemgetter(*(key for _, key in ORDER_PARAMS))
+_ORDER_VALUES = operator.itemgetter(*(column.key for column in SENT_COLUMNS))
 _ENCODE = msgspec.json.Encoder().encode
 
 
 def _order_rows(batch: list[Entry]) -> str:
-    """The batch as one JSON array of rows (``ROW_NAMES``): its index, its event's payload, its columns.
+    """The batch as one JSON array of rows (``ROW_NAMES``): its index, its event's payload, the columns the
+    intake filled in (the statement writes the others' defaults itself, ``intake_sql.FILLED``).
 
     The orders are checked_order's: every value sits in the instance's ``__dict__``, read there without the
     ORM's attribute machinery. msgspec writes enums as their values and aware datetimes in RFC 3339.
