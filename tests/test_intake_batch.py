@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
+from caoyuan.db import prepared
 from caoyuan.errors import AppError
 from caoyuan.web import metrics
 from storefront.models import BuyerQuota, Order
@@ -34,15 +35,13 @@ def batches(wide, monkeypatch):
     monkeypatch.setattr(intake_batch.BATCHES, "window", 1.0)  # wide: a loaded CI machine still lands all in one
     sizes: list[int] = []
 
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+    def record(statement: str, parameters: dict) -> None:  # the batches run past SQLAlchemy (db/prepared.py)
         if "jsonb_to_recordset(" in statement and "INSERT INTO shop_order" in statement:
-            rows = next(p for p in parameters if isinstance(p, str) and p.startswith("["))  # the batch's rows
-            sizes.append(len(json.loads(rows)))
+            sizes.append(len(json.loads(parameters["b_rows"])))  # the batch's rows
 
-    engine = wide.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
+    prepared.WATCHERS.append(record)
     yield sizes
-    event.remove(engine, "before_cursor_execute", record)
+    prepared.WATCHERS.remove(record)
 
 
 def _codes(results: list[object]) -> Counter[str]:

@@ -7,6 +7,7 @@ import uuid
 import pytest
 from sqlalchemy import event
 
+from caoyuan.db import prepared
 from tests.factories.live import build
 from tests.factories.shop import order_body
 
@@ -24,8 +25,13 @@ def statements(client):  # type: ignore[no-untyped-def]
         if not statement.startswith(("SET plan_cache_mode", "RESET plan_cache_mode")):  # a batch runner's setting
             seen.append(statement)
 
+    def batched(statement: str, parameters: dict) -> None:  # the batches run past SQLAlchemy (db/prepared.py)
+        seen.append(statement)
+
     event.listen(engine, "before_cursor_execute", record)
+    prepared.WATCHERS.append(batched)
     yield seen
+    prepared.WATCHERS.remove(batched)
     event.remove(engine, "before_cursor_execute", record)
 
 

@@ -14,6 +14,7 @@ and every order of it is answered ``RETRY``: its request places it alone, as bef
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import operator
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from prometheus_client import Histogram
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from caoyuan.db.batches import Batcher
+from caoyuan.db.prepared import DriverStatement, fetch, for_driver
 from caoyuan.feed.hub import CHANNEL, HUB
 from caoyuan.web import metrics
 from caoyuan.web.metrics import REGISTRY
@@ -136,9 +138,9 @@ async def _place(conn: AsyncConnection, shape: Shape, batch: list[Entry]) -> tup
         "feed_now": batch[0].order.created_at,
         "stock_prefix": f'{{"pool_id":{shape.pool_id},"remaining":',
     }
-    statement = batch_statement(shape.cap is not None, bool(shape.stream))
-    rows = {row.idx: row for row in await conn.execute(statement, params)}
-    left_over = rows[0].left_over or 0
+    statement = _driver_statement(shape.cap is not None, bool(shape.stream))
+    rows = {row["idx"]: row for row in await fetch(conn, statement, params)}
+    left_over = rows[0]["left_over"] or 0
     outcomes = [_outcome(rows[i]) for i in range(len(batch))]
     if shape.cap is not None:  # quota taken, then the stock ran out before this order: give it back
         back = [e.order for e, o in zip(batch, outcomes, strict=True) if o.refusal == SOLD_OUT]
@@ -185,10 +187,16 @@ def _give_back_params(shape: Shape, orders: list[Any]) -> dict[str, Any]:
 
 
 def _outcome(row: Any) -> Outcome:
-    if not row.fresh:
+    if not row["fresh"]:
         return Outcome(KEY_USED)
-    if not row.quota_ok:
+    if not row["quota_ok"]:
         return Outcome(CAP)
-    if row.order_id is None:
+    if row["order_id"] is None:
         return Outcome(SOLD_OUT)
-    return Outcome(None, row.order_id, row.remaining)
+    return Outcome(None, row["order_id"], row["remaining"])
+
+
+@functools.lru_cache(maxsize=4)
+def _driver_statement(capped: bool, feed: bool) -> DriverStatement:
+    """The batch statement for asyncpg itself: the runner repeats it on the connection it holds."""
+    return for_driver(batch_statement(capped, feed))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import msgspec
@@ -20,7 +21,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from caoyuan.db.batches import Batcher
-from caoyuan.db.prepared import as_text
+from caoyuan.db.prepared import DriverStatement, as_text, fetch, for_driver
 from storefront.models import BuyerQuota, Order, Product, ShippingRegionFee, Sku, StockPool
 
 ALONE = object()  # the batched read failed: read on the request's own session
@@ -145,8 +146,8 @@ async def _run(conn: AsyncConnection, key: tuple[Gate | None, tuple], batch: lis
             for idx, ask in enumerate(batch)
         ]
     ).decode()
-    for row in await conn.execute(read_for(gate, batched=True), params):
-        _hand(batch[row.idx], row)
+    for record in await fetch(conn, _driver_read(gate), params):
+        _hand(batch[record["idx"]], SimpleNamespace(**record))  # read by attribute, as a row would be
     _alone(batch)  # none left: one row per order
     return []
 
@@ -163,6 +164,16 @@ def _alone(batch: list[Ask]) -> None:
     for ask in batch:
         if not ask.handed:
             _hand(ask, ALONE)
+
+
+_driven: dict[Gate | None, DriverStatement] = {}
+
+
+def _driver_read(gate: Gate | None) -> DriverStatement:
+    """The batched read for asyncpg itself: the runner repeats it on the connection it holds."""
+    if gate not in _driven:
+        _driven[gate] = for_driver(read_for(gate, batched=True))
+    return _driven[gate]
 
 
 _BATCHES: Batcher[Ask] = Batcher("intake read", _run, _alone)
