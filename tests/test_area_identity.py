@@ -60,6 +60,8 @@ def test_masking() -> None:
     assert mask_phone("13800001234") == "138****1234"
     line = "GET /x/11010519491231002X?p=13800001234"
     assert scrub(line) == "GET /x/110105********002X?p=138****1234"
+    assert scrub("GET /api/live/sessions/2/orders?n=1380000123") == "GET /api/live/sessions/2/orders?n=1380000123"
+    assert scrub("phone:13800001234;") == "phone:138****1234;"  # eleven digits alone are enough to mask
 
 
 def test_example_id_numbers_pass_the_check_digit_and_differ_by_seq() -> None:

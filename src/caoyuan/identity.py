@@ -10,6 +10,7 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _ID_IN_TEXT = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
 _PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_ELEVEN_DIGITS = re.compile(r"\d{11}")
 
 
 class IdentityError(ValueError):
@@ -62,5 +63,7 @@ def mask_name(name: str) -> str:
 
 def scrub(text: str) -> str:
     """Mask ID numbers and phone numbers inside free text (log lines, paths)."""
+    if not _ELEVEN_DIGITS.search(text):  # both need 11 digits in a row: most paths have none (one scan, not two)
+        return text
     text = _ID_IN_TEXT.sub(lambda m: m.group(1) + "********" + m.group(2), text)
     return _PHONE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(2), text)
