@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -59,6 +60,11 @@ LIVE_GATE = Gate(
 )
 
 
+@functools.lru_cache(maxsize=8)
+def _expiry(minutes: int) -> timedelta:
+    return timedelta(minutes=minutes)  # made once, not once an order (~1 µs)
+
+
 def _request(session_id: int, data: OrderIn, key: str, user: CurrentUser | None) -> OrderRequest:
     return OrderRequest(
         pool_id=data.pool_id,
@@ -108,6 +114,6 @@ async def take_order_now(
         database.engine,
         _request(session_id, data, key, user),
         in_a_session,
-        expiry=timedelta(minutes=settings.order_expiry_minutes),
+        expiry=_expiry(settings.order_expiry_minutes),
         gate=GateCall(LIVE_GATE, {"live_session_id": session_id}),
     )
