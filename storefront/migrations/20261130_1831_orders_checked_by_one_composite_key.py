@@ -7,12 +7,10 @@ Create Date: 2026-11-30 18:31:07.107988
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 import sqlmodel.sql.sqltypes  # noqa: F401  (autogenerate renders AutoString)
 from alembic import op
 
 import caoyuan.db.types  # noqa: F401
-
 
 revision: str = 'ee2ed7dcaef0'
 down_revision: str | None = '94c5e0fce67a'

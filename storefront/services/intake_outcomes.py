@@ -68,13 +68,17 @@ def checked_order(**values: object) -> Order:
     object.__setattr__(order, "__pydantic_fields_set__", set(values))
     object.__setattr__(order, "__pydantic_extra__", None)
     object.__setattr__(order, "__pydantic_private__", None)
-    attributes = order.__dict__
+    _fill(order.__dict__, values)
+    return order
+
+
+def _fill(attributes: dict[str, object], values: dict[str, object]) -> None:
+    """An order's attributes: the model's defaults, then ``values``."""
     attributes.update(_STATIC)
     for name, factory in _FACTORIES.items():
         if name not in values:
             attributes[name] = factory()  # type: ignore[call-arg]
     attributes.update(values)
-    return order
 
 
 class OrderDraft:
@@ -90,10 +94,5 @@ def draft_order(**values: object) -> Order:
     """An OrderDraft of values the intake has already checked (the Order's defaults for the rest), typed as
     the Order whose columns it carries."""
     draft = OrderDraft()
-    attributes = draft.__dict__
-    attributes.update(_STATIC)
-    for name, factory in _FACTORIES.items():
-        if name not in values:
-            attributes[name] = factory()  # type: ignore[call-arg]
-    attributes.update(values)
+    _fill(draft.__dict__, values)
     return draft  # type: ignore[return-value]
