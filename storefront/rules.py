@@ -64,12 +64,19 @@ class RuleError(ValueError):
         self.field = field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Address:
     province: str
     city: str
     county: str
     detail: str
+
+    def __repr__(self) -> str:
+        # What the generated repr wrote (stored request digests include it), without its recursion guard,
+        # which was most of the digest's cost on the order route.
+        return (
+            f"Address(province={self.province!r}, city={self.city!r}, county={self.county!r}, detail={self.detail!r})"
+        )
 
 
 def normalize_province(text: str) -> str:

@@ -10,6 +10,7 @@ of its own. Orders of one gate (one show) share a batch whatever their pools.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -166,14 +167,10 @@ def _alone(batch: list[Ask]) -> None:
             _hand(ask, ALONE)
 
 
-_driven: dict[Gate | None, DriverStatement] = {}
-
-
+@functools.lru_cache(maxsize=8)
 def _driver_read(gate: Gate | None) -> DriverStatement:
     """The batched read for asyncpg itself: the runner repeats it on the connection it holds."""
-    if gate not in _driven:
-        _driven[gate] = for_driver(read_for(gate, batched=True))
-    return _driven[gate]
+    return for_driver(read_for(gate, batched=True))
 
 
 _BATCHES: Batcher[Ask] = Batcher("intake read", _run, _alone)

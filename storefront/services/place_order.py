@@ -15,7 +15,6 @@ does a waitlist claim on either database).
 from __future__ import annotations
 
 import functools
-import hashlib
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -62,15 +61,10 @@ class OrderRequest:
 
 
 def request_digest(req: OrderRequest, clean: dict) -> str:
-    """rules.request_digest of the request's parts, with the address written out as its dataclass repr is
-    (digests already stored must not change; a test holds the two equal) rather than through that repr's
-    recursion guard: a sixtieth of an order's CPU."""
-    a: rules.Address = clean["address"]
-    text = (
-        f"{req.pool_id}|{req.quantity}|{clean['phone']}|{clean['name']}|Address(province={a.province!r}, "
-        f"city={a.city!r}, county={a.county!r}, detail={a.detail!r})|{req.live_session_id}|{req.waitlist_token}"
+    address = clean["address"]
+    return rules.request_digest(
+        req.pool_id, req.quantity, clean["phone"], clean["name"], address, req.live_session_id, req.waitlist_token
     )
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def new_public_no(now: datetime) -> str:
