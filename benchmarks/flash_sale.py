@@ -183,31 +183,29 @@ def main() -> None:  # noqa: PLR0915
         try:
             _wrk.measure("warm-up", base, post(CEILING_PATH, 1, "w1", "32", seconds=1), pids, DB_NAME)
             _wrk.measure("warm-up", base, post(orders_path, ids["shelf_pool_id"], "w2", "33", seconds=1), pids, DB_NAME)
-            profiler = _profile.start(server.pid, args.seconds, args.profile, "trivial") if args.profile else None
-            trivial = _wrk.measure("app trivial POST", base, post(CEILING_PATH, 1, "t1", "34"), pids, DB_NAME)
-            print(_wrk.describe(trivial), flush=True)
-            if profiler:
-                _profile.finish(profiler)
-            profiler = _profile.start(server.pid, args.seconds, args.profile, "orders") if args.profile else None
-            orders = _wrk.measure(
-                "orders (every one a sale)", base, post(orders_path, ids["shelf_pool_id"], "o", "35"), pids, DB_NAME
-            )
-            print(_wrk.describe(orders), flush=True)
-            if profiler:
-                _profile.finish(profiler)
-            rounds = [(trivial, orders)]
+
+            def phase(name: str, path: str, pool: int, tag: str, digit: str, recording: str):
+                profiler = _profile.start(server.pid, args.seconds, args.profile, recording) if args.profile else None
+                run = _wrk.measure(name, base, post(path, pool, tag, digit), pids, DB_NAME)
+                print(_wrk.describe(run), flush=True)
+                if profiler:
+                    _profile.finish(profiler)
+                return run
+
+            shelf = ids["shelf_pool_id"]
+            rounds = [
+                (
+                    phase("app trivial POST", CEILING_PATH, 1, "t1", "34", "trivial"),
+                    phase("orders (every one a sale)", orders_path, shelf, "o", "35", "orders"),
+                )
+            ]
             for k in range(2, args.rounds + 1):
-                pair = tuple(
-                    _wrk.measure(
-                        f"{name} (round {k})", base, post(path, pool, f"{tag}{k}", f"{digit}{k}"), pids, DB_NAME
-                    )
-                    for name, path, pool, tag, digit in (
-                        ("app trivial POST", CEILING_PATH, 1, "rt", 5),
-                        ("orders", orders_path, ids["shelf_pool_id"], "ro", 4),
+                rounds.append(
+                    (
+                        phase(f"app trivial POST (round {k})", CEILING_PATH, 1, f"rt{k}", f"5{k}", f"trivial-{k}"),
+                        phase(f"orders (round {k})", orders_path, shelf, f"ro{k}", f"4{k}", f"orders-{k}"),
                     )
                 )
-                print(_wrk.describe(pair[0]) + "\n" + _wrk.describe(pair[1]), flush=True)
-                rounds.append(pair)
             flash = _wrk.measure(
                 f"flash sale ({args.stock} units)",
                 base,

@@ -45,7 +45,8 @@ _encode = msgspec.json.Encoder().encode
 
 
 def to_item(row: Any) -> Item:
-    return Item(row.seq, row.kind, row.payload, row.created_at)
+    """An item from a row of ``events_after`` (SQLAlchemy's Row or asyncpg's Record: both read by position)."""
+    return Item(row[0], row[1], row[2], row[3])
 
 
 class StreamTail:
@@ -94,14 +95,14 @@ class StreamTail:
                 idle_since = None
 
     async def pull(self) -> None:
-        # A connection, not a session: one read-only statement needs no session's begin, commit and close.
+        # A connection, not a session: one read-only statement, in one round trip on PostgreSQL (events_after).
         async with self.database.reader_engine.connect() as conn:
             rows = await events_after(conn, self.stream, self.last_seq, 1000)
         if not rows:
             return
         for row in rows:
             self.ring.append(to_item(row))
-        self.last_seq = rows[-1].seq
+        self.last_seq = self.ring[-1].seq
         self.changes.bump()
         if len(rows) == 1000:
             await self.pull()
