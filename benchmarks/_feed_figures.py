@@ -8,7 +8,7 @@ import json
 import os
 
 import _wrk
-from _scratch import percentile
+from _scratch import cpu_canary_ms, percentile
 
 
 def _latencies(hosts: list[dict], commits: dict[str, float], created: dict[str, float]) -> dict:
@@ -165,6 +165,7 @@ def report(
         "database": "postgresql",
         "cpu": {k: round(v, 3) for k, v in cpu.items()} | {"machine": round(machine, 3)},
         "loadavg": loadavg,
+        "cpu_canary_ms": cpu_canary_ms(),
         **intake,
     }
     print(json.dumps(result))

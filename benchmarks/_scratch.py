@@ -124,6 +124,26 @@ def start_server(
     raise RuntimeError(f"server did not become ready: {log.read_text()[-2000:]}")
 
 
+CANARY_LOOP = 1_000_000
+
+
+def cpu_canary_ms(repeats: int = 5) -> list[float]:
+    """The fastest and the slowest of ``repeats`` timings (process CPU, ms) of one fixed pure-Python loop.
+
+    This machine's speed drifts: the same loop took 210–248 ms from one minute to the next, and
+    ``intake_cpu.py``'s CPU per order 0.055 ms in one suite and 0.091 ms an hour later. A figure is read
+    next to the canary taken just after it: a slow canary means a slow machine, not slower code."""
+    timings = []
+    for _ in range(repeats):
+        started = time.process_time()
+        total = 0
+        for n in range(CANARY_LOOP):
+            total += n
+        timings.append((time.process_time() - started) * 1000)
+        time.sleep(0.05)
+    return [round(min(timings), 1), round(max(timings), 1)]
+
+
 def machine_line() -> str:
     load = os.getloadavg()
     return f"{os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (shared machine)"

@@ -31,7 +31,7 @@ from pathlib import Path
 import _profile
 import _wrk
 import httpx
-from _scratch import free_port, machine_line, start_server, stop
+from _scratch import cpu_canary_ms, free_port, machine_line, start_server, stop
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -303,6 +303,7 @@ def report(args: argparse.Namespace, runs: dict, checked: dict[str, int]) -> dic
         "connections": args.connections,
         "seconds": args.seconds,
         "loadavg": [round(x, 2) for x in os.getloadavg()],
+        "cpu_canary_ms": cpu_canary_ms(),
         "client": "wrk",
         "database": "postgresql",
     }

@@ -46,6 +46,7 @@ import _wrk
 from _live_seed import seed_live_session
 from _scratch import (
     ORDER_BODY,
+    cpu_canary_ms,
     database_url,
     free_port,
     machine_line,
@@ -330,6 +331,7 @@ def _report(  # noqa: PLR0913
         "threads": args.threads,
         "seconds": args.seconds,
         "loadavg": list(os.getloadavg()),
+        "cpu_canary_ms": cpu_canary_ms(),
         "database": "postgresql",
         "client": "wrk",
         "server_metrics": server_metrics,

@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from _live_seed import seed_live_session  # noqa: E402
-from _scratch import recreate_database, scratch_name  # noqa: E402
+from _scratch import cpu_canary_ms, recreate_database, scratch_name  # noqa: E402
 
 DB_NAME = scratch_name("caoyuan_bench_intake_cpu")
 
@@ -94,6 +94,7 @@ async def _orders(  # noqa: PLR0913
         "batch_statements": int(statements),
         "mean_batch": round(batched / statements, 1) if statements else None,
         "loadavg": [round(x, 2) for x in os.getloadavg()],
+        "cpu_canary_ms": cpu_canary_ms(),
     }
 
 

@@ -30,7 +30,16 @@ from pathlib import Path
 import _profile
 import _wrk
 from _live_seed import seed_live_session
-from _scratch import database_url, free_port, machine_line, recreate_database, scratch_name, start_server, stop
+from _scratch import (
+    cpu_canary_ms,
+    database_url,
+    free_port,
+    machine_line,
+    recreate_database,
+    scratch_name,
+    start_server,
+    stop,
+)
 
 DB_NAME = scratch_name("caoyuan_bench_reads")
 PING_PATH = "/api/bench/ping"
@@ -170,6 +179,7 @@ def main() -> None:
         threads=args.threads,
         seconds=args.seconds,
         loadavg=[round(x, 2) for x in os.getloadavg()],
+        cpu_canary_ms=cpu_canary_ms(),
         client="wrk",
     )
     print(json.dumps(result, ensure_ascii=False))

@@ -113,7 +113,10 @@ def _run(script: str, env: dict[str, str], *args: str) -> dict:
         timeout=600,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    fastest, slowest = result["cpu_canary_ms"]  # the machine's speed just after the run, beside its figures
+    assert 0 < fastest <= slowest
+    return result
 
 
 @pytest.fixture(scope="module", autouse=True)
