@@ -69,6 +69,26 @@ async def test_full_day_refused_without_writing(client, db, login_api) -> None:
     assert await _counts(db) == before
 
 
+async def test_a_flood_for_a_full_day_is_refused_before_a_session_is_opened(client, db, login_api, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Once the day is noted full, the route answers day_full without opening a session; the first refusal
+    (read in the database) and a booking with room each open exactly one."""
+    from caoyuan.db import engine
+
+    opened: list[int] = []
+    session = engine.Database.session
+    monkeypatch.setattr(engine.Database, "session", lambda self: opened.append(1) or session(self))
+    fleet = await make_fleet(db, machine_mu=1000, operator_mu=1000)
+    member = await login_api(client, MEMBER_PHONE)
+    ask = booking_body(fleet, plot("8"), day=str(day(1)))
+    opened.clear()
+    assert (await client.post("/api/machinery/bookings", json=ask, headers=member)).status_code == 201
+    assert len(opened) == 1
+    refusals = [await client.post("/api/machinery/bookings", json=ask, headers=member) for _ in range(3)]
+    assert [(r.status_code, r.json()["code"]) for r in refusals] == [(409, "day_full")] * 3
+    assert len(opened) == 2  # only the first refusal read the day; the note refused the next two
+    assert refusals[1].json()["message"] == refusals[0].json()["message"]  # the same answer either way
+
+
 async def test_uninsured_or_out_of_service_machine_cannot_be_dispatched(client, db, login_api) -> None:
     fleet = await make_fleet(db, machines=1, insured_until=None)
     admin, member = await login_api(client, ADMIN_PHONE), await login_api(client, MEMBER_PHONE)

@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from caoyuan.auth import Role
 from caoyuan.auth.current import CurrentUser, requires
 from caoyuan.bounds import IdParam, OptionalIdParam, OptionalYearParam, check_day
+from caoyuan.db import Database
 from caoyuan.deps import Db
 from caoyuan.errors import Forbidden
 from caoyuan.web.admission import limit
@@ -108,8 +109,13 @@ class MachineryApi(Controller):
         return quote_out(q)
 
     @post("/bookings", guards=[requires()], summary="预约作业（社员本人，或代办员代农户预约）")
-    async def create_booking(self, request: Request, db: Db, data: JSONBody[BookingIn]) -> BookingOut:
-        return booked_view(await booking_service.request_booking(db, request.user, data))  # gated: see below
+    async def create_booking(self, request: Request, data: JSONBody[BookingIn]) -> BookingOut:
+        # Gated (see below). A flood for a day known full is refused before a session is opened; the rest
+        # get the request's transaction as Db would give it: committed on return, rolled back on error.
+        database: Database = request.app.state.database
+        booking_service.refuse_if_known_full(database.engine, data)
+        async with database.session() as db:
+            return booked_view(await booking_service.request_booking(db, request.user, data))
 
     @get("/bookings", guards=[requires()], summary="预约列表：社员看本户，农机手看派给自己的，代办员看全部")
     async def list_bookings(

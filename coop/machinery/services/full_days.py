@@ -23,7 +23,7 @@ import weakref
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from caoyuan.db import after_commit
 
@@ -93,13 +93,19 @@ _notes: weakref.WeakKeyDictionary[object, FullDays] = weakref.WeakKeyDictionary(
 
 def _note(db: AsyncSession) -> FullDays | None:
     bind = db.bind
-    if bind is None:
-        return None
-    pool = bind.sync_engine.pool
+    return None if bind is None else _note_of(bind.sync_engine.pool)
+
+
+def _note_of(pool: object) -> FullDays:
     note = _notes.get(pool)
     if note is None:
         note = _notes[pool] = FullDays()
     return note
+
+
+def known_full_on(engine: AsyncEngine, ask: Ask, need: int) -> bool:
+    """``known_full`` before any session is opened: the note of the engine's database."""
+    return _note_of(engine.sync_engine.pool).known_full(ask, need)
 
 
 def known_full(db: AsyncSession, ask: Ask, need: int) -> bool:
