@@ -18,6 +18,15 @@ async def _append(db, count: int) -> None:  # type: ignore[no-untyped-def]
             await append_event(s, STREAM, "note", {"n": n, "text": "草原"})
 
 
+@pytest.fixture
+def driver_statements():  # type: ignore[no-untyped-def]
+    """The SQL of every statement sent past SQLAlchemy to asyncpg (caoyuan.db.prepared.fetch) during the test."""
+    seen: list[str] = []
+    prepared.WATCHERS.append(lambda sql, params: seen.append(sql))
+    yield seen
+    prepared.WATCHERS.clear()
+
+
 async def test_a_pull_reads_every_new_event_in_order(db) -> None:  # type: ignore[no-untyped-def]
     await _append(db, 3)
     tail = StreamTail(db, STREAM)
@@ -35,20 +44,18 @@ async def test_a_pull_reads_every_new_event_in_order(db) -> None:  # type: ignor
 
 
 @pytest.mark.postgres_only
-async def test_on_postgresql_a_pull_is_one_statement_on_the_driver_and_reads_what_sqlalchemy_reads(db) -> None:  # type: ignore[no-untyped-def]
+async def test_on_postgresql_a_pull_is_one_statement_on_the_driver_and_reads_what_sqlalchemy_reads(
+    db, driver_statements
+) -> None:  # type: ignore[no-untyped-def]
     await _append(db, 4)
-    seen: list[str] = []
-    prepared.WATCHERS.append(lambda sql, params: seen.append(sql))
-    try:
-        async with db.reader_engine.connect() as conn:
-            driver = await events_after(conn, STREAM, 1, 10)
-            statements = []
-            raw = (await conn.get_raw_connection()).driver_connection
-            raw.add_query_logger(lambda record: statements.append(record.query))
-            await events_after(conn, STREAM, 1, 10)
-            assert not conn.in_transaction()  # no BEGIN before it, so no ROLLBACK at check-in
-    finally:
-        prepared.WATCHERS.clear()
+    seen = driver_statements
+    async with db.reader_engine.connect() as conn:
+        driver = await events_after(conn, STREAM, 1, 10)
+        statements = []
+        raw = (await conn.get_raw_connection()).driver_connection
+        raw.add_query_logger(lambda record: statements.append(record.query))
+        await events_after(conn, STREAM, 1, 10)
+        assert not conn.in_transaction()  # no BEGIN before it, so no ROLLBACK at check-in
     assert len(seen) == 2 and statements == seen[1:]  # the statement alone went to the server
     async with db.reader() as s:  # a session: SQLAlchemy's own execution
         through_sqlalchemy = await events_after(s, STREAM, 1, 10)
@@ -57,14 +64,9 @@ async def test_on_postgresql_a_pull_is_one_statement_on_the_driver_and_reads_wha
 
 
 @pytest.mark.postgres_only
-async def test_inside_a_transaction_the_read_stays_in_it(db) -> None:  # type: ignore[no-untyped-def]
+async def test_inside_a_transaction_the_read_stays_in_it(db, driver_statements) -> None:  # type: ignore[no-untyped-def]
     """A connection that has begun a transaction keeps its isolation: SQLAlchemy runs the read there."""
     await _append(db, 2)
-    seen: list[str] = []
-    prepared.WATCHERS.append(lambda sql, params: seen.append(sql))
-    try:
-        async with db.engine.connect() as conn, conn.begin():
-            rows = await events_after(conn, STREAM, 0, 10)
-    finally:
-        prepared.WATCHERS.clear()
-    assert [row[0] for row in rows] == [1, 2] and seen == []
+    async with db.engine.connect() as conn, conn.begin():
+        rows = await events_after(conn, STREAM, 0, 10)
+    assert [row[0] for row in rows] == [1, 2] and driver_statements == []

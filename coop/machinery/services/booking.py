@@ -87,8 +87,8 @@ def _plots(data: BookingIn) -> list[Plot]:
 
 
 async def request_booking(db: AsyncSession, user: CurrentUser, data: BookingIn) -> Booked:
-    if _known_full(db, data):  # a flood for a full day: refused at once, no transaction (see full_days)
-        raise schedule.day_full(data.day)  # type: ignore[arg-type]
+    if db.bind is not None:  # a flood for a full day: refused at once, no transaction (see full_days)
+        refuse_if_known_full(db.bind, data)  # type: ignore[arg-type]
     cooperative_id = data.cooperative_id
     if cooperative_id is None:
         own = await member_of_user(db, user.id) if user.role == "member" else None
@@ -141,25 +141,19 @@ async def request_booking(db: AsyncSession, user: CurrentUser, data: BookingIn) 
     return Booked(booking, plots, notices, service.name)
 
 
-def _known_full(db: AsyncSession, data: BookingIn) -> bool:
-    """This ask (service, day, named crew) found no room a moment ago for as much as it needs.
+def refuse_if_known_full(engine: AsyncEngine, data: BookingIn) -> None:
+    """Refuse (day_full) an ask (service, day, named crew) that found no room a moment ago for as much as it
+    needs. The API route asks before it opens a session: a session made and closed for each refusal of a
+    flood was a tenth of its CPU.
 
     Checked before the caller and the farmer are looked up: while a day is known full, an ask that would
     have been refused for another reason found by a query (another village's service, a member naming a
-    crew, an area above the charter's maximum) is told the day is full instead. Either way nothing is written, and which days are full is public
-    (the quote shows the earliest free days to anyone). A malformed ask goes the usual way, to hear what is
-    wrong with it.
+    crew, an area above the charter's maximum) is told the day is full instead. Either way nothing is written,
+    and which days are full is public (the quote shows the earliest free days to anyone). A malformed ask goes
+    the usual way, to hear what is wrong with it.
     """
     asked = _full_day_ask(data)
-    return asked is not None and full_days.known_full(db, *asked)
-
-
-def refuse_if_known_full(engine: AsyncEngine, data: BookingIn) -> None:
-    """``_known_full`` before the route opens a session: under a flood for a full day, most asks are refused
-    here, and a session made and closed for each was a tenth of a refusal's CPU (the loop's turns a quote
-    waits behind)."""
-    asked = _full_day_ask(data)
-    if asked is not None and full_days.known_full_on(engine, *asked):
+    if asked is not None and full_days.known_full(engine, *asked):
         raise schedule.day_full(data.day)  # type: ignore[arg-type]
 
 

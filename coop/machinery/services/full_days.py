@@ -103,14 +103,9 @@ def _note_of(pool: object) -> FullDays:
     return note
 
 
-def known_full_on(engine: AsyncEngine, ask: Ask, need: int) -> bool:
-    """``known_full`` before any session is opened: the note of the engine's database."""
+def known_full(engine: AsyncEngine, ask: Ask, need: int) -> bool:
+    """The note of the engine's database: found before any session is opened."""
     return _note_of(engine.sync_engine.pool).known_full(ask, need)
-
-
-def known_full(db: AsyncSession, ask: Ask, need: int) -> bool:
-    note = _note(db)
-    return note is not None and note.known_full(ask, need)
 
 
 def reading(db: AsyncSession) -> int:
