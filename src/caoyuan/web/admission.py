@@ -4,17 +4,43 @@ A domain names a costly write (method and exact path) and how many may run at a 
 waits here, at the cost of uvicorn's parsing only, holding no database connection and running no middleware,
 routing or body decoding until its turn, and is let in in arrival order. Everything else on the event loop
 (a quote, a page) is so not queued behind a thousand requests being prepared only to wait.
+
+Two more things keep such a flood from slowing everyone else:
+
+* A limited request whose turn has come yields, for at most ``YIELD_AT_MOST``, to other requests in flight.
+  While the slots are full the event loop runs every admitted request's steps before a quote's next step; a
+  quote then took 6.5 ms at the median and 29 ms at p99 under booking_race's flood. A booking is a slow,
+  deliberate action; a quote or a page is someone waiting at a screen.
+* A limited request whose client has gone while it waited is dropped unread (status 499, nginx's "client
+  closed"): when a thousand clients gave up at once, the server spent the next 0.4 s refusing bookings
+  nobody would read, every quote behind them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
+from dataclasses import dataclass, field
+
+from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
+
+CLIENT_GONE = 499
+YIELD_AT_MOST = 0.02  # seconds a limited request waits for others in flight: ≥ 200 of them a second per slot
 
 _limits: dict[tuple[str, str], int] = {}
-_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], asyncio.Semaphore]] = (
-    weakref.WeakKeyDictionary()
-)
+
+
+@dataclass
+class _Lane:
+    """One event loop's gates and its count of unlimited requests in flight (a semaphore belongs to one loop;
+    tests run several)."""
+
+    gates: dict[tuple[str, str], asyncio.Semaphore] = field(default_factory=dict)
+    others: int = 0
+    idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+_lanes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Lane] = weakref.WeakKeyDictionary()
 
 
 def limit(method: str, path: str, at_once: int) -> None:
@@ -24,16 +50,52 @@ def limit(method: str, path: str, at_once: int) -> None:
     _limits[(method.upper(), path)] = at_once
 
 
-def admission(method: str, path: str) -> asyncio.Semaphore | None:
-    """The gate for this request when its kind is limited (None, the usual case: nothing to wait for)."""
-    at_once = _limits.get((method, path))
+def _lane() -> _Lane:
+    loop = asyncio.get_running_loop()
+    lane = _lanes.get(loop)
+    if lane is None:
+        lane = _lanes[loop] = _Lane()
+        lane.idle.set()
+    return lane
+
+
+async def run(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> int | None:
+    """Run the app for one HTTP request, a limited kind in its turn; ``CLIENT_GONE`` if it was dropped unread."""
+    kind = (scope["method"], scope["path"])  # type: ignore[typeddict-item]  # an HTTP scope
+    at_once = _limits.get(kind)
+    lane = _lane()
     if at_once is None:
+        lane.others += 1
+        lane.idle.clear()
+        try:
+            await app(scope, receive, send)
+        finally:
+            lane.others -= 1
+            if not lane.others:
+                lane.idle.set()
         return None
-    loop = asyncio.get_running_loop()  # a semaphore belongs to one loop; tests run several
-    gates = _gates.get(loop)
-    if gates is None:
-        gates = _gates[loop] = {}
-    gate = gates.get((method, path))
+    gate = lane.gates.get(kind)
     if gate is None:
-        gate = gates[(method, path)] = asyncio.Semaphore(at_once)
-    return gate
+        gate = lane.gates[kind] = asyncio.Semaphore(at_once)
+    async with gate:
+        if lane.others:
+            try:
+                async with asyncio.timeout(YIELD_AT_MOST):
+                    await lane.idle.wait()
+            except TimeoutError:
+                pass  # others keep coming: go ahead, so a steady stream of them cannot starve this kind
+        first = await receive()
+        if first["type"] == "http.disconnect":
+            return CLIENT_GONE
+        await app(scope, _replaying(first, receive), send)
+    return None
+
+
+def _replaying(first: ReceiveMessage, receive: Receive) -> Receive:
+    """``receive`` with ``first`` (already taken, to see whether the client is still there) given back first."""
+    pending = [first]
+
+    async def replay() -> ReceiveMessage:
+        return pending.pop() if pending else await receive()
+
+    return replay  # type: ignore[return-value]

@@ -26,7 +26,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from caoyuan import clock
 from caoyuan.identity import scrub
-from caoyuan.web.admission import admission
+from caoyuan.web import admission
 
 access_log = logging.getLogger("caoyuan.access")
 _listener: logging.handlers.QueueListener | None = None
@@ -225,13 +225,10 @@ def access_log_middleware(app: ASGIApp, observe: Callable[[Scope, int, float], N
             await send(message)
 
         method: str = scope["method"]  # type: ignore[typeddict-item]  # an HTTP scope (checked above)
-        gate = admission(method, scope["path"])  # a limited kind waits for its turn (web/admission.py)
         try:
-            if gate is None:
-                await app(scope, receive, send_wrapper)
-            else:
-                async with gate:
-                    await app(scope, receive, send_wrapper)
+            dropped = await admission.run(app, scope, receive, send_wrapper)  # a limited kind waits its turn
+            if dropped is not None:
+                status = dropped  # its client left while it waited: nothing ran (web/admission.py)
         finally:
             seconds = time.perf_counter() - started
             if observe is not None:
