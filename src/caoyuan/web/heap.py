@@ -8,24 +8,32 @@ walk stopped the event loop for 100–900 ms every few seconds: every request in
 waited for it. ``gc.freeze()`` moves those objects to a permanent generation that collections skip; what
 requests allocate is collected as before.
 
-Python also sweeps everything not frozen after every 10 sweeps of the middle generation, once enough has
-been promoted since the last full one. Under a flood, a thousand requests waiting at the admission gate
-(``caoyuan.web.admission``) live long enough to be promoted, so full sweeps came every 0.7 s, 15–60 ms each
-over the open connections' state: the quote's p99. ``FULL_SWEEP_AFTER`` middle sweeps instead of 10 make
-them about ten times rarer; what they find (cycles that outlived two younger sweeps) is freed that much
-later.
+The thresholds are set for a flood too. CPython sweeps the young generation once its count of allocations
+minus deallocations passes the first threshold, and a deallocation of any object counts, old ones too.
+Under booking_race's flood a thousand requests wait at the admission gate (``caoyuan.web.admission``) for
+about 0.4 s each; those that outlived a sweep and died later cancelled out the new ones arriving, so with
+Python's 700 the young generation was swept about once a second, by then holding the waiting requests'
+50,000 objects: a 10–20 ms pause every second, which was the quote's p99 (16–23 ms). With ``YOUNG`` = 100
+a sweep comes seven times as often and holds a seventh as much (2–3 collections over 2 ms in a whole run instead of 14–17); the
+middle generation, filled that much faster, is swept every ``MIDDLE`` = 3 young sweeps instead of 10, and a
+full sweep waits for ``FULL_SWEEP_AFTER`` middle ones, about as many allocations apart as before (100 × 3 ×
+2,000 against 700 × 10 × 100). Back to back (``booking_race.py``, the same hour): quote p99 23.4 and
+15.6 ms with Python's thresholds, 8.7 and 7.2 ms with these; bookings/s 2,255 and 2,366 against 2,586 and
+2,821. The order route's CPU (``flash_sale.py``) did not move beyond the machine's drift.
 
-The younger generations keep Python's thresholds. Sweeping the youngest every 10,000 allocations instead of
-700 took an in-process intake from 410 to 77 ms of collections for 6,000 orders (``benchmarks/intake_cpu.py``
-without the freeze), but in the server, after the freeze, it changed neither the trivial route's nor an
-order's CPU (0.137 and 0.311 ms against 0.137–0.145 and 0.312, ``flash_sale.py`` back to back): not kept.
+Sweeping the youngest every 10,000 allocations instead of 700 took an in-process intake from 410 to 77 ms
+of collections for 6,000 orders (``benchmarks/intake_cpu.py`` without the freeze), but in the server, after
+the freeze, it changed neither the trivial route's nor an order's CPU (0.137 and 0.311 ms against
+0.137–0.145 and 0.312, ``flash_sale.py`` back to back): not kept.
 """
 
 from __future__ import annotations
 
 import gc
 
-FULL_SWEEP_AFTER = 100  # sweeps of generation 1 between full sweeps (Python's default: 10)
+YOUNG = 100  # net allocations between sweeps of generation 0 (Python's default: 700)
+MIDDLE = 3  # sweeps of generation 0 between sweeps of generation 1 (Python's default: 10)
+FULL_SWEEP_AFTER = 2000  # sweeps of generation 1 between full sweeps (Python's default: 10)
 
 
 def freeze_startup_heap() -> int:
@@ -33,6 +41,5 @@ def freeze_startup_heap() -> int:
     objects are now frozen."""
     gc.collect()
     gc.freeze()
-    young, middle, _ = gc.get_threshold()
-    gc.set_threshold(young, middle, FULL_SWEEP_AFTER)
+    gc.set_threshold(YOUNG, MIDDLE, FULL_SWEEP_AFTER)
     return gc.get_freeze_count()
