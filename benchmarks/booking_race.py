@@ -29,6 +29,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import _profile
+import _scrape
 import _wrk
 import httpx
 from _scratch import cpu_canary_ms, free_port, machine_line, start_server, stop
@@ -182,7 +183,7 @@ def race(args: argparse.Namespace, url: str, ids: dict[str, int], day: date, wor
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {"CAOYUAN_DATABASE_URL": url, "CAOYUAN_DATABASE_POOL_SIZE": "10"}
+    env = {"CAOYUAN_DATABASE_URL": url, "CAOYUAN_DATABASE_POOL_SIZE": "10", **_scrape.ENV}
     server = start_server("_bench_app:create", port, work / "server.log", env)
     pids = {server.pid}
     quote_path = f"/api/machinery/quote?service_type_id={ids['service']}&area=12.5&slope_area=4"
@@ -228,6 +229,10 @@ def race(args: argparse.Namespace, url: str, ids: dict[str, int], day: date, wor
         print(_wrk.describe(runs["quote_settled"]), flush=True)
         if profiler:
             _profile.finish(profiler)
+        time.sleep(1.0)  # bookings still waiting at the gate when wrk stopped: dropped unread (499) by now
+        route = _scrape.summary(_scrape.scrape(base), "/api/machinery/bookings")["order_route"]
+        runs["server_bookings"] = dict(sorted(route["statuses"].items()))
+        print(f"the server's account of the booking route, by status: {runs['server_bookings']}", flush=True)
     finally:
         stop(server)
     return runs
@@ -238,6 +243,7 @@ def url_name(url: str) -> str:
 
 
 def report(args: argparse.Namespace, runs: dict, checked: dict[str, int]) -> dict:
+    server_bookings = runs.pop("server_bookings")  # the server's counts, not a wrk phase
     bookings = runs["bookings"]
     accepted = bookings["statuses"].get("201", 0)
     rejected = bookings["statuses"].get("409 day_full", 0)
@@ -296,6 +302,7 @@ def report(args: argparse.Namespace, runs: dict, checked: dict[str, int]) -> dic
         "quote_p99_ms": round(loaded["p99_ms"], 2),
         "quotes_under_load": loaded["requests"],
         "quote_p99_settled_ms": round(runs["quote_settled"]["p99_ms"], 2),
+        "server_booking_statuses": server_bookings,  # 499: waited at the gate, its client gone
         "client_saturated": note is not None,
         "saturation": note,
         "phases": {r["name"]: _wrk.summary(r) for r in runs.values()},

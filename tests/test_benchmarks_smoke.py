@@ -168,6 +168,8 @@ def test_booking_race_smallest(bench_env: dict[str, str]) -> None:
     result = _run("booking_race.py", bench_env)
     assert result["over_capacity"] == 0 and result["consistent"] is True
     assert result["errors"] == 0
+    server = result["server_booking_statuses"]  # the server's own count, 499s (clients gone) included
+    assert server.get("201", 0) >= result["accepted"] and not [s for s in server if s.startswith("5")]
 
 
 @needs_wrk

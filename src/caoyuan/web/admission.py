@@ -109,6 +109,8 @@ async def _in_turn(
                 pass  # others keep coming: go ahead, so a steady stream of them cannot starve this kind
         first = await receive()
         if first["type"] == "http.disconnect":
+            # never routed: a limit is one exact path, so that is its route in the metrics
+            scope.setdefault("path_template", kind[1])  # type: ignore[typeddict-unknown-key]
             return CLIENT_GONE
         await app(scope, _replaying(first, receive), send)
     finally:
