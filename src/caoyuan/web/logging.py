@@ -1,11 +1,11 @@
 """One structured (JSON) log line per request: method, path, status, ms. No bodies, no query strings.
 
 The access line is the one log record every request makes, so it is made cheaply: the middleware builds
-the record itself (no ``findCaller`` stack walk) with its JSON line already encoded by msgspec, and the
-``caoyuan`` handlers sit behind a queue, so the write to stderr happens in a listener thread, not on the
-event loop that serves requests. On an event loop, the records of one turn of the loop cross to that thread
-as one batch and their access lines are written with one write: the thread wakes once a turn, not once a
-request (each wake-up took the GIL from the loop).
+the line itself (no ``LogRecord``, no ``findCaller`` stack walk), encoded by msgspec, and on an event loop
+the lines of one turn of the loop are written together with one write at the end of the turn — by the loop
+itself where that write can never make it wait (a file, a pipe opened non-blocking: ``web/logsink.py``),
+otherwise by a writer thread behind a queue. Other records (warnings, errors with their tracebacks) are
+formatted and written by that thread, in their place among the access lines.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import logging
 import logging.handlers
 import queue
 import sys
+import threading
 import time
 import weakref
 from collections.abc import Callable
@@ -27,9 +28,10 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from caoyuan import clock
 from caoyuan.identity import scrub
 from caoyuan.web import admission
+from caoyuan.web.logsink import Sink
 
 access_log = logging.getLogger("caoyuan.access")
-_listener: logging.handlers.QueueListener | None = None
+_listener: _Writer | None = None
 
 
 class AccessLine(msgspec.Struct):
@@ -69,13 +71,19 @@ class JsonFormatter(logging.Formatter):
 class _HandOver(logging.handlers.QueueHandler):
     """Queue the record as it is: formatting happens in the listener thread (same process, nothing pickled).
 
-    On an event loop the records wait for the end of the loop's turn and cross together (one queue item)."""
+    On an event loop the records wait for the end of the loop's turn and go together: written there and then
+    when they are all access lines and ``sink`` takes them, otherwise as one queue item."""
 
-    def __init__(self, records: queue.SimpleQueue) -> None:  # type: ignore[type-arg]
+    def __init__(self, records: queue.SimpleQueue, handler: logging.StreamHandler) -> None:  # type: ignore[type-arg]
         super().__init__(records)  # type: ignore[arg-type]
-        self.batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[logging.LogRecord | str]] = (
+        self.batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[logging.LogRecord | str | bytes]] = (
             weakref.WeakKeyDictionary()
         )
+        self.handler = handler
+        self.sink = Sink.for_stream(handler.stream)
+        self._count = threading.Lock()
+        self.queued = 0  # batches put on the queue, and of those the writer thread has written
+        self.written = 0
 
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
         if record.exc_info and not record.exc_text:
@@ -98,8 +106,22 @@ class _HandOver(logging.handlers.QueueHandler):
 
     def send_batch(self, loop: asyncio.AbstractEventLoop) -> None:
         batch = self.batches.pop(loop, None)
-        if batch:
-            self.queue.put_nowait(batch)
+        if not batch:
+            return
+        sink = self.sink
+        if sink is not None and self.queued == self.written and sink.serves(self.handler.stream):
+            if all(type(one) is str for one in batch):
+                rest = sink.write(("\n".join(batch) + "\n").encode())  # type: ignore[arg-type]
+                if not rest:
+                    return
+                batch = [rest]  # what a full pipe did not take: the thread waits for its reader
+        with self._count:
+            self.queued += 1
+        self.queue.put_nowait(batch)
+
+    def batch_written(self) -> None:
+        with self._count:
+            self.written += 1
 
     def send_all(self) -> None:
         """Whatever waits for a loop's turn to end goes now (the writer is stopping)."""
@@ -114,11 +136,23 @@ class _Writer(logging.handlers.QueueListener):
         super().__init__(records, handler, respect_handler_level=False)  # type: ignore[arg-type]
         self.handover = handover
 
-    def handle(self, record: logging.LogRecord | str | list[logging.LogRecord | str]) -> None:  # type: ignore[override]
-        if not isinstance(record, list):
-            record = [record]
+    def handle(self, record: logging.LogRecord | str | list[logging.LogRecord | str | bytes]) -> None:  # type: ignore[override]
+        if isinstance(record, list):
+            try:
+                self._write_batch(record)
+            finally:
+                self.handover.batch_written()
+        else:
+            self._write_batch([record])
+
+    def _write_batch(self, batch: list[logging.LogRecord | str | bytes]) -> None:
         lines: list[str] = []
-        for one in record:
+        for one in batch:
+            if isinstance(one, bytes):  # the part of the loop's write a full pipe did not take
+                self._write_lines(lines)
+                lines = []
+                self._write_raw(one)
+                continue
             line = one if isinstance(one, str) else getattr(one, "line", None)
             if line is not None and (isinstance(one, str) or not one.exc_info):
                 lines.append(line)
@@ -133,9 +167,35 @@ class _Writer(logging.handlers.QueueListener):
             joined = logging.makeLogRecord(dict(_ACCESS_RECORD, line="\n".join(lines)))
             super().handle(joined)
 
+    def _write_raw(self, data: bytes) -> None:
+        handler = self.handover.handler
+        handler.acquire()
+        try:
+            stream = handler.stream
+            stream.flush()
+            raw = getattr(stream, "buffer", None)
+            if raw is not None:
+                raw.write(data)
+                raw.flush()
+            else:
+                stream.write(data.decode("utf-8", "replace"))
+                stream.flush()
+        except Exception:  # the same as a handler's failed write: reported on stderr, never raised
+            handler.handleError(logging.makeLogRecord(dict(_ACCESS_RECORD)))
+        finally:
+            handler.release()
+
     def stop(self) -> None:
+        if self._thread is None:  # already stopped (closed, then replaced)
+            return
         self.handover.send_all()
         super().stop()
+
+    def close(self) -> None:
+        """Stopped for good: the sink's own description of a pipe goes too."""
+        self.stop()
+        if self.handover.sink is not None:
+            self.handover.sink.close()
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -143,9 +203,9 @@ def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     if _listener is not None:
-        _listener.stop()  # an app made again in the same process (tests) replaces the old writer
+        _listener.close()  # an app made again in the same process (tests) replaces the old writer
     records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    handover = _HandOver(records)
+    handover = _HandOver(records, handler)
     _listener = _Writer(records, handler, handover)
     _listener.start()
     root = logging.getLogger("caoyuan")

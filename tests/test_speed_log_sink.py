@@ -1,0 +1,98 @@
+"""The event loop writes a turn's access lines itself where that can never make it wait (web/logsink.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import logging
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from caoyuan.web import logging as weblog
+
+
+@pytest.fixture
+def fresh_writer() -> Iterator[None]:
+    yield
+    weblog.configure_logging()  # the next test's writer on the real stderr again
+
+
+def _writer(monkeypatch: pytest.MonkeyPatch, stream) -> weblog._Writer:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(sys, "stderr", stream)
+    weblog.configure_logging()
+    assert weblog._listener is not None
+    return weblog._listener
+
+
+def _paths(text: str) -> list[str]:
+    return [json.loads(line).get("path") or json.loads(line)["msg"] for line in text.splitlines()]
+
+
+async def test_to_a_file_the_loop_writes_its_turns_lines_itself(tmp_path: Path, monkeypatch, fresh_writer) -> None:
+    with (tmp_path / "log").open("w") as stream:
+        writer = _writer(monkeypatch, stream)
+        for n in range(3):
+            weblog._log_request("GET", f"/live/{n}", 200, 1.0)
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert writer.handover.queued == 0  # nothing crossed to the thread
+        assert _paths((tmp_path / "log").read_text()) == ["/live/0", "/live/1", "/live/2"]
+        logging.getLogger("caoyuan.test").error("支付回调失败")  # a record: formatted by the thread, in its place
+        weblog._log_request("GET", "/live/3", 200, 1.0)
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        writer.stop()
+        writer.start()
+    assert _paths((tmp_path / "log").read_text())[3:] == ["支付回调失败", "/live/3"]
+
+
+async def test_to_a_pipe_through_its_own_non_blocking_description(monkeypatch, fresh_writer) -> None:
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb") as reader, os.fdopen(write_end, "w") as stream:
+        writer = _writer(monkeypatch, stream)
+        weblog._log_request("POST", "/api/live/sessions/1/orders", 201, 2.0)
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert writer.handover.queued == 0
+        assert os.get_blocking(write_end)  # the process's own fd is left blocking for everyone else
+        line = json.loads(os.read(reader.fileno(), 65536))
+        assert line["path"] == "/api/live/sessions/1/orders" and line["status"] == 201
+
+
+async def test_a_full_pipe_never_stops_the_loop_and_loses_nothing(monkeypatch, fresh_writer) -> None:
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)  # one page: a turn of 200 lines does not fit
+    turn_done = threading.Event()
+    received = bytearray()
+    waited_for_loop: list[bool] = []
+
+    def read_later() -> None:  # the log's reader, slow: it starts only once the loop's turn is over
+        waited_for_loop.append(turn_done.wait(timeout=10))
+        while chunk := os.read(read_end, 65536):
+            received.extend(chunk)
+
+    reading = threading.Thread(target=read_later)
+    with os.fdopen(write_end, "w") as stream:
+        writer = _writer(monkeypatch, stream)
+        reading.start()
+        for n in range(200):
+            weblog._log_request("GET", f"/live/{n}", 200, 1.0)
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # the loop wrote what fitted and went on: it did not wait for the reader
+        turn_done.set()
+        for n in range(200, 210):  # a later turn: after the rest, which the thread is still writing
+            weblog._log_request("GET", f"/live/{n}", 200, 1.0)
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        writer.close()  # drains the thread's queue, then closes the sink's own description
+    reading.join(timeout=10)
+    os.close(read_end)
+    assert waited_for_loop == [True]  # the reader began because the loop's turn ended, not by its timeout
+    assert writer.handover.queued >= 1
+    assert _paths(received.decode()) == [f"/live/{n}" for n in range(210)]
