@@ -96,3 +96,23 @@ async def test_a_full_pipe_never_stops_the_loop_and_loses_nothing(monkeypatch, f
     assert waited_for_loop == [True]  # the reader began because the loop's turn ended, not by its timeout
     assert writer.handover.queued >= 1
     assert _paths(received.decode()) == [f"/live/{n}" for n in range(210)]
+
+
+def test_a_turn_its_loop_left_unfinished_goes_with_the_next_loops_first_line(
+    tmp_path: Path, monkeypatch, fresh_writer
+) -> None:
+    with (tmp_path / "log").open("w") as stream:
+        _writer(monkeypatch, stream)
+
+        async def log(path: str, turns: int) -> None:
+            weblog._log_request("GET", path, 200, 1.0)
+            for _ in range(turns):
+                await asyncio.sleep(0)
+
+        first = asyncio.new_event_loop()
+        first.run_until_complete(log("/live/1", 0))  # the loop stops before its turn's write comes round
+        first.close()
+        second = asyncio.new_event_loop()
+        second.run_until_complete(log("/live/2", 2))
+        second.close()
+    assert _paths((tmp_path / "log").read_text()) == ["/live/1", "/live/2"]

@@ -19,7 +19,6 @@ import queue
 import sys
 import threading
 import time
-import weakref
 from collections.abc import Callable
 
 import msgspec
@@ -76,9 +75,8 @@ class _HandOver(logging.handlers.QueueHandler):
 
     def __init__(self, records: queue.SimpleQueue, handler: logging.StreamHandler) -> None:  # type: ignore[type-arg]
         super().__init__(records)  # type: ignore[arg-type]
-        self.batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[logging.LogRecord | str | bytes]] = (
-            weakref.WeakKeyDictionary()
-        )
+        # per thread: the running loop and the records of its turn so far
+        self.turns: dict[int, tuple[asyncio.AbstractEventLoop, list[logging.LogRecord | str | bytes]]] = {}
         self.handler = handler
         self.sink = Sink.for_stream(handler.stream)
         self._count = threading.Lock()
@@ -93,21 +91,32 @@ class _HandOver(logging.handlers.QueueHandler):
 
     def enqueue(self, record: logging.LogRecord | str) -> None:  # type: ignore[override]
         """A record, or an access line already encoded (the access log's own path: see ``_log_request``)."""
+        turn = self.turns.get(threading.get_ident())
+        if turn is not None and turn[0].is_running():
+            turn[1].append(record)
+            return
+        self._begin_turn(record)
+
+    def _begin_turn(self, record: logging.LogRecord | str) -> None:
+        ident = threading.get_ident()
+        stale = self.turns.pop(ident, None)
+        if stale is not None:  # its loop stopped before the turn ended: those records go now
+            self._send(stale[1])
         try:
+            # Once a turn, not once a request: on Python 3.11 this asks the kernel for the process id.
             loop = asyncio.get_running_loop()
         except RuntimeError:  # a thread, the CLI, start-up: straight over
             self.queue.put_nowait(record)
             return
-        batch = self.batches.get(loop)
-        if batch is None:
-            batch = self.batches[loop] = []
-            loop.call_soon(self.send_batch, loop)
-        batch.append(record)
+        self.turns[ident] = (loop, [record])
+        loop.call_soon(self.send_batch, ident)
 
-    def send_batch(self, loop: asyncio.AbstractEventLoop) -> None:
-        batch = self.batches.pop(loop, None)
-        if not batch:
-            return
+    def send_batch(self, ident: int) -> None:
+        turn = self.turns.pop(ident, None)
+        if turn is not None:
+            self._send(turn[1])
+
+    def _send(self, batch: list[logging.LogRecord | str | bytes]) -> None:
         sink = self.sink
         if sink is not None and self.queued == self.written and sink.serves(self.handler.stream):
             if all(type(one) is str for one in batch):
@@ -125,8 +134,8 @@ class _HandOver(logging.handlers.QueueHandler):
 
     def send_all(self) -> None:
         """Whatever waits for a loop's turn to end goes now (the writer is stopping)."""
-        for loop in list(self.batches):
-            self.send_batch(loop)
+        for ident in list(self.turns):
+            self.send_batch(ident)
 
 
 class _Writer(logging.handlers.QueueListener):
