@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import io
 import json
 import logging
 import os
@@ -116,3 +117,24 @@ def test_a_turn_its_loop_left_unfinished_goes_with_the_next_loops_first_line(
         second.run_until_complete(log("/live/2", 2))
         second.close()
     assert _paths((tmp_path / "log").read_text()) == ["/live/1", "/live/2"]
+
+
+async def test_a_replaced_writers_sink_writes_nothing_more(monkeypatch, fresh_writer) -> None:
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb"), os.fdopen(write_end, "w") as stream:
+        old = _writer(monkeypatch, stream)
+        sink = old.handover.sink
+        assert sink is not None and sink.serves(stream)
+        monkeypatch.setattr(sys, "stderr", io.StringIO())  # the next writer opens no file of its own
+        weblog.configure_logging()  # an app made again: the old writer closes, its pipe description too
+        assert not sink.serves(stream)
+        later_read, later_write = os.pipe()  # new files take the lowest free numbers: the closed one's too
+        try:
+            assert sink.fd in (later_read, later_write)
+            os.set_blocking(later_read, False)
+            old.handover._send(["a line for the old writer"])  # must not land in whatever has its number now
+            with pytest.raises(BlockingIOError):
+                os.read(later_read, 100)
+        finally:
+            os.close(later_read)
+            os.close(later_write)

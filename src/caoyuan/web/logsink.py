@@ -27,6 +27,7 @@ class Sink:
         self.stream = stream
         self.fd = fd
         self.owned = owned  # our own description of a pipe: closed with the sink
+        self.closed = False
 
     @classmethod
     def for_stream(cls, stream: IO[Any]) -> Sink | None:
@@ -46,8 +47,8 @@ class Sink:
         return None
 
     def serves(self, stream: IO[Any]) -> bool:
-        """Still the handler's stream, still open (a closed stream's fd may now be someone else's)."""
-        return stream is self.stream and not self.stream.closed
+        """Still the handler's stream, both still open (a closed fd's number may now be someone else's)."""
+        return not self.closed and stream is self.stream and not self.stream.closed
 
     def write(self, data: bytes) -> bytes:
         """Write what the destination takes now; return the rest (empty when all of it went)."""
@@ -58,6 +59,7 @@ class Sink:
         return data[written:]
 
     def close(self) -> None:
+        self.closed = True
         if self.owned:
             self.owned = False
             os.close(self.fd)
