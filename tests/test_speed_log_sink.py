@@ -138,3 +138,11 @@ async def test_a_replaced_writers_sink_writes_nothing_more(monkeypatch, fresh_wr
         finally:
             os.close(later_read)
             os.close(later_write)
+
+
+def test_dev_null_is_written_by_the_loop_and_a_stream_without_a_file_keeps_the_thread() -> None:
+    from caoyuan.web.logsink import Sink
+
+    with open(os.devnull, "w") as null:
+        assert Sink.for_stream(null) is not None
+    assert Sink.for_stream(io.StringIO()) is None

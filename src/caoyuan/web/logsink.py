@@ -33,10 +33,11 @@ class Sink:
     def for_stream(cls, stream: IO[Any]) -> Sink | None:
         try:
             fd = stream.fileno()
-            mode = os.fstat(fd).st_mode
+            found = os.fstat(fd)
         except (AttributeError, OSError, ValueError):  # io.StringIO and the like: no file
             return None
-        if stat.S_ISREG(mode) or _is_dev_null(fd, mode):
+        mode = found.st_mode
+        if stat.S_ISREG(mode) or (stat.S_ISCHR(mode) and found.st_rdev == os.stat(os.devnull).st_rdev):
             return cls(stream, fd, owned=False)
         if stat.S_ISFIFO(mode):
             try:  # opening the pipe again gives a description of its own: O_NONBLOCK here leaves fd 2 alone
@@ -63,12 +64,3 @@ class Sink:
         if self.owned:
             self.owned = False
             os.close(self.fd)
-
-
-def _is_dev_null(fd: int, mode: int) -> bool:
-    if not stat.S_ISCHR(mode):
-        return False
-    try:
-        return os.fstat(fd).st_rdev == os.stat(os.devnull).st_rdev
-    except OSError:
-        return False
