@@ -11,6 +11,7 @@ all samples the server was on CPU.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -19,7 +20,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-RATE = 100  # samples a second: enough for shares to a percent in 10 s, little cost to the server
+# Samples a second: enough for shares to a percent in 10 s, little cost to the server. PROFILE_RATE=500 for a
+# finer picture; PROFILE_NATIVE=1 adds C frames (the write system calls, the collector, asyncpg's Cython), which
+# py-spy can only read with the server paused at each sample: its throughput then means nothing.
+RATE = int(os.environ.get("PROFILE_RATE", "100"))
+NATIVE = bool(os.environ.get("PROFILE_NATIVE"))
 
 
 @dataclass
@@ -46,7 +51,7 @@ def start(pid: int, seconds: float, folder: Path, name: str) -> Recording:
         "raw",
         "--rate",
         str(RATE),
-        "--nonblocking",
+        *(["--native"] if NATIVE else ["--nonblocking"]),
         "--gil",  # only the thread holding the GIL: the log writer thread waiting on its queue is not work
         "--duration",
         str(max(1, int(seconds))),

@@ -90,26 +90,3 @@ async def test_a_crowd_in_cohorts_is_served_a_share_at_a_time_and_none_is_left_b
         await asyncio.gather(*(batcher.submit(db.engine, "k", _Call(n)) for n in range(size)))
         assert runs == [list(range(size))]  # not split: one statement
     await batches.finish(db.engine)
-
-
-@pytest.mark.postgres_only
-async def test_custom_plans_hold_only_for_the_runner_and_its_connection_goes_back_as_it_came(db) -> None:
-    seen: list[str] = []
-
-    async def run(conn, key, batch):  # type: ignore[no-untyped-def]
-        seen.append((await conn.execute(sa.text("SHOW plan_cache_mode"))).scalar_one())
-        for call in batch:
-            call.future.set_result(None)
-        return []
-
-    def fail(batch):  # type: ignore[no-untyped-def]
-        assert not batch, "no run fails here"
-
-    batcher: Batcher[_Call] = Batcher("test", run, fail, custom_plans=True, linger=0.01)
-    await batcher.submit(db.engine, "k", _Call(1))
-    await batches.finish(db.engine)
-    assert seen == ["force_custom_plan"]
-    pool = db.engine.sync_engine.pool
-    assert pool.checkedout() == 0
-    async with db.engine.connect() as conn:  # the pool's only idle connection: the runner's
-        assert (await conn.execute(sa.text("SHOW plan_cache_mode"))).scalar_one() == "auto"

@@ -22,8 +22,7 @@ def statements(client):  # type: ignore[no-untyped-def]
     engine = client.app.state.database.engine.sync_engine
 
     def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if not statement.startswith(("SET plan_cache_mode", "RESET plan_cache_mode")):  # a batch runner's setting
-            seen.append(statement)
+        seen.append(statement)
 
     def batched(statement: str, parameters: dict) -> None:  # the batches run past SQLAlchemy (db/prepared.py)
         seen.append(statement)

@@ -26,6 +26,7 @@ from caoyuan.db.prepared import DriverStatement, as_text, fetch, for_driver
 from storefront.models import BuyerQuota, Order, Product, ShippingRegionFee, Sku, StockPool
 
 ALONE = object()  # the batched read failed: read on the request's own session
+REPLAN_AFTER = 1.0  # seconds a plan of the batched read serves (caoyuan.db.prepared: the order table grows)
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,7 +171,7 @@ def _alone(batch: list[Ask]) -> None:
 @functools.lru_cache(maxsize=8)
 def _driver_read(gate: Gate | None) -> DriverStatement:
     """The batched read for asyncpg itself: the runner repeats it on the connection it holds."""
-    return for_driver(read_for(gate, batched=True))
+    return for_driver(read_for(gate, batched=True), replan_after=REPLAN_AFTER)
 
 
 _BATCHES: Batcher[Ask] = Batcher("intake read", _run, _alone)

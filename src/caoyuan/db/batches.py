@@ -19,10 +19,9 @@ with a fresh one). Every entry carries its own future; ``run`` answers each one.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -86,11 +85,10 @@ class Batcher(Generic[E]):
         window: float = 0.0,
         linger: float = 0.05,
         cohorts: int = 1,
-        custom_plans: bool = False,
     ) -> None:
         self.name, self.run, self.fail, self.take = name, run, fail, take
         self.window, self.linger = window, linger
-        self.cohorts, self.custom_plans = cohorts, custom_plans
+        self.cohorts = cohorts
         self._queues: weakref.WeakKeyDictionary[Any, dict[Hashable, _Queue]] = weakref.WeakKeyDictionary()
         self._last: tuple[weakref.ref, dict[Hashable, _Queue]] | None = None  # the engine asked last, and its queues
         _BATCHERS.add(self)
@@ -126,17 +124,16 @@ class Batcher(Generic[E]):
             await asyncio.sleep(self.window)
             async with engine.connect() as conn:
                 conn = await conn.execution_options(isolation_level="AUTOCOMMIT")  # one statement, one commit
-                async with self._plans(conn):
-                    while await self._calls_come(queue):
-                        batch, queue.waiting = self._take(queue.waiting, last)
-                        try:
-                            again = await self.run(conn, key, batch)
-                        except Exception:
-                            log.warning("a %s batch of %d failed", self.name, len(batch), exc_info=True)
-                            self._fail(batch)
-                            break
-                        queue.waiting[:0] = again
-                        last, batch = len(batch), []
+                while await self._calls_come(queue):
+                    batch, queue.waiting = self._take(queue.waiting, last)
+                    try:
+                        again = await self.run(conn, key, batch)
+                    except Exception:
+                        log.warning("a %s batch of %d failed", self.name, len(batch), exc_info=True)
+                        self._fail(batch)
+                        break
+                    queue.waiting[:0] = again
+                    last, batch = len(batch), []
         except BaseException:
             self._fail(batch + queue.waiting)  # cut off mid-statement: each caller falls back on its own
             queue.waiting.clear()
@@ -158,25 +155,6 @@ class Batcher(Generic[E]):
             return self.take(waiting)
         batch, rest = self.take(waiting[:share])
         return batch, rest + waiting[share:]
-
-    @contextlib.asynccontextmanager
-    async def _plans(self, conn: AsyncConnection) -> AsyncIterator[None]:
-        """With ``custom_plans``, PostgreSQL plans each statement for the rows it meets now.
-
-        A prepared statement's generic plan is chosen once, for the table sizes of that moment: a table
-        that grows by thousands of rows a minute (orders in a big show) is then scanned whole by every
-        batch until autovacuum analyses it. Planning anew costs the database ~0.3 ms a batch."""
-        if not self.custom_plans:
-            yield
-            return
-        await conn.exec_driver_sql("SET plan_cache_mode = force_custom_plan")
-        try:
-            yield
-        finally:  # the connection goes back to the pool as it came, or not at all
-            try:
-                await conn.exec_driver_sql("RESET plan_cache_mode")
-            except Exception:
-                await conn.invalidate()
 
     def _fail(self, entries: list[E]) -> None:
         self.fail([entry for entry in entries if not entry.future.done()])
