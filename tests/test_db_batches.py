@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-import pytest
 import sqlalchemy as sa
 
 from caoyuan.db import batches
