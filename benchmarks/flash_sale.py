@@ -289,7 +289,8 @@ def _report(  # noqa: PLR0913
         for sample in run["samples"]:
             if not sample.startswith("409 sold_out"):  # the expected refusal, not a problem
                 print(f"  {run['name']}: {sample}")
-    for line in [ln for ln in server_log.splitlines() if '"event":"request"' not in ln.replace(' ', '') and ln.strip()][:10]:
+    not_access = [ln for ln in server_log.splitlines() if ln.strip() and '"event":"request"' not in ln.replace(" ", "")]
+    for line in not_access[:10]:
         print("  server:", line[:300])
     # wrk stops with requests in flight, which the server may still commit: the database is the truth,
     # and what wrk saw answered 201 is a lower bound of it.
