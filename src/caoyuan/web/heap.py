@@ -20,15 +20,18 @@ ones arriving, so with 700 the young generation was swept about once a second, b
 requests' 50,000 objects: a 10–20 ms pause every second, which was the quote's p99 (16–23 ms). With 100 a
 sweep comes seven times as often and holds a seventh as much (2–3 collections over 2 ms in a run instead of
 14–17); the middle generation, filled that much faster, is swept every 3 young sweeps, and full sweeps wait
-for 2,000 middle ones, about as many allocations apart as in ``CALM`` (100 × 3 × 2,000 against 700 × 10 ×
-100). Back to back (``booking_race.py``, the same hour): quote p99 23.4 and 15.6 ms with ``CALM``, 8.7 and
+for 2,000 middle ones (100 × 3 × 2,000 allocations apart, as 700 × 10 × 100 were when ``CALM`` began at 700). Back to back (``booking_race.py``, the same hour): quote p99 23.4 and 15.6 ms with ``CALM``, 8.7 and
 7.2 ms with ``FLOOD``; bookings/s 2,255 and 2,366 against 2,586 and 2,821. Only under a flood: always on,
 the trivial route cost ~5 % more CPU (0.146 against 0.139 ms a request, medians of six alternated runs).
 
-Sweeping the youngest every 10,000 allocations instead of 700 took an in-process intake from 410 to 77 ms
-of collections for 6,000 orders (``benchmarks/intake_cpu.py`` without the freeze), but in the server, after
-the freeze, it changed neither the trivial route's nor an order's CPU (0.137 and 0.311 ms against
-0.137–0.145 and 0.312, ``flash_sale.py`` back to back): not kept.
+``CALM`` sweeps the young generation every 7,000 net allocations, not Python's 700. An order in flight
+allocates a few hundred objects across several turns of the loop; at 700 the young sweep came many times
+an order and promoted whatever 64 orders in flight held at that moment, to be swept again in the middle
+generation. In a flash sale that sweeping was ~5 % of the server's CPU (py-spy with native frames:
+``gc_collect_main``). Alternated runs (``flash_sale.py --rounds 2``, four pairs): an order 0.142–0.176 ms of
+the server's CPU at 7,000 against 0.147–0.236 at 700 (lower in 7 of 8 rounds), the trivial route unchanged
+(0.077–0.089 against 0.075–0.100 ms). Session 10 had found no change at 10,000, when an order cost twice
+as much elsewhere.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import gc
 
 # (young, middle, full): net allocations between sweeps of generation 0, sweeps of generation 0 between
 # sweeps of generation 1, sweeps of generation 1 between full sweeps. Python's own: (700, 10, 10).
-CALM = (700, 10, 100)
+CALM = (7000, 10, 100)
 FLOOD = (100, 3, 2000)
 _served = False  # thresholds are a served process's only: a test process keeps Python's
 
