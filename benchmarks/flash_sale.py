@@ -132,7 +132,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--small", action="store_true", help="a smoke run: 1 s phases, a flash sale of 20 units")
     args = parser.parse_args()
     if args.small:
-        args.seconds, args.stock, args.connections, args.shelf_stock = 1, 20, 8, 5000
+        args.seconds, args.stock, args.connections, args.shelf_stock = 1, 20, 8, 100_000
     if not 1 <= args.threads <= 9:
         parser.error("--threads must be 1–9 (one digit of each buyer phone is the thread)")
     if not 1 <= args.rounds <= 9:
