@@ -26,7 +26,7 @@ from prometheus_client import Histogram
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from caoyuan.db.batches import Batcher
-from caoyuan.db.prepared import DriverStatement, fetch, for_driver
+from caoyuan.db.prepared import REPLAN_GROWING, DriverStatement, fetch, for_driver
 from caoyuan.feed.hub import CHANNEL, HUB
 from caoyuan.web import metrics
 from caoyuan.web.metrics import REGISTRY
@@ -36,7 +36,6 @@ log = logging.getLogger("storefront.intake_batch")
 
 ENABLED = True  # off: every order is its own statement (tests compare both)
 MAX_BATCH = 200
-REPLAN_AFTER = 1.0  # seconds a plan of the batch statement serves (caoyuan.db.prepared: the order table grows)
 
 BATCH_ORDERS = Histogram(
     "caoyuan_intake_batch_orders",
@@ -199,4 +198,4 @@ def _outcome(row: Any) -> Outcome:
 @functools.lru_cache(maxsize=4)
 def _driver_statement(capped: bool, feed: bool) -> DriverStatement:
     """The batch statement for asyncpg itself: the runner repeats it on the connection it holds."""
-    return for_driver(batch_statement(capped, feed), replan_after=REPLAN_AFTER)
+    return for_driver(batch_statement(capped, feed), replan_after=REPLAN_GROWING)

@@ -22,11 +22,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from caoyuan.db.batches import Batcher
-from caoyuan.db.prepared import DriverStatement, as_text, fetch, for_driver
+from caoyuan.db.prepared import REPLAN_GROWING, DriverStatement, as_text, fetch, for_driver
 from storefront.models import BuyerQuota, Order, Product, ShippingRegionFee, Sku, StockPool
 
 ALONE = object()  # the batched read failed: read on the request's own session
-REPLAN_AFTER = 1.0  # seconds a plan of the batched read serves (caoyuan.db.prepared: the order table grows)
 
 
 @dataclass(frozen=True, eq=False)
@@ -171,7 +170,7 @@ def _alone(batch: list[Ask]) -> None:
 @functools.lru_cache(maxsize=8)
 def _driver_read(gate: Gate | None) -> DriverStatement:
     """The batched read for asyncpg itself: the runner repeats it on the connection it holds."""
-    return for_driver(read_for(gate, batched=True), replan_after=REPLAN_AFTER)
+    return for_driver(read_for(gate, batched=True), replan_after=REPLAN_GROWING)
 
 
 _BATCHES: Batcher[Ask] = Batcher("intake read", _run, _alone)

@@ -50,6 +50,11 @@ def as_text(select: sa.Select) -> sa.TextualSelect:
 WATCHERS: list[Callable[[str, dict[str, Any]], None]] = []
 
 
+# A batch statement over a table that grows by thousands of rows a minute (orders in a big show): its plan
+# kept this long (see _prepared).
+REPLAN_GROWING = 1.0
+
+
 @dataclass(frozen=True)
 class DriverStatement:
     """A statement as asyncpg takes it: ``$n`` parameters, given in the order of ``names``.

@@ -20,7 +20,8 @@ ones arriving, so with 700 the young generation was swept about once a second, b
 requests' 50,000 objects: a 10–20 ms pause every second, which was the quote's p99 (16–23 ms). With 100 a
 sweep comes seven times as often and holds a seventh as much (2–3 collections over 2 ms in a run instead of
 14–17); the middle generation, filled that much faster, is swept every 3 young sweeps, and full sweeps wait
-for 2,000 middle ones (100 × 3 × 2,000 allocations apart, as 700 × 10 × 100 were when ``CALM`` began at 700). Back to back (``booking_race.py``, the same hour): quote p99 23.4 and 15.6 ms with ``CALM``, 8.7 and
+for 2,000 middle ones (100 × 3 × 2,000 allocations apart, as 700 × 10 × 100 were when ``CALM`` began at
+700). Back to back (``booking_race.py``, the same hour): quote p99 23.4 and 15.6 ms with ``CALM``, 8.7 and
 7.2 ms with ``FLOOD``; bookings/s 2,255 and 2,366 against 2,586 and 2,821. Only under a flood: always on,
 the trivial route cost ~5 % more CPU (0.146 against 0.139 ms a request, medians of six alternated runs).
 
@@ -30,7 +31,7 @@ an order and promoted whatever 64 orders in flight held at that moment, to be sw
 generation. In a flash sale that sweeping was ~5 % of the server's CPU (py-spy with native frames:
 ``gc_collect_main``). Alternated runs (``flash_sale.py --rounds 2``, four pairs): an order 0.142–0.176 ms of
 the server's CPU at 7,000 against 0.147–0.236 at 700 (lower in 7 of 8 rounds), the trivial route unchanged
-(0.077–0.089 against 0.075–0.100 ms). Session 10 had found no change at 10,000, when an order cost twice
+(0.077–0.089 against 0.075–0.100 ms). Session 5 had found no change at 10,000, when an order cost twice
 as much elsewhere.
 """
 
