@@ -239,6 +239,10 @@ def _all_sales(orders: dict) -> bool:
 def _median_round(rounds: list[tuple[dict, dict]], again: dict) -> tuple[dict, dict, list[dict]]:
     """One round: its trivial phase and the mean of the two that bracket its orders. Several: the round whose
     ratio (orders / the trivial phase just before) is the median, and each round's figures."""
+    for k, (_, orders) in enumerate(rounds):
+        if not _all_sales(orders):
+            verdict = "not counted" if len(rounds) > 1 else "its ratio is not the orders' alone"
+            print(f"NOTE: orders round {k + 1} was not every one a sale ({orders['statuses']}): {verdict}")
     if len(rounds) == 1:
         trivial, orders = rounds[0]
         mean = dict(
@@ -262,9 +266,6 @@ def _median_round(rounds: list[tuple[dict, dict]], again: dict) -> tuple[dict, d
     ]
     counted = [k for k, line in enumerate(listed) if line["all_sales"]] or list(range(len(rounds)))
     ranked = sorted(counted, key=lambda k: listed[k]["ratio"] or 0.0)
-    for k, line in enumerate(listed):
-        if not line["all_sales"]:
-            print(f"NOTE: orders round {k + 1} was not every one a sale ({rounds[k][1]['statuses']}): not counted")
     trivial, orders = rounds[ranked[len(ranked) // 2]]
     return trivial, orders, listed
 

@@ -37,7 +37,7 @@ class Sink:
         except (AttributeError, OSError, ValueError):  # io.StringIO and the like: no file
             return None
         mode = found.st_mode
-        if stat.S_ISREG(mode) or (stat.S_ISCHR(mode) and found.st_rdev == os.stat(os.devnull).st_rdev):
+        if stat.S_ISREG(mode) or (stat.S_ISCHR(mode) and _is_dev_null(found)):
             return cls(stream, fd, owned=False)
         if stat.S_ISFIFO(mode):
             try:  # opening the pipe again gives a description of its own: O_NONBLOCK here leaves fd 2 alone
@@ -64,3 +64,11 @@ class Sink:
         if self.owned:
             self.owned = False
             os.close(self.fd)
+
+
+def _is_dev_null(found: os.stat_result) -> bool:
+    """A character device that is /dev/null (a container without one keeps the writer thread)."""
+    try:
+        return found.st_rdev == os.stat(os.devnull).st_rdev
+    except OSError:
+        return False
