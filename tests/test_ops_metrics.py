@@ -119,3 +119,36 @@ async def test_unreachable_gateway_is_an_outcome(metered) -> None:  # type: igno
     after = value(await scrape(metered), "caoyuan_alipay_call_duration_seconds_count", outcome="unreachable")
     assert after - before == 1
     assert 'method="alipay.trade.query"' in await scrape(metered)
+
+
+def test_the_request_tally_reads_as_prometheus_clients_own_histogram() -> None:
+    """The lock-free tally must expose exactly what prometheus_client's Histogram would for the same requests,
+    a request of exactly a bucket's bound counted in that bucket."""
+    from prometheus_client import CollectorRegistry, Histogram, generate_latest
+
+    from caoyuan.web.metrics import LATENCY_BUCKETS, RequestTally
+
+    theirs_registry, ours_registry = CollectorRegistry(), CollectorRegistry()
+    theirs = Histogram(
+        RequestTally.name,
+        RequestTally.documentation,
+        list(RequestTally.labels),
+        buckets=LATENCY_BUCKETS,
+        registry=theirs_registry,
+    )
+    ours = RequestTally(LATENCY_BUCKETS)
+    ours_registry.register(ours)
+    requests = [("GET", "/a", 200, s) for s in (0.0, 0.004, 0.005, 0.0051, 0.25, 3.0, 10.0, 11.5)]
+    requests += [("POST", "/a", 409, 0.02), ("GET", "/a", 500, 0.7)]
+    for method, route, status, seconds in requests:
+        theirs.labels(method, route, str(status)).observe(seconds)
+        ours.observe(method, route, status, seconds)
+
+    def samples(registry: CollectorRegistry) -> list[str]:
+        text = generate_latest(registry).decode()
+        return sorted(line for line in text.splitlines() if not line.startswith("#") and "_created" not in line)
+
+    assert samples(ours_registry) == samples(theirs_registry)
+    assert 'le="0.005",method="GET",route="/a",status="200"} 3.0' in "\n".join(
+        samples(ours_registry)
+    )  # 0, 0.004, 0.005

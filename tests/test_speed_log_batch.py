@@ -76,3 +76,27 @@ async def test_with_nobody_else_listening_the_line_goes_without_a_log_record(mon
     line = json.loads(stream.getvalue())
     assert list(line) == ["ts", "level", "logger", "event", "method", "path", "status", "ms"]
     assert line["path"] == "/api/coop/members/110105********002X" and line["status"] == 404
+
+
+async def test_a_requests_line_is_made_when_its_turn_ends_not_while_it_is_answered(monkeypatch) -> None:
+    weblog.configure_logging()
+    writer = weblog._listener
+    assert writer is not None
+    stream = io.StringIO()
+    monkeypatch.setattr(writer.handlers[0], "stream", stream)
+    made: list[str] = []
+    real_scrub = weblog.scrub
+    monkeypatch.setattr(weblog, "scrub", lambda text: made.append(text) or real_scrub(text))
+    weblog._log_request("GET", "/live/1", 200, 1.5)
+    weblog._log_request("POST", "/api/coop/members/13800138000", 201, 2.25)
+    assert made == []  # nothing encoded yet: the request only left its fields
+    await asyncio.sleep(0)
+    assert made == ["/live/1", "/api/coop/members/13800138000"]
+    writer.stop()
+    writer.start()
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(line["method"], line["path"], line["status"], line["ms"]) for line in lines] == [
+        ("GET", "/live/1", 200, 1.5),
+        ("POST", "/api/coop/members/138****8000", 201, 2.25),
+    ]
+    assert lines[0]["ts"] == lines[1]["ts"]  # one turn, one timestamp

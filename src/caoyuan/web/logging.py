@@ -1,8 +1,9 @@
 """One structured (JSON) log line per request: method, path, status, ms. No bodies, no query strings.
 
-The access line is the one log record every request makes, so it is made cheaply: the middleware builds
-the line itself (no ``LogRecord``, no ``findCaller`` stack walk), encoded by msgspec, and on an event loop
-the lines of one turn of the loop are written together with one write at the end of the turn — by the loop
+The access line is the one log record every request makes, so it is made cheaply: no ``LogRecord``, no
+``findCaller`` stack walk; on an event loop the request leaves only its four fields, and at the end of the
+loop's turn its lines are made together (one timestamp, one msgspec ``encode_lines``) and written with one
+write — by the loop
 itself where that write can never make it wait (a file, a pipe opened non-blocking: ``web/logsink.py``),
 otherwise by a writer thread behind a queue. Other records (warnings, errors with their tracebacks) are
 formatted and written by that thread, in their place among the access lines.
@@ -44,7 +45,9 @@ class AccessLine(msgspec.Struct):
     ms: float
 
 
-_encode = msgspec.json.Encoder().encode
+_encoder = msgspec.json.Encoder()
+_encode = _encoder.encode
+Fields = tuple[str, str, int, float]  # an access line not made yet: method, path, status, ms
 
 
 class JsonFormatter(logging.Formatter):
@@ -76,7 +79,7 @@ class _HandOver(logging.handlers.QueueHandler):
     def __init__(self, records: queue.SimpleQueue, handler: logging.StreamHandler) -> None:  # type: ignore[type-arg]
         super().__init__(records)  # type: ignore[arg-type]
         # per thread: the running loop and the records of its turn so far
-        self.turns: dict[int, tuple[asyncio.AbstractEventLoop, list[logging.LogRecord | str | bytes]]] = {}
+        self.turns: dict[int, tuple[asyncio.AbstractEventLoop, list[logging.LogRecord | Fields | str | bytes]]] = {}
         self.handler = handler
         self.sink = Sink.for_stream(handler.stream)
         self._count = threading.Lock()
@@ -89,15 +92,15 @@ class _HandOver(logging.handlers.QueueHandler):
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         return record
 
-    def enqueue(self, record: logging.LogRecord | str) -> None:  # type: ignore[override]
-        """A record, or an access line already encoded (the access log's own path: see ``_log_request``)."""
+    def enqueue(self, record: logging.LogRecord | Fields) -> None:  # type: ignore[override]
+        """A record, or an access line's fields (the access log's own path: see ``_log_request``)."""
         turn = self.turns.get(threading.get_ident())
         if turn is not None and turn[0].is_running():
             turn[1].append(record)
             return
         self._begin_turn(record)
 
-    def _begin_turn(self, record: logging.LogRecord | str) -> None:
+    def _begin_turn(self, record: logging.LogRecord | Fields) -> None:
         ident = threading.get_ident()
         stale = self.turns.pop(ident, None)
         if stale is not None:  # its loop stopped before the turn ended: those records go now
@@ -106,7 +109,7 @@ class _HandOver(logging.handlers.QueueHandler):
             # Once a turn, not once a request: on Python 3.11 this asks the kernel for the process id.
             loop = asyncio.get_running_loop()
         except RuntimeError:  # a thread, the CLI, start-up: straight over
-            self.queue.put_nowait(record)
+            self.queue.put_nowait(access_line(record) if type(record) is tuple else record)
             return
         self.turns[ident] = (loop, [record])
         loop.call_soon(self.send_batch, ident)
@@ -116,14 +119,19 @@ class _HandOver(logging.handlers.QueueHandler):
         if turn is not None:
             self._send(turn[1])
 
-    def _send(self, batch: list[logging.LogRecord | str | bytes]) -> None:
-        sink = self.sink
-        if sink is not None and self.queued == self.written and sink.serves(self.handler.stream):
-            if all(type(one) is str for one in batch):
-                rest = sink.write(("\n".join(batch) + "\n").encode())  # type: ignore[arg-type]
+    def _send(self, batch: list[logging.LogRecord | Fields | str | bytes]) -> None:
+        if not all(type(one) is tuple for one in batch):  # records too: lines made now, each in its place
+            batch = [access_line(one) if type(one) is tuple else one for one in batch]  # type: ignore[arg-type]
+        else:  # the usual turn, access lines only: made together, and written by the loop if the sink can
+            data = access_lines(batch)  # type: ignore[arg-type]
+            sink = self.sink
+            if sink is not None and self.queued == self.written and sink.serves(self.handler.stream):
+                rest = sink.write(data)
                 if not rest:
                     return
                 batch = [rest]  # what a full pipe did not take: the thread waits for its reader
+            else:
+                batch = [data.decode().rstrip("\n")]  # for the thread: one write, as one access record
         with self._count:
             self.queued += 1
         self.queue.put_nowait(batch)
@@ -258,15 +266,27 @@ def _straight_to_writer() -> _HandOver | None:
     return handover if type(handover) is _HandOver and not handover.filters else None
 
 
+def _line(fields: Fields, stamp: str) -> AccessLine:
+    method, path, status, ms = fields
+    return AccessLine(stamp, "INFO", access_log.name, "request", method, scrub(path), status, ms)
+
+
+def access_line(fields: Fields) -> str:
+    return _encode(_line(fields, _Clock.stamp(clock.epoch_seconds()))).decode()
+
+
+def access_lines(batch: list[Fields]) -> bytes:
+    """One turn's access lines as newline-delimited JSON, stamped with the turn's end (to the second)."""
+    stamp = _Clock.stamp(clock.epoch_seconds())
+    return _encoder.encode_lines([_line(fields, stamp) for fields in batch])
+
+
 def _log_request(method: str, path: str, status: int, ms: float) -> None:
-    path = scrub(path)
     handover = _straight_to_writer()
     if handover is not None:
-        line = AccessLine(
-            _Clock.stamp(clock.epoch_seconds()), "INFO", access_log.name, "request", method, path, status, ms
-        )
-        handover.enqueue(_encode(line).decode())
+        handover.enqueue((method, path, status, ms))  # made at the end of the loop's turn, with the others
         return
+    path = scrub(path)
     record = access_log.makeRecord(access_log.name, logging.INFO, "", 0, "request", (), None)
     record.fields = {"event": "request", "method": method, "path": path, "status": status, "ms": ms}
     line = AccessLine(_Clock.stamp(record.created), "INFO", access_log.name, "request", method, path, status, ms)
