@@ -269,3 +269,40 @@ async def test_the_database_refuses_an_order_whose_sku_is_not_its_pools(db, make
                 await s.flush()
             await s.rollback()
     assert await pool_state(db, sc.pool_id) == (4, 5, 1, 1)  # the shelf's 5 units, one sold: only the real order
+
+
+async def test_a_batch_probes_the_key_index_even_where_the_planner_would_hash_the_order_table(
+    db, wide, make_user
+) -> None:
+    """With thousands of orders and no statistics (autovacuum off, nothing ANALYZEd), a batch must still look its
+    keys up in the index: a plan that hashes the whole order table costs a full scan at every batch."""
+    sc = await build(db, make_user, stock=100, shelf_qty=50)
+    seen: list[tuple[str, dict]] = []
+
+    def record(statement: str, parameters: dict) -> None:
+        if "INSERT INTO shop_order" in statement:
+            seen.append((statement, parameters))
+
+    async with wide.session() as s:
+        await place_order(s, request(sc, phone="13930000000"))
+    columns = [c.name for c in Order.__table__.columns if c.name != "id"]
+    copied = ", ".join(f"{c} || '-' || n" if c in ("idempotency_key", "public_no") else c for c in columns)
+    async with db.engine.begin() as conn:
+        await conn.exec_driver_sql(
+            f"INSERT INTO shop_order ({', '.join(columns)}) SELECT {copied} FROM shop_order "
+            "CROSS JOIN generate_series(1, 8000) AS n"
+        )
+    prepared.WATCHERS.append(record)
+    try:
+        await race_orders(wide, [request(sc, phone=f"1393000{n:04d}") for n in range(1, 4)])
+    finally:
+        prepared.WATCHERS.remove(record)
+    sql, parameters = seen[-1]
+    names = next(
+        d.names for d in (intake_batch._driver_statement(c, f) for c in (0, 1) for f in (0, 1)) if d.sql == sql
+    )
+    async with db.engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        plan = "\n".join(r[0] for r in await raw.fetch("EXPLAIN " + sql, *(parameters[n] for n in names)))
+    assert "Scan using uq_shop_order_idempotency_key on shop_order o" in plan, plan
+    assert "Seq Scan on shop_order" not in plan, plan
