@@ -2,22 +2,25 @@
 PostgreSQL and on the embedded SQLite demo, as shares of the app's trivial GET, driven by wrk.
 
     .venv/bin/python benchmarks/public_reads.py [--database both|postgresql|sqlite] [--seconds 10]
-        [--connections 64] [--threads 2] [--profile DIR] [--small]
+        [--rounds 3] [--connections 64] [--threads 2] [--profile DIR] [--small]
 
-1. For each database, bare Litestar (``_bare_app.py``) answers ``GET /api/bench/ping``: this machine's
-   ceiling for a GET, measured just before that database's phases (a drifting machine's speed a minute
-   later is another machine's).
-2. For each database, the real app plus trivial routes (``_bench_app.py``) on it: PostgreSQL — a scratch
-   database (``caoyuan_bench_reads``) seeded with a session on air and a flash sale; SQLite — a fresh demo
-   database (what ``caoyuan demo`` seeds) in a temporary folder, its session on air.
-3. wrk (2 threads, 64 connections) measures, one after another on the same server: the app's trivial GET
-   (``/api/bench/ping``: middleware, access log, no handler work), ``GET /healthz``, ``GET /api/live/sessions/{id}``
-   and ``GET /live/{id}``, each with wrk's, the server's and PostgreSQL's CPU; no ratio from a phase in which wrk's
-   busiest thread was ~ a full core. Every answer must be a 200.
+1. For each database, two servers side by side: bare Litestar (``_bare_app.py``), whose
+   ``GET /api/bench/ping`` is this machine's ceiling for a GET, and the real app plus trivial routes
+   (``_bench_app.py``) on that database: PostgreSQL — a scratch database (``caoyuan_bench_reads``) seeded
+   with a session on air and a flash sale; SQLite — a fresh demo database (what ``caoyuan demo`` seeds) in a
+   temporary folder, its session on air.
+2. wrk (2 threads, 64 connections) measures, in each round, one after another: bare Litestar's GET, the
+   app's trivial GET (``/api/bench/ping``: middleware, access log, no handler work),
+   ``GET /api/live/sessions/{id}`` and ``GET /live/{id}``; ``GET /healthz`` once, in the first round. Each
+   phase has wrk's, the server's and PostgreSQL's CPU; no ratio from a phase in which wrk's busiest thread was
+   ~ a full core. Every answer must be a 200. Each ratio is taken within one round, whose phases are seconds
+   apart, and the median of the rounds is reported: this machine's speed drifts by a third within minutes,
+   and a ratio of two phases a minute apart measured the drift.
 
-``--profile DIR`` records the server with py-spy during the two reads. The last line is one JSON object:
-per database the figures of each phase (its bare GET among them) and ``api_ratio`` / ``page_ratio`` (read /
-trivial GET, goal ≥ 0.5), and ``trivial_ratio`` (trivial GET / that database's bare GET, goal ≥ 0.7).
+``--profile DIR`` records the server with py-spy during the first round's two reads. The last line is one
+JSON object: per database the figures of the first round's phases, every round's ``rounds`` entry, and the
+medians ``api_ratio`` / ``page_ratio`` (read / trivial GET, goal ≥ 0.5) and ``trivial_ratio`` (trivial GET /
+bare GET, goal ≥ 0.7).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import tempfile
 from pathlib import Path
 
@@ -90,6 +94,7 @@ def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=("both", "postgresql", "sqlite"), default="both")
     parser.add_argument("--seconds", type=float, default=10, help="length of each measured phase")
+    parser.add_argument("--rounds", type=int, default=3, choices=range(1, 10), help="rounds, 1–9 (medians)")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--pool-size", type=int, default=10, help="CAOYUAN_DATABASE_POOL_SIZE")
@@ -97,55 +102,95 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--small", action="store_true", help="a smoke run: 1 s phases, 8 connections")
     args = parser.parse_args()
     if args.small:
-        args.seconds, args.connections = 1, 8
+        args.seconds, args.connections, args.rounds = 1, 8, 2
     return args
 
 
-def _reads(args: argparse.Namespace, name: str, url: str, session_id: int, work: Path) -> dict:
+def _reads(args: argparse.Namespace, name: str, url: str, session_id: int, work: Path) -> list[dict]:
+    """Every round's runs (``bare``, ``trivial``, ``api``, ``page``; ``healthz`` in the first)."""
     shape = {"connections": args.connections, "threads": args.threads, "seconds": args.seconds}
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     env = {"CAOYUAN_DATABASE_URL": url, "CAOYUAN_DATABASE_POOL_SIZE": str(args.pool_size)}
-    server = start_server("_bench_app:create", port, work / f"{name}.log", env)
-    pids, database = {server.pid}, DB_NAME if name == "postgresql" else None
-    api, page = f"/api/live/sessions/{session_id}", f"/live/{session_id}"
-    runs = {}
+    app_port, bare_port = free_port(), free_port()
+    server = start_server("_bench_app:create", app_port, work / f"{name}.log", env)
     try:
+        bare = start_server("_bare_app:create", bare_port, work / f"{name}-bare.log")
+    except BaseException:
+        stop(server)
+        raise
+    pids, database = {server.pid}, DB_NAME if name == "postgresql" else None
+    app, ceiling = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}"
+    api, page = f"/api/live/sessions/{session_id}", f"/live/{session_id}"
+    rounds: list[dict] = []
+    try:
+        _wrk.measure("warm-up", ceiling, _wrk.Load(path=PING_PATH, **{**shape, "seconds": 1}), {bare.pid})
         for path in (PING_PATH, api, page):  # warm caches, templates and the pool
-            _wrk.measure("warm-up", base, _wrk.Load(path=path, **{**shape, "seconds": 1}), pids, database)
-        phases = [("trivial", PING_PATH), ("healthz", "/healthz"), ("api", api), ("page", page)]
-        for key, path in phases:
-            profiler = None
-            if args.profile and key in ("api", "page"):
-                profiler = _profile.start(server.pid, args.seconds, args.profile, f"{name}-{key}")
-            run = _wrk.measure(f"{name} GET {path}", base, _wrk.Load(path=path, **shape), pids, database)
-            print(_wrk.describe(run), flush=True)
-            if profiler:
-                _profile.finish(profiler)
-            runs[key] = run
+            _wrk.measure("warm-up", app, _wrk.Load(path=path, **{**shape, "seconds": 1}), pids, database)
+        for number in range(1, args.rounds + 1):
+            rounds.append(_round(args, name, number, (ceiling, bare.pid), (app, server.pid, database), (api, page)))
     finally:
         stop(server)
-    for run in runs.values():
-        for sample in run["samples"]:
-            print(f"  {run['name']}: {sample}")
-    print(_wrk.ratio_words(f"{name}: API read / trivial GET", runs["api"], runs["trivial"], "goal ≥ 0.5"))
-    print(_wrk.ratio_words(f"{name}: page read / trivial GET", runs["page"], runs["trivial"], "goal ≥ 0.5"))
+        stop(bare)
+    for runs in rounds:
+        for run in runs.values():
+            for sample in run["samples"]:
+                print(f"  {run['name']}: {sample}")
+    return rounds
+
+
+def _round(args: argparse.Namespace, name: str, number: int, ceiling: tuple, app: tuple, reads: tuple) -> dict:
+    shape = {"connections": args.connections, "threads": args.threads, "seconds": args.seconds}
+    (bare_base, bare_pid), (base, pid, database), (api, page) = ceiling, app, reads
+    label = "" if number == 1 else f" (round {number})"
+    runs = {
+        "bare": _wrk.measure(f"bare Litestar GET{label}", bare_base, _wrk.Load(path=PING_PATH, **shape), {bare_pid})
+    }
+    print(_wrk.describe(runs["bare"]), flush=True)
+    phases = [("trivial", PING_PATH), *([("healthz", "/healthz")] if number == 1 else []), ("api", api), ("page", page)]
+    for key, path in phases:
+        profiler = None
+        if args.profile and number == 1 and key in ("api", "page"):
+            profiler = _profile.start(pid, args.seconds, args.profile, f"{name}-{key}")
+        run = _wrk.measure(f"{name} GET {path}{label}", base, _wrk.Load(path=path, **shape), {pid}, database)
+        print(_wrk.describe(run), flush=True)
+        if profiler:
+            _profile.finish(profiler)
+        runs[key] = run
     return runs
 
 
-def _bare(args: argparse.Namespace, work: Path) -> dict:
-    """Bare Litestar's GET, measured on a server of its own (stopped before the app's starts)."""
-    shape = {"connections": args.connections, "threads": args.threads, "seconds": args.seconds}
-    port = free_port()
-    bare = start_server("_bare_app:create", port, work / "bare.log")
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _wrk.measure("warm-up", base, _wrk.Load(path=PING_PATH, **{**shape, "seconds": 1}), {bare.pid})
-        run = _wrk.measure("bare Litestar GET", base, _wrk.Load(path=PING_PATH, **shape), {bare.pid})
-    finally:
-        stop(bare)
-    print(_wrk.describe(run), flush=True)
-    return run
+def _round_figures(runs: dict) -> dict:
+    return {
+        **{f"{key}_per_s": runs[key]["per_s"] for key in ("bare", "trivial", "api", "page")},
+        "trivial_ratio": _wrk.ratio(runs["trivial"], runs["bare"]),
+        "api_ratio": _wrk.ratio(runs["api"], runs["trivial"]),
+        "page_ratio": _wrk.ratio(runs["page"], runs["trivial"]),
+    }
+
+
+def _median(rounds: list[dict], key: str) -> float | None:
+    values = [one[key] for one in rounds if one[key] is not None]
+    return round(statistics.median(values), 3) if values else None
+
+
+def _database_result(name: str, rounds: list[dict]) -> dict:
+    figures = [_round_figures(runs) for runs in rounds]
+    result = {
+        **{key: _wrk.summary(run) for key, run in rounds[0].items()},
+        "rounds": figures,
+        "api_ratio": _median(figures, "api_ratio"),
+        "page_ratio": _median(figures, "page_ratio"),
+        "trivial_ratio": _median(figures, "trivial_ratio"),
+        "all_200": all(set(run["statuses"]) == {"200"} for runs in rounds for run in runs.values()),
+    }
+    for key, words, goal in (
+        ("trivial_ratio", "trivial GET / bare GET", "goal ≥ 0.7"),
+        ("api_ratio", "API read / trivial GET", "goal ≥ 0.5"),
+        ("page_ratio", "page read / trivial GET", "goal ≥ 0.5"),
+    ):
+        each = ", ".join("—" if one[key] is None else f"{one[key]:.2f}" for one in figures)
+        shown = "no ratio (the load generator was saturated)" if result[key] is None else f"{result[key]:.2f}"
+        print(f"{name}: {words}: median {shown} of rounds {each} ({goal})")
+    return result
 
 
 def main() -> None:
@@ -165,19 +210,10 @@ def main() -> None:
                 continue
             print(f"{name}: preparing …", flush=True)
             url, session_id = _postgres() if name == "postgresql" else _sqlite_demo(work)
-            bare_run = _bare(args, work)  # just before this database's trivial GET: the machine drifts
-            result.setdefault("bare", _wrk.summary(bare_run))
-            runs = _reads(args, name, url, session_id, work)
-            every += [bare_run, *runs.values()]
-            result[name] = {
-                **{key: _wrk.summary(run) for key, run in runs.items()},
-                "bare": _wrk.summary(bare_run),
-                "api_ratio": _wrk.ratio(runs["api"], runs["trivial"]),
-                "page_ratio": _wrk.ratio(runs["page"], runs["trivial"]),
-                "trivial_ratio": _wrk.ratio(runs["trivial"], bare_run),
-                "all_200": all(set(run["statuses"]) == {"200"} for run in runs.values()),
-            }
-            print(_wrk.ratio_words(f"{name}: trivial GET / bare GET", runs["trivial"], bare_run, "goal ≥ 0.7"))
+            rounds = _reads(args, name, url, session_id, work)
+            every += [run for runs in rounds for run in runs.values()]
+            result[name] = _database_result(name, rounds)
+            result.setdefault("bare", result[name]["bare"])
     note = _wrk.saturation_note(*every)
     if note:
         print("NOTE:", note)
