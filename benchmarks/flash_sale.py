@@ -7,8 +7,8 @@
    CAOYUAN_BENCH_POSTGRES_URL (default ``postgresql+asyncpg://postgres@127.0.0.1:5432/test``), migrates it and
    seeds, through the services, a live session on air with a shelf item holding stock for every order of the
    run, and a flash sale of ``--stock`` units whose countdown is over.
-2. Serves, one at a time with the same uvicorn settings, bare Litestar + msgspec (``_bare_app.py``) and the real
-   app plus trivial routes (``_bench_app.py``), CAOYUAN_BACKGROUND_TASKS=0.
+2. Serves, side by side with the same uvicorn settings, bare Litestar + msgspec (``_bare_app.py``) and the real
+   app plus trivial routes (``_bench_app.py``), CAOYUAN_BACKGROUND_TASKS=0; one is idle while the other is measured.
 3. wrk (``_wrk.py``: 2 threads, 64 connections, a fresh Idempotency-Key and buyer phone per request) measures in
    one run: the bare POST, the app's trivial POST (same body), ``POST /api/live/sessions/{id}/orders`` with every
    order a new sale (201), then the flash sale: orders for ``--seconds`` at ``--stock`` units, far more buyers
@@ -18,11 +18,11 @@
 4. Checks the database: the flash pool is not oversold, orders, units, quotas and stock agree, and the host
    feed is numbered without a gap with one order_placed per order.
 
-``--rounds N`` measures the trivial POST and the orders N times in turn (trivial, orders, trivial, orders, …) before
-the flash sale, each orders phase against the trivial phase just before it. On a shared machine whose speed drifts
-by a quarter within a minute, one pair says little; the figures reported are then the round with the median ratio,
-and every round's are listed under ``rounds``; ``trivial_ratio`` then compares bare Litestar with the trivial phase
-measured right after it (the first round's).
+``--rounds N`` measures bare Litestar, the trivial POST and the orders N times in turn (bare, trivial, orders, bare,
+…) before the flash sale, each orders phase against the trivial phase just before it, and each trivial phase against
+the bare phase just before it. On a shared machine whose speed drifts by a quarter within a minute, one round says
+little; the figures reported are then the round with the median ratio, every round's are listed under ``rounds``,
+and ``trivial_ratio`` is the median of the rounds' own trivial / bare.
 
 ``--profile DIR`` records the server with py-spy (raw collapsed stacks) during the trivial and the orders phases
 and prints their top frames. After the order phases it scrapes the server's ``/metrics`` (orders placed at commit,
@@ -37,6 +37,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import tempfile
 from pathlib import Path
 
@@ -171,22 +172,19 @@ def main() -> None:  # noqa: PLR0915
     )
     with tempfile.TemporaryDirectory(prefix="caoyuan-bench-") as tmp:
         work = Path(tmp)
-        port = free_port()
-        bare = start_server("_bare_app:create", port, work / "bare.log", workers=args.workers)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wrk.measure("warm-up", base, post(CEILING_PATH, 1, "w0", "30", seconds=1), {bare.pid})
-            bare_run = _wrk.measure("bare Litestar POST", base, post(CEILING_PATH, 1, "bare", "31"), {bare.pid})
-        finally:
-            stop(bare)
-        print(_wrk.describe(bare_run), flush=True)
-
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
+        bare_port, port = free_port(), free_port()
+        ceiling, base = f"http://127.0.0.1:{bare_port}", f"http://127.0.0.1:{port}"
         env = {"CAOYUAN_DATABASE_URL": url, "CAOYUAN_DATABASE_POOL_SIZE": str(args.pool_size), **_scrape.ENV}
-        server = start_server("_bench_app:create", port, work / "server.log", env, args.workers)
+        # Side by side: bare Litestar idles while the app is measured, and is measured again in every round.
+        bare = start_server("_bare_app:create", bare_port, work / "bare.log", workers=args.workers)
+        try:
+            server = start_server("_bench_app:create", port, work / "server.log", env, args.workers)
+        except BaseException:
+            stop(bare)
+            raise
         pids = {server.pid}
         try:
+            _wrk.measure("warm-up", ceiling, post(CEILING_PATH, 1, "w0", "30", seconds=1), {bare.pid})
             _wrk.measure("warm-up", base, post(CEILING_PATH, 1, "w1", "32", seconds=1), pids, DB_NAME)
             _wrk.measure("warm-up", base, post(orders_path, ids["shelf_pool_id"], "w2", "33", seconds=1), pids, DB_NAME)
 
@@ -198,9 +196,16 @@ def main() -> None:  # noqa: PLR0915
                     _profile.finish(profiler)
                 return run
 
+            def bare_phase(k: int) -> dict:
+                name = "bare Litestar POST" + ("" if k == 1 else f" (round {k})")
+                run = _wrk.measure(name, ceiling, post(CEILING_PATH, 1, f"b{k}", f"6{k}"), {bare.pid})
+                print(_wrk.describe(run), flush=True)
+                return run
+
             shelf = ids["shelf_pool_id"]
             rounds = [
                 (
+                    bare_phase(1),
                     phase("app trivial POST", CEILING_PATH, 1, "t1", "34", "trivial"),
                     phase("orders (every one a sale)", orders_path, shelf, "o", "35", "orders"),
                 )
@@ -208,6 +213,7 @@ def main() -> None:  # noqa: PLR0915
             for k in range(2, args.rounds + 1):
                 rounds.append(
                     (
+                        bare_phase(k),
                         phase(f"app trivial POST (round {k})", CEILING_PATH, 1, f"rt{k}", f"5{k}", f"trivial-{k}"),
                         phase(f"orders (round {k})", orders_path, shelf, f"ro{k}", f"4{k}", f"orders-{k}"),
                     )
@@ -226,9 +232,10 @@ def main() -> None:  # noqa: PLR0915
             print(_wrk.describe(again), flush=True)
         finally:
             stop(server)
+            stop(bare)
             server_log = (work / "server.log").read_text()
     checked = asyncio.run(_verify(url, ids["flash_pool_id"], ids["session_id"]))
-    _report(args, bare_run, rounds, flash, again, checked, server_log, server_metrics)
+    _report(args, rounds, flash, again, checked, server_log, server_metrics)
 
 
 def _all_sales(orders: dict) -> bool:
@@ -236,57 +243,66 @@ def _all_sales(orders: dict) -> bool:
     return set(orders["statuses"]) == {"201"}
 
 
-def _median_round(rounds: list[tuple[dict, dict]], again: dict) -> tuple[dict, dict, list[dict]]:
-    """One round: its trivial phase and the mean of the two that bracket its orders. Several: the round whose
-    ratio (orders / the trivial phase just before) is the median, and each round's figures."""
-    for k, (_, orders) in enumerate(rounds):
+def _median_round(rounds: list[tuple[dict, dict, dict]], again: dict) -> tuple[dict, dict, dict, list[dict]]:
+    """One round: its bare and trivial phases (the trivial the mean of the two that bracket its orders).
+    Several: the round whose ratio (orders / the trivial phase just before) is the median, and each round's
+    figures, its own trivial / bare among them."""
+    for k, (_, _, orders) in enumerate(rounds):
         if not _all_sales(orders):
             verdict = "not counted" if len(rounds) > 1 else "its ratio is not the orders' alone"
             print(f"NOTE: orders round {k + 1} was not every one a sale ({orders['statuses']}): {verdict}")
     if len(rounds) == 1:
-        trivial, orders = rounds[0]
+        bare, trivial, orders = rounds[0]
         mean = dict(
             trivial,
             per_s=(trivial["per_s"] + again["per_s"]) / 2,
             client_saturated=trivial["client_saturated"] or again["client_saturated"],
             name="app trivial POST (mean)",
         )
-        return mean, orders, []
+        return bare, mean, orders, []
     listed = [
         {
+            "bare_per_s": round(bare["per_s"], 1),
             "trivial_per_s": round(trivial["per_s"], 1),
             "orders_per_s": round(orders["per_s"], 1),
             "ratio": _wrk.ratio(orders, trivial) if _all_sales(orders) else None,
+            "trivial_ratio": _wrk.ratio(trivial, bare),
             "all_sales": _all_sales(orders),
             "p99_ms": round(orders["p99_ms"], 1),
             "server_ms_per_order": orders["server_ms_per_request"],
             "server_cpu": orders["cpu"]["server"],
         }
-        for trivial, orders in rounds
+        for bare, trivial, orders in rounds
     ]
     counted = [k for k, line in enumerate(listed) if line["all_sales"]] or list(range(len(rounds)))
     ranked = sorted(counted, key=lambda k: listed[k]["ratio"] or 0.0)
-    trivial, orders = rounds[ranked[len(ranked) // 2]]
-    return trivial, orders, listed
+    bare, trivial, orders = rounds[ranked[len(ranked) // 2]]
+    return bare, trivial, orders, listed
+
+
+def _trivial_ratio(bare: dict, trivial: dict, listed: list[dict]) -> float | None:
+    """Trivial / bare: with rounds, the median of each round's own (bare and trivial seconds apart)."""
+    if not listed:
+        return _wrk.ratio(trivial, bare)
+    values = [line["trivial_ratio"] for line in listed if line["trivial_ratio"] is not None]
+    return round(statistics.median(values), 3) if values else None
 
 
 def _report(  # noqa: PLR0913
     args: argparse.Namespace,
-    bare: dict,
-    rounds: list[tuple[dict, dict]],
+    rounds: list[tuple[dict, dict, dict]],
     flash: dict,
     again: dict,
     checked: dict,
     server_log: str,
     server_metrics: dict,
 ) -> None:
-    trivial_used, orders, listed = _median_round(rounds, again)
-    # Against bare Litestar (measured once, first): the trivial phase measured right after it, when in rounds.
-    beside_bare = rounds[0][0] if listed else trivial_used
+    bare, trivial_used, orders, listed = _median_round(rounds, again)
+    trivial_ratio = _trivial_ratio(bare, trivial_used, listed)
     sold = flash["statuses"].get("201", 0)
     rejected = flash["statuses"].get("409 sold_out", 0)
     errors = flash["requests"] - sold - rejected
-    for run in [orders for _, orders in rounds] + [flash]:
+    for run in [orders for _, _, orders in rounds] + [flash]:
         for sample in run["samples"]:
             if not sample.startswith("409 sold_out"):  # the expected refusal, not a problem
                 print(f"  {run['name']}: {sample}")
@@ -317,8 +333,13 @@ def _report(  # noqa: PLR0913
         _wrk.ratio_words("orders / trivial", orders, trivial_used, "goal ≥ 0.5")
         + f"; orders p99 {orders['p99_ms']:.1f} ms (goal < 50)"
     )
-    print(_wrk.ratio_words("trivial / bare", beside_bare, bare, "goal ≥ 0.7"))
-    note = _wrk.saturation_note(bare, *(run for pair in rounds for run in pair), flash, again)
+    if listed:
+        each = ", ".join("—" if line["trivial_ratio"] is None else f"{line['trivial_ratio']:.2f}" for line in listed)
+        shown = "no ratio (the load generator was saturated)" if trivial_ratio is None else f"{trivial_ratio:.2f}"
+        print(f"trivial / bare: median {shown} of rounds {each} (goal ≥ 0.7)")
+    else:
+        print(_wrk.ratio_words("trivial / bare", trivial_used, bare, "goal ≥ 0.7"))
+    note = _wrk.saturation_note(*(run for three in rounds for run in three), flash, again)
     if note:
         print("NOTE:", note)
     result = {
@@ -326,7 +347,7 @@ def _report(  # noqa: PLR0913
         "trivial_per_s": round(trivial_used["per_s"], 1),
         "bare_per_s": round(bare["per_s"], 1),
         "ratio": _wrk.ratio(orders, trivial_used),
-        "trivial_ratio": _wrk.ratio(beside_bare, bare),
+        "trivial_ratio": trivial_ratio,
         "p99_ms": round(orders["p99_ms"], 1),
         "p50_ms": round(orders["p50_ms"], 1),
         "order_statuses": orders["statuses"],
@@ -341,7 +362,7 @@ def _report(  # noqa: PLR0913
         "consistent": consistent,
         "client_saturated": note is not None,
         "saturation": note,
-        "phases": {r["name"]: _wrk.summary(r) for r in (bare, *(run for pair in rounds for run in pair), flash, again)},
+        "phases": {r["name"]: _wrk.summary(r) for r in (*(run for three in rounds for run in three), flash, again)},
         "rounds": listed,
         "workers": args.workers,
         "connections": args.connections,

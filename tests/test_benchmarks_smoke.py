@@ -147,6 +147,13 @@ def test_flash_sale_smallest(bench_env: dict[str, str]) -> None:
         assert any(r["orders_per_s"] == result["orders_per_s"] and r["ratio"] == result["ratio"] for r in rounds)
     assert result["sold"] <= result["stock"]
     assert {"bare Litestar POST", "app trivial POST", "orders (every one a sale)"} <= set(result["phases"])
+    assert "bare Litestar POST (round 3)" in result["phases"]  # bare again in every round, beside its trivial
+    for one in rounds:
+        if one["trivial_ratio"] is not None:
+            assert abs(one["trivial_ratio"] - one["trivial_per_s"] / one["bare_per_s"]) < 0.002
+    each = sorted(r["trivial_ratio"] for r in rounds if r["trivial_ratio"] is not None)
+    if len(each) == 3:
+        assert result["trivial_ratio"] == each[1]  # the median of the rounds' own
     assert (result["ratio"] is None) == result["client_saturated"]
     shown = result["server_metrics"]  # the server's /metrics, scraped after the order phases
     answered_201 = result["phases"]["orders (every one a sale)"]["statuses"].get("201", 0) + result["sold"]
