@@ -6,8 +6,26 @@ import asyncio
 import io
 import json
 import logging
+from collections.abc import Callable
 
 from caoyuan.web import logging as weblog
+
+
+def _capture(monkeypatch) -> Callable[[], str]:
+    """The access log configured on the running loop, its writer thread writing to a string; the function
+    returned stops the thread (which drains its queue), starts it again and returns what was written."""
+    weblog.configure_logging()
+    writer = weblog._listener
+    assert writer is not None
+    stream = io.StringIO()
+    monkeypatch.setattr(writer.handlers[0], "stream", stream)
+
+    def drained() -> str:
+        writer.stop()
+        writer.start()
+        return stream.getvalue()
+
+    return drained
 
 
 async def test_one_turns_lines_are_one_write_and_an_error_between_keeps_its_place(monkeypatch) -> None:
@@ -45,23 +63,14 @@ async def test_one_turns_lines_are_one_write_and_an_error_between_keeps_its_plac
 
 
 async def test_a_line_logged_just_before_the_writer_stops_is_not_lost(monkeypatch) -> None:
-    weblog.configure_logging()
-    writer = weblog._listener
-    assert writer is not None
-    stream = io.StringIO()
-    monkeypatch.setattr(writer.handlers[0], "stream", stream)
+    written = _capture(monkeypatch)
     weblog._log_request("GET", "/healthz", 200, 0.1)
-    writer.stop()  # before the loop's turn ended: the waiting batch goes first
-    writer.start()
-    assert json.loads(stream.getvalue())["path"] == "/healthz"
+    # drained before the loop's turn ended: the waiting batch goes first
+    assert json.loads(written())["path"] == "/healthz"
 
 
 async def test_with_nobody_else_listening_the_line_goes_without_a_log_record(monkeypatch) -> None:
-    weblog.configure_logging()
-    writer = weblog._listener
-    assert writer is not None
-    stream = io.StringIO()
-    monkeypatch.setattr(writer.handlers[0], "stream", stream)
+    written = _capture(monkeypatch)
 
     def no_record(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise AssertionError("a LogRecord was made on the event loop")
@@ -71,19 +80,13 @@ async def test_with_nobody_else_listening_the_line_goes_without_a_log_record(mon
     weblog._log_request("GET", "/api/coop/members/11010519491231002X", 404, 0.3)
     await asyncio.sleep(0)
     monkeypatch.setattr(logging.Logger, "makeRecord", real)
-    writer.stop()
-    writer.start()
-    line = json.loads(stream.getvalue())
+    line = json.loads(written())
     assert list(line) == ["ts", "level", "logger", "event", "method", "path", "status", "ms"]
     assert line["path"] == "/api/coop/members/110105********002X" and line["status"] == 404
 
 
 async def test_a_requests_line_is_made_when_its_turn_ends_not_while_it_is_answered(monkeypatch) -> None:
-    weblog.configure_logging()
-    writer = weblog._listener
-    assert writer is not None
-    stream = io.StringIO()
-    monkeypatch.setattr(writer.handlers[0], "stream", stream)
+    written = _capture(monkeypatch)
     made: list[str] = []
     real_scrub = weblog.scrub
     monkeypatch.setattr(weblog, "scrub", lambda text: made.append(text) or real_scrub(text))
@@ -92,9 +95,7 @@ async def test_a_requests_line_is_made_when_its_turn_ends_not_while_it_is_answer
     assert made == []  # nothing encoded yet: the request only left its fields
     await asyncio.sleep(0)
     assert made == ["/live/1", "/api/coop/members/13800138000"]
-    writer.stop()
-    writer.start()
-    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    lines = [json.loads(line) for line in written().splitlines()]
     assert [(line["method"], line["path"], line["status"], line["ms"]) for line in lines] == [
         ("GET", "/live/1", 200, 1.5),
         ("POST", "/api/coop/members/138****8000", 201, 2.25),
