@@ -37,7 +37,6 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import tempfile
 from pathlib import Path
 
@@ -284,8 +283,7 @@ def _trivial_ratio(bare: dict, trivial: dict, listed: list[dict]) -> float | Non
     """Trivial / bare: with rounds, the median of each round's own (bare and trivial seconds apart)."""
     if not listed:
         return _wrk.ratio(trivial, bare)
-    values = [line["trivial_ratio"] for line in listed if line["trivial_ratio"] is not None]
-    return round(statistics.median(values), 3) if values else None
+    return _wrk.median_ratio(listed, "trivial_ratio")
 
 
 def _report(  # noqa: PLR0913
@@ -334,9 +332,7 @@ def _report(  # noqa: PLR0913
         + f"; orders p99 {orders['p99_ms']:.1f} ms (goal < 50)"
     )
     if listed:
-        each = ", ".join("—" if line["trivial_ratio"] is None else f"{line['trivial_ratio']:.2f}" for line in listed)
-        shown = "no ratio (the load generator was saturated)" if trivial_ratio is None else f"{trivial_ratio:.2f}"
-        print(f"trivial / bare: median {shown} of rounds {each} (goal ≥ 0.7)")
+        print(_wrk.rounds_words("trivial / bare", listed, "trivial_ratio", "goal ≥ 0.7"))
     else:
         print(_wrk.ratio_words("trivial / bare", trivial_used, bare, "goal ≥ 0.7"))
     note = _wrk.saturation_note(*(run for three in rounds for run in three), flash, again)

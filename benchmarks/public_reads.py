@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import tempfile
 from pathlib import Path
 
@@ -167,19 +166,14 @@ def _round_figures(runs: dict) -> dict:
     }
 
 
-def _median(rounds: list[dict], key: str) -> float | None:
-    values = [one[key] for one in rounds if one[key] is not None]
-    return round(statistics.median(values), 3) if values else None
-
-
 def _database_result(name: str, rounds: list[dict]) -> dict:
     figures = [_round_figures(runs) for runs in rounds]
     result = {
         **{key: _wrk.summary(run) for key, run in rounds[0].items()},
         "rounds": figures,
-        "api_ratio": _median(figures, "api_ratio"),
-        "page_ratio": _median(figures, "page_ratio"),
-        "trivial_ratio": _median(figures, "trivial_ratio"),
+        "api_ratio": _wrk.median_ratio(figures, "api_ratio"),
+        "page_ratio": _wrk.median_ratio(figures, "page_ratio"),
+        "trivial_ratio": _wrk.median_ratio(figures, "trivial_ratio"),
         "all_200": all(set(run["statuses"]) == {"200"} for runs in rounds for run in runs.values()),
     }
     for key, words, goal in (
@@ -187,9 +181,7 @@ def _database_result(name: str, rounds: list[dict]) -> dict:
         ("api_ratio", "API read / trivial GET", "goal ≥ 0.5"),
         ("page_ratio", "page read / trivial GET", "goal ≥ 0.5"),
     ):
-        each = ", ".join("—" if one[key] is None else f"{one[key]:.2f}" for one in figures)
-        shown = "no ratio (the load generator was saturated)" if result[key] is None else f"{result[key]:.2f}"
-        print(f"{name}: {words}: median {shown} of rounds {each} ({goal})")
+        print(_wrk.rounds_words(f"{name}: {words}", figures, key, goal))
     return result
 
 
