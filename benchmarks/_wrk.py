@@ -22,7 +22,6 @@ import json
 import os
 import shutil
 import signal
-import statistics
 import subprocess
 import tempfile
 import threading
@@ -360,20 +359,6 @@ def ratio(part: dict, whole: dict) -> float | None:
     if part["client_saturated"] or whole["client_saturated"] or not whole["per_s"]:
         return None
     return round(part["per_s"] / whole["per_s"], 3)
-
-
-def median_ratio(rounds: list[dict], key: str) -> float | None:
-    """The median of the rounds' own ``key`` ratios, leaving out those refused (a saturated load generator)."""
-    values = [one[key] for one in rounds if one[key] is not None]
-    return round(statistics.median(values), 3) if values else None
-
-
-def rounds_words(label: str, rounds: list[dict], key: str, goal: str) -> str:
-    """``label: median M of rounds a, b, c (goal)``, a refused round shown as a dash."""
-    each = ", ".join("—" if one[key] is None else f"{one[key]:.2f}" for one in rounds)
-    median = median_ratio(rounds, key)
-    shown = "no ratio (the load generator was saturated)" if median is None else f"{median:.2f}"
-    return f"{label}: median {shown} of rounds {each} ({goal})"
 
 
 def ratio_words(label: str, part: dict, whole: dict, goal: str) -> str:

@@ -41,6 +41,7 @@ import tempfile
 from pathlib import Path
 
 import _profile
+import _rounds
 import _scrape
 import _wrk
 from _live_seed import seed_live_session
@@ -283,7 +284,7 @@ def _trivial_ratio(bare: dict, trivial: dict, listed: list[dict]) -> float | Non
     """Trivial / bare: with rounds, the median of each round's own (bare and trivial seconds apart)."""
     if not listed:
         return _wrk.ratio(trivial, bare)
-    return _wrk.median_ratio(listed, "trivial_ratio")
+    return _rounds.median_ratio(listed, "trivial_ratio")
 
 
 def _report(  # noqa: PLR0913
@@ -332,7 +333,7 @@ def _report(  # noqa: PLR0913
         + f"; orders p99 {orders['p99_ms']:.1f} ms (goal < 50)"
     )
     if listed:
-        print(_wrk.rounds_words("trivial / bare", listed, "trivial_ratio", "goal ≥ 0.7"))
+        print(_rounds.rounds_words("trivial / bare", listed, "trivial_ratio", "goal ≥ 0.7"))
     else:
         print(_wrk.ratio_words("trivial / bare", trivial_used, bare, "goal ≥ 0.7"))
     note = _wrk.saturation_note(*(run for three in rounds for run in three), flash, again)

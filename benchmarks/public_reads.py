@@ -33,6 +33,7 @@ import tempfile
 from pathlib import Path
 
 import _profile
+import _rounds
 import _wrk
 from _live_seed import seed_live_session
 from _scratch import (
@@ -171,9 +172,9 @@ def _database_result(name: str, rounds: list[dict]) -> dict:
     result = {
         **{key: _wrk.summary(run) for key, run in rounds[0].items()},
         "rounds": figures,
-        "api_ratio": _wrk.median_ratio(figures, "api_ratio"),
-        "page_ratio": _wrk.median_ratio(figures, "page_ratio"),
-        "trivial_ratio": _wrk.median_ratio(figures, "trivial_ratio"),
+        "api_ratio": _rounds.median_ratio(figures, "api_ratio"),
+        "page_ratio": _rounds.median_ratio(figures, "page_ratio"),
+        "trivial_ratio": _rounds.median_ratio(figures, "trivial_ratio"),
         "all_200": all(set(run["statuses"]) == {"200"} for runs in rounds for run in runs.values()),
     }
     for key, words, goal in (
@@ -181,7 +182,7 @@ def _database_result(name: str, rounds: list[dict]) -> dict:
         ("api_ratio", "API read / trivial GET", "goal ≥ 0.5"),
         ("page_ratio", "page read / trivial GET", "goal ≥ 0.5"),
     ):
-        print(_wrk.rounds_words(f"{name}: {words}", figures, key, goal))
+        print(_rounds.rounds_words(f"{name}: {words}", figures, key, goal))
     return result
 
 
