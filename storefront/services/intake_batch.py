@@ -97,7 +97,7 @@ async def _run(conn: AsyncConnection, shape: Shape, batch: list[Entry]) -> list[
     placed = sum(outcome.refusal is None for outcome in outcomes)
     if placed:  # committed: count them, and wake this process's feed readers once for the batch
         metrics.ORDERS.labels("placed").inc(placed)
-        if shape.stream:
+        if shape.stream and not HUB.listening:  # else the statement's NOTIFYs bring them the events
             HUB.wake(shape.stream)
     return _answer(batch, outcomes, left_over)
 

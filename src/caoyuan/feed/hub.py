@@ -4,6 +4,10 @@ The data always comes from the ``feed_event`` table; the hub only says "look aga
 from commits in this process (``after_commit``) and, on PostgreSQL, from other processes through
 LISTEN/NOTIFY (``pg_notify`` is sent inside the committing transaction, so it arrives after the commit).
 Readers also look on their own every few seconds, so a lost wake-up only delays, never loses.
+
+A NOTIFY may carry the events themselves (``caoyuan.feed.numbering.notify_sql``): the hub hands them to
+this process's tail (``take``, set by ``caoyuan.feed.tail``), which keeps them when they follow on from the
+newest it holds; otherwise, or when a NOTIFY carries only the stream, readers are woken to read the table.
 """
 
 from __future__ import annotations
@@ -11,8 +15,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from functools import partial
 from typing import Any
+
+import msgspec
 
 from caoyuan.db.after_commit import after_commit
 from caoyuan.feed.changes import Changes
@@ -22,10 +29,21 @@ CHANNEL = "caoyuan_feed"
 WAKE_KEY = "caoyuan_feed_wake"
 
 
+Taker = Callable[[str, list[Any]], bool]
+
+
 class FeedHub:
     def __init__(self) -> None:
         self._streams: dict[str, Changes] = defaultdict(Changes)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.listening = False  # a LISTEN connection is up: this process's commits reach it as NOTIFYs too
+        self.take: Taker | None = None  # keeps a NOTIFY's events; False when they do not follow on
+
+    def notice(self, payload: str) -> None:
+        """A NOTIFY on the channel: its events kept if they follow on, else the stream's readers woken."""
+        stream, rows = parse_notice(payload)
+        if rows is None or self.take is None or not self.take(stream, rows):
+            self.wake(stream)
 
     def wake(self, stream: str) -> None:
         """Safe to call from any thread or from a database callback."""
@@ -57,11 +75,28 @@ class FeedHub:
 
 
 HUB = FeedHub()
+_rows = msgspec.json.Decoder(list[tuple[int, str, str, str]])
+
+
+def parse_notice(payload: str) -> tuple[str, list[Any] | None]:
+    """(stream, rows of [seq, kind, payload text, created_at ISO text]) or (stream, None) for a bare wake-up."""
+    stream, newline, body = payload.partition("\n")
+    if not newline:
+        return stream, None
+    try:
+        return stream, _rows.decode(body)
+    except msgspec.DecodeError:
+        log.warning("feed notice for %s not understood; reading the table instead", stream)
+        return stream, None
 
 
 def mark_for_wake(session: Any, stream: str) -> None:
     """Called by append_event: wake the stream's readers once this transaction commits (once per stream)."""
     after_commit(session, partial(HUB.wake, stream), key=(WAKE_KEY, stream), immediate=True)
+
+
+def _not_listening(*_: object) -> None:
+    HUB.listening = False
 
 
 class PostgresListener:
@@ -82,16 +117,21 @@ class PostgresListener:
         while True:
             try:
                 self._conn = await asyncpg.connect(self.dsn)
-                await self._conn.add_listener(CHANNEL, lambda *args: HUB.wake(args[3]))
+                self._conn.add_termination_listener(_not_listening)  # at once, not at the next look below
+                await self._conn.add_listener(CHANNEL, lambda *args: HUB.notice(args[3]))
+                HUB.listening = True
                 while not self._conn.is_closed():
                     await asyncio.sleep(5)
+                HUB.listening = False
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - reconnect; readers poll meanwhile
+                HUB.listening = False
                 log.warning("feed listener lost its connection (%s); retrying", type(exc).__name__)
                 await asyncio.sleep(2)
 
     async def stop(self) -> None:
+        HUB.listening = False
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)

@@ -5,6 +5,11 @@ statement: one bump of the stream's counter by ``n × len(kinds)`` and ``n × le
 numbers, so the stream stays gap-free and numbered in commit order (the counter row is locked until the
 statement's transaction commits). The domain names the rows (a CTE with a ``rank`` column 1..n) and the
 payload of each kind as SQL over those rows; the kernel owns how the numbers are taken.
+
+The statement's NOTIFYs carry the events themselves (``notify_sql``), in chunks that fit PostgreSQL's
+8,000-byte payload: every process's tail takes them as they arrive instead of reading them back
+(``caoyuan.feed.tail.offer``), one query and two turns of a busy event loop fewer between a commit and
+the hosts' screens.
 """
 
 from __future__ import annotations
@@ -34,10 +39,30 @@ def numbered_steps(rows: str, kinds: Sequence[tuple[str, str]], guard: str = "TR
         f"{NOW} FROM {rows} AS r, feed_counter AS c, (SELECT count(*) AS n FROM {rows}) AS k"
         for offset, (kind, payload) in enumerate(kinds, start=1)
     ]
-    events = f"feed_events AS (INSERT INTO feed_event (stream, seq, kind, payload, created_at) {' UNION ALL '.join(selects)})"
+    events = (
+        f"feed_events AS (INSERT INTO feed_event (stream, seq, kind, payload, created_at) {' UNION ALL '.join(selects)} "
+        "RETURNING seq, kind, payload, created_at)"
+    )
     return [counter, events]
 
 
+CHUNK = 16  # events a NOTIFY: an order's pair is ~450 bytes, so 16 stay well inside 8,000
+PAYLOAD_MAX = 7900  # bytes; a chunk past it is sent as a bare wake-up and read back by the tails
+
+
 def notify_sql(channel_param: str = ":feed_channel") -> str:
-    """A scalar that sends one NOTIFY for the stream when the counter moved (delivered on commit)."""
-    return f"(SELECT count(*) FROM (SELECT pg_notify(CAST({channel_param} AS TEXT), {STREAM}) FROM feed_counter) AS n)"
+    """A scalar that sends the statement's events as NOTIFYs on the channel (delivered on commit, in seq order).
+
+    Each payload is ``stream``, a newline and a JSON array of ``[seq, kind, payload text, created_at]``
+    (``caoyuan.feed.hub.parse_notice``); a chunk too big for a NOTIFY is sent as the stream alone."""
+    body = (
+        f"{STREAM} || chr(10) || '[' || string_agg(CAST(json_build_array(e.seq, e.kind, e.payload, e.created_at) AS TEXT), "
+        f"',' ORDER BY e.seq) || ']'"
+    )
+    chunks = f"SELECT {body} AS body, min(e.seq) AS first FROM feed_events AS e GROUP BY (e.seq - 1) / {CHUNK}"
+    sent = f"CASE WHEN octet_length(d.body) <= {PAYLOAD_MAX} THEN d.body ELSE {STREAM} END"
+    # Sorted in a subquery of its own, so the NOTIFYs are sent (and queued) in seq order.
+    ordered = f"SELECT * FROM ({chunks}) AS c ORDER BY c.first"
+    return (
+        f"(SELECT count(*) FROM (SELECT pg_notify(CAST({channel_param} AS TEXT), {sent}) FROM ({ordered}) AS d) AS n)"
+    )

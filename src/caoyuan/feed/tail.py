@@ -8,7 +8,7 @@ import contextlib
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -104,14 +104,22 @@ class StreamTail:
         # A connection, not a session: one read-only statement, in one round trip on PostgreSQL (events_after).
         async with self.database.reader_engine.connect() as conn:
             rows = await events_after(conn, self.stream, self.last_seq, 1000)
-        if not rows:
-            return
-        for row in rows:
-            self.ring.append(to_item(row))
-        self.last_seq = self.ring[-1].seq
-        self.changes.bump()
+        self.take([to_item(row) for row in rows])  # what a NOTIFY brought meanwhile is skipped
         if len(rows) == 1000:
             await self.pull()
+
+    def take(self, items: list[Item]) -> bool:
+        """Keep consecutive events, oldest first, that follow on from the newest held (those already held are
+        skipped); False, keeping none, when they leave a gap: the caller has the table read instead."""
+        fresh = [item for item in items if item.seq > self.last_seq]
+        if not fresh:
+            return True
+        if fresh[0].seq != self.last_seq + 1 or fresh[-1].seq - fresh[0].seq != len(fresh) - 1:
+            return False
+        self.ring.extend(fresh)
+        self.last_seq = fresh[-1].seq
+        self.changes.bump()
+        return True
 
     def mark_sent(self, reader: object, seq: int) -> None:
         self.sent[id(reader)] = seq
@@ -142,6 +150,19 @@ class StreamTail:
 
 
 _TAILS: dict[str, StreamTail] = {}
+
+
+def take_notice(stream: str, rows: list[Any]) -> bool:
+    """A NOTIFY's events (``caoyuan.feed.hub.parse_notice``) for this process's tail of the stream, if any."""
+    tail = _TAILS.get(stream)
+    if tail is None or not tail._started.is_set():  # it has yet to learn where the stream stands
+        return False
+    return tail.take(
+        [Item(seq, kind, payload, datetime.fromisoformat(at).astimezone(UTC)) for seq, kind, payload, at in rows]
+    )
+
+
+HUB.take = take_notice
 
 
 @contextlib.asynccontextmanager
