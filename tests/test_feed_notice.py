@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from caoyuan.app import asyncpg_dsn
 from caoyuan.db import utcnow
-from caoyuan.feed.hub import HUB, parse_notice
+from caoyuan.feed.hub import HUB, PostgresListener, parse_notice
 from caoyuan.feed.numbering import CHUNK, notify_sql, numbered_steps
 from caoyuan.feed.tail import Item, StreamTail, reading, replay
 
@@ -148,3 +148,29 @@ async def test_a_started_tail_takes_the_notices_events_without_reading_the_table
                 break
             await asyncio.sleep(0.01)
         assert pulls == [22]
+
+
+@pytest.mark.postgres_only
+async def test_the_hub_knows_at_once_when_its_listen_connection_is_gone_and_when_it_is_back(db) -> None:  # type: ignore[no-untyped-def]
+    """While it listens, the batch leaves the local wake-up to the NOTIFYs; a killed LISTEN connection must
+    hand that back at once (not at the listener's next look, seconds later), and take it again on reconnect."""
+    listener = PostgresListener(asyncpg_dsn(db.engine.url.render_as_string(hide_password=False)))
+    await listener.start()
+    try:
+        await _until(lambda: HUB.listening)
+        pid = listener._conn.get_server_pid()
+        async with db.engine.begin() as conn:
+            await conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        await _until(lambda: not HUB.listening, seconds=1.0)
+        await _until(lambda: HUB.listening and listener._conn.get_server_pid() != pid, seconds=10.0)
+    finally:
+        await listener.stop()
+    assert not HUB.listening
+
+
+async def _until(condition, seconds: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("not within the time")
