@@ -29,7 +29,7 @@ CHANNEL = "caoyuan_feed"
 WAKE_KEY = "caoyuan_feed_wake"
 
 
-Taker = Callable[[str, list[Any]], bool]
+Taker = Callable[[str, str], bool]  # (stream, the notice's rows as JSON text): read only where a tail wants them
 
 
 class FeedHub:
@@ -41,8 +41,8 @@ class FeedHub:
 
     def notice(self, payload: str) -> None:
         """A NOTIFY on the channel: its events kept if they follow on, else the stream's readers woken."""
-        stream, rows = parse_notice(payload)
-        if rows is None or self.take is None or not self.take(stream, rows):
+        stream, newline, body = payload.partition("\n")
+        if not (newline and self.take is not None and self.take(stream, body)):
             self.wake(stream)
 
     def wake(self, stream: str) -> None:
@@ -81,13 +81,15 @@ _rows = msgspec.json.Decoder(list[tuple[int, str, str, str]])
 def parse_notice(payload: str) -> tuple[str, list[Any] | None]:
     """(stream, rows of [seq, kind, payload text, created_at ISO text]) or (stream, None) for a bare wake-up."""
     stream, newline, body = payload.partition("\n")
-    if not newline:
-        return stream, None
+    return stream, parse_rows(stream, body) if newline else None
+
+
+def parse_rows(stream: str, body: str) -> list[Any] | None:
     try:
-        return stream, _rows.decode(body)
+        return _rows.decode(body)
     except msgspec.DecodeError:
         log.warning("feed notice for %s not understood; reading the table instead", stream)
-        return stream, None
+        return None
 
 
 def mark_for_wake(session: Any, stream: str) -> None:

@@ -15,7 +15,7 @@ import msgspec
 
 from caoyuan.db import Database
 from caoyuan.feed.changes import Changes
-from caoyuan.feed.hub import HUB
+from caoyuan.feed.hub import HUB, parse_rows
 from caoyuan.feed.outbox import events_after, last_seq
 
 POLL_S = 2.0  # look even without a wake-up: a lost NOTIFY only delays
@@ -152,12 +152,13 @@ class StreamTail:
 _TAILS: dict[str, StreamTail] = {}
 
 
-def take_notice(stream: str, rows: list[Any]) -> bool:
-    """A NOTIFY's events (``caoyuan.feed.hub.parse_notice``) for this process's tail of the stream, if any."""
+def take_notice(stream: str, body: str) -> bool:
+    """A NOTIFY's events for this process's tail of the stream, if it has one (read only then)."""
     tail = _TAILS.get(stream)
     if tail is None or not tail._started.is_set():  # it has yet to learn where the stream stands
         return False
-    return tail.take(
+    rows = parse_rows(stream, body)
+    return rows is not None and tail.take(
         [Item(seq, kind, payload, datetime.fromisoformat(at).astimezone(UTC)) for seq, kind, payload, at in rows]
     )
 
