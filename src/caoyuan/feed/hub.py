@@ -102,7 +102,7 @@ def _not_listening(*_: object) -> None:
 
 
 class PostgresListener:
-    """One LISTEN connection per process, turning other processes' NOTIFYs into local wake-ups."""
+    """One LISTEN connection per process: every process's NOTIFYs (this one's too) become events kept or wake-ups."""
 
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn

@@ -8,7 +8,7 @@ payload of each kind as SQL over those rows; the kernel owns how the numbers are
 
 The statement's NOTIFYs carry the events themselves (``notify_sql``), in chunks that fit PostgreSQL's
 8,000-byte payload: every process's tail takes them as they arrive instead of reading them back
-(``caoyuan.feed.tail.offer``), one query and two turns of a busy event loop fewer between a commit and
+(``caoyuan.feed.tail.StreamTail.take``), one query and two turns of a busy event loop fewer between a commit and
 the hosts' screens.
 """
 
