@@ -61,7 +61,7 @@ def test_a_tail_keeps_nothing_that_would_leave_a_gap() -> None:
     assert [item.seq for item in tail.ring] == [1, 2, 3] and tail.last_seq == 3
 
 
-def _batch_sql(channel: str) -> str:
+def _batch_sql() -> str:
     """A domain's statement as numbering.py asks: n rows, one numbered event each, and the NOTIFYs."""
     rows = (
         "rows AS (SELECT n AS rank, CAST(:body AS TEXT) || n AS body FROM generate_series(1, CAST(:n AS INTEGER)) AS n)"
@@ -79,7 +79,7 @@ async def _commit_batch(db, stream: str, channel: str, n: int, body: str) -> lis
         await listener.add_listener(channel, lambda *args: got.append(args[3]))
         params = {"n": n, "body": body, "feed_stream": stream, "feed_channel": channel, "feed_now": utcnow()}
         async with db.engine.begin() as conn:
-            await conn.execute(sa.text(_batch_sql(channel)), params)
+            await conn.execute(sa.text(_batch_sql()), params)
         for _ in range(200):
             await asyncio.sleep(0.01)
             if len(got) >= -(-n // CHUNK):  # every chunk in (one a CHUNK events at most)
