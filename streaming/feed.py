@@ -28,6 +28,7 @@ from caoyuan.bounds import ID_MAX
 from caoyuan.db import Database, utcnow
 from caoyuan.feed import last_seq
 from caoyuan.feed.tail import StreamTail, reading, replay
+from caoyuan.web.deadlines import SENDS, Overdue
 from streaming.models import LiveSession
 from streaming.services.access import feed_stream, may_watch_feed
 from streaming.viewer_cast import cast_for
@@ -47,9 +48,8 @@ async def _send(socket: WebSocket, message: dict[str, Any]) -> None:
 
 async def _send_text(socket: WebSocket, text: str) -> None:
     try:
-        async with asyncio.timeout(SEND_TIMEOUT_S):
-            await socket.send_text(text)
-    except TimeoutError:
+        await SENDS.within(SEND_TIMEOUT_S, socket.send_text(text))
+    except Overdue:
         raise SlowReader from None
 
 
