@@ -14,6 +14,7 @@ import json
 import re
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,24 @@ def _ready(spec: dict, role: str) -> None:
 # ---------------------------------------------------------------- host clients
 
 
+class _Data(msgspec.Struct):
+    order_no: str | None = None  # the rest of an event's data is not looked at
+
+
+class _Event(msgspec.Struct):
+    seq: int
+    kind: str
+    data: _Data
+
+
+class _Frame(msgspec.Struct):
+    type: str
+    events: list[_Event] = []
+
+
+_frame = msgspec.json.Decoder(_Frame).decode
+
+
 class Host:
     """One host's console: every event in order; some drop their socket mid-run and resume from the last seq."""
 
@@ -64,7 +83,7 @@ class Host:
         self.index, self.ws_base, self.session_id, self.token = index, ws_base, session_id, token
         self.drops, self.pause = sorted(drops), pause
         self.last_seq = 0
-        self.counts: dict[int, int] = {}
+        self.counts: Counter[int] = Counter()
         self.received: dict[str, list] = {}  # order_no -> [receive time, connection number]
         self.hellos: list[float] = []  # when each connection said hello
         self.closes: list[float] = []  # when we dropped a connection on purpose
@@ -124,19 +143,26 @@ class Host:
             return False
 
     def _take(self, raw: str | bytes, at: float) -> None:
+        """One frame: its seqs counted (a C loop: ten hosts take 50,000 events a second in a process that is part
+        of the load), order numbers stamped with their first receipt."""
         self.messages += 1
-        message = msgspec.json.decode(raw)
-        if message.get("type") != "events":
+        frame = _frame(raw)
+        if frame.type != "events" or not frame.events:
             return
-        connection = len(self.hellos)
-        for event in message["events"]:
-            seq = event["seq"]
-            self.counts[seq] = self.counts.get(seq, 0) + 1
-            if seq != self.last_seq + 1:
-                self.out_of_order += 1
-            self.last_seq = max(self.last_seq, seq)
-            if event["kind"] == "order_placed":
-                self.received.setdefault(event["data"]["order_no"], [at, connection])
+        events = frame.events
+        seqs = [event.seq for event in events]
+        self.counts.update(seqs)
+        first = seqs[0]
+        if first == self.last_seq + 1 and seqs == list(range(first, first + len(seqs))):
+            self.last_seq = seqs[-1]
+        else:  # rare: one by one
+            for seq in seqs:
+                self.out_of_order += seq != self.last_seq + 1
+                self.last_seq = max(self.last_seq, seq)
+        connection, setdefault = len(self.hellos), self.received.setdefault
+        for event in events:
+            if event.data.order_no is not None and event.kind == "order_placed":
+                setdefault(event.data.order_no, [at, connection])
 
     def report(self) -> dict:
         return {
