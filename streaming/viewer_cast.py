@@ -94,7 +94,10 @@ class ViewerCast:
         self.viewers -= 1
 
     def after(self, number: int) -> list[tuple[int, str]]:
-        return [update for update in self.updates if update[0] > number]
+        """The updates numbered after ``number`` (numbers run on by one: counted from the end, not searched)."""
+        updates = self.updates
+        newer = min(self.changes.version - number, len(updates))
+        return [updates[i] for i in range(len(updates) - newer, len(updates))] if newer > 0 else []
 
     async def wait(self, number: int, timeout: float) -> None:
         await self.changes.wait(number, timeout)

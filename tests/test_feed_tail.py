@@ -3,6 +3,8 @@ items as SQLAlchemy reads, in order, without a transaction around them."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from caoyuan.db import prepared
@@ -70,3 +72,15 @@ async def test_inside_a_transaction_the_read_stays_in_it(db, driver_statements) 
     async with db.engine.connect() as conn, conn.begin():
         rows = await events_after(conn, STREAM, 0, 10)
     assert [row[0] for row in rows] == [1, 2] and driver_statements == []
+
+
+def test_an_items_wire_time_is_its_own_whatever_items_came_before() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from caoyuan.feed.tail import Item
+
+    utc = datetime(2026, 12, 2, 8, 30, 0, 123456, tzinfo=UTC)
+    beijing = utc.astimezone(timezone(timedelta(hours=8)))  # the same instant, another zone: an equal key
+    for first, second in ((utc, beijing), (beijing, utc)):
+        Item(1, "note", "{}", first)
+        assert json.loads(Item(2, "note", "{}", second).wire_text())["at"] == second.isoformat()

@@ -96,3 +96,14 @@ def test_a_hosts_event_is_the_stored_payload_in_its_envelope() -> None:
         "data": {"order_no": "CY1", "buyer_phone": "13800000001", "buyer_name": "张三"},
         "at": AT.isoformat(),
     }
+
+
+def test_a_viewer_far_behind_gets_the_updates_still_kept_in_order() -> None:
+    cast = ViewerCast(_Tail())  # type: ignore[arg-type]
+    for n in range(1, viewer_cast.KEPT + 11):  # ten more than are kept
+        cast.updates.append((n, f"u{n}"))
+        cast.changes.bump()
+    newest = viewer_cast.KEPT + 10
+    assert [n for n, _ in cast.after(0)] == list(range(11, newest + 1))
+    assert [n for n, _ in cast.after(newest - 2)] == [newest - 1, newest]
+    assert cast.after(newest) == []
