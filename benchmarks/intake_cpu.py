@@ -24,6 +24,8 @@ import time
 import types
 from pathlib import Path
 
+import uvloop
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -122,7 +124,7 @@ def main() -> None:
     url = asyncio.run(recreate_database(DB_NAME))
     upgrade(url)
     ids = asyncio.run(seed_live_session(url, args.orders + 100))
-    result = asyncio.run(
+    result = uvloop.run(  # the servers' event loop (uvicorn takes uvloop)
         _orders(
             url, ids["session_id"], ids["shelf_pool_id"], args.orders, args.profile, args.concurrency, args.pool_size
         )
