@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -50,41 +51,20 @@ class Item:
 
 _encode = msgspec.json.Encoder().encode
 # A batch's events share one kind or two and one timestamp: each is written as JSON once, not per event
-# (datetime.isoformat was half the cost of making an Item). Bounded: cleared when full.
-_KINDS: dict[str, str] = {}
-_ISO: dict[datetime, str] = {}
-_PARSED: dict[str, datetime] = {}
-_CACHE_MAX = 1024
-
-
-def _kind_json(kind: str) -> str:
-    text = _KINDS.get(kind)
-    if text is None:
-        if len(_KINDS) >= _CACHE_MAX:
-            _KINDS.clear()
-        text = _KINDS[kind] = _encode(kind).decode()
-    return text
+# (datetime.isoformat was half the cost of making an Item).
+_kind_json = functools.lru_cache(maxsize=64)(lambda kind: _encode(kind).decode())
+_utc_iso = functools.lru_cache(maxsize=1024)(datetime.isoformat)
 
 
 def _iso(at: datetime) -> str:
-    if at.tzinfo is not UTC:  # equal instants in other zones are equal keys: cache UTC ones only
-        return at.isoformat()
-    text = _ISO.get(at)
-    if text is None:
-        if len(_ISO) >= _CACHE_MAX:
-            _ISO.clear()
-        text = _ISO[at] = at.isoformat()
-    return text
+    # An equal instant in another zone is an equal key, with other text: only UTC ones are cached.
+    return _utc_iso(at) if at.tzinfo is UTC else at.isoformat()
 
 
+@functools.lru_cache(maxsize=1024)
 def _parse_at(text: str) -> datetime:
     """A NOTIFY's created_at (ISO text in the session's time zone) as the UTC datetime a read returns."""
-    at = _PARSED.get(text)
-    if at is None:
-        if len(_PARSED) >= _CACHE_MAX:
-            _PARSED.clear()
-        at = _PARSED[text] = datetime.fromisoformat(text).astimezone(UTC)
-    return at
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def to_item(row: Any) -> Item:
