@@ -58,6 +58,11 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
 
 
+# The p99 goal is issue 11's for a big show: orders over HTTP at an offered 1,000 a second. The direct intake
+# is a throughput probe at several times that rate; its hosts' latency is printed, with no goal beside it.
+_P99_GOAL = {"http": " (goal < 100 at an offered 1,000/s)", "direct": " (no goal: a throughput probe)"}
+
+
 def report(
     args: argparse.Namespace,
     generated: list[dict],
@@ -103,7 +108,7 @@ def report(
             print(f"  host {h['index']}: {', '.join(h['errors'][:3])}")
     print(
         f"latency commit → host, live deliveries ({len(live)}): p50 {_ms(percentile(live, 50))} ms, p95 "
-        f"{_ms(percentile(live, 95))} ms, p99 {_ms(percentile(live, 99))} ms (goal < 100), max {_ms(max(live, default=0))} ms"
+        f"{_ms(percentile(live, 95))} ms, p99 {_ms(percentile(live, 99))} ms{_P99_GOAL[args.intake]}, max {_ms(max(live, default=0))} ms"
     )
     created = lat["from_created"]
     print(
