@@ -10,6 +10,7 @@ from litestar.params import FromPath
 
 from caoyuan.deps import AppSettings
 from caoyuan.errors import NotFound
+from caoyuan.web.csrf import EXCLUDE_CSRF
 from storefront.media_store import media_store
 
 _SAFE = re.compile(r"^p\d+-[0-9a-f]{12}\.jpg$")
@@ -17,7 +18,13 @@ _SAFE = re.compile(r"^p\d+-[0-9a-f]{12}\.jpg$")
 _FOREVER = CacheControlHeader(public=True, max_age=365 * 24 * 3600, immutable=True)
 
 
-@get("/media/{filename:str}", include_in_schema=False, cache=3600, cache_control=_FOREVER)
+@get(
+    "/media/{filename:str}",
+    include_in_schema=False,
+    cache=3600,
+    cache_control=_FOREVER,
+    opt={EXCLUDE_CSRF: True},  # a cached response carries no token: see caoyuan.web.csrf
+)
 async def media(filename: FromPath[str], settings: AppSettings) -> Response[bytes]:
     if not _SAFE.match(filename):  # checked before any disk or bucket is asked
         raise NotFound("图片不存在")

@@ -122,3 +122,22 @@ async def test_the_shared_page_sets_no_token_and_the_sheet_still_posts(client, d
     client.cookies.clear()
     forged = await client.post(f"/live/{sc.session_id}/confirm", data={**form, "_csrf_token": token})
     assert forged.status_code == 403  # without the cookie the POST is still refused by the middleware
+
+
+async def test_the_rooms_cached_files_hand_no_visitor_anothers_token(client, db, make_user) -> None:
+    """The room's script and styles are cached for every visitor: they must carry no CSRF cookie, or the first
+    visitor's would replace each later visitor's own, and the sheet they opened would be refused (403)."""
+    sc = await build(db, make_user, shelf_qty=10)
+    first = await client.get("/live/static/room.js")  # the first visitor, with no cookie: the entry is cached
+    assert first.status_code == 200 and "set-cookie" not in first.headers
+    client.cookies.clear()
+    sheet = await client.get(f"/live/{sc.session_id}?item={sc.pool_id}")  # the next visitor opens a sheet …
+    token = client.cookies.get("caoyuan_csrf")
+    assert token and _hidden(sheet.text, "_csrf_token") == token
+    for name in ("room.js", "live.css"):  # … and the page loads its files, the script from the cache
+        loaded = await client.get(f"/live/static/{name}")
+        assert loaded.status_code == 200 and "set-cookie" not in loaded.headers, name
+    assert client.cookies.get("caoyuan_csrf") == token
+    form = {"pool_id": str(sc.pool_id), **{k: str(v) for k, v in order_body(quantity=1).items()}}
+    confirmed = await client.post(f"/live/{sc.session_id}/confirm", data={**form, "_csrf_token": token})
+    assert confirmed.status_code == 200, confirmed.text

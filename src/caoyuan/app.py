@@ -30,6 +30,7 @@ from caoyuan.feed.tail import feed_figures
 from caoyuan.payments.client import close_gateway
 from caoyuan.settings import Settings, check_payments_mode, get_settings
 from caoyuan.web import drain
+from caoyuan.web.csrf import refuse_cached_routes_with_tokens
 from caoyuan.web.errors import handle_exception
 from caoyuan.web.health import Health
 from caoyuan.web.heap import freeze_startup_heap
@@ -192,6 +193,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         logging_config=None,
         debug=False,
     )
+    refuse_cached_routes_with_tokens(app)
     app.state.settings = settings
     app.state.database = database
     app.template_engine.register_template_callable(  # type: ignore[union-attr]

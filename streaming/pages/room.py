@@ -50,7 +50,7 @@ class LivePages(Controller):
     path = "/live"
     include_in_schema = False
 
-    @get("/static/{name:str}", cache=300)
+    @get("/static/{name:str}", cache=300, opt={EXCLUDE_CSRF: True})  # no token: see caoyuan.web.csrf
     async def static(self, name: FromPath[str]) -> File:
         """The console's and live room's script, styles, manifest and icons (served by the domain itself)."""
         path = STATIC_FILES.get(name)

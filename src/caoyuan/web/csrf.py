@@ -9,7 +9,7 @@ methods may skip the middleware: a POST is always verified by it.
 
 from __future__ import annotations
 
-from litestar import Request
+from litestar import Litestar, Request
 from litestar.datastructures import Cookie
 from litestar.middleware.csrf import generate_csrf_token
 from litestar.utils.scope.state import ScopeState
@@ -37,3 +37,16 @@ def issue_token(request: Request) -> list[Cookie]:
         domain=config.cookie_domain,
     )
     return [cookie]
+
+
+def refuse_cached_routes_with_tokens(app: Litestar) -> None:
+    """Refuse to start an app whose cached route is seen by the CSRF middleware.
+
+    Litestar's response cache stores a response's headers with its body, outside the middleware: the cookie
+    the middleware set for the first visitor without one would be handed to every later visitor for as
+    long as the entry lives. Each of them would then hold a token their page's form does not (a 403 on
+    their next form), and all of them one token anyone can read. A cached route carries no token at all."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            if handler.cache and not handler.opt.get(EXCLUDE_CSRF):
+                raise RuntimeError(f"{route.path}: a cached route must skip the CSRF middleware (opt EXCLUDE_CSRF)")
