@@ -21,7 +21,8 @@ async def cached_bare() -> str:
 
 
 def _app(handler) -> Litestar:  # type: ignore[no-untyped-def]
-    return Litestar([handler], csrf_config=CSRFConfig(secret="s" * 32, cookie_name="caoyuan_csrf"))
+    # logging_config=None: Litestar's default would configure this process's logging for the tests after it
+    return Litestar([handler], csrf_config=CSRFConfig(secret="s" * 32, cookie_name="caoyuan_csrf"), logging_config=None)
 
 
 def test_a_cached_route_seen_by_the_middleware_hands_its_first_visitors_cookie_to_the_next() -> None:
