@@ -152,11 +152,17 @@ async def test_a_replanned_statement_follows_a_table_that_grew_since_its_plan(db
         for _ in range(7):
             assert (await fetch(conn, driver, {"rows": rows}))[0]["fresh"] == 2
         small = await plan(raw)
+        kept = prepared._HELD[raw][driver.sql][0]  # noqa: SLF001
         await raw.execute("INSERT INTO grow_probe SELECT 'k' || n FROM generate_series(1, 200000) AS n")
-        assert await plan(raw) == small  # the plan kept for a second knows nothing of the growth
+        await fetch(conn, driver, {"rows": rows})
+        # Kept for a second: not prepared again. (Its plan usually still scans the table, but PostgreSQL may
+        # drop a cached plan whenever its caches are reset — another test's DDL can do that — so the text of
+        # the kept plan is not asserted.)
+        assert prepared._HELD[raw][driver.sql][0] is kept  # noqa: SLF001
         clock[0] += 1.5
         for _ in range(7):
             assert (await fetch(conn, driver, {"rows": rows}))[0]["fresh"] == 2
         grown = await plan(raw)
+        assert prepared._HELD[raw][driver.sql][0] is not kept  # noqa: SLF001
     assert "Seq Scan on grow_probe" in small, small
     assert "Seq Scan on grow_probe" not in grown and "grow_probe_pkey" in grown, grown
