@@ -16,22 +16,23 @@
    loop), then orders paced at ``--rate`` a second for ``--seconds`` (open loop: order i is due at start + i / rate),
    either by ``--generators`` Python processes calling the endpoint's own intake function
    (``streaming.services.intake.take_order_now``, the order route's: orders in flight on one pool share a
-   read and a write statement, each with its feed events) against PostgreSQL (``--intake direct``, on uvloop), or through ``POST /api/live/sessions/{id}/orders`` by one wrk
-   per server (``--intake http``; ``_wrk.py``: ``--connections`` each, a fresh Idempotency-Key and buyer phone
-   per order, paced in Lua). Each commit time (``time.time()`` right after the commit, or when the 201 arrives)
-   is kept by order number. With ``--intake http`` the run first measures, with wrk, bare Litestar's POST and the
-   app's trivial POST (the ceilings the intake rate is compared with). ``--droppers`` hosts close their socket mid-run and
-   reconnect after ``--pause`` seconds with ``?after=<last seq seen>``.
+   read and a write statement, each with its feed events) against PostgreSQL (``--intake direct``, on
+   uvloop), or through ``POST /api/live/sessions/{id}/orders`` by one wrk per server (``--intake http``;
+   ``_wrk.py``: ``--connections`` each, a fresh Idempotency-Key and buyer phone per order, paced in Lua).
+   Each commit time (``time.time()`` right after the commit, or when the 201 arrives) is kept by order number.
+   With ``--intake http`` the run first measures, with wrk, bare Litestar's POST and the app's trivial POST (the
+   ceilings the intake rate is compared with). ``--droppers`` hosts close their socket mid-run and reconnect
+   after ``--pause`` seconds with ``?after=<last seq seen>``.
 4. Latency = a host's receive time − the order's commit time, over every host and order that the host received
    live (committed after the connection that delivered it said hello); orders a dropped host caught up on after
    reconnecting are counted apart. ``lost`` = seqs 1..last (checked against the feed_event table) a host never
    received; ``duplicated`` = seqs a host received more than once. Viewers count messages and must never see a
    phone number; each must end with the final stock figure.
 
-The last line of output is one JSON object: p99_ms (goal < 100 with ``--intake http``
-at an offered 1,000 orders a second), p50_ms, events, lost (must be 0), duplicated
-(must be 0), clients, hosts, viewers, orders, orders_per_s, reconnects, the CPU of each side, and with
-``--intake http`` the ceilings, intake_ratio (orders a second / trivial POST), client_saturated, and more.
+The last line of output is one JSON object: p99_ms (goal < 100 with ``--intake http`` at an offered 1,000
+orders a second), p50_ms, events, lost (must be 0), duplicated (must be 0), clients, hosts, viewers, orders,
+orders_per_s, reconnects, the CPU of each side, and with ``--intake http`` the ceilings, intake_ratio (orders a
+second / trivial POST), client_saturated, and more.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ The middleware gives every page it sees a token (and, to a browser without one, 
 mostly the same for everyone — the live room a crowd opens at once — is skipped by it, so that a viewer with
 nothing to submit costs no token; when such a page does draw a form (a logged-in viewer's logout button, a
 buyer's sheet), its handler asks for the token here, issued exactly as the middleware issues it. Only safe
-methods may skip the middleware: a POST is always verified by it.
+methods may skip the middleware: a POST is always verified by it. A cached route must skip it too
+(``refuse_cached_routes_with_tokens``, checked when the app is made).
 """
 
 from __future__ import annotations
